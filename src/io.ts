@@ -1,0 +1,71 @@
+import { InputError } from "./errors.ts";
+
+/**
+ * How the runtime-neutral core reads user files. The CLI passes a Deno implementation, the browser
+ * a fetch / File based one, tests an in-memory one. Paths are absolute (or URLs in the browser);
+ * implementations throw `InputError` naming the path when a file is missing or unreadable.
+ */
+export interface FileSource {
+  readText(path: string): Promise<string>;
+  readBytes(path: string): Promise<Uint8Array>;
+  /** Byte stream, for files too large to hold as one string (CSV of hundreds of MB). */
+  stream(path: string): Promise<ReadableStream<Uint8Array>>;
+  /** Resolves `relative` against the directory of `base` (a file path). */
+  resolve(base: string, relative: string): string;
+  /** Loads a JS/TS module (module metrics); the browser may refuse with an InputError. */
+  importModule(path: string): Promise<Record<string, unknown>>;
+}
+
+/** An in-memory FileSource for tests and the browser playground (uploaded files). */
+export function memoryFileSource(files: Record<string, string | Uint8Array>): FileSource {
+  const encoder = new TextEncoder();
+  const get = (path: string): Uint8Array => {
+    const f = files[path];
+    if (f === undefined) throw new MissingFileError(path);
+    return typeof f === "string" ? encoder.encode(f) : f;
+  };
+  return {
+    readText: (path) => Promise.resolve(new TextDecoder().decode(get(path))),
+    readBytes: (path) => Promise.resolve(get(path)),
+    stream: (path) => {
+      const bytes = get(path);
+      return Promise.resolve(
+        new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(bytes);
+            controller.close();
+          },
+        }),
+      );
+    },
+    resolve: (base, relative) => joinPath(dirname(base), relative),
+    importModule: (path) => Promise.reject(new MissingFileError(path)),
+  };
+}
+
+
+class MissingFileError extends InputError {
+  constructor(path: string) {
+    super("file not found", { file: path });
+  }
+}
+
+/** POSIX-style dirname that also works on URLs. */
+export function dirname(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i <= 0 ? (i === 0 ? "/" : ".") : path.slice(0, i);
+}
+
+/** Joins and normalises `.` and `..`; an absolute `relative` wins. */
+export function joinPath(dir: string, relative: string): string {
+  if (relative.startsWith("/") || /^[a-z]+:\/\//i.test(relative)) return relative;
+  const m = /^([a-z]+:\/\/[^/]*)(.*)$/i.exec(dir);
+  const prefix = m ? m[1] : "";
+  const parts = (m ? m[2] : dir).split("/");
+  for (const seg of relative.split("/")) {
+    if (seg === "" || seg === ".") continue;
+    if (seg === ".." && parts.length > 1 && parts[parts.length - 1] !== "..") parts.pop();
+    else parts.push(seg);
+  }
+  return prefix + parts.join("/");
+}

@@ -1,0 +1,120 @@
+/** The report of CONTRACT §4: what `--json` prints, what the terminal and HTML renderers draw. */
+
+export type Severity = "error" | "warning" | "info";
+
+export const FINDING_CODES = [
+  // setup
+  "loss-task-mismatch",
+  "single-unit-softmax",
+  "double-softmax",
+  "missing-output-activation",
+  "sigmoid-multiclass-head",
+  "softmax-multilabel-head",
+  "output-range-mismatch",
+  "loss-reduction-sum",
+  "accuracy-semantics-mismatch",
+  // data
+  "labels-not-class-indices",
+  "non-finite-data",
+  "unscaled-features",
+  "unscaled-regression-target",
+  "class-imbalance",
+  "feature-label-leakage",
+  "train-validation-overlap",
+  "split-distribution-shift",
+  "unshuffled-data",
+  "label-noise",
+  "insufficient-data",
+  // training
+  "repeated-batch",
+  "non-finite-loss",
+  "learning-rate-too-high",
+  "learning-rate-too-low",
+  "vanishing-gradients",
+  "exploding-gradients",
+  "dead-relu",
+  "saturated-activations",
+  "constant-initialization",
+  "not-learning",
+  "majority-class-collapse",
+  "accuracy-hides-class-failure",
+  "overfitting",
+  "underfitting",
+  "initial-loss-anomaly",
+  // metric consistency
+  "metric-mismatch",
+  "metric-insensitive",
+  "loss-mismatch",
+  "gpu-reference-divergence",
+] as const;
+export type FindingCode = typeof FINDING_CODES[number];
+
+/** Loss and metrics of one split at one point: {"loss": 0.5, "accuracy": 0.3, ...}. */
+export type SplitMetrics = Record<string, number | null>;
+
+export interface Symptoms {
+  initialLoss: number | null;
+  train: SplitMetrics;
+  validation: SplitMetrics | null;
+  baseline: { majorityClassAccuracy?: number; meanPredictorLoss?: number } & Record<string, number | undefined>;
+}
+
+export interface Verification {
+  /** "loss -> categorical-crossentropy" */
+  change: string;
+  before: Record<string, unknown>;
+  after: Record<string, unknown>;
+  confirmed: boolean;
+}
+
+export interface Finding {
+  code: FindingCode;
+  severity: Severity;
+  title: string;
+  message: string;
+  evidence: Record<string, unknown>;
+  fix: string;
+  verification?: Verification;
+}
+
+export interface ConsistencyEntry {
+  /** "train.loss", "validation.accuracy", ... */
+  quantity: string;
+  epoch: number;
+  engine: number | null;
+  reference: number | null;
+  absError: number | null;
+  tolerance: number;
+  ok: boolean;
+}
+
+export interface HistoryEntry {
+  epoch: number;
+  train: SplitMetrics;
+  validation: SplitMetrics | null;
+}
+
+export interface AdapterReport {
+  description: string;
+  isFallbackAdapter: boolean;
+  vendor?: string;
+  architecture?: string;
+}
+
+export interface Report {
+  schema: "fitcheck.report/v1";
+  tool: { name: "fitcheck"; version: string };
+  mode: "run" | "data" | "audit";
+  adapter: AdapterReport | null;
+  scenario: { name: string; path: string } | null;
+  summary: { status: "ok" | "warnings" | "errors"; primary: FindingCode | null };
+  symptoms: Symptoms | null;
+  history: HistoryEntry[];
+  findings: Finding[];
+  consistency: ConsistencyEntry[];
+  timings: { totalMs: number; trainMs: number; diagnoseMs: number };
+  /** Additive fields (not renamed contract ones): what was inferred, the training phase, notes. */
+  [extra: string]: unknown;
+}
+
+export const TOOL_VERSION = "0.1.0";
