@@ -65,6 +65,8 @@ export interface Verification {
   before: Record<string, unknown>;
   after: Record<string, unknown>;
   confirmed: boolean;
+  /** Per-epoch history of the original run and of the retrained one, for before/after curves. */
+  history?: { before: HistoryEntry[]; after: HistoryEntry[] };
 }
 
 export interface Finding {
@@ -113,8 +115,56 @@ export interface Report {
   findings: Finding[];
   consistency: ConsistencyEntry[];
   timings: { totalMs: number; trainMs: number; diagnoseMs: number };
+  /** Per-class precision / recall of classification runs (absent for regression). */
+  perClass?: PerClassReport;
+  /** Confusion matrix of classification runs (absent for regression and multi-label). */
+  confusion?: ConfusionReport;
   /** Additive fields (not renamed contract ones): what was inferred, the training phase, notes. */
   [extra: string]: unknown;
 }
 
 export const TOOL_VERSION = "0.1.0";
+
+/** One class's row of `Report.perClass`. Precision is null when the class was never predicted. */
+export interface PerClassEntry {
+  /** Class name (from `Dataset.classNames`) or its index as a string. */
+  label: string;
+  /** Rows whose true class is this one. */
+  support: number;
+  precision: number | null;
+  recall: number | null;
+}
+
+/** Per-class metrics of one split at one epoch (the last, unless said otherwise). */
+export interface PerClassReport {
+  split: "train" | "validation";
+  epoch: number;
+  classes: PerClassEntry[];
+}
+
+/** `matrix[i][j]`: rows of true class `labels[i]` predicted as `labels[j]` (argmax, or threshold for binary). */
+export interface ConfusionReport {
+  split: "train" | "validation";
+  epoch: number;
+  labels: string[];
+  matrix: number[][];
+}
+
+/** One scenario of the gallery (CONTRACT §4). */
+export interface GalleryEntry {
+  name: string;
+  /** `expect.findings` of the scenario file. */
+  expected: string[];
+  /** Codes of the error and warning findings the run produced, in report order. */
+  found: string[];
+  ok: boolean;
+  ms: number;
+  /** Additive: why the scenario could not run (its InputError message); `found` is then empty. */
+  error?: string;
+}
+
+/** What `diagnose --json` prints. */
+export interface GalleryDocument {
+  schema: "fitcheck.gallery/v1";
+  scenarios: GalleryEntry[];
+}

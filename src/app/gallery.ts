@@ -1,0 +1,136 @@
+/**
+ * The gallery: every scenario of a directory, trained and diagnosed, each compared with the findings
+ * its file says it should produce (`expect.findings`). Runtime-neutral: the directory listing and the
+ * file reads are injected.
+ *
+ * @module
+ */
+import { InputError, isInputError } from "../errors.ts";
+import { type FileSource, joinPath } from "../io.ts";
+import type { GalleryDocument, GalleryEntry, Report } from "../report/types.ts";
+import type { Engines, ProgressSink } from "./types.ts";
+
+/** Options of {@linkcode runGallery}. */
+export interface GalleryOptions {
+  source: FileSource;
+  /** Names (not paths) of the entries of `dir`; the gallery keeps the `*.json` ones. */
+  listDir(dir: string): Promise<string[]>;
+  /** Overrides every scenario's `training.epochs`. */
+  epochs?: number;
+  verify?: boolean;
+  /** Called before each scenario runs (`index` 0-based). */
+  onStart?(info: { index: number; total: number; name: string; path: string }): void;
+  /** Called after each scenario, with its entry and report (null when it could not run). */
+  onDone?(info: { index: number; total: number; entry: GalleryEntry; report: Report | null }): void;
+  /** Receives the training progress of the scenario being run. */
+  progress?: ProgressSink;
+}
+
+/** The gallery document and, index for index, the report of each scenario (null where it failed). */
+export interface GalleryResult {
+  document: GalleryDocument;
+  reports: (Report | null)[];
+}
+
+/**
+ * Runs every `*.json` scenario of `dir` in name order and checks each against `expect.findings`.
+ *
+ * A scenario whose file is bad input (InputError) is recorded as failed with its message and the
+ * gallery goes on; any other error (no adapter, a defect) stops the gallery and propagates.
+ *
+ * @example
+ * ```ts ignore
+ * const { document } = await runGallery("/repo/examples/scenarios", engines, { source, listDir });
+ * const failed = document.scenarios.filter((s) => !s.ok);
+ * ```
+ */
+export async function runGallery(
+  dir: string,
+  engines: Engines,
+  options: GalleryOptions,
+): Promise<GalleryResult> {
+  const names = (await options.listDir(dir)).filter((n) => n.endsWith(".json")).sort(compareNames);
+  const scenarios: GalleryEntry[] = [];
+  const reports: (Report | null)[] = [];
+  for (const [index, file] of names.entries()) {
+    const path = joinPath(dir, file);
+    const fallbackName = file.slice(0, -".json".length);
+    options.onStart?.({ index, total: names.length, name: fallbackName, path });
+    const started = performance.now();
+    let entry: GalleryEntry;
+    let report: Report | null = null;
+    try {
+      const expected = await readExpectation(path, options.source);
+      report = await engines.runScenario(path, {
+        source: options.source,
+        epochs: options.epochs,
+        verify: options.verify,
+        progress: options.progress,
+      });
+      const found = foundCodes(report);
+      entry = {
+        name: report.scenario?.name ?? fallbackName,
+        expected,
+        found,
+        ok: meetsExpectation(expected, report),
+        ms: Math.round(performance.now() - started),
+      };
+    } catch (e) {
+      if (!isInputError(e)) throw e;
+      entry = {
+        name: fallbackName,
+        expected: [],
+        found: [],
+        ok: false,
+        ms: Math.round(performance.now() - started),
+        error: e.message,
+      };
+    }
+    scenarios.push(entry);
+    reports.push(report);
+    options.onDone?.({ index, total: names.length, entry, report });
+  }
+  return { document: { schema: "fitcheck.gallery/v1", scenarios }, reports };
+}
+
+/** Codes of the findings that count for the gallery: errors and warnings (info is commentary). */
+export function foundCodes(report: Report): string[] {
+  return report.findings.filter((f) => f.severity !== "info").map((f) => f.code);
+}
+
+/**
+ * Every expected code must be among the error and warning findings; a scenario that expects nothing
+ * is a healthy setup and must produce no error (warnings are allowed: a small clean dataset may still
+ * deserve one).
+ */
+export function meetsExpectation(expected: readonly string[], report: Report): boolean {
+  if (expected.length === 0) return !report.findings.some((f) => f.severity === "error");
+  const found = new Set(foundCodes(report));
+  return expected.every((code) => found.has(code));
+}
+
+/** Reads `expect.findings` from the raw scenario file (the schema itself is the scenario loader's job). */
+async function readExpectation(path: string, source: FileSource): Promise<string[]> {
+  const text = await source.readText(path);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new InputError(`not valid JSON: ${(e as Error).message}`, { file: path });
+  }
+  const expect = (json as { expect?: { findings?: unknown } } | null)?.expect;
+  if (expect === undefined) return [];
+  const findings = expect?.findings;
+  if (!Array.isArray(findings) || !findings.every((c) => typeof c === "string")) {
+    throw new InputError(`expected an array of finding codes, got ${JSON.stringify(findings)}`, {
+      file: path,
+      field: "expect.findings",
+    });
+  }
+  return findings;
+}
+
+// Code-point order, not locale order: the gallery runs in the same order on every machine.
+function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,67 @@
+/**
+ * What the CLI (and any other front end) needs from fitcheck's engines. The CLI is built around these
+ * injected functions so that it can be tested without a GPU and so that no engine imports `Deno.*`.
+ *
+ * @module
+ */
+import type { FileSource } from "../io.ts";
+import type { Report } from "../report/types.ts";
+import type { Task } from "../scenario/types.ts";
+
+/** One progress report from a long-running engine; the CLI draws bars from these on a TTY. */
+export interface ProgressEvent {
+  phase: "train" | "verify" | "diagnose";
+  /** 1-based epoch just finished, with `epochs` the total planned. */
+  epoch?: number;
+  epochs?: number;
+  /** The training loss of that epoch, when known. */
+  loss?: number;
+  /** Free text ("retraining with loss -> categorical-crossentropy"). */
+  message?: string;
+}
+
+/** Receives progress events; must not throw and must be cheap (called once per epoch at most). */
+export type ProgressSink = (e: ProgressEvent) => void;
+
+/** Options of `diagnose run`. */
+export interface RunOptions {
+  /** Overrides `training.epochs` of the scenario. */
+  epochs?: number;
+  /** Retrain with each finding's fix applied and record before/after (`Finding.verification`). */
+  verify?: boolean;
+  source: FileSource;
+  progress?: ProgressSink;
+}
+
+/** Options of `diagnose data`: data checks only, no training. Paths are absolute. */
+export interface DataOptions {
+  train: string;
+  validation?: string;
+  /** Target column names, in order (one, or several for one-hot / multi-label targets). */
+  target: string[];
+  task?: Task;
+  source: FileSource;
+}
+
+/** Options of `diagnose audit` (CONTRACT §3). Paths are absolute. */
+export interface AuditOptions {
+  labels: string;
+  predictions: string;
+  history?: string;
+  /** 1-based epoch row of the history the predictions belong to; default the last one. */
+  epoch?: number;
+  split: "validation" | "train";
+  task?: Task;
+  /** Loss name as the user gave it (Keras or fitcheck spelling); the audit validates it. */
+  loss?: string;
+  fromLogits: boolean;
+  source: FileSource;
+}
+
+/** The three engines behind `diagnose run`, `diagnose data` and `diagnose audit`. */
+export interface Engines {
+  /** Trains the scenario at `path` (absolute) and diagnoses it. Throws InputError for bad input. */
+  runScenario(path: string, options: RunOptions): Promise<Report>;
+  checkData(options: DataOptions): Promise<Report>;
+  audit(options: AuditOptions): Promise<Report>;
+}
