@@ -1,11 +1,24 @@
 // `deno task adapter`: prints the WebGPU adapter the tests and the CLI will use (CI logs it).
-const adapter = await navigator.gpu?.requestAdapter();
-if (!adapter) {
-  console.error("no WebGPU adapter: install a Vulkan driver (apt-get install mesa-vulkan-drivers)");
-  Deno.exit(3);
+import { acquireGpu, NoAdapterError } from "../gpu/mod.ts";
+
+try {
+  const { device, report } = await acquireGpu({ label: "fitcheck adapter probe" });
+  const limits = device.limits;
+  console.log(
+    `${report.description} (vendor ${report.vendor ?? "?"}, architecture ${report.architecture || "?"}), ` +
+      `fallback: ${report.isFallbackAdapter}`,
+  );
+  console.log(
+    `limits: maxStorageBufferBindingSize ${limits.maxStorageBufferBindingSize}, maxBufferSize ${limits.maxBufferSize}, ` +
+      `maxStorageBuffersPerShaderStage ${limits.maxStorageBuffersPerShaderStage}, ` +
+      `maxComputeInvocationsPerWorkgroup ${limits.maxComputeInvocationsPerWorkgroup}, ` +
+      `maxComputeWorkgroupStorageSize ${limits.maxComputeWorkgroupStorageSize}`,
+  );
+  device.destroy();
+} catch (error) {
+  if (error instanceof NoAdapterError) {
+    console.error(error.message);
+    Deno.exit(3);
+  }
+  throw error;
 }
-const info = adapter.info;
-console.log(
-  `${info.description || info.device || "unknown"} (vendor ${info.vendor}, architecture ${info.architecture}), ` +
-    `fallback: ${(info as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter}, maxStorageBufferBindingSize: ${adapter.limits.maxStorageBufferBindingSize}`,
-);

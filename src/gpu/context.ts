@@ -1,0 +1,126 @@
+/**
+ * The GPU context every host API takes: device, buffer pool, pipeline cache, readback counter and
+ * the sticky error state of the device.
+ */
+import type { AdapterReport } from "../report/types.ts";
+import { BufferPool } from "./buffer_pool.ts";
+import { acquireGpu, type AcquireGpuOptions } from "./device.ts";
+import { GpuError } from "./errors.ts";
+import { PipelineCache } from "./pipeline_cache.ts";
+
+/** Usage of the storage buffers kernels read and write: bindable, uploadable, readable back. */
+export const STORAGE_USAGE: GPUBufferUsageFlags = 0x80 /* STORAGE */ | 0x08 /* COPY_DST */ |
+  0x04 /* COPY_SRC */;
+
+/**
+ * @example
+ * ```ts
+ * const ctx = await createGpuContext();
+ * const x = ctx.upload("x", new Float32Array([1, 2, 3]));
+ * const [values] = await readbackF32(ctx, [x]);
+ * ctx.destroy();
+ * ```
+ */
+export class GpuContext {
+  readonly device: GPUDevice;
+  readonly adapter: AdapterReport;
+  readonly pool: BufferPool;
+  readonly pipelines: PipelineCache;
+  #readbacks = 0;
+  #error: GpuError | null = null;
+  #placeholders = new Map<string, GPUBuffer>();
+  #destroyed = false;
+
+  constructor(device: GPUDevice, adapter: AdapterReport) {
+    this.device = device;
+    this.adapter = adapter;
+    this.pool = new BufferPool(device);
+    this.pipelines = new PipelineCache(device);
+    // Surfaced, never swallowed: the first error is kept and thrown by the next readback or check().
+    device.addEventListener("uncapturederror", (event) => {
+      const message = (event as GPUUncapturedErrorEvent).error?.message ?? "unknown error";
+      this.#record(new GpuError(`uncaptured WebGPU error: ${message.trim()}`));
+    });
+    device.lost.then((info) => {
+      if (this.#destroyed && info.reason === "destroyed") return;
+      this.#record(new GpuError(`WebGPU device lost (${info.reason}): ${info.message}`));
+    });
+  }
+
+  /** Readbacks done so far (each costs >= 10 ms in Deno; the benchmark reports this). */
+  get readbacks(): number {
+    return this.#readbacks;
+  }
+
+  /** @internal Called by the readback helper. */
+  countReadback(): void {
+    this.#readbacks++;
+  }
+
+  /** The recorded device error, if any. */
+  get error(): GpuError | null {
+    return this.#error;
+  }
+
+  /** Throws the recorded device error (uncaptured error or lost device), if any. */
+  check(): void {
+    if (this.#error) throw this.#error;
+  }
+
+  /** A storage buffer filled with `data`. */
+  upload(label: string, data: Float32Array | Uint32Array | Int32Array, usage = STORAGE_USAGE): GPUBuffer {
+    const buffer = this.pool.acquire(label, data.byteLength, usage);
+    this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    return buffer;
+  }
+
+  /** An uninitialised storage buffer of `count` 32-bit elements. */
+  storage(label: string, count: number, usage = STORAGE_USAGE): GPUBuffer {
+    return this.pool.acquire(label, count * 4, usage);
+  }
+
+  /**
+   * A small buffer bound where a kernel's binding is unused (no bias, no pre-activation output):
+   * WebGPU requires every binding to be bound. One per `role`, so a read and a read-write
+   * placeholder never alias within a dispatch.
+   */
+  placeholder(role: string): GPUBuffer {
+    let buffer = this.#placeholders.get(role);
+    if (!buffer) {
+      buffer = this.pool.acquire(`unused ${role}`, 16, STORAGE_USAGE);
+      this.#placeholders.set(role, buffer);
+    }
+    return buffer;
+  }
+
+  /** Encodes `encode` into one compute pass and submits it. */
+  submit(label: string, encode: (pass: GPUComputePassEncoder) => void): void {
+    const encoder = this.device.createCommandEncoder({ label });
+    const pass = encoder.beginComputePass({ label });
+    encode(pass);
+    pass.end();
+    this.device.queue.submit([encoder.finish()]);
+  }
+
+  /** Destroys every pooled buffer and the device. */
+  destroy(): void {
+    this.#destroyed = true;
+    this.pool.destroyAll();
+    this.#placeholders.clear();
+    this.device.destroy();
+  }
+
+  #record(error: GpuError): void {
+    this.#error ??= error;
+  }
+}
+
+/**
+ * Acquires an adapter and device and wraps them in a context.
+ *
+ * @throws {NoAdapterError} when there is no adapter.
+ */
+export async function createGpuContext(options: AcquireGpuOptions = {}): Promise<GpuContext> {
+  const { device, report } = await acquireGpu(options);
+  return new GpuContext(device, report);
+}
