@@ -1,0 +1,157 @@
+/**
+ * The float64 CPU trainer: the same scenario, initial weights, batch order and dropout masks as the
+ * GPU trainer, computed with the float64 twins. It is the ground truth of the trajectory test (the GPU
+ * losses of the first steps must follow it within a derived tolerance) and small enough to read.
+ *
+ * @module
+ */
+import type { LayerWeights } from "../train/records.ts";
+import type { Activation, LossSpec, OptimizerSpec } from "../scenario/types.ts";
+import { denseBackward, denseForward } from "./dense.ts";
+import { dropoutApply, type DropoutKey } from "./dropout.ts";
+import { lossGradient, lossPerRow, reduceLoss } from "./losses.ts";
+import { type Matrix, matrix } from "./matrix.ts";
+import { adamStep, rmspropStep, sgdStep } from "./optimizers.ts";
+
+/** What the reference trainer needs to know about the model (a subset of the scenario). */
+export interface ReferenceModel {
+  layers: { activation: Activation; dropout: number }[];
+  loss: LossSpec;
+  optimizer: OptimizerSpec;
+  /** Seed of the dropout masks (see `dropoutSeed` in src/train/model.ts). */
+  dropoutSeed: number;
+}
+
+/** Per-parameter optimizer state, shaped like the parameters. */
+interface SlotState {
+  a: Float64Array;
+  b: Float64Array;
+}
+
+/** Forward pass of the whole model on `x`; dropout only when `training` is given (step index). */
+export function referenceForward(
+  model: ReferenceModel,
+  params: LayerWeights[],
+  x: Matrix,
+  training?: { step: number },
+): ReferenceForward {
+  const inputs: Matrix[] = [], zs: Matrix[] = [], acts: Matrix[] = [], ys: Matrix[] = [];
+  const masks: (DropoutKey | null)[] = [];
+  let h = x;
+  params.forEach((p, i) => {
+    const layer = model.layers[i];
+    inputs.push(h);
+    const { z, y } = denseForward(h, matrix(p.inputs, p.units, p.weights), p.biases, {
+      activation: layer.activation,
+    });
+    zs.push(z);
+    acts.push(y);
+    let out = y;
+    let key: DropoutKey | null = null;
+    if (training && layer.dropout > 0) {
+      key = { rate: layer.dropout, seed: model.dropoutSeed, step: training.step, layer: i };
+      out = { rows: y.rows, cols: y.cols, data: dropoutApply(y.data, key) };
+    }
+    masks.push(key);
+    ys.push(out);
+    h = out;
+  });
+  return { inputs, z: zs, activations: acts, y: ys, masks };
+}
+
+/** Per layer: its input, pre-activation Z, activation act(Z), output after dropout, dropout key. */
+export interface ReferenceForward {
+  inputs: Matrix[];
+  z: Matrix[];
+  activations: Matrix[];
+  y: Matrix[];
+  masks: (DropoutKey | null)[];
+}
+
+/** One optimizer step in float64, updating `params` and `slots` in place; returns the batch loss. */
+export function referenceStep(
+  model: ReferenceModel,
+  state: ReferenceTrainerState,
+  batch: { x: Matrix; y: Matrix },
+): number {
+  const { params } = state;
+  const step = state.step;
+  const fwd = referenceForward(model, params, batch.x, { step });
+  const last = params.length - 1;
+  const out = fwd.y[last];
+  const cfg = { name: model.loss.name, fromLogits: model.loss.fromLogits, delta: model.loss.delta };
+  const loss = reduceLoss(lossPerRow(cfg, batch.y, out), model.loss.reduction);
+  let dy = lossGradient({ ...cfg, reduction: model.loss.reduction }, batch.y, out);
+  for (let i = last; i >= 0; i--) {
+    const p = params[i];
+    const key = fwd.masks[i];
+    // Dropout sits after the activation: its backward multiplies by the same scaled mask.
+    if (key) dy = { rows: dy.rows, cols: dy.cols, data: dropoutApply(dy.data, key) };
+    const grads = denseBackward(
+      { x: fwd.inputs[i], w: matrix(p.inputs, p.units, p.weights), z: fwd.z[i], y: fwd.activations[i], dy },
+      { activation: model.layers[i].activation },
+    );
+    applyUpdate(model.optimizer, p.weights, grads.dw.data, state.slots[i].weights, step + 1);
+    applyUpdate(model.optimizer, p.biases, grads.db, state.slots[i].biases, step + 1);
+    dy = grads.dx;
+  }
+  state.step++;
+  return loss;
+}
+
+export interface ReferenceTrainerState {
+  params: LayerWeights[];
+  slots: { weights: SlotState; biases: SlotState }[];
+  /** Optimizer steps taken so far. */
+  step: number;
+}
+
+/** A trainer state over a copy of `params` with zeroed optimizer slots. */
+export function referenceTrainerState(params: LayerWeights[]): ReferenceTrainerState {
+  const slot = (n: number): SlotState => ({ a: new Float64Array(n), b: new Float64Array(n) });
+  return {
+    params: params.map((p) => ({ ...p, weights: p.weights.slice(), biases: p.biases.slice() })),
+    slots: params.map((p) => ({ weights: slot(p.weights.length), biases: slot(p.biases.length) })),
+    step: 0,
+  };
+}
+
+/** Keras optimizer update of one tensor in place (`t` is the 1-based step, for Adam). */
+function applyUpdate(opt: OptimizerSpec, w: Float64Array, g: ArrayLike<number>, slot: SlotState, t: number) {
+  switch (opt.name) {
+    case "sgd": {
+      const r = sgdStep({ w, velocity: slot.a }, g, { learningRate: opt.learningRate, momentum: opt.momentum });
+      w.set(r.w);
+      slot.a.set(r.velocity);
+      return;
+    }
+    case "adam": {
+      const r = adamStep({ w, m: slot.a, v: slot.b }, g, {
+        learningRate: opt.learningRate,
+        step: t,
+        beta1: opt.beta1,
+        beta2: opt.beta2,
+        epsilon: opt.epsilon,
+      });
+      w.set(r.w);
+      slot.a.set(r.m);
+      slot.b.set(r.v);
+      return;
+    }
+    case "rmsprop": {
+      const r = rmspropStep({ w, ms: slot.a }, g, { learningRate: opt.learningRate, rho: opt.rho, epsilon: opt.epsilon });
+      w.set(r.w);
+      slot.a.set(r.ms);
+      return;
+    }
+  }
+}
+
+/** Rows `index` of a row-major matrix, gathered into a new one (a batch). */
+export function gatherRows(m: Matrix, index: ArrayLike<number>): Matrix {
+  const out = matrix(index.length, m.cols);
+  for (let r = 0; r < index.length; r++) {
+    out.data.set(m.data.subarray(index[r] * m.cols, (index[r] + 1) * m.cols), r * m.cols);
+  }
+  return out;
+}
