@@ -1,0 +1,119 @@
+/**
+ * The consistency check: every loss and metric the engine (the GPU) reported for an epoch is
+ * recomputed in float64 from the predictions read back from the GPU and the targets the GPU saw,
+ * and compared within a tolerance derived from how the WGSL kernels compute it. A disagreement is a
+ * defect of fitcheck itself (`gpu-reference-divergence`), never of the user's setup.
+ *
+ * The reference takes the same float32 inputs as the kernels (outputs as read back, targets rounded
+ * to float32), so the tolerance only has to cover the kernels' own arithmetic, not the forward pass.
+ *
+ * @module
+ */
+import type { ConsistencyEntry, SplitMetrics } from "../report/types.ts";
+import type { LossSpec, MetricSpec } from "../scenario/types.ts";
+import { lossPerRow, reduceLoss } from "../reference/losses.ts";
+import type { Matrix } from "../reference/matrix.ts";
+import { computeMetric, METRIC_NAMES, type MetricName } from "../reference/metrics.ts";
+
+/** float32 unit roundoff. */
+const U = 2 ** -24;
+/**
+ * WGSL's log has an absolute error bound of 2^-21 for arguments in [0.5, 2] (3 ULP elsewhere); a
+ * per-row cross-entropy takes at most two logs whose argument can sit there.
+ */
+const LOG_ABS = 2 * 2 ** -21;
+
+/** One split of one epoch as the engine reported it, with what the reference needs. */
+export interface EpochSplitValues {
+  epoch: number;
+  split: "train" | "validation";
+  /** Engine values: "loss" and metric names; null where the engine computed nothing. */
+  engine: SplitMetrics;
+  /** The model outputs read back from the GPU (float32 values). */
+  outputs: Matrix;
+  /** Targets as encoded for training (float64; rounded to float32 here, as uploaded). */
+  targets: Matrix;
+}
+
+/** Which of the scenario's metrics the engine computes (and so are checked). */
+export function engineComputedMetric(name: string): name is MetricName {
+  return (METRIC_NAMES as readonly string[]).includes(name) && name !== "auc" && name !== "r2";
+}
+
+/**
+ * Tolerance of a mean- or sum-reduced loss over `rows` rows of `cols` columns, from the kernels'
+ * error analysis (shaders/loss_forward.wgsl, shaders/reduce_forward.wgsl): a row sums `cols` terms
+ * (gamma_cols relative), each log adds LOG_ABS absolute or 3 ULP relative; the deterministic tree
+ * reduction has 12 roundings per 1024-wide pass plus the scale (gamma_L, L = 12 passes + 2); the
+ * result is rounded to float32 once more. All per-row loss values are >= 0, so Σ|l| = |Σ l|.
+ */
+export function lossTolerance(rows: number, cols: number, reduction: "mean" | "sum"): { atol: number; rtol: number } {
+  const passes = Math.max(1, Math.ceil(Math.log(Math.max(rows, 2)) / Math.log(1024)));
+  const rtol = (cols + 4 + 12 * passes + 2 + 1) * U;
+  const atol = reduction === "mean" ? LOG_ABS : LOG_ABS * rows;
+  return { atol, rtol };
+}
+
+/**
+ * Tolerance of a metric: counts (correct rows, confusion cells) are exact integers on the GPU, then
+ * scaled by a float32 1/rows (two roundings) or turned into ratios on the host; element-wise mae/mse
+ * follow the loss analysis.
+ */
+export function metricTolerance(name: MetricName, rows: number, cols: number): { atol: number; rtol: number } {
+  if (name === "mae" || name === "mse" || name === "rmse") return lossTolerance(rows, cols, "mean");
+  return { atol: 0, rtol: 4 * U };
+}
+
+/** Recomputes every engine value of one split of one epoch; one entry per value checked. */
+export function checkEpochConsistency(
+  values: EpochSplitValues,
+  setup: { loss: LossSpec; metrics: MetricSpec[] },
+): ConsistencyEntry[] {
+  const entries: ConsistencyEntry[] = [];
+  const targets: Matrix = { ...values.targets, data: values.targets.data.map(Math.fround) };
+  const { outputs } = values;
+  const engineLoss = values.engine.loss;
+  if (engineLoss !== undefined && engineLoss !== null) {
+    const cfg = { name: setup.loss.name, fromLogits: setup.loss.fromLogits, delta: setup.loss.delta };
+    const reference = reduceLoss(lossPerRow(cfg, targets, outputs), setup.loss.reduction);
+    const tol = lossTolerance(outputs.rows, outputs.cols, setup.loss.reduction);
+    entries.push(entry(`${values.split}.loss`, values.epoch, engineLoss, reference, tol));
+  }
+  for (const metric of setup.metrics) {
+    if (metric.module || !engineComputedMetric(metric.name)) continue;
+    const engine = values.engine[metric.name];
+    if (engine === undefined || engine === null) continue;
+    const reference = computeMetric(metric.name, targets, outputs, { threshold: metric.threshold }).value;
+    const tol = metricTolerance(metric.name, outputs.rows, outputs.cols);
+    entries.push(entry(`${values.split}.${metric.name}`, values.epoch, engine, reference, tol));
+  }
+  return entries;
+}
+
+function entry(
+  quantity: string,
+  epoch: number,
+  engine: number,
+  reference: number,
+  tol: { atol: number; rtol: number },
+): ConsistencyEntry {
+  const tolerance = tol.atol + tol.rtol * Math.abs(reference);
+  const bothNaN = Number.isNaN(engine) && Number.isNaN(reference);
+  const absError = bothNaN ? 0 : Math.abs(engine - reference);
+  // NaN on both sides agrees (a diverged run reports NaN and the reference says so too); NaN on one
+  // side only is a disagreement, which `<=` on NaN already gives.
+  const ok = bothNaN || absError <= tolerance;
+  return {
+    quantity,
+    epoch,
+    engine: finiteOrNull(engine),
+    reference: finiteOrNull(reference),
+    absError: Number.isFinite(absError) ? absError : null,
+    tolerance,
+    ok,
+  };
+}
+
+function finiteOrNull(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
