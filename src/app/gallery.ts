@@ -24,6 +24,8 @@ export interface GalleryOptions {
   onDone?(info: { index: number; total: number; entry: GalleryEntry; report: Report | null }): void;
   /** Receives the training progress of the scenario being run. */
   progress?: ProgressSink;
+  /** Text recorded for a scenario that failed with an InputError. Default: its message. */
+  describe?(error: InputError): string;
 }
 
 /** The gallery document and, index for index, the report of each scenario (null where it failed). */
@@ -83,7 +85,7 @@ export async function runGallery(
         found: [],
         ok: false,
         ms: Math.round(performance.now() - started),
-        error: e.message,
+        error: options.describe ? options.describe(e) : e.message,
       };
     }
     scenarios.push(entry);

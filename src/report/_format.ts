@@ -78,12 +78,15 @@ export function countWords(counts: Record<string, number>): string {
     .join(", ");
 }
 
-/** Splits text into lines of at most `width` characters at spaces (words longer than that stand alone). */
+/** Splits text into lines of at most `width` characters, at spaces; longer words (paths) are cut. */
 export function wrapText(text: string, width: number): string[] {
   const out: string[] = [];
   for (const paragraph of text.split("\n")) {
     let line = "";
-    for (const word of paragraph.split(/ +/)) {
+    const words = paragraph.split(/ +/).flatMap((w) =>
+      w.length <= width ? [w] : w.match(new RegExp(`.{1,${width}}`, "gsu"))!
+    );
+    for (const word of words) {
       if (line === "") line = word;
       else if (line.length + 1 + word.length <= width) line += " " + word;
       else {

@@ -44,9 +44,11 @@ export function renderReport(report: Report, options: RenderOptions): string {
   const p = palette(options.color);
   const out: string[] = [];
   const subject = report.scenario ? ` · ${report.scenario.name}` : "";
-  out.push(p.bold(`fitcheck ${report.tool.version} · ${report.mode}${safe(subject)}`));
-  if (report.scenario) out.push(p.dim(safe(report.scenario.path)));
-  out.push(adapterLine(report));
+  out.push(
+    ...wrapText(`fitcheck ${report.tool.version} · ${report.mode}${safe(subject)}`, width).map(p.bold),
+  );
+  if (report.scenario) out.push(...wrapText(safe(report.scenario.path), width).map(p.dim));
+  out.push(...wrapText(adapterLine(report), width));
   out.push(verdictLine(report, p));
   const symptoms = symptomsLine(report);
   if (symptoms) out.push(...wrapText(symptoms, width).map((l, i) => (i === 0 ? l : "  " + l)));

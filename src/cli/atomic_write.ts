@@ -1,0 +1,70 @@
+/**
+ * Atomic file output: the data goes to a temporary file in the destination's directory, which is
+ * then renamed over the destination (rename(2) within one file system is atomic). A reader never
+ * sees a half-written report, and a failure leaves nothing behind.
+ *
+ * @module
+ */
+import { InputError } from "../errors.ts";
+import { dirname } from "../io.ts";
+
+/** Options of {@linkcode atomicWriteTextFile}. */
+export interface AtomicWriteOptions {
+  /** The path as the user wrote it, for messages. Default: `path`. */
+  display?: string;
+}
+
+/**
+ * Writes `text` to `path` atomically. Problems the user can fix (missing directory, no permission,
+ * the path is a directory) are InputErrors naming the path.
+ *
+ * @example
+ * ```ts ignore
+ * await atomicWriteTextFile("/tmp/report.html", "<!doctype html>...");
+ * ```
+ */
+export async function atomicWriteTextFile(
+  path: string,
+  text: string,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
+  const display = options.display ?? path;
+  await checkWritableTarget(path, { display });
+  const dir = dirname(path);
+  const base = path.slice(dir.length + 1);
+  const temp = `${dir}/.${base}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+  try {
+    await Deno.writeTextFile(temp, text, { createNew: true });
+    await Deno.rename(temp, path);
+  } catch (e) {
+    await Deno.remove(temp).catch(() => {});
+    if (e instanceof Deno.errors.PermissionDenied) {
+      throw new InputError("permission denied", { file: display });
+    }
+    if (e instanceof Deno.errors.IsADirectory) {
+      throw new InputError("is a directory, expected a file", { file: display });
+    }
+    throw e;
+  }
+}
+
+/**
+ * Fails early, before a long run, when `path` cannot be written: its directory must exist and the
+ * path must not be a directory.
+ */
+export async function checkWritableTarget(path: string, options: AtomicWriteOptions = {}): Promise<void> {
+  const display = options.display ?? path;
+  const dir = dirname(path);
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(dir);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new InputError(`directory ${dir} does not exist`, { file: display });
+    }
+    throw e;
+  }
+  if (!info.isDirectory) throw new InputError(`${dir} is not a directory`, { file: display });
+  const target = await Deno.stat(path).catch(() => null);
+  if (target?.isDirectory) throw new InputError("is a directory, expected a file", { file: display });
+}

@@ -1,0 +1,402 @@
+/**
+ * The `diagnose` command line: parsing (commander), dispatch to the injected engines, output and
+ * exit codes. Everything process-specific (Deno APIs, streams, environment) comes in through
+ * {@linkcode CliIo}, so the whole CLI runs in-process in tests; src/cli/main.ts supplies the real one.
+ *
+ * Exit codes (CONTRACT §1, plus 70):
+ * - 0: no finding of severity error (gallery: every expectation met)
+ * - 1: at least one error finding (gallery: an unmet expectation)
+ * - 2: bad usage or bad input: one line on stderr naming the file, line/row and field
+ * - 3: no WebGPU adapter
+ * - 70: an internal error, i.e. a defect of fitcheck (EX_SOFTWARE from sysexits.h); the message
+ *   says so and DEBUG=1 prints the stack.
+ *
+ * @module
+ */
+import { Command, CommanderError } from "commander";
+import { runGallery } from "../app/gallery.ts";
+import type { Engines } from "../app/types.ts";
+import { formatInputProblem, InputError, isInputError } from "../errors.ts";
+import { type FileSource, joinPath } from "../io.ts";
+import type { ChartLibraries } from "../report/html.ts";
+import { renderHtml } from "../report/html.ts";
+import { renderGallery, renderReport } from "../report/terminal.ts";
+import { type Report, TOOL_VERSION } from "../report/types.ts";
+import { columnList, oneOf, pathValue, positiveInteger, TASKS } from "./options.ts";
+import { createProgress } from "./progress.ts";
+
+/** Exit codes of `diagnose`. */
+export const EXIT = { ok: 0, findings: 1, usage: 2, noAdapter: 3, internal: 70 } as const;
+
+/** What the CLI needs from its process; src/cli/main.ts builds it from Deno. */
+export interface CliIo {
+  /** Absolute directory that relative paths resolve against (INIT_CWD under `deno task`, else the cwd). */
+  cwd: string;
+  env(name: string): string | undefined;
+  writeOut(text: string): void;
+  writeErr(text: string): void;
+  stdoutIsTerminal: boolean;
+  stderrIsTerminal: boolean;
+  /** Terminal width for the report (ignored when stdout is not a terminal). */
+  columns: number;
+  /** Absolute path of the bundled gallery, examples/scenarios/. */
+  galleryDir: string;
+  source: FileSource;
+  listDir(path: string): Promise<string[]>;
+  /** Atomic write; `display` is the path as the user typed it. */
+  writeFile(path: string, text: string, display: string): Promise<void>;
+  /** Throws an InputError naming `display` unless `path` is a readable file (checked before a long run). */
+  checkReadable(path: string, display: string): Promise<void>;
+  /** Throws an InputError when `path` cannot be written (called before a long run). */
+  checkWritable(path: string, display: string): Promise<void>;
+  chartLibraries(): Promise<ChartLibraries>;
+}
+
+const HELP_PREFIX = "npx deno task diagnose";
+
+/**
+ * Runs the CLI on `argv` (the arguments after the command name) and returns the exit code. Never
+ * throws: every error is reported on stderr and mapped to its code.
+ */
+export async function runCli(argv: string[], io: CliIo, engines: Engines): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const setExit = (code: number) => {
+    exitCode = code;
+  };
+  const program = buildProgram(io, engines, setExit);
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return exitCode;
+  } catch (e) {
+    return reportError(e, io, argv);
+  }
+}
+
+function buildProgram(io: CliIo, engines: Engines, setExit: (code: number) => void): Command {
+  const resolve = (p: string) => joinPath(io.cwd, p);
+  const color = io.stdoutIsTerminal && !io.env("NO_COLOR");
+  const width = io.stdoutIsTerminal ? io.columns : Number(io.env("COLUMNS")) || 80;
+  const progressFor = (json: boolean) =>
+    createProgress({ terminal: io.stderrIsTerminal && !json, log: (line) => io.writeErr(line + "\n") });
+  const printReport = (report: Report, json: boolean) => {
+    io.writeOut(json ? JSON.stringify(report, null, 2) + "\n" : renderReport(report, { color, width }));
+    setExit(report.findings.some((f) => f.severity === "error") ? EXIT.findings : EXIT.ok);
+  };
+
+  const program = configure(new Command("diagnose"), io)
+    .description(
+      "Trains every scenario of the gallery and checks that each gives the findings it expects; " +
+        "or, with a subcommand, diagnoses one scenario (run), a dataset (data) or a run made elsewhere (audit).",
+    )
+    .enablePositionalOptions()
+    .option("--json", "print the fitcheck.gallery/v1 document instead of the table")
+    .option(
+      "--epochs <n>",
+      "train every scenario for N epochs instead of its own setting",
+      positiveInteger("--epochs"),
+    )
+    .option("--verify", "also retrain each scenario with each fix applied")
+    .option(
+      "--scenarios <dir>",
+      "run the scenarios of DIR instead of examples/scenarios",
+      pathValue("--scenarios"),
+    )
+    .addHelpText(
+      "after",
+      examples([
+        ["", "the gallery: every examples/scenarios/*.json, a table of expected vs found findings"],
+        ["--json > gallery.json", "the same as one JSON document"],
+        ["run examples/scenarios/mse-on-multiclass.json", "one scenario, read in the terminal"],
+        ["run --help", "the options of a subcommand"],
+      ]),
+    )
+    .action(async (opts: { json?: boolean; epochs?: number; verify?: boolean; scenarios?: string }) => {
+      const json = opts.json ?? false;
+      const dir = opts.scenarios ? resolve(opts.scenarios) : io.galleryDir;
+      const names = (await io.listDir(dir)).filter((n) => n.endsWith(".json"));
+      if (names.length === 0) {
+        throw new InputError("no scenario files (*.json) in this directory", {
+          file: displayPath(dir, io.cwd),
+        });
+      }
+      const progress = progressFor(json);
+      const { document, reports } = await runGallery(dir, engines, {
+        source: io.source,
+        listDir: io.listDir,
+        epochs: opts.epochs,
+        verify: opts.verify,
+        progress: progress.sink,
+        describe: (e) => describeInputError(e, io.cwd),
+        onStart: ({ index, total, name }) => progress.scenario(index, total, name),
+        onDone: ({ index, total, entry }) =>
+          progress.scenarioDone(
+            index,
+            total,
+            `${entry.name}: ${entry.ok ? "ok" : "FAIL"} (${(entry.ms / 1000).toFixed(1)} s)`,
+          ),
+      }).finally(() => progress.stop());
+      io.writeOut(
+        json ? JSON.stringify(document, null, 2) + "\n" : renderGallery(document, reports, { color, width }),
+      );
+      setExit(document.scenarios.every((s) => s.ok) ? EXIT.ok : EXIT.findings);
+    });
+
+  configure(program.command("run"), io)
+    .description("Train one scenario on WebGPU, recompute every number in float64 and diagnose it.")
+    .argument("<file>", "scenario file (JSON, CONTRACT §2)")
+    .option("--json", "print the report as one JSON document (fitcheck.report/v1)")
+    .option("--html <out>", "also write a self-contained HTML report with charts to OUT", pathValue("--html"))
+    .option("--verify", "retrain with each finding's fix applied and show before/after")
+    .option(
+      "--epochs <n>",
+      "train for N epochs instead of the scenario's training.epochs",
+      positiveInteger("--epochs"),
+    )
+    .addHelpText(
+      "after",
+      examples([
+        ["run examples/scenarios/mse-on-multiclass.json", "train, diagnose, print the report"],
+        ["run my-setup.json --verify --html report.html", "also confirm each fix and write charts"],
+        ["run my-setup.json --epochs 5 --json | jq .findings", "machine-readable, for scripts"],
+      ]),
+    )
+    .action(
+      async (file: string, opts: { json?: boolean; html?: string; verify?: boolean; epochs?: number }) => {
+        const json = opts.json ?? false;
+        const scenario = resolve(pathValue("<file>")(file));
+        await io.checkReadable(scenario, file);
+        const htmlPath = opts.html === undefined ? undefined : resolve(opts.html);
+        if (htmlPath !== undefined) await io.checkWritable(htmlPath, opts.html!);
+        const progress = progressFor(json);
+        const report = await engines
+          .runScenario(scenario, {
+            epochs: opts.epochs,
+            verify: opts.verify ?? false,
+            source: io.source,
+            progress: progress.sink,
+          })
+          .finally(() => progress.stop());
+        if (htmlPath !== undefined) {
+          await io.writeFile(htmlPath, renderHtml(report, await io.chartLibraries()), opts.html!);
+          io.writeErr(`fitcheck: wrote ${opts.html}\n`);
+        }
+        printReport(report, json);
+      },
+    );
+
+  configure(program.command("data"), io)
+    .description(
+      "Check a dataset for the data findings (labels, NaN, scale, leakage, overlap, ...) without training.",
+    )
+    .requiredOption("--train <file>", "training data: CSV with a header row, or .npy", pathValue("--train"))
+    .option("--validation <file>", "validation data, same columns", pathValue("--validation"))
+    .requiredOption(
+      "--target <cols>",
+      "target column(s): one name, or several separated by commas",
+      columnList("--target"),
+    )
+    .option(
+      "--task <task>",
+      `one of ${TASKS.join(", ")}; inferred from the target when absent`,
+      oneOf("--task", TASKS),
+    )
+    .option("--json", "print the report as one JSON document (fitcheck.report/v1)")
+    .addHelpText(
+      "after",
+      examples([
+        ["data --train train.csv --target label", "one class column"],
+        [
+          "data --train train.csv --validation val.csv --target y --task regression",
+          "with a validation file",
+        ],
+        ["data --train x.csv --target cat,dog,bird --json", "one-hot targets, as JSON"],
+      ]),
+    )
+    .action(
+      async (
+        opts: {
+          train: string;
+          validation?: string;
+          target: string[];
+          task?: typeof TASKS[number];
+          json?: boolean;
+        },
+      ) => {
+        await checkInputs(io, [opts.train, opts.validation]);
+        const report = await engines.checkData({
+          train: resolve(opts.train),
+          validation: opts.validation === undefined ? undefined : resolve(opts.validation),
+          target: opts.target,
+          task: opts.task,
+          source: io.source,
+        });
+        printReport(report, opts.json ?? false);
+      },
+    );
+
+  configure(program.command("audit"), io)
+    .description(
+      "Metric forensics on a run made elsewhere (Keras, PyTorch, tfjs): recompute the logged loss and " +
+        "metrics from saved labels and predictions with every definition that could have produced them.",
+    )
+    .requiredOption(
+      "--labels <file>",
+      "true labels: CSV (class indices, names, one-hot or values) or .npy",
+      pathValue("--labels"),
+    )
+    .requiredOption(
+      "--predictions <file>",
+      "model outputs, N rows by K columns: CSV or .npy",
+      pathValue("--predictions"),
+    )
+    .option("--history <file>", "Keras CSVLogger CSV, or the JSON of history.history", pathValue("--history"))
+    .option(
+      "--epoch <n>",
+      "the history row the predictions belong to (default: the last)",
+      positiveInteger("--epoch"),
+    )
+    .option(
+      "--split <split>",
+      "the split the predictions belong to: validation or train",
+      oneOf("--split", ["validation", "train"] as const),
+      "validation",
+    )
+    .option("--task <task>", `one of ${TASKS.join(", ")}; inferred when absent`, oneOf("--task", TASKS))
+    .option("--loss <name>", "the loss the run used (e.g. categorical-crossentropy)")
+    .option("--from-logits", "the predictions are logits, not probabilities")
+    .option("--json", "print the report as one JSON document (fitcheck.report/v1)")
+    .addHelpText(
+      "after",
+      examples([
+        [
+          "audit --labels y_val.csv --predictions p_val.csv --history history.csv",
+          "check the logged val_ numbers",
+        ],
+        [
+          "audit --labels y.npy --predictions logits.npy --from-logits --loss sparse-categorical-crossentropy",
+          "logits",
+        ],
+        [
+          "audit --labels y.csv --predictions p.csv --history h.json --epoch 12 --split train --json",
+          "as JSON",
+        ],
+      ]),
+    )
+    .action(async (opts: {
+      labels: string;
+      predictions: string;
+      history?: string;
+      epoch?: number;
+      split: "validation" | "train";
+      task?: typeof TASKS[number];
+      loss?: string;
+      fromLogits?: boolean;
+      json?: boolean;
+    }) => {
+      await checkInputs(io, [opts.labels, opts.predictions, opts.history]);
+      const report = await engines.audit({
+        labels: resolve(opts.labels),
+        predictions: resolve(opts.predictions),
+        history: opts.history === undefined ? undefined : resolve(opts.history),
+        epoch: opts.epoch,
+        split: opts.split,
+        task: opts.task,
+        loss: opts.loss,
+        fromLogits: opts.fromLogits ?? false,
+        source: io.source,
+      });
+      printReport(report, opts.json ?? false);
+    });
+
+  return program;
+}
+
+/** Every named input file must exist and be a file before an engine starts (clear message, fast). */
+async function checkInputs(io: CliIo, paths: (string | undefined)[]): Promise<void> {
+  for (const p of paths) if (p !== undefined) await io.checkReadable(joinPath(io.cwd, p), p);
+}
+
+/** Settings every command shares: version, output routing, errors thrown rather than exiting. */
+function configure(command: Command, io: CliIo): Command {
+  return command
+    .version(TOOL_VERSION, "-V, --version", "print the version")
+    .helpOption("-h, --help", "show this help")
+    .exitOverride()
+    .configureOutput({
+      writeOut: io.writeOut,
+      writeErr: io.writeErr,
+      // Commander's own multi-line error output is replaced by reportError's single line.
+      outputError: () => {},
+    });
+}
+
+function examples(rows: [string, string][]): string {
+  const lines = rows.map(([args, what]) => `  ${HELP_PREFIX}${args ? " " + args : ""}\n      ${what}`);
+  return `\nExamples:\n${
+    lines.join("\n")
+  }\n\nExit codes: 0 no error finding, 1 error findings (gallery: unmet expectation),\n2 bad usage or input, 3 no WebGPU adapter, 70 internal error. NO_COLOR=1 disables colour.\n`;
+}
+
+function subcommandOf(argv: string[]): string {
+  const first = argv.find((a) => !a.startsWith("-"));
+  return first === "run" || first === "data" || first === "audit" ? first : "";
+}
+
+/** Prints the one-line message for `e` and returns its exit code. */
+function reportError(e: unknown, io: CliIo, argv: string[]): number {
+  const subcommand = subcommandOf(argv);
+  const debug = io.env("DEBUG") === "1";
+  const stack = () => {
+    if (debug && e instanceof Error && e.stack) io.writeErr(e.stack + "\n");
+  };
+  if (e instanceof CommanderError) {
+    // --help and --version "fail" with exit code 0 after printing.
+    if (e.exitCode === 0) return EXIT.ok;
+    let problem = e.message.replace(/^error: /, "").split("\n")[0];
+    if (e.code === "commander.excessArguments" && subcommand === "") {
+      const word = argv.find((a) => !a.startsWith("-"));
+      problem = `unknown command '${word}' (commands: run, data, audit)`;
+    }
+    const help = `${HELP_PREFIX}${subcommand ? " " + subcommand : ""} --help`;
+    io.writeErr(`fitcheck: ${problem} (see '${help}')\n`);
+    stack();
+    return EXIT.usage;
+  }
+  if (isInputError(e)) {
+    io.writeErr(`fitcheck: ${describeInputError(e, io.cwd)}\n`);
+    stack();
+    return EXIT.usage;
+  }
+  // Detected by name so the CLI's error path does not import the GPU module (src/gpu/device.ts).
+  if (e instanceof Error && e.name === "NoAdapterError") {
+    const hint = /apt-get|driver/i.test(e.message)
+      ? ""
+      : " (install a Vulkan driver: apt-get install -y mesa-vulkan-drivers)";
+    io.writeErr(`fitcheck: ${oneLine(e.message)}${hint}\n`);
+    stack();
+    return EXIT.noAdapter;
+  }
+  io.writeErr(`fitcheck: internal error: ${oneLine(e instanceof Error ? e.message : String(e))}\n`);
+  if (debug) stack();
+  else io.writeErr("run with DEBUG=1 for the stack\n");
+  return EXIT.internal;
+}
+
+/** The InputError's message with its file shown relative to the user's directory when inside it. */
+export function describeInputError(e: InputError, cwd: string): string {
+  const file = e.location.file;
+  if (file === undefined) return oneLine(e.message);
+  // A bad option value: "--epochs: expected a positive integer, got "0"".
+  if (file === "<argv>" && e.location.field) return oneLine(`${e.location.field}: ${e.problem}`);
+  return oneLine(formatInputProblem(e.problem, { ...e.location, file: displayPath(file, cwd) }));
+}
+
+/** `path` relative to `cwd` when it lies inside it, else unchanged. */
+export function displayPath(path: string, cwd: string): string {
+  const prefix = cwd.endsWith("/") ? cwd : cwd + "/";
+  return path.startsWith(prefix) ? path.slice(prefix.length) : path;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, " ").trim();
+}
