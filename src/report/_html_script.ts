@@ -30,7 +30,9 @@ export const HTML_SCRIPT = String.raw`
     return history.map(function (h) { return value(split === "train" ? h.train : h.validation, key); });
   }
   // Loss that spans orders of magnitude (divergence) is unreadable on a linear axis.
-  function yScale(datasets) {
+  // Accuracy-like metrics live in [0, 1]: a fixed axis keeps noise of 0.01 from looking like learning.
+  function yScale(datasets, metric) {
+    if (metric !== "loss" && /accuracy|precision|recall|f1|auc/.test(metric)) return { min: 0, max: 1 };
     var values = [];
     datasets.forEach(function (d) { d.data.forEach(function (v) { if (v !== null) values.push(v); }); });
     var positive = values.length > 0 && values.every(function (v) { return v > 0; });
@@ -46,19 +48,46 @@ export const HTML_SCRIPT = String.raw`
       return lineDataset(labelPrefix + split + " " + metric, column(history, split, metric), COLORS[split], dashed);
     }).filter(function (d) { return d.data.some(function (v) { return v !== null; }); });
   }
-  function lineChart(canvas, labels, datasets, title) {
+  function lineChart(canvas, labels, datasets, title, metric) {
     return new Chart(canvas, {
       type: "line",
       data: { labels: labels, datasets: datasets },
-      options: { plugins: { title: { display: true, text: title } }, scales: { x: { title: { display: true, text: "epoch" } }, y: yScale(datasets) } },
+      options: { plugins: { title: { display: true, text: title } }, scales: { x: { title: { display: true, text: "epoch" } }, y: yScale(datasets, metric) } },
     });
   }
   function epochs(history) { return history.map(function (h) { return h.epoch; }); }
 
+  // Class names come from user data and can be long: cut tick labels so the plot keeps its room.
+  var shortTicks = { callback: function (v) {
+    var label = String(this.getLabelForValue(v));
+    return label.length > 16 ? label.slice(0, 15) + "…" : label;
+  } };
+
+  // Writes each cell's count on the heatmap (dark text on light cells, white on dark ones).
+  var cellCounts = {
+    id: "fitcheckCellCounts",
+    afterDatasetsDraw: function (chart) {
+      var ctx = chart.ctx;
+      var meta = chart.getDatasetMeta(0);
+      ctx.save();
+      ctx.textAlign = "center";
+      ctx.textBaseline = "middle";
+      ctx.font = "12px system-ui, sans-serif";
+      meta.data.forEach(function (element, i) {
+        var cell = chart.data.datasets[0].data[i];
+        if (element.width < 18 || element.height < 12) return;
+        var center = element.getCenterPoint();
+        ctx.fillStyle = cell.share > 0.5 ? "#ffffff" : "#1f2937";
+        ctx.fillText(String(cell.v), center.x, center.y);
+      });
+      ctx.restore();
+    },
+  };
+
   var draw = {
     curve: function (canvas) {
       var metric = canvas.dataset.metric;
-      return lineChart(canvas, epochs(report.history), curves(canvas, report.history, metric, "", false), metric + " per epoch");
+      return lineChart(canvas, epochs(report.history), curves(canvas, report.history, metric, "", false), metric + " per epoch", metric);
     },
     "per-class": function (canvas) {
       var classes = report.perClass.classes;
@@ -72,7 +101,7 @@ export const HTML_SCRIPT = String.raw`
         },
         options: {
           plugins: { title: { display: true, text: "per-class precision and recall (" + report.perClass.split + ", epoch " + report.perClass.epoch + ")" } },
-          scales: { y: { min: 0, max: 1 } },
+          scales: { x: { ticks: shortTicks }, y: { min: 0, max: 1 } },
         },
       });
     },
@@ -117,10 +146,12 @@ export const HTML_SCRIPT = String.raw`
             } },
           },
           scales: {
-            x: { type: "category", labels: c.labels, offset: true, grid: { display: false }, title: { display: true, text: "predicted" } },
-            y: { type: "category", labels: c.labels, offset: true, grid: { display: false }, title: { display: true, text: "true" } },
+            x: { type: "category", labels: c.labels, offset: true, ticks: shortTicks, grid: { display: false }, title: { display: true, text: "predicted" } },
+            // Reversed so the first class is the top row, as confusion matrices are printed.
+            y: { type: "category", labels: c.labels, offset: true, reverse: true, ticks: shortTicks, grid: { display: false }, title: { display: true, text: "true" } },
           },
         },
+        plugins: [cellCounts],
       });
     },
     verify: function (canvas) {
@@ -130,7 +161,7 @@ export const HTML_SCRIPT = String.raw`
       var longest = h.before.length >= h.after.length ? h.before : h.after;
       var datasets = curves(canvas, h.before, metric, "before: ", true).concat(curves(canvas, h.after, metric, "after: ", false));
       datasets.forEach(function (d) { if (d.label.indexOf("before") === 0) d.borderColor = d.backgroundColor = d.borderColor + "99"; });
-      return lineChart(canvas, epochs(longest), datasets, metric + " before and after: " + finding.verification.change);
+      return lineChart(canvas, epochs(longest), datasets, metric + " before and after: " + finding.verification.change, metric);
     },
   };
 

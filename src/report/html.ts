@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { escapeControls, formatDuration, formatNumber, summarize } from "./_format.ts";
+import { countWords, escapeControls, formatDuration, formatNumber, summarize } from "./_format.ts";
 import { HTML_SCRIPT } from "./_html_script.ts";
 import type { ConsistencyEntry, Finding, Report } from "./types.ts";
 
@@ -65,7 +65,7 @@ function header(report: Report): string {
   for (const f of report.findings) counts[f.severity]++;
   const status = report.summary.status === "ok"
     ? "no problems found"
-    : `${counts.error} error(s), ${counts.warning} warning(s)`;
+    : countWords({ error: counts.error, warning: counts.warning });
   const rows: [string, string][] = [["mode", report.mode], ["adapter", adapter]];
   if (report.scenario) rows.push(["scenario file", report.scenario.path]);
   if (report.summary.primary) rows.push(["primary finding", report.summary.primary]);
@@ -167,7 +167,7 @@ function consistencySection(report: Report): string {
   ];
   const head = ["quantity", "epoch", "engine", "reference", "abs. error", "tolerance", ""];
   return `<section id="consistency"><h2>Consistency with the float64 reference</h2>
-<p>${entries.length} checks; largest error ${esc(formatNumber(worst.absError))} (${
+<p>${countWords({ check: entries.length })}; largest error ${esc(formatNumber(worst.absError))} (${
     esc(worst.quantity)
   }, epoch ${worst.epoch});
 ${
