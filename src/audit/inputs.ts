@@ -1,0 +1,240 @@
+/**
+ * Reading the three audit inputs of CONTRACT §3 (labels, predictions, history) into matrices and a
+ * per-epoch table, with every user mistake turned into an InputError that names the file and the
+ * row or field.
+ *
+ * @module
+ */
+import { readCsv } from "../data/csv.ts";
+import { readNpy } from "../data/npy.ts";
+import { InputError } from "../errors.ts";
+import type { FileSource } from "../io.ts";
+import type { Matrix } from "../reference/matrix.ts";
+
+/** A numeric table read from CSV or .npy, with what was learned while reading it. */
+export interface AuditTable {
+  file: string;
+  matrix: Matrix;
+  /** Column names when a CSV header was present. */
+  columns: string[] | null;
+  /** Sorted distinct class names when the labels were text (index i stands for classNames[i]). */
+  classNames?: string[];
+  /**
+   * Half a unit in the last decimal place the values were written with (0 when they carry full
+   * float32 precision: .npy, or CSV with more than 8 decimals, which pins down every float32 in [0, 1]).
+   */
+  writtenPrecision: number;
+}
+
+/** Reads labels: one column of indices, names or values, K one-hot/multi-label columns, or .npy. */
+export async function readLabels(path: string, source: FileSource): Promise<AuditTable> {
+  return await readTable(path, source, { allowText: true });
+}
+
+/** Reads predictions: N × K numbers (probabilities or logits), CSV or .npy. */
+export async function readPredictions(path: string, source: FileSource): Promise<AuditTable> {
+  return await readTable(path, source, { allowText: false });
+}
+
+async function readTable(
+  path: string,
+  source: FileSource,
+  opts: { allowText: boolean },
+): Promise<AuditTable> {
+  if (/\.npy$/i.test(path)) {
+    const a = await readNpy(path, source);
+    if (a.shape.length === 0 || a.shape.length > 2) {
+      throw new InputError(
+        `expected a 1-d or 2-d array (rows × columns), got shape (${a.shape.join(", ")})`,
+        {
+          file: path,
+        },
+      );
+    }
+    const rows = a.shape[0], cols = a.shape.length === 2 ? a.shape[1] : 1;
+    if (rows === 0 || cols === 0) {
+      throw new InputError(`empty array of shape (${a.shape.join(", ")})`, { file: path });
+    }
+    const m: Matrix = { data: a.data, rows, cols };
+    checkFinite(m, path, null, a.dtype.startsWith("f") ? "prediction" : "label");
+    // f4 values are exact float32s; f8 may be float64 results, equally exact for our purpose.
+    return { file: path, matrix: m, columns: null, writtenPrecision: 0 };
+  }
+  const table = await readCsv(path, source, { header: "auto" });
+  const rows = table.rowCount, cols = table.columns.length;
+  const text = table.columns.filter((c) => !c.numeric);
+  if (text.length > 0) {
+    const c = text[0];
+    if (!opts.allowText || cols !== 1) {
+      const where = c.firstText!;
+      throw new InputError(
+        opts.allowText
+          ? `text labels ("${where.value}") must be a single column of class names; this file has ${cols} columns`
+          : `expected a number, got "${where.value}"`,
+        { file: path, row: where.row, line: where.line, field: c.name },
+      );
+    }
+    const names = [...new Set(c.text!.filter((t) => t !== ""))].sort();
+    const missing = c.text!.indexOf("");
+    if (missing >= 0) throw new InputError("missing label", { file: path, row: missing + 1, field: c.name });
+    const index = new Map(names.map((n, i) => [n, i]));
+    const data = Float64Array.from(c.text!, (t) => index.get(t)!);
+    return {
+      file: path,
+      matrix: { data, rows, cols: 1 },
+      columns: table.header,
+      classNames: names,
+      writtenPrecision: 0,
+    };
+  }
+  const data = new Float64Array(rows * cols);
+  table.columns.forEach((c, j) => {
+    for (let r = 0; r < rows; r++) data[r * cols + j] = c.values[r];
+  });
+  const m = { data, rows, cols };
+  checkFinite(m, path, table.header, opts.allowText ? "label" : "prediction");
+  return { file: path, matrix: m, columns: table.header, writtenPrecision: writtenPrecision(data) };
+}
+
+function checkFinite(m: Matrix, file: string, header: string[] | null, what: string): void {
+  for (let i = 0; i < m.data.length; i++) {
+    if (Number.isNaN(m.data[i])) {
+      const r = Math.floor(i / m.cols), c = i % m.cols;
+      throw new InputError(`missing or NaN ${what}: every cell must be a number`, {
+        file,
+        row: r + 1,
+        field: header ? header[c] : `column ${c + 1}`,
+      });
+    }
+  }
+}
+
+/**
+ * Half a unit of the coarsest decimal place that reproduces every value, found by round-tripping
+ * through `toFixed(d)`. Values printed with 8 decimals or fewer ("%.6f", "%.4f") get 0.5·10^-d; longer
+ * ones are taken as exact (0): float32 probabilities have at most 2^-24 ≈ 6e-8 spacing near 1, which
+ * 9+ decimals resolve.
+ */
+export function writtenPrecision(values: Float64Array): number {
+  for (let d = 0; d <= 8; d++) {
+    let ok = true;
+    for (let i = 0; i < values.length && ok; i++) {
+      const v = values[i];
+      if (Number.isFinite(v) && Number(v.toFixed(d)) !== v) ok = false;
+    }
+    if (ok) return d === 0 ? 0 : 0.5 * 10 ** -d;
+  }
+  return 0;
+}
+
+/** One training log: per-key arrays, one entry per epoch (row). */
+export interface History {
+  file: string;
+  format: "csv-logger" | "json";
+  /** Every logged key except the epoch column, in file order. */
+  keys: string[];
+  values: Record<string, (number | null)[]>;
+  /** 1-based epoch number of each row (CSVLogger's 0-based `epoch` column + 1, else row index + 1). */
+  epochs: number[];
+}
+
+/** Reads a Keras CSVLogger CSV or a `history.history` JSON object of arrays (tfjs History.history too). */
+export async function readHistory(path: string, source: FileSource): Promise<History> {
+  const text = await source.readText(path);
+  if (/^\s*[{[]/.test(text)) return parseHistoryJson(text, path);
+  const table = await readCsv(path, source, { header: "required" });
+  const epochCol = table.columns.find((c) => c.name === "epoch");
+  const values: Record<string, (number | null)[]> = {};
+  const keys: string[] = [];
+  for (const c of table.columns) {
+    if (c === epochCol) continue;
+    if (!c.numeric) {
+      const w = c.firstText!;
+      throw new InputError(`expected a number, got "${w.value}"`, {
+        file: path,
+        row: w.row,
+        line: w.line,
+        field: c.name,
+      });
+    }
+    keys.push(c.name);
+    values[c.name] = Array.from(c.values, (v) => (Number.isNaN(v) ? null : v));
+  }
+  let epochs = Array.from({ length: table.rowCount }, (_, i) => i + 1);
+  if (epochCol) {
+    epochs = Array.from(epochCol.values, (v, i) => {
+      if (!Number.isInteger(v) || v < 0) {
+        throw new InputError(`epoch must be a non-negative integer (CSVLogger counts from 0), got ${v}`, {
+          file: path,
+          row: i + 1,
+          field: "epoch",
+        });
+      }
+      return v + 1;
+    });
+  }
+  if (keys.length === 0) {
+    throw new InputError("no logged quantities besides the epoch column", { file: path });
+  }
+  return { file: path, format: "csv-logger", keys, values, epochs };
+}
+
+function parseHistoryJson(text: string, path: string): History {
+  // Python's json.dump writes NaN / Infinity as bare tokens, which JSON.parse rejects: quote them first.
+  const patched = text.replace(/([:[,]\s*)(-?Infinity|NaN)(?=\s*[,\]}])/g, '$1"$2"');
+  let doc: unknown;
+  try {
+    doc = JSON.parse(patched);
+  } catch (e) {
+    throw new InputError(`malformed JSON: ${(e as Error).message}`, { file: path });
+  }
+  // model.fit(...) in tfjs returns a History whose `.history` is the object; accept either.
+  if (
+    doc && typeof doc === "object" && !Array.isArray(doc) && "history" in doc &&
+    typeof doc.history === "object"
+  ) {
+    doc = (doc as { history: unknown }).history;
+  }
+  if (!doc || typeof doc !== "object" || Array.isArray(doc)) {
+    throw new InputError('expected an object of arrays, as history.history: {"loss": [...], ...}', {
+      file: path,
+    });
+  }
+  const values: Record<string, (number | null)[]> = {};
+  const keys: string[] = [];
+  let length: number | null = null, firstKey = "";
+  for (const [key, arr] of Object.entries(doc as Record<string, unknown>)) {
+    if (!Array.isArray(arr)) {
+      throw new InputError(`expected an array of numbers, got ${JSON.stringify(arr)?.slice(0, 40)}`, {
+        file: path,
+        field: key,
+      });
+    }
+    const nums = arr.map((v, i) => {
+      if (typeof v === "number") return v;
+      if (v === "NaN" || v === null) return null;
+      if (v === "Infinity") return Infinity;
+      if (v === "-Infinity") return -Infinity;
+      throw new InputError(`entry ${i} is ${JSON.stringify(v)}, not a number`, {
+        file: path,
+        field: `${key}[${i}]`,
+      });
+    });
+    if (length === null) {
+      length = nums.length;
+      firstKey = key;
+    } else if (nums.length !== length) {
+      throw new InputError(`has ${nums.length} epochs but "${firstKey}" has ${length}`, {
+        file: path,
+        field: key,
+      });
+    }
+    if (key === "epoch") continue;
+    keys.push(key);
+    values[key] = nums;
+  }
+  if (keys.length === 0 || !length) {
+    throw new InputError("no logged epochs: every array is empty", { file: path });
+  }
+  return { file: path, format: "json", keys, values, epochs: Array.from({ length }, (_, i) => i + 1) };
+}
