@@ -6,6 +6,12 @@
  * @module
  */
 import type { KernelDef } from "./kernel.ts";
+import { lossBackward, lossForward } from "./losses.ts";
+import { reduceForward } from "./reduce.ts";
+import { argmaxForward, confusionForward, correctForward, thresholdForward } from "./metrics.ts";
+import { columnStatsForward } from "./column_stats.ts";
+import { fingerprintForward } from "./fingerprint.ts";
+import { activationStatsForward, updateRatioForward } from "./instrument.ts";
 
 export {
   encodeAll,
@@ -19,7 +25,25 @@ export {
   type UniformField,
   type Workgroups,
 } from "./kernel.ts";
+export * from "./losses.ts";
+export * from "./reduce.ts";
+export * from "./metrics.ts";
+export * from "./column_stats.ts";
+export * from "./fingerprint.ts";
+export * from "./instrument.ts";
 
 /** All kernels. Append with small in-place edits; the order carries no meaning. */
 // deno-lint-ignore no-explicit-any
-export const KERNELS: readonly KernelDef<any>[] = [];
+export const KERNELS: readonly KernelDef<any>[] = [
+  lossForward,
+  lossBackward,
+  reduceForward,
+  argmaxForward,
+  thresholdForward,
+  correctForward,
+  confusionForward,
+  columnStatsForward,
+  fingerprintForward,
+  updateRatioForward,
+  activationStatsForward,
+];

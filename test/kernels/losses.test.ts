@@ -1,0 +1,415 @@
+/**
+ * loss_forward.wgsl and loss_backward.wgsl against the float64 twin (src/reference/losses.ts), for
+ * every loss kind, both reductions, awkward shapes and the edge cases (logits ±100 / ±1e4, all-equal
+ * rows, clipped probabilities, NaN/Inf, a batch of one).
+ *
+ * Tolerances are derived per row / element from WGSL's accuracy rules (+ - * / correctly rounded;
+ * log: absolute 2^-21 on [0.5, 2], else 3 ULP; exp: (3 + 2|x|) ULP) and the K-term row sums
+ * (gamma_K · Σ|terms|, Higham Lemma 3.1); see each branch of `forwardTolerance` / `gradTolerance`.
+ * One ULP of a float32 value v is at most 2u|v| (u = 2^-24).
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import type { GpuContext } from "../../src/gpu/mod.ts";
+import { readbackF32 } from "../../src/gpu/mod.ts";
+import { prepareLossBackward, prepareLossForward } from "../../src/kernels/losses.ts";
+import { prepareReduce } from "../../src/kernels/reduce.ts";
+import { type LossConfig, lossGradient, lossPerRow, reduceLoss } from "../../src/reference/losses.ts";
+import { type Matrix, matrix } from "../../src/reference/matrix.ts";
+import { Rng } from "../../src/random.ts";
+import type { Reduction } from "../../src/scenario/types.ts";
+import { releaseTestContext, testContext } from "../helpers/gpu.ts";
+import { expectClose, F32_U as u, gamma, logErrorSummary } from "../helpers/tolerance.ts";
+
+afterAll(async () => {
+  await logErrorSummary("test/kernels/losses.test.ts");
+  await releaseTestContext();
+});
+
+const LOG_ABS = 2 ** -21;
+
+const CONFIGS: LossConfig[] = [
+  { name: "mse", fromLogits: false },
+  { name: "mae", fromLogits: false },
+  { name: "huber", fromLogits: false, delta: 0.7 },
+  { name: "binary-crossentropy", fromLogits: false },
+  { name: "binary-crossentropy", fromLogits: true },
+  { name: "categorical-crossentropy", fromLogits: false },
+  { name: "categorical-crossentropy", fromLogits: true },
+  { name: "sparse-categorical-crossentropy", fromLogits: false },
+  { name: "sparse-categorical-crossentropy", fromLogits: true },
+];
+
+const SHAPES: [number, number][] = [[1, 1], [1, 5], [7, 3], [127, 10], [257, 2], [1000, 13], [31, 257]];
+
+function tag(cfg: LossConfig): string {
+  return `${cfg.name}${cfg.fromLogits ? " (logits)" : ""}`;
+}
+
+/** Inputs typical for the loss, rounded to f32; includes exact 0/1 probabilities to hit the clip. */
+function makeInputs(
+  cfg: LossConfig,
+  rows: number,
+  cols: number,
+  seed: string,
+): { yTrue: Float32Array; yPred: Float32Array } {
+  const rng = Rng.fromSeed(99).stream(`${tag(cfg)} ${rows}x${cols} ${seed}`);
+  const sparse = cfg.name === "sparse-categorical-crossentropy";
+  const yTrue = new Float32Array(sparse ? rows : rows * cols);
+  const yPred = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    const k = rng.int(cols);
+    for (let c = 0; c < cols; c++) {
+      const i = r * cols + c;
+      if (cfg.fromLogits) yPred[i] = rng.uniform(-6, 6);
+      else if (cfg.name === "mse" || cfg.name === "mae" || cfg.name === "huber") {
+        yPred[i] = rng.uniform(-3, 3);
+      } else {
+        const draw = rng.next();
+        yPred[i] = draw < 0.03 ? 0 : draw < 0.06 ? 1 : rng.uniform(0, 1);
+      }
+      if (cfg.name === "binary-crossentropy") yTrue[i] = rng.next() < 0.8 ? rng.int(2) : rng.uniform(0, 1);
+      else if (cfg.name === "categorical-crossentropy") yTrue[i] = c === k ? 1 : 0;
+      else if (!sparse) yTrue[i] = rng.uniform(-3, 3);
+    }
+    if (cfg.name === "categorical-crossentropy" && !cfg.fromLogits) {
+      // Keep the row sum away from 0 (a row of zeros is the NaN case, tested separately).
+      yPred[r * cols + k] = Math.max(yPred[r * cols + k], 0.01);
+    }
+    if (sparse) yTrue[r] = k;
+  }
+  return { yTrue, yPred };
+}
+
+function mat(data: Float32Array, rows: number, cols: number): Matrix {
+  return matrix(rows, cols, data);
+}
+
+/** Per-row allowance of |gpu - ref| for loss_forward, and the relative part. */
+function forwardTolerance(
+  cfg: LossConfig,
+  yTrue: Matrix,
+  yPred: Matrix,
+): { atol: Float64Array; rtol: number } {
+  const { rows, cols: K } = yPred;
+  const atol = new Float64Array(rows);
+  let rtol = 0;
+  for (let r = 0; r < rows; r++) {
+    const o = r * K;
+    const p = yPred.data.subarray(o, o + K);
+    const t = cfg.name === "sparse-categorical-crossentropy" ? null : yTrue.data.subarray(o, o + K);
+    let sumAbsT = 0;
+    if (t) { for (let c = 0; c < K; c++) sumAbsT += Math.abs(t[c]); }
+    else sumAbsT = 1;
+    switch (cfg.name) {
+      case "mse":
+      case "mae":
+      case "huber":
+        // Non-negative terms, each a few roundings (difference, square or the huber branch, whose
+        // δ|e| - δ²/2 >= δ²/2 cancels at most 2x), a K-term sum and the division by K.
+        rtol = 2 * gamma(K + 8);
+        atol[r] = 1e-30;
+        break;
+      case "binary-crossentropy":
+        if (cfg.fromLogits) {
+          // max(x,0) - x·y: roundings of size u|x| each; log1p(exp(-|x|)): exp <= 3 ULP of a value
+          // <= 1 (6u abs), series / log 2^-21 abs; all averaged over K.
+          let meanAbsX = 0;
+          for (let c = 0; c < K; c++) meanAbsX += Math.abs(p[c]) / K;
+          atol[r] = 4 * u * meanAbsX + LOG_ABS + 6 * u;
+        } else {
+          // Each log: 2^-21 abs near 1, else 3 ULP (6u) of |log|; the f32 clip bounds move log by
+          // < 2e-8. Terms are >= 0, so the K-sum is gamma_K relative.
+          atol[r] = LOG_ABS + 2e-8;
+        }
+        rtol = gamma(K + 8);
+        break;
+      case "categorical-crossentropy":
+        if (cfg.fromLogits) {
+          // Terms y·((m - x) + log S) >= 0. S = Σ exp(x - m) >= 1 with each exp <= 6u abs and the
+          // sum gamma_K, so log S errs by <= 6uK + gamma_K (relative error of S) + 2^-21.
+          atol[r] = sumAbsT * (6 * u * K + gamma(K) + LOG_ABS + 6 * u * Math.log(K + 1));
+        } else {
+          // q = p / S carries gamma_K Σ|p| / |S| + u relative, which log turns into absolute error,
+          // plus log's own 2^-21 (or 6u relative, covered by rtol).
+          let sumP = 0, sumAbsP = 0;
+          for (let c = 0; c < K; c++) {
+            sumP += p[c];
+            sumAbsP += Math.abs(p[c]);
+          }
+          atol[r] = sumAbsT * (gamma(K + 1) * sumAbsP / Math.abs(sumP) + LOG_ABS + 2e-8);
+        }
+        rtol = gamma(K + 8);
+        break;
+      case "sparse-categorical-crossentropy":
+        // Two logs (2·2^-21), the K-term sum inside log (gamma_K relative -> absolute after log);
+        // from logits as categorical with Σy = 1.
+        atol[r] = cfg.fromLogits
+          ? 6 * u * K + gamma(K) + LOG_ABS + 6 * u * Math.log(K + 1)
+          : 2 * LOG_ABS + gamma(K + 1) + 2e-8;
+        rtol = gamma(K + 8);
+        break;
+    }
+  }
+  return { atol, rtol };
+}
+
+/** Per-element allowance for loss_backward (scale = weight of a row in the reduced loss). */
+function gradTolerance(
+  cfg: LossConfig,
+  yTrue: Matrix,
+  yPred: Matrix,
+  scale: number,
+): { atol: Float64Array; rtol: number } {
+  const { rows, cols: K } = yPred;
+  const atol = new Float64Array(rows * K);
+  // f32(scale) and f32(scale / K): two roundings; the formula's own few more.
+  const rtol = 8 * u;
+  const eps = 1e-7;
+  for (let r = 0; r < rows; r++) {
+    const o = r * K;
+    let sumP = 0, sumAbsP = 0, sumT = 0, sumClip = 0;
+    for (let c = 0; c < K; c++) {
+      sumP += yPred.data[o + c];
+      sumAbsP += Math.abs(yPred.data[o + c]);
+      sumClip += Math.min(Math.max(yPred.data[o + c], eps), 1 - eps);
+      if (cfg.name !== "sparse-categorical-crossentropy") sumT += Math.abs(yTrue.data[o + c]);
+    }
+    for (let c = 0; c < K; c++) {
+      const i = o + c;
+      const p = yPred.data[i];
+      const t = cfg.name === "sparse-categorical-crossentropy" ? 0 : yTrue.data[i];
+      let a = 1e-30;
+      // Where the clip is active the gradient is exactly 0 on both sides (and the bounds below
+      // would divide by 0).
+      const q = cfg.name === "categorical-crossentropy" && !cfg.fromLogits ? p / sumP : p;
+      const clipped = !cfg.fromLogits && cfg.name !== "mse" && cfg.name !== "mae" && cfg.name !== "huber" &&
+        (q < eps || q > 1 - eps);
+      // Categorical from probabilities keeps -hq/S where its own h is clipped to 0.
+      const hAbs = clipped ? 0 : Math.abs(t / q);
+      if (clipped && cfg.name !== "categorical-crossentropy") {
+        atol[i] = a;
+        continue;
+      }
+      switch (cfg.name) {
+        case "binary-crossentropy":
+          // -t/p + (1-t)/(1-p): terms of opposite sign, 3 roundings each (1 - p exact for p >= 1/2);
+          // from logits, sigmoid errs by <= 6u (exp) + 3u absolute.
+          a = cfg.fromLogits
+            ? 12 * u * scale / K
+            : 4 * u * (Math.abs(t / p) + Math.abs((1 - t) / (1 - p))) * scale / K;
+          break;
+        case "categorical-crossentropy":
+          // Logits: softmax_k · Σy - y_k, each exp <= 6u abs, S relative 6uK + gamma_K.
+          // Probabilities: h = -y/q with q relative gamma_{K+1} Σ|p|/|S|, minus hq (|hq| <= Σ|y|),
+          // divided by S.
+          a = cfg.fromLogits
+            ? (6 * u + 8 * u * K + gamma(K)) * (sumT + 1) * scale
+            : gamma(K + 4) * (sumAbsP / Math.abs(sumP)) * (hAbs + sumT) / Math.abs(sumP) * scale;
+          break;
+        case "sparse-categorical-crossentropy":
+          // 1/S - [c = k]/p: S = Σ clip(p) relative gamma_K; from logits as categorical.
+          a = cfg.fromLogits
+            ? (6 * u + 8 * u * K + gamma(K)) * 2 * scale
+            : (gamma(K + 3) / sumClip + 3 * u / Math.max(p, eps)) * scale;
+          break;
+        default:
+          a = 1e-30;
+      }
+      atol[i] = a;
+    }
+  }
+  return { atol, rtol };
+}
+
+interface Run {
+  perRow: Float32Array;
+  reduced: Float32Array;
+  grad: Float32Array;
+}
+
+async function runLoss(
+  ctx: GpuContext,
+  cfg: LossConfig,
+  reduction: Reduction,
+  data: { yTrue: Float32Array; yPred: Float32Array; rows: number; cols: number },
+): Promise<Run> {
+  const { rows, cols } = data;
+  const yTrue = ctx.upload("yTrue", data.yTrue);
+  const yPred = ctx.upload("yPred", data.yPred);
+  const perRow = ctx.storage("perRow", rows);
+  const grad = ctx.storage("grad", rows * cols);
+  const out = ctx.storage("reduced", 2);
+  const label = `${tag(cfg)} ${rows}x${cols}`;
+  const fwd = await prepareLossForward(ctx, { label, loss: cfg, yTrue, yPred, perRow, rows, cols });
+  const bwd = await prepareLossBackward(ctx, { label, loss: cfg, yTrue, yPred, grad, rows, cols, reduction });
+  const red = await prepareReduce(ctx, {
+    label,
+    op: reduction === "mean" ? "mean" : "sum",
+    input: perRow,
+    n: rows,
+    output: out,
+  });
+  ctx.submit(label, (pass) => {
+    fwd.encode(pass);
+    red.encode(pass);
+    bwd.encode(pass);
+  });
+  const [a, b, c] = await readbackF32(ctx, [perRow, out, grad]);
+  for (const op of [fwd, bwd, red]) op.release();
+  for (const buf of [yTrue, yPred, perRow, grad, out]) ctx.pool.release(buf);
+  return { perRow: a, reduced: b, grad: c };
+}
+
+describe("loss kernels against the float64 twin", () => {
+  for (const cfg of CONFIGS) {
+    for (const [rows, cols] of SHAPES) {
+      for (const reduction of ["mean", "sum"] as const) {
+        it(`${tag(cfg)} ${rows}x${cols} ${reduction}`, async () => {
+          const ctx = await testContext();
+          const data = makeInputs(cfg, rows, cols, "main");
+          const yT = mat(data.yTrue, rows, cfg.name === "sparse-categorical-crossentropy" ? 1 : cols);
+          const yP = mat(data.yPred, rows, cols);
+          const got = await runLoss(ctx, cfg, reduction, { ...data, rows, cols });
+          const ref = lossPerRow(cfg, yT, yP);
+          const fTol = forwardTolerance(cfg, yT, yP);
+          expectClose(got.perRow, ref, fTol, { label: `${tag(cfg)} per-row`, family: "loss forward" });
+          // The reduction adds gamma_L (L = 12 per pass + 1) of Σ|per-row| on top of the rows' errors.
+          let allowance = 0, sumAbs = 0;
+          for (let r = 0; r < rows; r++) {
+            allowance += fTol.atol[r] + fTol.rtol * Math.abs(ref[r]);
+            sumAbs += Math.abs(ref[r]);
+          }
+          const div = reduction === "mean" ? rows : 1;
+          expectClose(got.reduced.subarray(0, 1), [reduceLoss(ref, reduction)], {
+            atol: (allowance + gamma(14) * sumAbs) / div,
+            rtol: 2 * u,
+          }, { label: `${tag(cfg)} reduced`, family: "loss forward" });
+          const refGrad = lossGradient({ ...cfg, reduction }, yT, yP);
+          const scale = reduction === "mean" ? 1 / rows : 1;
+          expectClose(got.grad, refGrad.data, gradTolerance(cfg, yT, yP, scale), {
+            label: `${tag(cfg)} gradient`,
+            family: "loss backward",
+          });
+        });
+      }
+    }
+  }
+});
+
+describe("loss kernel edge cases", () => {
+  const logitCfgs = CONFIGS.filter((c) => c.fromLogits);
+  for (const cfg of logitCfgs) {
+    for (const big of [100, 1e4]) {
+      it(`${tag(cfg)} with logits ±${big}`, async () => {
+        const ctx = await testContext();
+        const rows = 6, cols = 4;
+        const base = makeInputs(cfg, rows, cols, `big ${big}`);
+        // Rows: one huge positive, one huge negative, mixed signs, all equal huge, alternating.
+        const pattern = [
+          [big, 0, 0, 0],
+          [-big, 0, 0, 0],
+          [big, -big, big, -big],
+          [big, big, big, big],
+          [-big, -big, -big, -big],
+          [0.5, big, -big, 1],
+        ];
+        base.yPred.set(pattern.flat());
+        const yT = mat(base.yTrue, rows, cfg.name === "sparse-categorical-crossentropy" ? 1 : cols);
+        const yP = mat(base.yPred, rows, cols);
+        const got = await runLoss(ctx, cfg, "mean", { ...base, rows, cols });
+        const ref = lossPerRow(cfg, yT, yP);
+        for (const v of got.perRow) expect(Number.isFinite(v)).toBe(true);
+        expectClose(got.perRow, ref, forwardTolerance(cfg, yT, yP), {
+          label: `${tag(cfg)} ±${big}`,
+          family: "loss forward",
+        });
+        const refGrad = lossGradient({ ...cfg, reduction: "mean" }, yT, yP);
+        expectClose(got.grad, refGrad.data, gradTolerance(cfg, yT, yP, 1 / rows), {
+          label: `${tag(cfg)} ±${big} gradient`,
+          family: "loss backward",
+        });
+      });
+    }
+  }
+
+  for (const cfg of CONFIGS) {
+    it(`${tag(cfg)}: all-equal rows and a batch of one`, async () => {
+      const ctx = await testContext();
+      for (const rows of [1, 5]) {
+        const cols = 4;
+        const data = makeInputs(cfg, rows, cols, "equal");
+        const v = cfg.fromLogits
+          ? 2.5
+          : cfg.name === "mse" || cfg.name === "mae" || cfg.name === "huber"
+          ? 0.3
+          : 0.25;
+        data.yPred.fill(v);
+        const yT = mat(data.yTrue, rows, cfg.name === "sparse-categorical-crossentropy" ? 1 : cols);
+        const yP = mat(data.yPred, rows, cols);
+        const got = await runLoss(ctx, cfg, "mean", { ...data, rows, cols });
+        expectClose(got.perRow, lossPerRow(cfg, yT, yP), forwardTolerance(cfg, yT, yP), {
+          label: `${tag(cfg)} equal rows`,
+          family: "loss forward",
+        });
+        expectClose(
+          got.grad,
+          lossGradient({ ...cfg, reduction: "mean" }, yT, yP).data,
+          gradTolerance(cfg, yT, yP, 1 / rows),
+          {
+            label: `${tag(cfg)} equal rows gradient`,
+            family: "loss backward",
+          },
+        );
+      }
+    });
+
+    it(`${tag(cfg)}: NaN and ±Inf inputs make their row NaN, other rows stay exact`, async () => {
+      const ctx = await testContext();
+      const rows = 5, cols = 3;
+      const data = makeInputs(cfg, rows, cols, "nonfinite");
+      data.yPred[0 * cols + 1] = NaN;
+      data.yPred[1 * cols + 0] = Infinity;
+      data.yPred[2 * cols + 2] = -Infinity;
+      const sparse = cfg.name === "sparse-categorical-crossentropy";
+      data.yTrue[sparse ? 3 : 3 * cols] = NaN;
+      const got = await runLoss(ctx, cfg, "mean", { ...data, rows, cols });
+      for (let r = 0; r < 4; r++) {
+        expect(Number.isNaN(got.perRow[r]), `row ${r} loss`).toBe(true);
+        for (let c = 0; c < cols; c++) {
+          expect(Number.isNaN(got.grad[r * cols + c]), `row ${r} grad`).toBe(true);
+        }
+      }
+      expect(Number.isNaN(got.reduced[0]), "reduced loss").toBe(true);
+      expect(new Uint32Array(got.reduced.buffer)[1], "non-finite rows counted").toBe(4);
+      const yT = mat(data.yTrue.slice(sparse ? 4 : 4 * cols), 1, sparse ? 1 : cols);
+      const yP = mat(data.yPred.slice(4 * cols), 1, cols);
+      expectClose(got.perRow.subarray(4), lossPerRow(cfg, yT, yP), forwardTolerance(cfg, yT, yP), {
+        label: `${tag(cfg)} finite row`,
+      });
+    });
+  }
+
+  it("categorical from probabilities: a zero row sum gives NaN; sparse labels out of range give NaN", async () => {
+    const ctx = await testContext();
+    const cce: LossConfig = { name: "categorical-crossentropy", fromLogits: false };
+    const got = await runLoss(ctx, cce, "sum", {
+      yTrue: new Float32Array([1, 0, 0, 1]),
+      yPred: new Float32Array([0, 0, 0.2, 0.8]),
+      rows: 2,
+      cols: 2,
+    });
+    expect(Number.isNaN(got.perRow[0])).toBe(true);
+    expect(got.perRow[1]).toBeCloseTo(-Math.log(0.8), 6);
+    for (const fromLogits of [false, true]) {
+      const scce: LossConfig = { name: "sparse-categorical-crossentropy", fromLogits };
+      const bad = await runLoss(ctx, scce, "sum", {
+        yTrue: new Float32Array([3, -1, 0.5, 1]),
+        yPred: new Float32Array([0.2, 0.3, 0.5, 0.2, 0.3, 0.5, 0.2, 0.3, 0.5, 0.2, 0.3, 0.5]),
+        rows: 4,
+        cols: 3,
+      });
+      expect(Array.from(bad.perRow.subarray(0, 3)).every(Number.isNaN)).toBe(true);
+      expect(Number.isFinite(bad.perRow[3])).toBe(true);
+    }
+  });
+});
