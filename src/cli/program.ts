@@ -76,8 +76,14 @@ function buildProgram(io: CliIo, engines: Engines, setExit: (code: number) => vo
   const resolve = (p: string) => joinPath(io.cwd, p);
   const color = io.stdoutIsTerminal && !io.env("NO_COLOR");
   const width = io.stdoutIsTerminal ? io.columns : Number(io.env("COLUMNS")) || 80;
-  const progressFor = (json: boolean) =>
-    createProgress({ terminal: io.stderrIsTerminal && !json, log: (line) => io.writeErr(line + "\n") });
+  // Bars only on a terminal. Off a terminal a single run stays silent on stderr (its one line there is
+  // then an error, if any), while the gallery logs one line per scenario so CI shows it advancing.
+  const progressFor = (kind: "run" | "gallery") =>
+    createProgress({
+      terminal: io.stderrIsTerminal,
+      silent: kind === "run" && !io.stderrIsTerminal,
+      log: (line) => io.writeErr(line + "\n"),
+    });
   const printReport = (report: Report, json: boolean) => {
     io.writeOut(json ? JSON.stringify(report, null, 2) + "\n" : renderReport(report, { color, width }));
     setExit(report.findings.some((f) => f.severity === "error") ? EXIT.findings : EXIT.ok);
@@ -119,7 +125,7 @@ function buildProgram(io: CliIo, engines: Engines, setExit: (code: number) => vo
           file: displayPath(dir, io.cwd),
         });
       }
-      const progress = progressFor(json);
+      const progress = progressFor("gallery");
       const { document, reports } = await runGallery(dir, engines, {
         source: io.source,
         listDir: io.listDir,
@@ -167,7 +173,7 @@ function buildProgram(io: CliIo, engines: Engines, setExit: (code: number) => vo
         await io.checkReadable(scenario, file);
         const htmlPath = opts.html === undefined ? undefined : resolve(opts.html);
         if (htmlPath !== undefined) await io.checkWritable(htmlPath, opts.html!);
-        const progress = progressFor(json);
+        const progress = progressFor("run");
         const report = await engines
           .runScenario(scenario, {
             epochs: opts.epochs,

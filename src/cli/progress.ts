@@ -43,7 +43,7 @@ function lineProgress(log: (line: string) => void): Progress {
     sink: (e) => {
       if (e.phase === phase && !(e.phase === "verify" && e.message)) return;
       phase = e.phase;
-      const what = e.message ?? (e.phase === "train" && e.epochs ? `training ${e.epochs} epochs` : e.phase);
+      const what = e.message ?? (e.phase === "train" && e.epochs ? `training (${e.epochs} epochs)` : e.phase);
       log(`fitcheck: ${what}`);
     },
     scenario: () => {

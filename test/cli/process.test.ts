@@ -1,0 +1,98 @@
+// The CLI as a user runs it: a separate Deno process, real stdout/stderr/exit code.
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+
+const DENO = "node_modules/deno/deno";
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function cli(
+  args: string[],
+  options: { entry?: string; env?: Record<string, string>; cwd?: string } = {},
+): Promise<Result> {
+  const root = Deno.cwd();
+  const entry = `${root}/${options.entry ?? "src/cli/main.ts"}`;
+  const out = await new Deno.Command(`${root}/${DENO}`, {
+    args: ["run", "-A", `--config=${root}/deno.json`, entry, ...args],
+    cwd: options.cwd ?? root,
+    env: { NO_COLOR: "", ...options.env },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  // Deno on these machines may print an XDG_RUNTIME_DIR warning (see ENVIRONMENT.md): not ours.
+  const stderr = decode(out.stderr).split("\n").filter((l) => !l.includes("XDG_RUNTIME_DIR")).join("\n");
+  return { code: out.code, stdout: decode(out.stdout), stderr };
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await Deno.makeTempDir({ prefix: "fitcheck-cli-" });
+  await Deno.writeTextFile(`${dir}/s.json`, "{}");
+});
+afterAll(() => Deno.remove(dir, { recursive: true }));
+
+describe("diagnose (real entry point)", () => {
+  test("--help shows commands and examples; --version prints 0.1.0 on every command", async () => {
+    const help = await cli(["--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Commands:[\s\S]*run \[options\] <file>[\s\S]*Examples:/);
+    for (const sub of [[], ["run"], ["data"], ["audit"]]) {
+      const v = await cli([...sub, "--version"]);
+      expect([v.code, v.stdout]).toEqual([0, "0.1.0\n"]);
+    }
+  });
+
+  test("bad usage: exit 2, one line on stderr, no stack trace", async () => {
+    const r = await cli(["run", "s.json", "--epochs", "ten"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split("\n")).toEqual([
+      'fitcheck: --epochs: expected a positive integer, got "ten"',
+    ]);
+    expect(r.stdout).toBe("");
+  });
+
+  test("a missing file: exit 2 naming it as typed, relative to INIT_CWD", async () => {
+    const r = await cli(["data", "--train", "nope.csv", "--target", "y"], { env: { INIT_CWD: dir } });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe("fitcheck: nope.csv: file not found");
+  });
+
+  test("an engine that is not wired yet is reported as an internal error (70), not a fake result", async () => {
+    const r = await cli(["run", "s.json", "--json"], { env: { INIT_CWD: dir } });
+    expect(r.code).toBe(70);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain("fitcheck: internal error:");
+    expect(r.stderr).toContain("run with DEBUG=1 for the stack");
+  });
+});
+
+describe("diagnose with fixture engines (real process I/O)", () => {
+  const entry = "test/cli/fake_main.ts";
+
+  test("--json: stdout is exactly one JSON document; exit 1 for an error finding", async () => {
+    const r = await cli(["run", "s.json", "--json"], { entry, env: { INIT_CWD: dir } });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).schema).toBe("fitcheck.report/v1");
+  });
+
+  test("--html writes the file atomically where the user is, and exit 0 for a clean report", async () => {
+    const r = await cli(["run", "s.json", "--html", "report.html"], {
+      entry,
+      env: { INIT_CWD: dir, FITCHECK_TEST_REPORT: "data_clean" },
+    });
+    expect(r.code).toBe(0);
+    const html = await Deno.readTextFile(`${dir}/report.html`);
+    expect(html).toContain("Chart.js v4"); // the real library, read from node_modules by the CLI
+    expect(r.stderr.trim()).toBe("fitcheck: wrote report.html");
+  });
+
+  test("output to a pipe has no colour even without NO_COLOR", async () => {
+    const r = await cli(["run", "s.json"], { entry, env: { INIT_CWD: dir } });
+    expect(r.stdout).toContain("loss-task-mismatch");
+    expect(r.stdout).not.toContain("\x1b[");
+  });
+});
