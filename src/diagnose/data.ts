@@ -1,0 +1,804 @@
+/**
+ * Data detectors: what is wrong with the training and validation data themselves, found without
+ * training. Pure functions of the loaded Datasets (and, in run mode, the scenario's loss, batching and
+ * split); every O(n²) check runs on a seeded sample.
+ *
+ * Thresholds, and where they come from:
+ * - class imbalance: rarest / commonest < 0.1, Deepchecks `ClassImbalance` default condition (the same
+ *   9:1 as evalml's class-imbalance data check).
+ * - train-validation overlap: > 5 % of validation rows found in training, Deepchecks
+ *   `TrainTestSamplesMix` default `max_ratio`.
+ * - split shift: Cramér's V ≥ 0.15 (Deepchecks `LabelDrift` default for categorical labels) or KS
+ *   D ≥ 0.15 for continuous targets, each also significant at p < 0.001 so a small split cannot
+ *   trigger it by chance.
+ * - leakage: Deepchecks `FeatureLabelCorrelation` flags a predictive power score ≥ 0.8; we only speak of
+ *   leakage when one column alone is near perfect out of sample (leave-one-out accuracy ≥ 0.99 with
+ *   ≥ 0.9 of the skill left above the majority baseline, or R² ≥ 0.99), significant against a random
+ *   column (binomial p < 0.001 / features), and call it an error when the column is (nearly) a function
+ *   of the label: η² ≥ 0.99 (two well-separated healthy blobs would need a 20 σ gap to reach it).
+ * - unscaled features / target: column RMS > 10 or column std ratio > 100. LeCun et al., "Efficient
+ *   BackProp" (1998) §4.3 asks for zero-mean, unit-variance inputs; with Glorot init a pre-activation's
+ *   std is about the input RMS, so RMS 10 saturates tanh/sigmoid and multiplies first-layer gradients
+ *   by 10; a 100× std ratio means one learning rate cannot suit all columns.
+ * - label noise: a label is "confidently contradicted" when ≥ 70 % of its 10 nearest neighbours share
+ *   another label (the k-NN consistency check behind cleanlab-style and Deepchecks `ConflictingLabels`
+ *   reasoning); a warning when ≥ 10 % of rows are, or ≥ 1 % sit in identical rows with different labels
+ *   (Deepchecks allows none; 1 % leaves room for naturally discrete features).
+ * - unshuffled data: label changes between consecutive rows < 25 % of what a random order gives
+ *   (expected (n-1)(1-Σp²)), or |Spearman(row, target)| ≥ 0.9 for regression, with n ≥ 20.
+ * - insufficient data: a class with < 10 training rows, fewer than 5 rows of the rarest class per
+ *   feature (the events-per-variable rule of Peduzzi et al. 1996, in its relaxed form of Vittinghoff &
+ *   McCulloch 2007), or rows ≤ features + 1 (any labelling is then linearly separable: the VC dimension
+ *   of hyperplanes in R^d is d + 1).
+ *
+ * @module
+ */
+import type { Dataset } from "../data/dataset.ts";
+import { Rng } from "../random.ts";
+import type { Finding } from "../report/types.ts";
+import type { Scenario } from "../scenario/types.ts";
+import { makeFinding, sig } from "./finding.ts";
+import {
+  contradictedLabels,
+  correlationRatio,
+  looNearestAccuracy,
+  looNearestR2,
+  pearson,
+} from "./_neighbours.ts";
+import { binomialUpperTail, columnStats, homogeneity, ksTwoSample, rowKey, sampleRows } from "./_stats.ts";
+import type { TaskInfo } from "./setup.ts";
+import { classCounts, classIndices, summarizeTargets } from "./targets.ts";
+
+/** Everything the data detectors look at. */
+export interface DataContext {
+  train: Dataset;
+  validation: Dataset | null;
+  task: TaskInfo;
+  /** Run mode: the scenario (loss, batching, split, model size). Absent in `diagnose data`. */
+  scenario?: Scenario;
+  /** Seed of the sampling; defaults to the scenario's seed, else 0. */
+  seed?: number;
+}
+
+const PROBABILITY_LOSSES = [
+  "binary-crossentropy",
+  "categorical-crossentropy",
+  "sparse-categorical-crossentropy",
+];
+/** Rows sampled for the O(n²) neighbour checks (and the leave-one-out scans). */
+const NEIGHBOUR_SAMPLE = 1500;
+const LEAKAGE_SAMPLE = 5000;
+
+/**
+ * Runs every data detector.
+ *
+ * @example
+ * ```ts
+ * const findings = diagnoseData({ train, validation, task: { task: "multiclass", inferred: false, reason: "given" } });
+ * ```
+ */
+export function diagnoseData(ctx: DataContext): Finding[] {
+  const rng = Rng.fromSeed(ctx.seed ?? ctx.scenario?.seed ?? 0).stream("diagnose-data");
+  const out: Finding[] = [];
+  const push = (f: Finding | null) => {
+    if (f) out.push(f);
+  };
+  push(nonFiniteData(ctx));
+  const labels = labelsNotClassIndices(ctx);
+  push(labels);
+  const labelsOk = labels === null || labels.severity !== "error";
+  push(unscaledFeatures(ctx));
+  push(unscaledTarget(ctx));
+  if (labelsOk) {
+    push(classImbalance(ctx));
+    push(leakage(ctx, rng.stream("leakage")));
+    push(splitShift(ctx));
+    push(unshuffled(ctx));
+    push(labelNoise(ctx, rng.stream("label-noise")));
+    push(insufficientData(ctx));
+  }
+  push(overlap(ctx));
+  return out;
+}
+
+function isClassification(ctx: DataContext): boolean {
+  return ctx.task.task !== "regression";
+}
+
+function singleLabel(ctx: DataContext): boolean {
+  return ctx.task.task === "binary" || ctx.task.task === "multiclass";
+}
+
+function nonFiniteData(ctx: DataContext): Finding | null {
+  const columns: Record<string, unknown>[] = [];
+  let first: { split: string; row: number; column: string } | null = null;
+  let total = 0;
+  for (const [split, ds] of [["train", ctx.train], ["validation", ctx.validation]] as const) {
+    if (!ds) continue;
+    for (
+      const [kind, data, names] of [["feature", ds.features, ds.featureNames], [
+        "target",
+        ds.targets,
+        ds.targetNames,
+      ]] as const
+    ) {
+      for (let c = 0; c < names.length; c++) {
+        const s = columnStats(data, ds.rows, names.length, c);
+        const bad = s.nan + s.posInf + s.negInf;
+        if (bad === 0) continue;
+        total += bad;
+        columns.push({
+          split,
+          column: names[c],
+          kind,
+          nan: s.nan,
+          posInf: s.posInf,
+          negInf: s.negInf,
+          firstRow: s.firstNonFiniteRow + 1,
+        });
+        if (!first || (split === "train" && first.split !== "train")) {
+          first = { split, row: s.firstNonFiniteRow + 1, column: names[c] };
+        }
+      }
+    }
+  }
+  if (total === 0) return null;
+  return makeFinding("non-finite-data", {
+    title: `${total} NaN or infinite value${total === 1 ? "" : "s"} in the data`,
+    message: `The data hold ${total} non-finite value${total === 1 ? "" : "s"} (first: ${first!.split} row ${
+      first!.row
+    }, column "${
+      first!.column
+    }"). One NaN in a batch makes that batch's loss and gradients NaN, and the weights NaN after the update.`,
+    evidence: { columns, firstNonFinite: first },
+    fix: "drop or impute the rows with NaN/Inf before training",
+    remedy: { kind: "drop-non-finite-rows" },
+  });
+}
+
+function labelsNotClassIndices(ctx: DataContext): Finding | null {
+  const loss = ctx.scenario?.loss.name;
+  const classLoss = loss !== undefined && PROBABILITY_LOSSES.includes(loss);
+  if (!isClassification(ctx) && !classLoss) return null;
+  const t = summarizeTargets(ctx.train);
+  if (t.finite === 0) return null;
+  const multilabel = ctx.task.task === "multilabel";
+  const units = ctx.scenario?.model.layers.at(-1)?.units;
+  let problem: string | null = null;
+  let severity: "error" | "warning" = "error";
+  if (t.columns > 1) {
+    if (multilabel ? (t.min < 0 || t.max > 1) : !(t.oneHot || t.rowsSumToOne)) {
+      problem = multilabel
+        ? `multi-label targets must be 0/1 (or probabilities), but they span [${sig(t.min)}, ${sig(t.max)}]`
+        : "the target rows are neither one-hot nor probability rows summing to 1";
+    }
+  } else if (!t.integer) problem = "the class labels are not integers";
+  else if (t.min < 0) problem = `the class labels include negative values (min ${t.min})`;
+  else if (ctx.task.task === "binary" && t.max > 1) {
+    problem = `binary labels must be 0 and 1, but they go up to ${t.max}`;
+  } else if (units !== undefined && units > 1 && t.max >= units) {
+    problem = `labels go up to ${t.max}, but the output has ${units} units (classes 0..${units - 1})`;
+  } else if (t.min > 0) {
+    problem = `no label 0: the labels start at ${t.min}, so class indices 0..${t.min - 1} are empty`;
+    severity = "warning";
+  }
+  if (problem === null) return null;
+  const counts = new Map<number, number>();
+  for (const v of t.values.data) {
+    if (Number.isFinite(v)) counts.set(v === 0 ? 0 : v, (counts.get(v) ?? 0) + 1);
+  }
+  const distinct = t.distinct.slice(0, 20).map((v) => ({ value: sig(v, 6), rows: counts.get(v) ?? 0 }));
+  const interpretation = interpretLabels(t.distinct, t.distinctCount, t.mean, t.std, t.columns);
+  const mapping = t.columns === 1 && t.distinctCount <= 50
+    ? t.distinct.map((v, i) => ({ from: v, to: i }))
+    : null;
+  return makeFinding("labels-not-class-indices", {
+    severity,
+    title: "class targets are not class indices",
+    message: `${problem}${
+      interpretation ? ` (${interpretation})` : ""
+    }. Class losses expect indices 0..C-1 or one-hot rows${
+      t.columns === 1 && !t.integer
+        ? "; one-hot encoding truncates non-integers, merging and shifting classes"
+        : ""
+    }.`,
+    evidence: {
+      distinctValues: distinct,
+      distinctCount: t.distinctCount,
+      mean: sig(t.mean),
+      std: sig(t.std),
+      min: sig(t.min),
+      max: sig(t.max),
+      ...(interpretation ? { looksLike: interpretation } : {}),
+      ...(mapping ? { mapping } : {}),
+    },
+    fix: mapping
+      ? `map the ${mapping.length} label values to 0..${
+        mapping.length - 1
+      } in sorted order (undo any scaling of the labels)`
+      : "encode the classes as 0..C-1",
+    remedy: mapping ? { kind: "fix-labels", mapping } : undefined,
+  });
+}
+
+/** What transformation the label values look like, from their spacing and moments. */
+function interpretLabels(
+  distinct: number[],
+  count: number,
+  mean: number,
+  std: number,
+  cols: number,
+): string | null {
+  if (cols > 1 || count > 50 || count < 2) return null;
+  const step = distinct[1] - distinct[0];
+  const even = distinct.every((v, i) =>
+    i === 0 || Math.abs(v - distinct[i - 1] - step) <= 1e-6 * Math.max(1, Math.abs(step))
+  );
+  // A standardized column has mean 0 and std 1 to within the rounding of its source.
+  if (Math.abs(mean) < 0.05 && Math.abs(std - 1) < 0.05) {
+    return "standardized: mean 0, std 1, as StandardScaler on the labels gives";
+  }
+  if (even && distinct[0] === 0 && Math.abs(distinct[count - 1] - 1) < 1e-9 && count > 2) {
+    return `min-max scaled: ${count} classes mapped to steps of ${sig(step)}`;
+  }
+  if (count === 2 && distinct[0] === -1 && distinct[1] === 1) return "±1 labels (SVM style)";
+  if (even && step === 1 && distinct[0] === 1) return "1-based class numbers";
+  if (even) return `${count} evenly spaced values: class = (value - ${sig(distinct[0])}) / ${sig(step)}`;
+  return null;
+}
+
+function unscaledFeatures(ctx: DataContext): Finding | null {
+  const ds = ctx.train, d = ds.featureNames.length;
+  const stats = ds.featureNames.map((name, c) => ({ name, ...columnStats(ds.features, ds.rows, d, c) }));
+  const live = stats.filter((s) => s.finite > 1 && s.std > 0);
+  if (live.length === 0) return null;
+  const maxRms = live.reduce((a, s) => (s.rms > a.rms ? s : a));
+  const maxStd = live.reduce((a, s) => (s.std > a.std ? s : a));
+  const minStd = live.reduce((a, s) => (s.std < a.std ? s : a));
+  const ratio = maxStd.std / minStd.std;
+  const large = maxRms.rms > 10, disparate = ratio > 100;
+  if (!large && !disparate) return null;
+  const table = [...live].sort((a, b) => b.rms - a.rms).slice(0, 10).map((s) => ({
+    column: s.name,
+    mean: sig(s.mean),
+    std: sig(s.std),
+    min: sig(s.min),
+    max: sig(s.max),
+  }));
+  return makeFinding("unscaled-features", {
+    title: large
+      ? `features of large magnitude (up to RMS ${sig(maxRms.rms, 3)})`
+      : `feature scales differ by ${sig(ratio, 3)}×`,
+    message: [
+      large
+        ? `Column "${maxRms.name}" has a typical magnitude of ${
+          sig(maxRms.rms, 3)
+        }: first-layer pre-activations start about that large, saturating sigmoid/tanh units and scaling its gradients up by as much.`
+        : "",
+      disparate
+        ? `Standard deviations range from ${sig(minStd.std, 3)} ("${minStd.name}") to ${
+          sig(maxStd.std, 3)
+        } ("${maxStd.name}"): no single learning rate suits both, so the small-scale columns barely learn.`
+        : "",
+    ].filter((s) => s).join(" "),
+    evidence: { largestRms: sig(maxRms.rms), stdRatio: sig(ratio), columns: table, totalColumns: d },
+    fix: "standardize the features (fit mean and std on the training split)",
+    remedy: { kind: "standardize-features" },
+  });
+}
+
+function unscaledTarget(ctx: DataContext): Finding | null {
+  if (ctx.task.task !== "regression") return null;
+  const loss = ctx.scenario?.loss.name;
+  // Only a squared loss turns a large target into a large gradient; MAE and Huber (beyond delta)
+  // have bounded gradients, and their slowness is the training detectors' business.
+  if (loss !== undefined && loss !== "mse") return null;
+  const ds = ctx.train, k = ds.targetNames.length;
+  const stats = ds.targetNames.map((name, c) => ({ name, ...columnStats(ds.targets, ds.rows, k, c) }));
+  const worst = stats.filter((s) => s.finite > 0).sort((a, b) => b.rms - a.rms)[0];
+  if (!worst || !(worst.rms > 10)) return null;
+  return makeFinding("unscaled-regression-target", {
+    title: `regression target of magnitude ${sig(worst.rms, 3)}`,
+    message: `Target "${worst.name}" has mean ${sig(worst.mean, 3)} and std ${sig(worst.std, 3)}: ${
+      loss ? "under mse" : "under a squared loss (if trained with one)"
+    } an untrained model starts at a loss of about ${sig(worst.rms ** 2, 3)} with gradients ${
+      sig(2 * worst.rms, 3)
+    }× those of a standardized target, so the learning rate that suits one phase of training is wrong for the other.`,
+    evidence: {
+      column: worst.name,
+      mean: sig(worst.mean),
+      std: sig(worst.std),
+      min: sig(worst.min),
+      max: sig(worst.max),
+      lossOfZeroPrediction: sig(worst.rms ** 2),
+      lossOfMeanPrediction: sig(worst.std ** 2),
+    },
+    fix: "standardize the target (and un-standardize predictions)",
+    remedy: { kind: "standardize-target" },
+  });
+}
+
+/** Per-class counts for single-label data, or null when not applicable. */
+function countsOf(ds: Dataset, classes = 0): number[] {
+  return classCounts(classIndices(ds), classes);
+}
+
+function classImbalance(ctx: DataContext): Finding | null {
+  if (!isClassification(ctx)) return null;
+  if (ctx.task.task === "multilabel") return multilabelImbalance(ctx.train);
+  const units = ctx.scenario?.model.layers.at(-1)?.units ?? 0;
+  const counts = countsOf(ctx.train, units > 1 ? units : 2);
+  if (counts.length < 2) return null;
+  const max = Math.max(...counts), min = Math.min(...counts);
+  const ratio = max > 0 ? min / max : 1;
+  if (ratio >= 0.1) return null;
+  const rarest = counts.indexOf(min), commonest = counts.indexOf(max);
+  const total = counts.reduce((a, b) => a + b, 0);
+  return makeFinding("class-imbalance", {
+    title: `class ${rarest} is ${
+      min === 0 ? "absent" : `${sig(max / min, 3)}× rarer than class ${commonest}`
+    }`,
+    message:
+      `Class ${rarest} has ${min} training rows against ${max} for class ${commonest}: a model that always predicts class ${commonest} already scores ${
+        sig(max / total)
+      } accuracy, so accuracy alone cannot show whether the rare class is learned.`,
+    evidence: { counts, rarest, commonest, ratio: sig(ratio), majorityClassAccuracy: sig(max / total) },
+    fix: "report per-class recall / balanced accuracy; reweight or resample the rare class",
+  });
+}
+
+function multilabelImbalance(ds: Dataset): Finding | null {
+  const k = ds.targetNames.length, pos = new Array<number>(k).fill(0);
+  for (let r = 0; r < ds.rows; r++) for (let c = 0; c < k; c++) if (ds.targets[r * k + c] >= 0.5) pos[c]++;
+  const ratios = pos.map((p) => Math.min(p, ds.rows - p) / Math.max(1, Math.max(p, ds.rows - p)));
+  const worst = ratios.indexOf(Math.min(...ratios));
+  if (ratios[worst] >= 0.1) return null;
+  return makeFinding("class-imbalance", {
+    title: `label "${ds.targetNames[worst]}" is positive in ${pos[worst]} of ${ds.rows} rows`,
+    message: `Label "${ds.targetNames[worst]}" is ${
+      pos[worst] === 0 || pos[worst] === ds.rows ? "constant" : "heavily imbalanced"
+    }: predicting its majority value alone is right on ${
+      sig(1 - Math.min(pos[worst], ds.rows - pos[worst]) / ds.rows)
+    } of rows.`,
+    evidence: {
+      positivesPerLabel: Object.fromEntries(ds.targetNames.map((n, i) => [n, pos[i]])),
+      rows: ds.rows,
+    },
+    fix: "report per-label recall / F1; reweight the rare label",
+  });
+}
+
+function leakage(ctx: DataContext, rng: Rng): Finding | null {
+  const ds = ctx.train, d = ds.featureNames.length;
+  if (d < 2 || ds.rows < 10) return null;
+  const regression = ctx.task.task === "regression";
+  const idx = sampleRows(ds.rows, LEAKAGE_SAMPLE, rng);
+  const targetsCols = ds.targetNames.length;
+  const labelColumns: { name: string; labels?: Int32Array; y?: Float64Array; classes: number }[] = [];
+  if (regression) {
+    for (let t = 0; t < targetsCols; t++) {
+      labelColumns.push({
+        name: ds.targetNames[t],
+        y: Float64Array.from(idx, (r) => ds.targets[r * targetsCols + t]),
+        classes: 0,
+      });
+    }
+  } else if (ctx.task.task === "multilabel") {
+    for (let t = 0; t < targetsCols; t++) {
+      labelColumns.push({
+        name: ds.targetNames[t],
+        labels: Int32Array.from(idx, (r) => (ds.targets[r * targetsCols + t] >= 0.5 ? 1 : 0)),
+        classes: 2,
+      });
+    }
+  } else {
+    const all = classIndices(ds);
+    const labels = Int32Array.from(idx, (r) => all[r]);
+    labelColumns.push({ name: ds.targetNames.join(","), labels, classes: Math.max(2, ...labels) + 1 });
+  }
+  const leaks: Record<string, unknown>[] = [];
+  let error = false;
+  const alpha = 0.001 / d;
+  for (const target of labelColumns) {
+    for (let c = 0; c < d; c++) {
+      const keep: number[] = [];
+      for (let i = 0; i < idx.length; i++) {
+        const x = ds.features[idx[i] * d + c];
+        const ok = Number.isFinite(x) &&
+          (target.labels ? target.labels[i] >= 0 : Number.isFinite(target.y![i]));
+        if (ok) keep.push(i);
+      }
+      if (keep.length < 10) continue;
+      const x = Float64Array.from(keep, (i) => ds.features[idx[i] * d + c]);
+      if (target.labels) {
+        const lab = Int32Array.from(keep, (i) => target.labels![i]);
+        const counts = classCounts(lab, target.classes);
+        const n = lab.length, majority = Math.max(...counts) / n;
+        const acc = looNearestAccuracy(x, lab, target.classes);
+        const skill = majority < 1 ? (acc - majority) / (1 - majority) : 0;
+        // Chance that a column carrying no information matches a held-out label this often: each
+        // prediction is another row's label, right with probability Σ p_c².
+        const q = counts.reduce((s, k) => s + (k / n) ** 2, 0);
+        const p = binomialUpperTail(n, Math.round(acc * n), q);
+        if (acc >= 0.99 && skill >= 0.9 && p < alpha) {
+          const eta2 = correlationRatio(x, lab, target.classes);
+          if (eta2 >= 0.99) error = true;
+          leaks.push({
+            column: ds.featureNames[c],
+            target: target.name,
+            accuracyAlone: sig(acc),
+            majorityBaseline: sig(majority),
+            etaSquared: sig(eta2),
+            pValue: sig(p, 2),
+            rows: n,
+          });
+        }
+      } else {
+        const y = Float64Array.from(keep, (i) => target.y![i]);
+        const r2 = looNearestR2(x, y);
+        const r = pearson(x, y);
+        if (r2 >= 0.99) {
+          if (r * r >= 0.999) error = true;
+          leaks.push({
+            column: ds.featureNames[c],
+            target: target.name,
+            r2Alone: sig(r2),
+            pearsonR: sig(r),
+            rows: y.length,
+          });
+        }
+      }
+    }
+  }
+  if (leaks.length === 0) return null;
+  const columns = [...new Set(leaks.map((l) => l.column as string))];
+  const top = leaks[0];
+  const score = "accuracyAlone" in top ? `accuracy ${top.accuracyAlone}` : `R² ${top.r2Alone}`;
+  return makeFinding("feature-label-leakage", {
+    severity: error ? "error" : "warning",
+    title: `column "${top.column}" alone predicts the target (${score})`,
+    message: `Used alone, column${columns.length > 1 ? "s" : ""} ${
+      columns.map((c) => `"${c}"`).join(", ")
+    } predict${
+      columns.length > 1 ? "" : "s"
+    } the target almost perfectly on rows held out one at a time (${score}${
+      error ? "; the column is essentially a function of the label" : ""
+    }). A model will learn that shortcut instead of the task, and its score will not hold on data where the column is not available or not ${
+      error ? "derived from the label" : "this clean"
+    }.`,
+    evidence: { leakingColumns: leaks, method: "leave-one-out 1-nearest-neighbour on the column alone" },
+    fix: `drop ${columns.map((c) => `"${c}"`).join(", ")} from the features (or check how ${
+      columns.length > 1 ? "they were" : "it was"
+    } computed)`,
+    remedy: { kind: "drop-feature", columns },
+  });
+}
+
+function overlap(ctx: DataContext): Finding | null {
+  const tr = ctx.train, va = ctx.validation;
+  if (!va || va.rows === 0 || tr.rows === 0) return null;
+  const d = tr.featureNames.length, k = tr.targetNames.length;
+  if (va.featureNames.length !== d) return null;
+  const train = new Map<string, number>();
+  let trainDups = 0;
+  for (let r = 0; r < tr.rows; r++) {
+    const key = rowKey(tr.features, r * d, d);
+    if (train.has(key)) trainDups++;
+    else train.set(key, r);
+  }
+  let hits = 0, sameTarget = 0;
+  const examples: { validationRow: number; trainRow: number }[] = [];
+  for (let r = 0; r < va.rows; r++) {
+    const t = train.get(rowKey(va.features, r * d, d));
+    if (t === undefined) continue;
+    hits++;
+    if (rowKey(va.targets, r * k, k) === rowKey(tr.targets, t * k, k)) sameTarget++;
+    if (examples.length < 5) examples.push({ validationRow: r + 1, trainRow: t + 1 });
+  }
+  const fraction = hits / va.rows, trainDupFraction = trainDups / tr.rows;
+  if (fraction <= 0.05) return null;
+  // Discrete feature spaces repeat rows by nature: then validation rows repeat training rows about as
+  // often as training rows repeat each other, and the overlap says nothing about the split.
+  const natural = trainDupFraction >= fraction / 2;
+  return makeFinding("train-validation-overlap", {
+    severity: natural ? "info" : "error",
+    title: `${hits} validation rows (${sig(100 * fraction, 3)}%) also appear in training`,
+    message: natural
+      ? `${sig(100 * fraction, 3)}% of validation rows repeat a training row, but ${
+        sig(100 * trainDupFraction, 3)
+      }% of training rows repeat each other too: the features take few distinct values, so the validation score is partly memorization by nature.`
+      : `${hits} of ${va.rows} validation rows are exact copies of training rows (${sameTarget} with the same target): the validation score measures memorization on those rows, not generalization.`,
+    evidence: {
+      overlappingRows: hits,
+      fraction: sig(fraction),
+      sameTarget,
+      trainDuplicateFraction: sig(trainDupFraction),
+      examples,
+    },
+    fix: "remove the validation rows that duplicate training rows (deduplicate before splitting)",
+    remedy: natural ? undefined : { kind: "drop-duplicates" },
+  });
+}
+
+function splitShift(ctx: DataContext): Finding | null {
+  const tr = ctx.train, va = ctx.validation;
+  if (!va || va.rows < 2 || tr.rows < 2) return null;
+  const split = ctx.scenario?.validation?.kind === "split";
+  if (ctx.task.task === "regression") {
+    const a = tr.targets.filter(Number.isFinite), b = va.targets.filter(Number.isFinite);
+    if (tr.targetNames.length !== 1 || a.length < 2 || b.length < 2) return null;
+    const ks = ksTwoSample(a, b);
+    if (ks.d < 0.15 || ks.pValue >= 0.001) return null;
+    const sa = columnStats(a, a.length, 1, 0), sb = columnStats(b, b.length, 1, 0);
+    return makeFinding("split-distribution-shift", {
+      severity: ks.d >= 0.5 && ks.pValue < 1e-6 ? "error" : "warning",
+      title: `validation targets are distributed differently (KS D = ${sig(ks.d, 3)})`,
+      message: `Training targets span [${sig(sa.min)}, ${sig(sa.max)}] (mean ${
+        sig(sa.mean)
+      }), validation targets [${sig(sb.min)}, ${sig(sb.max)}] (mean ${
+        sig(sb.mean)
+      }): the validation score measures extrapolation, not the fit.`,
+      evidence: {
+        ksStatistic: sig(ks.d),
+        pValue: sig(ks.pValue, 2),
+        train: { mean: sig(sa.mean), min: sig(sa.min), max: sig(sa.max) },
+        validation: { mean: sig(sb.mean), min: sig(sb.min), max: sig(sb.max) },
+      },
+      fix: "shuffle before splitting",
+      remedy: split ? { kind: "shuffle" } : undefined,
+    });
+  }
+  if (!singleLabel(ctx)) return null;
+  const units = ctx.scenario?.model.layers.at(-1)?.units ?? 0;
+  let a = countsOf(tr, units), b = countsOf(va, units);
+  const k = Math.max(a.length, b.length);
+  a = [...a, ...new Array(k - a.length).fill(0)];
+  b = [...b, ...new Array(k - b.length).fill(0)];
+  const na = a.reduce((s, v) => s + v, 0), nb = b.reduce((s, v) => s + v, 0);
+  if (na === 0 || nb === 0) return null;
+  // A class absent from validation although ≥ 10 of its rows were expected there: P(0) ≤ e^-10.
+  const missing = a.map((v, c) => ({ c, expected: nb * v / na })).filter(({ c, expected }) =>
+    b[c] === 0 && expected >= 10
+  ).map(({ c }) => c);
+  const unseen = b.map((v, c) => ({ c, v })).filter(({ c, v }) => a[c] === 0 && v > 0).map(({ c }) => c);
+  const unseenShare = unseen.reduce((s, c) => s + b[c], 0) / nb;
+  const test = homogeneity(a, b);
+  const skewed = test.cramersV >= 0.15 && test.pValue < 0.001;
+  if (missing.length === 0 && unseen.length === 0 && !skewed) return null;
+  const severity = missing.length > 0 || unseenShare >= 0.05 ? "error" : "warning";
+  const parts: string[] = [];
+  if (missing.length > 0) {
+    parts.push(
+      `class${missing.length > 1 ? "es" : ""} ${missing.join(", ")} never appear${
+        missing.length > 1 ? "" : "s"
+      } in validation`,
+    );
+  }
+  if (unseen.length > 0) {
+    parts.push(
+      `validation holds class${unseen.length > 1 ? "es" : ""} ${unseen.join(", ")} that training never shows`,
+    );
+  }
+  if (skewed && parts.length === 0) {
+    parts.push(`the class proportions differ (total variation ${sig(test.totalVariation, 3)})`);
+  }
+  return makeFinding("split-distribution-shift", {
+    severity,
+    title: `validation label distribution differs from training: ${parts[0]}`,
+    message: `${parts.join("; ")}. Training counts ${JSON.stringify(a)}, validation counts ${
+      JSON.stringify(b)
+    } (χ² = ${sig(test.chiSquare, 3)}, p = ${
+      sig(test.pValue, 2)
+    }): validation metrics do not estimate performance on the training distribution.`,
+    evidence: {
+      trainCounts: a,
+      validationCounts: b,
+      missingInValidation: missing,
+      unseenInTraining: unseen,
+      chiSquare: sig(test.chiSquare),
+      pValue: sig(test.pValue, 2),
+      cramersV: sig(test.cramersV),
+      totalVariation: sig(test.totalVariation),
+    },
+    fix: "split with shuffling and stratification",
+    remedy: split ? { kind: "stratify" } : undefined,
+  });
+}
+
+function unshuffled(ctx: DataContext): Finding | null {
+  const ds = ctx.train, n = ds.rows;
+  if (n < 20) return null;
+  const batch = ctx.scenario?.training.batchSize ?? 32;
+  const evidence: Record<string, unknown> = {};
+  let ordered = false;
+  if (singleLabel(ctx)) {
+    const labels = classIndices(ds);
+    const counts = classCounts(labels);
+    const q = counts.reduce((s, k) => s + (k / n) ** 2, 0);
+    let changes = 0;
+    for (let r = 1; r < n; r++) if (labels[r] !== labels[r - 1]) changes++;
+    const expected = (n - 1) * (1 - q);
+    if (expected < 5) return null;
+    ordered = changes < 0.25 * expected;
+    let pure = 0, batches = 0;
+    for (let s = 0; s < n; s += batch) {
+      batches++;
+      let same = true;
+      for (let r = s + 1; r < Math.min(n, s + batch); r++) if (labels[r] !== labels[s]) same = false;
+      if (same) pure++;
+    }
+    const runs: { class: number; rows: string }[] = [];
+    for (let r = 0, start = 0; r <= n && runs.length < 8; r++) {
+      if (r === n || labels[r] !== labels[start]) {
+        runs.push({ class: labels[start], rows: `${start + 1}-${r}` });
+        start = r;
+      }
+    }
+    Object.assign(evidence, {
+      labelChanges: changes,
+      expectedIfShuffled: sig(expected),
+      singleClassBatches: pure,
+      batches,
+      batchSize: batch,
+      firstRuns: runs,
+    });
+  } else if (ctx.task.task === "regression" && ds.targetNames.length === 1) {
+    const rho = spearmanWithIndex(ds.targets);
+    ordered = Math.abs(rho) >= 0.9;
+    Object.assign(evidence, { spearmanRowVsTarget: sig(rho) });
+  }
+  if (!ordered) return null;
+  const sc = ctx.scenario;
+  const trainNoShuffle = sc !== undefined && !sc.training.shuffle;
+  const splitNoShuffle = sc?.validation?.kind === "split" && !sc.validation.shuffle;
+  if (sc && !trainNoShuffle && !splitNoShuffle) return null;
+  const when = !sc
+    ? "If trained without shuffling, every batch"
+    : trainNoShuffle
+    ? "Training does not shuffle (training.shuffle: false), so every batch"
+    : "Training shuffles, but the validation split takes the last rows unshuffled, so the split";
+  return makeFinding("unshuffled-data", {
+    severity: trainNoShuffle ? "error" : "warning",
+    title: "rows are ordered by target",
+    message: `The training rows come sorted by target. ${when} ${
+      splitNoShuffle && !trainNoShuffle
+        ? "puts the last classes or largest targets in validation"
+        : "holds one class (or a narrow target range), and each step pulls the model toward it: the loss swings and the model ends up favouring whatever came last"
+    }.`,
+    evidence: {
+      ...evidence,
+      trainingShuffle: sc?.training.shuffle ?? null,
+      splitShuffle: splitNoShuffle ? false : null,
+    },
+    fix: "shuffle the rows (before splitting, and every epoch)",
+    remedy: { kind: "shuffle" },
+  });
+}
+
+function spearmanWithIndex(y: Float64Array): number {
+  const n = y.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => y[a] - y[b]);
+  const rank = new Float64Array(n);
+  for (let i = 0; i < n;) {
+    let j = i;
+    while (j + 1 < n && y[order[j + 1]] === y[order[i]]) j++;
+    for (let m = i; m <= j; m++) rank[order[m]] = (i + j) / 2;
+    i = j + 1;
+  }
+  return pearson(Float64Array.from({ length: n }, (_, i) => i), rank);
+}
+
+function labelNoise(ctx: DataContext, rng: Rng): Finding | null {
+  if (!singleLabel(ctx)) return null;
+  const ds = ctx.train, d = ds.featureNames.length;
+  const all = classIndices(ds);
+  // Identical feature rows with different labels (all rows: a hash pass is cheap).
+  const groups = new Map<string, Set<number>>();
+  const groupRows = new Map<string, number>();
+  for (let r = 0; r < ds.rows; r++) {
+    if (all[r] < 0) continue;
+    const key = rowKey(ds.features, r * d, d);
+    const g = groups.get(key);
+    if (g) g.add(all[r]);
+    else groups.set(key, new Set([all[r]]));
+    groupRows.set(key, (groupRows.get(key) ?? 0) + 1);
+  }
+  let conflicting = 0;
+  for (const [key, labels] of groups) if (labels.size > 1) conflicting += groupRows.get(key)!;
+  // k-NN contradiction on a standardized sample.
+  const rows = [...sampleRows(ds.rows, NEIGHBOUR_SAMPLE, rng)].filter((r) => {
+    if (all[r] < 0) return false;
+    for (let c = 0; c < d; c++) if (!Number.isFinite(ds.features[r * d + c])) return false;
+    return true;
+  });
+  const n = rows.length;
+  let verdict = null;
+  if (n >= 30) {
+    const x = new Float64Array(n * d);
+    for (let c = 0; c < d; c++) {
+      let m = 0, s = 0;
+      for (const r of rows) m += ds.features[r * d + c];
+      m /= n;
+      for (const r of rows) s += (ds.features[r * d + c] - m) ** 2;
+      const sd = Math.sqrt(s / n) || 1;
+      rows.forEach((r, i) => (x[i * d + c] = (ds.features[r * d + c] - m) / sd));
+    }
+    const labels = Int32Array.from(rows, (r) => all[r]);
+    verdict = contradictedLabels(x, n, d, labels, Math.max(...labels) + 1, { k: 10, confidence: 0.7 });
+  }
+  const contradictedShare = verdict ? verdict.contradicted.length / n : 0;
+  const conflictShare = conflicting / Math.max(1, ds.rows);
+  if (contradictedShare < 0.1 && conflictShare < 0.01) return null;
+  const examples = verdict
+    ? verdict.contradicted.slice(0, 8).map((i, j) => ({
+      row: rows[i] + 1,
+      label: all[rows[i]],
+      neighboursSay: verdict!.neighbourLabel[j],
+      share: sig(verdict!.share[j], 2),
+    }))
+    : [];
+  return makeFinding("label-noise", {
+    title: `${sig(100 * Math.max(contradictedShare, conflictShare), 3)}% of training labels are contradicted`,
+    message: [
+      contradictedShare >= 0.1
+        ? `${sig(100 * contradictedShare, 3)}% of sampled rows carry a label that at least 70% of their ${
+          verdict!.k
+        } nearest neighbours (standardized features) contradict.`
+        : "",
+      conflictShare >= 0.01
+        ? `${conflicting} rows sit in groups of identical features with different labels.`
+        : "",
+      "A model either cannot fit those rows or memorizes them, which caps accuracy and widens the train-validation gap.",
+    ].filter((s) => s).join(" "),
+    evidence: {
+      contradictedFraction: sig(contradictedShare),
+      sampledRows: n,
+      k: verdict?.k ?? null,
+      confidence: 0.7,
+      conflictingIdenticalRows: conflicting,
+      examples,
+    },
+    fix: "review and relabel the contradicted rows (the examples list the first ones)",
+  });
+}
+
+function insufficientData(ctx: DataContext): Finding | null {
+  const ds = ctx.train, d = ds.featureNames.length, n = ds.rows;
+  const problems: string[] = [];
+  const evidence: Record<string, unknown> = { rows: n, features: d };
+  if (n <= d + 1) {
+    problems.push(
+      `${n} rows for ${d} features: any labelling of ${n} points in ${d} dimensions is linearly separable`,
+    );
+  }
+  if (singleLabel(ctx)) {
+    const counts = countsOf(ds).filter((c) => c > 0);
+    const min = Math.min(...counts);
+    evidence.rowsPerClass = counts;
+    if (min < 10) problems.push(`the rarest class has ${min} training rows`);
+    else if (min / Math.max(1, d) < 5) {
+      problems.push(`${min} rows of the rarest class for ${d} features (${sig(min / d, 2)} per feature)`);
+    }
+  } else if (ctx.task.task === "regression" && n / Math.max(1, d) < 10 && n > d + 1) {
+    problems.push(`${sig(n / d, 2)} rows per feature`);
+  }
+  if (ctx.scenario) {
+    let params = 0, fanIn = d;
+    for (const l of ctx.scenario.model.layers) {
+      params += (fanIn + 1) * l.units;
+      fanIn = l.units;
+    }
+    evidence.parameters = params;
+    evidence.rowsPerParameter = sig(n / params, 3);
+  }
+  if (ctx.validation) evidence.validationRows = ctx.validation.rows;
+  if (problems.length === 0) return null;
+  return makeFinding("insufficient-data", {
+    title: "too few training rows",
+    message: `${
+      problems.join("; ")
+    }. The model can fit these rows without learning anything that generalizes, and validation metrics on so few rows are noisy.`,
+    evidence,
+    fix: "collect more rows (or reduce the features / model size)",
+  });
+}
