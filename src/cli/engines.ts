@@ -10,18 +10,30 @@
  *   `Finding.verification.history` ({before, after}: HistoryEntry[]) under --verify, which the HTML
  *   report draws. Throw an Error named "NoAdapterError" when WebGPU has no adapter (exit 3).
  * - checkData: loadScenarioData / readCsv / readNpy (src/data/, H2) -> diagnoseData (src/diagnose/, H4).
- * - audit: `audit(options, source)` from src/audit/mod.ts (H3).
+ * - audit: wired to `audit(options, source)` of src/audit/mod.ts.
  *
  * @module
  */
 import type { Engines } from "../app/types.ts";
+import { audit } from "../audit/mod.ts";
 
 /** The engines available to the CLI. */
 export function createEngines(): Engines {
   return {
     runScenario: () => Promise.reject(notWired("run", "the run pipeline (training + diagnosis)")),
     checkData: () => Promise.reject(notWired("data", "the data loaders and data detectors")),
-    audit: () => Promise.reject(notWired("audit", "the audit engine (src/audit/mod.ts)")),
+    audit: (o) =>
+      audit({
+        labels: o.labels,
+        predictions: o.predictions,
+        history: o.history,
+        epoch: o.epoch,
+        split: o.split,
+        task: o.task,
+        loss: o.loss,
+        // Absent --from-logits means "infer from the values"; the audit treats false as "they are probabilities".
+        fromLogits: o.fromLogits ? true : undefined,
+      }, o.source),
   };
 }
 

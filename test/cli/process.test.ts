@@ -70,6 +70,47 @@ describe("diagnose (real entry point)", () => {
   });
 });
 
+describe("diagnose audit (the real audit engine)", () => {
+  beforeAll(async () => {
+    await Deno.writeTextFile(`${dir}/y.csv`, "0\n1\n2\n1\n0\n2\n1\n0\n");
+    await Deno.writeTextFile(
+      `${dir}/p.csv`,
+      "0.8,0.1,0.1\n0.1,0.8,0.1\n0.1,0.1,0.8\n0.2,0.7,0.1\n0.7,0.2,0.1\n0.1,0.2,0.7\n0.6,0.3,0.1\n0.9,0.05,0.05\n",
+    );
+    await Deno.writeTextFile(
+      `${dir}/h.csv`,
+      "epoch,accuracy,loss,val_accuracy,val_loss\n0,0.5,1.0,0.6,0.9\n1,0.7,0.7,0.875,0.4\n",
+    );
+  });
+
+  test("--json: one audit report on stdout, nothing on stderr", async () => {
+    const r = await cli([
+      "audit",
+      "--labels",
+      "y.csv",
+      "--predictions",
+      "p.csv",
+      "--history",
+      "h.csv",
+      "--json",
+    ], {
+      env: { INIT_CWD: dir },
+    });
+    expect(r.stderr.trim()).toBe("");
+    const report = JSON.parse(r.stdout);
+    expect(report.mode).toBe("audit");
+    expect(r.code).toBe(report.findings.some((f: { severity: string }) => f.severity === "error") ? 1 : 0);
+  });
+
+  test("mismatched inputs: exit 2 and one line naming the file", async () => {
+    const r = await cli(["audit", "--labels", "y.csv", "--predictions", "h.csv"], { env: { INIT_CWD: dir } });
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split("\n");
+    expect(lines.length).toBe(1);
+    expect(lines[0]).toMatch(/^fitcheck: h\.csv: /);
+  });
+});
+
 describe("diagnose with fixture engines (real process I/O)", () => {
   const entry = "test/cli/fake_main.ts";
 
