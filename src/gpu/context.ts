@@ -70,7 +70,10 @@ export class GpuContext {
   /** A storage buffer filled with `data`. */
   upload(label: string, data: Float32Array | Uint32Array | Int32Array, usage = STORAGE_USAGE): GPUBuffer {
     const buffer = this.pool.acquire(label, data.byteLength, usage);
-    this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    // Deno 2.9 panics on a zero-length writeBuffer: an empty upload writes nothing.
+    if (data.byteLength > 0) {
+      this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    }
     return buffer;
   }
 

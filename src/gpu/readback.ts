@@ -23,7 +23,7 @@ export async function readback(ctx: GpuContext, sources: readonly ReadbackSource
     // copyBufferToBuffer needs 4-byte multiples.
     const copyLength = Math.ceil(length / 4) * 4;
     const staging = ctx.pool.acquire(`readback of ${buffer.label}`, copyLength, MAP_READ_USAGE);
-    encoder.copyBufferToBuffer(buffer, offset, staging, 0, copyLength);
+    if (copyLength > 0) encoder.copyBufferToBuffer(buffer, offset, staging, 0, copyLength);
     return { staging, length };
   });
   ctx.device.queue.submit([encoder.finish()]);

@@ -12,6 +12,11 @@ import { argmaxForward, confusionForward, correctForward, thresholdForward } fro
 import { columnStatsForward } from "./column_stats.ts";
 import { fingerprintForward } from "./fingerprint.ts";
 import { activationStatsForward, updateRatioForward } from "./instrument.ts";
+import { activationBackwardKernel, denseBiasBackward } from "./dense.ts";
+import { dropoutBackward, dropoutForward } from "./dropout.ts";
+import { matmulBlockedForward, matmulTiledForward } from "./matmul.ts";
+import { adamUpdate, rmspropUpdate, sgdUpdate } from "./optimizers.ts";
+import { logSoftmaxForward, softmaxBackwardKernel, softmaxForward } from "./softmax.ts";
 
 export {
   encodeAll,
@@ -25,6 +30,11 @@ export {
   type UniformField,
   type Workgroups,
 } from "./kernel.ts";
+export * from "./dense.ts";
+export * from "./dropout.ts";
+export * from "./matmul.ts";
+export * from "./optimizers.ts";
+export * from "./softmax.ts";
 export * from "./losses.ts";
 export * from "./reduce.ts";
 export * from "./metrics.ts";
@@ -35,6 +45,18 @@ export * from "./instrument.ts";
 /** All kernels. Append with small in-place edits; the order carries no meaning. */
 // deno-lint-ignore no-explicit-any
 export const KERNELS: readonly KernelDef<any>[] = [
+  matmulBlockedForward,
+  matmulTiledForward,
+  activationBackwardKernel,
+  denseBiasBackward,
+  softmaxForward,
+  logSoftmaxForward,
+  softmaxBackwardKernel,
+  dropoutForward,
+  dropoutBackward,
+  sgdUpdate,
+  adamUpdate,
+  rmspropUpdate,
   lossForward,
   lossBackward,
   reduceForward,

@@ -2,6 +2,7 @@
  * Shared GPU test helpers: one context per test file, f32 test data from seeded streams, and
  * "run prepared ops on inputs and read back".
  */
+import { describe } from "vitest";
 import { createGpuContext, type GpuContext, readbackF32 } from "../../src/gpu/mod.ts";
 import { Rng } from "../../src/random.ts";
 
@@ -64,4 +65,12 @@ export async function runOps(
     ctx,
     outputs.map((buffer, i) => ({ buffer, byteLength: options.byteLengths?.[i] })),
   );
+}
+
+/**
+ * `describe` for the equivalence cases of one kernel. The coverage test finds these calls by their
+ * literal first argument, so write the kernel name as a string literal.
+ */
+export function describeKernel(name: string, body: () => void): void {
+  describe(`kernel ${name}`, body);
 }

@@ -59,7 +59,7 @@ export function compareClose(gpu: ArrayLike<number>, ref: ArrayLike<number>, tol
     const g = gpu[i];
     const r = ref[i];
     const atol = typeof tol.atol === "number" ? tol.atol : tol.atol[i];
-    const allowed = atol + tol.rtol * Math.abs(r);
+    const allowed = atol + tol.rtol * (Number.isFinite(r) ? Math.abs(r) : 0);
     let err: number;
     if (!Number.isFinite(r) || !Number.isFinite(g)) {
       err = Object.is(g, r) || (Number.isNaN(g) && Number.isNaN(r)) || g === r ? 0 : Infinity;

@@ -1,0 +1,218 @@
+/**
+ * matmul_blocked_forward and matmul_tiled_forward against the float64 twins (reference/matmul.ts,
+ * reference/dense.ts, reference/activations.ts), over awkward shapes, transposes and the fused epilogue.
+ */
+import { afterAll, expect, it } from "vitest";
+import type { GpuContext } from "../../src/gpu/mod.ts";
+import { type MatmulVariant, prepareMatmul } from "../../src/kernels/matmul.ts";
+import { activate, type ElementwiseActivation } from "../../src/reference/activations.ts";
+import { absolute, matmul } from "../../src/reference/matmul.ts";
+import { matrix } from "../../src/reference/matrix.ts";
+import { describeKernel, randomF32, releaseTestContext, runOps, testContext } from "../helpers/gpu.ts";
+import { expectClose, F32_U, gamma, logErrorSummary } from "../helpers/tolerance.ts";
+
+afterAll(async () => {
+  await logErrorSummary("test/kernels/matmul.test.ts");
+  await releaseTestContext();
+});
+
+/** (m, n, k): 1, primes, 127, 257, 1000, widths that are not multiples of 4, of 8·4 or of 64, K = 0. */
+const SHAPES: [number, number, number][] = [
+  [1, 1, 1],
+  [1, 7, 3],
+  [5, 1, 13],
+  [7, 11, 13],
+  [3, 5, 0],
+  [127, 3, 257],
+  [257, 127, 5],
+  [33, 65, 17],
+  [1000, 10, 64],
+  [64, 64, 64],
+];
+
+/**
+ * Lipschitz constant of each activation (bounds how the error of Z reaches Y) and its own error.
+ * Own error, from the WGSL accuracy rules (exp within 3 + 2|x| ULP; ULP(v) <= 2^-23·|v|; division
+ * 2.5 ULP; other ops correctly rounded, u = 2^-24):
+ *  - linear, relu: exact; leaky: one product, u|y|;
+ *  - elu (z <= 0): α·e^z·(3 + 2|z|)·2^-23 from exp, + 2u|y| for the subtraction and the product;
+ *  - sigmoid: e^{-|z|} relative (3 + 2|z|)·2^-23, 1 + e rounds (u), division 2.5·2^-23: (6 + 2|z|)·2^-23·|y|;
+ *  - tanh: "inherited from sinh/cosh" = (e^x - e^-x)/(e^x + e^-x): exp's error relative to e^{|z|}
+ *    makes an absolute error ~ (3 + 2|z|)·2^-23 near 0 (the cancellation), bounded by 2^-19 for
+ *    |z| <= 10 where tanh is not yet saturated, plus 8 ULP relative.
+ */
+function activationError(activation: ElementwiseActivation, z: number, y: number, alpha: number): number {
+  const ulp = 2 ** -23;
+  switch (activation) {
+    case "linear":
+    case "relu":
+      return 0;
+    case "leaky-relu":
+      return F32_U * Math.abs(y);
+    case "elu":
+      return z > 0 ? 0 : alpha * Math.exp(z) * (3 + 2 * Math.abs(z)) * ulp + 2 * F32_U * Math.abs(y);
+    case "sigmoid":
+      return (6 + 2 * Math.abs(z)) * ulp * Math.abs(y);
+    case "tanh":
+      return Math.min(2 ** -19, (3 + 2 * Math.abs(z)) * ulp) + 8 * ulp * Math.abs(y);
+  }
+}
+const LIPSCHITZ = { linear: 1, relu: 1, "leaky-relu": 1, elu: 1, sigmoid: 0.25, tanh: 1 };
+
+interface Case {
+  m: number;
+  n: number;
+  k: number;
+  transposeA?: boolean;
+  transposeB?: boolean;
+  bias?: boolean;
+  activation?: ElementwiseActivation;
+  alpha?: number;
+  scale?: number;
+}
+
+async function check(ctx: GpuContext, variant: MatmulVariant, c: Case, tag: string) {
+  const { m, n, k } = c;
+  const scale = c.scale ?? 1;
+  const aData = randomF32(`a ${tag}`, m * k, { scale });
+  const bData = randomF32(`b ${tag}`, k * n, { scale });
+  const biasData = randomF32(`bias ${tag}`, n, { scale });
+  const a = ctx.upload("a", aData);
+  const b = ctx.upload("b", bData);
+  const bias = c.bias ? ctx.upload("bias", biasData) : undefined;
+  const y = ctx.storage("y", m * n);
+  const z = ctx.storage("z", m * n);
+  const activation = c.activation ?? "linear";
+  const alpha = c.alpha ?? (activation === "elu" ? 1 : 0.2);
+  const op = await prepareMatmul(ctx, {
+    label: tag,
+    a,
+    b,
+    bias,
+    y,
+    z,
+    m,
+    n,
+    k,
+    transposeA: c.transposeA,
+    transposeB: c.transposeB,
+    activation,
+    activationParameter: alpha,
+    variant,
+  });
+  const [gpuY, gpuZ] = await runOps(ctx, [op], [y, z], { byteLengths: [m * n * 4, m * n * 4] });
+  const A = matrix(c.transposeA ? k : m, c.transposeA ? m : k, aData);
+  const B = matrix(c.transposeB ? n : k, c.transposeB ? k : n, bData);
+  const opts = { transposeA: c.transposeA, transposeB: c.transposeB };
+  const refZ = matmul(A, B, opts);
+  // Error scale of each dot product: Σ_k |a_ik||b_kj| (+ |bias_j|), Higham's bound with gamma_{K+1}.
+  const absZ = matmul(absolute(A), absolute(B), opts);
+  if (c.bias) {
+    for (let i = 0; i < m * n; i++) {
+      refZ.data[i] += biasData[i % n];
+      absZ.data[i] += Math.abs(biasData[i % n]);
+    }
+  }
+  const zTol = absZ.data.map((s) => gamma(k + 1) * s);
+  expectClose(gpuZ, refZ.data, { atol: zTol, rtol: 0 }, { label: `${tag} Z`, family: "matmul" });
+  const refY = refZ.data.map((v) => activate(v, activation, alpha));
+  const yTol = refY.map((v, i) =>
+    LIPSCHITZ[activation] * zTol[i] + activationError(activation, refZ.data[i], v, alpha)
+  );
+  expectClose(gpuY, refY, { atol: yTol, rtol: 0 }, {
+    label: `${tag} Y`,
+    family: `dense forward ${activation}`,
+  });
+  for (const buffer of [a, b, y, z, ...(bias ? [bias] : [])]) ctx.pool.release(buffer);
+  op.release();
+}
+
+for (
+  const [kernel, variant] of [["matmul_blocked_forward", "blocked"], [
+    "matmul_tiled_forward",
+    "tiled",
+  ]] as const
+) {
+  describeKernel(kernel, () => {
+    for (const [m, n, k] of SHAPES) {
+      for (const transposeA of [false, true]) {
+        for (const transposeB of [false, true]) {
+          it(`${m}×${k} · ${k}×${n}, transposeA ${transposeA}, transposeB ${transposeB}`, async () => {
+            await check(
+              await testContext(),
+              variant,
+              { m, n, k, transposeA, transposeB },
+              `${variant} ${m} ${n} ${k} ${transposeA} ${transposeB}`,
+            );
+          });
+        }
+      }
+    }
+
+    for (const activation of ["linear", "relu", "leaky-relu", "elu", "sigmoid", "tanh"] as const) {
+      it(`fused bias + ${activation}, pre-activations up to ±12`, async () => {
+        // Inputs of scale 1.2 over K = 19 give |z| up to ~12: the tails of sigmoid/tanh/elu are exercised.
+        await check(
+          await testContext(),
+          variant,
+          { m: 37, n: 29, k: 19, bias: true, activation, scale: 1.2 },
+          `${variant} ${activation}`,
+        );
+      });
+    }
+
+    it("leaky-relu with a non-default slope and elu with alpha 0.5", async () => {
+      const ctx = await testContext();
+      await check(
+        ctx,
+        variant,
+        { m: 9, n: 6, k: 5, bias: true, activation: "leaky-relu", alpha: 0.3 },
+        `${variant} leaky 0.3`,
+      );
+      await check(
+        ctx,
+        variant,
+        { m: 9, n: 6, k: 5, bias: true, activation: "elu", alpha: 0.5 },
+        `${variant} elu 0.5`,
+      );
+    });
+
+    it("large: 512×512 · 512×512", async () => {
+      await check(await testContext(), variant, { m: 512, n: 512, k: 512 }, `${variant} large`);
+    });
+
+    it("a partial batch: set({ m }) changes the rows without re-preparing", async () => {
+      const ctx = await testContext();
+      const aData = randomF32("partial a", 10 * 3);
+      const bData = randomF32("partial b", 3 * 4);
+      const a = ctx.upload("a", aData);
+      const b = ctx.upload("b", bData);
+      const y = ctx.upload("y", new Float32Array(40).fill(-7));
+      const op = await prepareMatmul(ctx, { label: "partial", a, b, y, m: 10, n: 4, k: 3, variant });
+      op.set({ m: 3 });
+      const [gpu] = await runOps(ctx, [op], [y], { byteLengths: [160] });
+      const ref = matmul(matrix(10, 3, aData), matrix(3, 4, bData));
+      expectClose(gpu.subarray(0, 12), ref.data.subarray(0, 12), { atol: gamma(3) * 3, rtol: 0 }, {
+        label: "partial",
+      });
+      expect(Array.from(gpu.subarray(12))).toEqual(new Array(28).fill(-7));
+    });
+
+    it("propagates NaN and Inf from the inputs", async () => {
+      const ctx = await testContext();
+      const aData = new Float32Array([1, NaN, 2, 3, Infinity, 1]); // 3×2
+      const bData = new Float32Array([1, 2, 3, 4]); // 2×2
+      const a = ctx.upload("a", aData);
+      const b = ctx.upload("b", bData);
+      const y = ctx.storage("y", 6);
+      for (const activation of ["relu", "sigmoid", "tanh"] as const) {
+        const op = await prepareMatmul(ctx, { label: "nan", a, b, y, m: 3, n: 2, k: 2, activation, variant });
+        const [gpu] = await runOps(ctx, [op], [y], { byteLengths: [24] });
+        const ref = matmul(matrix(3, 2, aData), matrix(2, 2, bData)).data.map((v) => activate(v, activation));
+        expectClose(gpu, ref, { atol: 1e-6, rtol: 1e-6 }, { label: `NaN/Inf through ${activation}` });
+        expect(Number.isNaN(gpu[0])).toBe(true);
+        op.release();
+      }
+    });
+  });
+}
