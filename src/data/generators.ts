@@ -188,8 +188,9 @@ function spirals(
 
 /**
  * Regression: x ~ N(0, 1) (linear) or U(-1, 1) (polynomial); output k is
- * `scale * (sum_j sum_p c[k][j][p] * term(x_j, p) / sqrt(d * degree) + noise * N(0, 1)) + offset`
- * with c ~ N(0, 1), so that before `scale` the signal has unit variance whatever the feature count.
+ * `scale * (signal + noise * N(0, 1)) + offset`. Linear: signal = x·w with w a random unit vector, so
+ * its variance is exactly 1. Polynomial: signal = sum_j sum_p c[k][j][p] * x_j^p / sqrt(d * degree)
+ * with c ~ N(0, 1), of order 1 whatever the feature count and degree.
  */
 function regression(
   spec: GeneratorSpec,
@@ -203,7 +204,15 @@ function regression(
   const d = spec.features;
   const k = spec.classes;
   const coef = Array.from({ length: k * d * degree }, () => rng.normal());
-  const norm = Math.sqrt(d * degree);
+  if (spec.kind === "linear") {
+    // Unit-norm weights: with x ~ N(0, I), x·w has variance exactly 1, so `scale` is the target's std.
+    for (let o = 0; o < k; o++) {
+      const w = coef.slice(o * d, o * d + d);
+      const len = Math.hypot(...w);
+      for (let j = 0; j < d; j++) coef[o * d + j] = w[j] / len;
+    }
+  }
+  const norm = spec.kind === "linear" ? 1 : Math.sqrt(d * degree);
   const features = new Float64Array(n * d);
   const targets = new Float64Array(n * k);
   const polynomial = spec.kind === "polynomial";

@@ -141,7 +141,7 @@ function castToIndices(labels: Float64Array, units: number, wrapNegative: boolea
       undefinedReason ??= `row ${row + 1}: the label ${v} has no integer class index`;
       return;
     }
-    const t = Math.trunc(v);
+    const t = Math.trunc(v) + 0; // + 0 turns -0 (from -0.5) into 0
     if (t !== v) {
       truncated.count++;
       if (truncated.examples.length < EXAMPLES) truncated.examples.push({ row, value: v, index: t });
