@@ -157,6 +157,14 @@ describe("the planted defects are in the data", () => {
     expect(share(data.validation!)).toBeCloseTo(0.2, 2);
   });
 
+  test("the unshuffled scenario trains on rows sorted by class", async () => {
+    const { scenario, data } = await byName("unshuffled-sorted-training");
+    expect(scenario.training.shuffle).toBe(false);
+    let runs = 1;
+    for (let i = 1; i < data.train.rows; i++) if (data.train.targets[i] !== data.train.targets[i - 1]) runs++;
+    expect(runs).toBe(3);
+  });
+
   test("missing values reach the training features", async () => {
     const { data } = await byName("a2-ex1-missing-values-not-imputed");
     const nan = data.train.features.filter((v) => Number.isNaN(v)).length;
