@@ -21,6 +21,7 @@ import { lossPerRow, reduceLoss } from "../reference/losses.ts";
 import type { Matrix } from "../reference/matrix.ts";
 import { Rng } from "../random.ts";
 import type { Finding } from "../report/types.ts";
+import { makeFinding } from "./finding.ts";
 import {
   fmt,
   globalGradNorms,
@@ -29,10 +30,10 @@ import {
   layerSeries,
   lossConfig,
   lossTrajectory,
-  makeFinding,
   mean,
   median,
   medianUpdateRatios,
+  updateRatioStats,
   outputActivation,
   outputsOf,
   progress,
@@ -76,7 +77,7 @@ export function detectRepeatedBatch(ctx: TrainingContext): Finding | null {
   const lastStep = steps[steps.length - 1];
   const lastHistory = ctx.records.history[ctx.records.history.length - 1];
   const fullLoss = lastHistory?.train.loss ?? null;
-  return makeFinding("repeated-batch", "error", {
+  return makeFinding("repeated-batch", {
     title: `The same batch was used in ${top[1].count} of ${steps.length} steps`,
     message: `Batch fingerprint ${hex(top[0])} appears at ${top[1].count} of ${steps.length} ` +
       `steps (${seen.size} distinct batches in all), but ${rows} training rows in batches of ${batch} give ` +
@@ -143,7 +144,7 @@ export function detectNonFiniteLoss(ctx: TrainingContext): Finding | null {
   const lossGrowth = finite.length >= 2 && finite[0] > 0 ? finite[finite.length - 1] / finite[0] : null;
   const where = layer === null ? "" : ` in ${layerName(ctx.scenario, layer)}`;
   const atStart = step === 0 || (step !== null && finite.length === 0);
-  return makeFinding("non-finite-loss", "error", {
+  return makeFinding("non-finite-loss", {
     title: `Training produced NaN/Inf at step ${step ?? "?"} (epoch ${epoch ?? "?"})${where}`,
     message: `First non-finite value at step ${step ?? "?"}, epoch ${epoch ?? "?"}${where}: ${what}. ` +
       (atStart
@@ -215,41 +216,58 @@ function oscillation(values: number[]): { oscillating: boolean; bigRises: number
 // learning-rate-too-high / learning-rate-too-low
 
 /**
- * The loss diverges (ends above where it started, or becomes non-finite after finite steps),
- * oscillates, or stays flat, while the updates are large against the weights: median ‖ΔW‖/‖W‖ of
- * some layer ≥ 1e-2, ten times Karpathy's ~1e-3 (a flat loss needs ≥ 1e-1, a hundred times, since
- * a flat loss has many other causes). Divergence is an error; oscillation and a flat loss, warnings.
+ * The loss diverges (becomes non-finite after finite steps, ends 10% above where it started, or
+ * spikes to twice its start and does not come back below half of it), oscillates, or stays flat,
+ * while the updates are large against the weights. "Large", per layer, against Karpathy's ~1e-3:
+ * a median ‖ΔW‖/‖W‖ ≥ 1e-2 (10×), or a burst (peak of a 3-step running median) ≥ 1e-1 (100×), or a
+ * single step that moved the weights by more than their own norm (ratio ≥ 1). A flat loss has many
+ * other causes, so it needs the burst or the single step. Divergence is an error; oscillation and a
+ * flat loss are warnings.
  */
 export function detectLearningRateTooHigh(ctx: TrainingContext): Finding | null {
   const r = ctx.records;
-  const ratios = medianUpdateRatios(r);
-  const finiteRatios = ratios.filter(Number.isFinite);
-  if (finiteRatios.length === 0) return null;
-  const maxRatio = Math.max(...finiteRatios);
-  const worst = ratios.indexOf(maxRatio);
+  const stats = updateRatioStats(r).filter((x) => Number.isFinite(x.median));
+  if (stats.length === 0) return null;
+  const maxMedian = Math.max(...stats.map((x) => x.median));
+  const maxPeak = Math.max(...stats.map((x) => x.peak));
+  const maxStep = Math.max(...stats.map((x) => x.max));
+  const large = maxMedian >= 1e-2 || maxPeak >= 1e-1 || maxStep >= 1;
+  const burst = maxPeak >= 1e-1 || maxStep >= 1;
+  if (!large) return null;
   const traj = lossTrajectory(ctx);
   const firstBad = r.steps.findIndex((s) => !Number.isFinite(s.loss) || s.layers.some((l) => l.nonFinite > 0));
   const blewUp = (r.phase.status === "diverged" || firstBad > 0) && firstBad !== 0;
-  const stepLoss = r.steps.map((s) => s.loss).filter(Number.isFinite);
   const rising = traj.start !== null && traj.end !== null && traj.end > 1.1 * traj.start;
+  const perRow = historyPerRow(ctx);
+  const spike = perRow.length ? Math.max(...perRow) : NaN;
+  const spiked = traj.start !== null && traj.end !== null && spike >= 2 * traj.start && traj.end >= 0.5 * traj.start;
   const smooth = smoothedLoss(ctx);
   const osc = oscillation(smooth.values);
   const flat = traj.improvement !== null && traj.improvement < 0.1;
   let kind: "diverges" | "oscillates" | "stays flat" | null = null;
-  if ((blewUp || rising) && maxRatio >= 1e-2) kind = "diverges";
-  else if (osc.oscillating && maxRatio >= 1e-2) kind = "oscillates";
-  else if (flat && maxRatio >= 1e-1) kind = "stays flat";
+  if (blewUp || rising || spiked) kind = "diverges";
+  else if (osc.oscillating) kind = "oscillates";
+  else if (flat && burst) kind = "stays flat";
   if (!kind) return null;
   const lr = ctx.scenario.optimizer.learningRate;
+  const worst = updateRatioStats(r).findIndex((x) => x.peak === maxPeak);
   const curve = smooth.values.slice(0, 12).map((v) => sig(v, 3));
-  return makeFinding("learning-rate-too-high", kind === "diverges" ? "error" : "warning", {
-    title: `The loss ${kind} with updates ${fmt(maxRatio / HEALTHY_UPDATE_RATIO)}× the ~1e-3 rule of thumb`,
-    message: `With ${ctx.scenario.optimizer.name} at learning rate ${lr}, each step changes the weights of ` +
-      `${layerName(ctx.scenario, worst)} by ${fmt(maxRatio)} of their norm (median ‖ΔW‖/‖W‖; CS231n's rule ` +
-      `of thumb is ~1e-3). The loss ${kind}: ` +
+  const sizeText = maxMedian >= 1e-2
+    ? `a median ${fmt(maxMedian)} of their norm per step`
+    : maxPeak >= 1e-1
+    ? `${fmt(maxPeak)} of their norm per step during a burst`
+    : `${fmt(maxStep)}× their norm in a single step`;
+  return makeFinding("learning-rate-too-high", {
+    severity: kind === "diverges" ? "error" : "warning",
+    title: `The loss ${kind} while the updates reach ${fmt(Math.max(maxMedian, maxPeak, maxStep) / HEALTHY_UPDATE_RATIO)}× the ~1e-3 rule of thumb`,
+    message: `With ${ctx.scenario.optimizer.name} at learning rate ${lr}, the updates change the weights of ` +
+      `${layerName(ctx.scenario, Math.max(0, worst))} by ${sizeText} (‖ΔW‖/‖W‖; CS231n's rule of thumb is ~1e-3). ` +
+      `The loss ${kind}: ` +
       (kind === "diverges"
         ? blewUp
           ? "it became non-finite after finite steps."
+          : spiked && !rising
+          ? `it jumped to ${fmt(spike)} from ${fmt(traj.start)} and ended at ${fmt(traj.end)}.`
           : `it ended at ${fmt(traj.end)} against ${fmt(traj.start)} at the start.`
         : kind === "oscillates"
         ? `${osc.bigRises} rises of 10% or more in the ${smooth.source}, giving back ${fmt(100 * osc.giveBack)}% of the descent.`
@@ -257,21 +275,30 @@ export function detectLearningRateTooHigh(ctx: TrainingContext): Finding | null 
     evidence: {
       learningRate: lr,
       optimizer: ctx.scenario.optimizer.name,
-      medianUpdateRatioPerLayer: ratios.map((x) => sig(x, 3)),
-      maxMedianUpdateRatio: sig(maxRatio, 3),
+      updateRatioPerLayer: updateRatioStats(r).map((x) => ({ median: sig(x.median, 3), peak: sig(x.peak, 3), max: sig(x.max, 3) })),
       ruleOfThumb: HEALTHY_UPDATE_RATIO,
       pattern: kind,
       initialLoss: traj.start === null ? null : sig(traj.start),
       finalLoss: traj.end === null ? null : sig(traj.end),
+      peakEpochLoss: Number.isFinite(spike) ? sig(spike) : null,
       becameNonFinite: blewUp,
-      lastFiniteBatchLoss: stepLoss.length ? sig(stepLoss[stepLoss.length - 1]) : null,
       smoothedLoss: curve,
       smoothedLossSource: smooth.source,
       bigRises: osc.bigRises,
       explains: blewUp ? ["non-finite-loss", "exploding-gradients"] : ["not-learning", "dead-relu"],
     },
+    remedy: { kind: "scale-learning-rate", factor: 0.1 },
     fix: `Divide the learning rate by 10 (${lr} → ${sig(lr / 10)}) and retrain; watch ‖ΔW‖/‖W‖ settle near 1e-3.`,
   });
+}
+
+/**
+ * The engine's full-pass training loss per epoch, per row: divided by the batch size under `sum`
+ * reduction (Keras evaluates a summed loss per batch and averages the batches).
+ */
+function historyPerRow(ctx: TrainingContext): number[] {
+  const k = ctx.scenario.loss.reduction === "sum" ? ctx.scenario.training.batchSize : 1;
+  return ctx.records.history.map((h) => (h.train.loss ?? NaN) / k).filter(Number.isFinite);
 }
 
 /**
@@ -283,15 +310,19 @@ export function detectLearningRateTooHigh(ctx: TrainingContext): Finding | null 
 export function detectLearningRateTooLow(ctx: TrainingContext): Finding | null {
   const r = ctx.records;
   if (r.phase.status !== "completed" || r.steps.length === 0) return null;
+  // Layers whose weights are 0 have no ratio to speak of, and a run whose gradients are all 0 does not
+  // move for a reason other than the learning rate (constant initialization, dead units).
   const ratios = medianUpdateRatios(r);
-  if (ratios.length === 0 || ratios.some((x) => !Number.isFinite(x))) return null;
-  const maxRatio = Math.max(...ratios);
+  const live = ratios.filter((_, l) => median(layerSeries(r, l, "weightNorm")) > 0);
+  const grads = ratios.map((_, l) => median(layerSeries(r, l, "gradNorm")));
+  if (live.length === 0 || live.some((x) => !Number.isFinite(x)) || !grads.some((g) => g > 0)) return null;
+  const maxRatio = Math.max(...live);
   const traj = lossTrajectory(ctx);
   if (traj.improvement === null || traj.improvement >= 0.05 || maxRatio >= 1e-4) return null;
   const moved = r.initialWeights.map((w0, i) => relativeChange(w0.weights, r.finalWeights[i]?.weights));
   if (moved.some((m) => !Number.isFinite(m) || m >= 0.05)) return null;
   const lr = ctx.scenario.optimizer.learningRate;
-  return makeFinding("learning-rate-too-low", "warning", {
+  return makeFinding("learning-rate-too-low", {
     title: `The loss barely moved: updates are ${fmt(maxRatio)} of the weights per step`,
     message: `In ${r.steps.length} steps the loss went from ${fmt(traj.start)} to ${fmt(traj.end)} ` +
       `(${fmt(100 * traj.improvement)}% removed). The largest median per-step update is ${fmt(maxRatio)} of a ` +
@@ -310,6 +341,7 @@ export function detectLearningRateTooLow(ctx: TrainingContext): Finding | null {
       steps: r.steps.length,
       explains: ["not-learning"],
     },
+    remedy: { kind: "scale-learning-rate", factor: 10 },
     fix: `Multiply the learning rate by 10 (${lr} → ${sig(lr * 10)}), or train for many more epochs.`,
   });
 }
@@ -353,7 +385,7 @@ export function detectVanishingGradients(ctx: TrainingContext): Finding | null {
   if (!p.stalled) return null;
   const acts = ctx.scenario.model.layers.slice(0, -1).map((l) => l.activation);
   const squashing = acts.filter((a) => a === "sigmoid" || a === "tanh").length;
-  return makeFinding("vanishing-gradients", "warning", {
+  return makeFinding("vanishing-gradients", {
     title: `The first layer's gradients are ${fmt(1 / ratio)}× smaller than the last layer's and learning stalls`,
     message: `Median gradient norm per layer, input to output: ${g.map(fmt).join(", ")}. The first layer gets ` +
       `${fmt(ratio)} of the last layer's gradient (AUTOTRAINER flags < 1e-3), so the early layers barely ` +
@@ -388,11 +420,11 @@ export function detectExplodingGradients(ctx: TrainingContext): Finding | null {
   const p = progress(ctx);
   const diverging = nonFinite || (traj.start !== null && traj.end !== null && traj.end > traj.start);
   let growth: number | null = null, early: number | null = null, peak: number | null = null;
-  if (finite.length >= 6) {
+  if (finite.length >= 8) {
     const k = Math.max(3, Math.min(10, Math.floor(finite.length / 10)));
     early = median(finite.slice(0, k));
-    peak = 0;
-    for (let i = 1; i + 1 < finite.length; i++) peak = Math.max(peak, median(finite.slice(i - 1, i + 2)));
+    peak = 0; // after the early window only: growth is forward in time
+    for (let i = k + 1; i + 1 < finite.length; i++) peak = Math.max(peak, median(finite.slice(i - 1, i + 2)));
     growth = early > 0 ? peak / early : null;
   }
   const g = medianGradNorms(ctx);
@@ -400,7 +432,8 @@ export function detectExplodingGradients(ctx: TrainingContext): Finding | null {
   const temporal = growth !== null && growth >= 100 && (diverging || p.stalled);
   const spatial = layerRatio !== null && Number.isFinite(layerRatio) && layerRatio > 70 && p.stalled;
   if (!temporal && !spatial) return null;
-  return makeFinding("exploding-gradients", nonFinite ? "error" : "warning", {
+  return makeFinding("exploding-gradients", {
+    severity: nonFinite ? "error" : "warning",
     title: temporal
       ? `Gradient norms grew ${fmt(growth)}× during training`
       : `The first layer's gradients are ${fmt(layerRatio)}× the last layer's and learning stalls`,
@@ -435,7 +468,8 @@ export function detectExplodingGradients(ctx: TrainingContext): Finding | null {
 export function detectDeadRelu(ctx: TrainingContext): Finding | null {
   const r = ctx.records;
   const last = snapshot(r, "train", "last");
-  if (!last) return null;
+  // After a blow-up the activity is NaN-driven, not dead units: non-finite-loss says what happened.
+  if (!last || r.phase.status === "diverged" || last.outputs.some((v) => !Number.isFinite(v))) return null;
   const first = snapshot(r, "train", 0);
   const layers: Record<string, unknown>[] = [];
   let worstFrac = 0, worstLayer = -1;
@@ -454,7 +488,8 @@ export function detectDeadRelu(ctx: TrainingContext): Finding | null {
   if (worstLayer < 0) return null;
   const w = layers.find((x) => x.layer === worstLayer + 1)!;
   const diedInTraining = typeof w.deadAtInit === "number" && (w.dead as number) > (w.deadAtInit as number);
-  return makeFinding("dead-relu", worstFrac === 1 ? "error" : "warning", {
+  return makeFinding("dead-relu", {
+    severity: worstFrac === 1 ? "error" : "warning",
     title: `${w.dead} of ${w.units} ReLU units in ${layerName(ctx.scenario, worstLayer)} never activate`,
     message: `On all ${last.rows} training rows after epoch ${last.epoch}, ${w.dead} of ${w.units} units of ` +
       `${layerName(ctx.scenario, worstLayer)} output 0 (dead units get no gradient and never recover)` +
@@ -496,7 +531,7 @@ export function detectSaturatedActivations(ctx: TrainingContext): Finding | null
   });
   if (layers.length === 0) return null;
   const w = layers.reduce((a, b) => (b.saturated > a.saturated ? b : a));
-  return makeFinding("saturated-activations", "warning", {
+  return makeFinding("saturated-activations", {
     title: `${fmt(100 * w.saturated)}% of ${layerName(ctx.scenario, w.layer - 1)}'s pre-activations are in the flat tails`,
     message: `In the last epoch a median ${fmt(100 * w.saturated)}% of the ${w.activation} pre-activations of ` +
       `${layerName(ctx.scenario, w.layer - 1)} sit where the derivative is below ~2% of its peak ` +
@@ -537,13 +572,14 @@ export function detectConstantInitialization(ctx: TrainingContext): Finding | nu
   if (hits.length === 0) return null;
   const h = hits[0];
   const init = ctx.scenario.model.init;
-  return makeFinding("constant-initialization", "error", {
+  return makeFinding("constant-initialization", {
     title: `${layerName(ctx.scenario, (h.layer as number) - 1)} started with identical weights and its units are still copies`,
     message: `Every unit of ${layerName(ctx.scenario, (h.layer as number) - 1)} started with the weight ` +
       `${h.initialValue} (init ${init.kind}); identical units get identical gradients, and after training ` +
       `the layer's ${h.units} weight columns are still identical (largest spread ${h.finalColumnSpread}). ` +
       `The layer works as a single unit.`,
     evidence: { layers: hits, init: init.kind, explains: ["not-learning", "underfitting"] },
+    remedy: { kind: "random-init" },
     fix: 'Use a random initializer: "glorot-uniform" (default) or "he-normal" for ReLU layers.',
   });
 }
@@ -612,7 +648,7 @@ export function detectInitialLossAnomaly(ctx: TrainingContext): Finding | null {
   const confidentInit = shuffled !== null && high && shuffled.mean > 2 * ideal.value;
   if (confidentInit && explainedBy.length === 0) explainedBy.push("init-scale-or-unscaled-features");
   const seen = s.loss.reduction === "sum" ? `${fmt(first)} (summed over ${batchRows} rows: ${fmt(perRow)} per row)` : fmt(first);
-  return makeFinding("initial-loss-anomaly", "warning", {
+  return makeFinding("initial-loss-anomaly", {
     title: `The first loss ${fmt(first)} is far from the ${fmt(ideal.value)} an untrained model should give`,
     message: `Before any update the loss was ${seen}; an untrained model with ${ideal.formula} should give ` +
       `${fmt(ideal.value)}` +

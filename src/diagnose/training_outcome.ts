@@ -16,6 +16,7 @@ import { lossGradient, lossPerRow, reduceLoss } from "../reference/losses.ts";
 import type { Matrix } from "../reference/matrix.ts";
 import { balancedAccuracy, macroF1, perClassMetrics } from "../reference/metrics.ts";
 import type { Finding } from "../report/types.ts";
+import { makeFinding } from "./finding.ts";
 import {
   accuracyOf,
   classView,
@@ -24,7 +25,6 @@ import {
   fmt,
   histogram,
   isClassification,
-  makeFinding,
   majorityShare,
   meanPredictorLoss,
   outputActivation,
@@ -41,33 +41,40 @@ import {
 // not-learning
 
 /**
- * The fallback: the loss does not decrease (< 10% of the initial loss removed) AND the model is no
- * better than chance (classification: training accuracy within 5 points of the majority-class share;
- * otherwise: final loss ≥ 90% of the mean/prior predictor's). Callers drop it when a detected cause
- * explains it.
+ * The fallback: the loss does not decrease — less than 10% of the initial loss removed, or a final
+ * loss still ≥ 90% of the best constant predictor's (a model that started over-confident can "improve"
+ * just by becoming uninformative) — AND the model is no better than chance: training accuracy within
+ * 5 points of the majority-class share (classification) or, for other tasks, the constant-predictor
+ * test above. Callers drop it when a detected cause explains it.
  */
 export function detectNotLearning(ctx: TrainingContext): Finding | null {
   const p = progress(ctx);
   const t = p.trajectory;
-  if (t.improvement === null || t.improvement >= 0.1) return null;
+  const prior = p.meanPredictorLoss;
+  if (t.end === null || !Number.isFinite(t.end)) return null;
+  const lossFlat = t.improvement !== null && t.improvement < 0.1;
+  const atPrior = prior !== null && prior > 0 && t.end >= 0.9 * prior;
+  if (!lossFlat && !atPrior) return null;
   let chance: boolean, chanceText: string;
   if (p.accuracy !== null && p.majority !== null) {
     chance = p.accuracy <= p.majority + 0.05;
     chanceText = `training accuracy ${fmt(p.accuracy)} against a majority-class share of ${fmt(p.majority)}`;
   } else {
-    const base = p.meanPredictorLoss ?? meanPredictorLoss(ctx);
-    chance = base !== null && t.end !== null && t.end >= 0.9 * base;
-    chanceText = `final loss ${fmt(t.end)} against ${fmt(base)} for predicting the target means`;
+    chance = atPrior;
+    chanceText = `the best constant predictor (the target means) gives ${fmt(prior)}`;
   }
   if (!chance) return null;
-  return makeFinding("not-learning", "warning", {
+  return makeFinding("not-learning", {
     title: "The model is not learning: the loss does not decrease and it does no better than chance",
-    message: `The training loss went from ${fmt(t.start)} to ${fmt(t.end)} (${fmt(100 * t.improvement)}% removed), ` +
-      `${chanceText}. No more specific cause was found in the training records.`,
+    message: `The training loss went from ${fmt(t.start)} to ${fmt(t.end)}` +
+      (t.improvement !== null ? ` (${fmt(100 * t.improvement)}% removed)` : "") +
+      (prior !== null ? `; predicting the label distribution alone gives ${fmt(prior)}` : "") +
+      `; ${chanceText}. No more specific cause was found in the training records.`,
     evidence: {
       initialLoss: t.start === null ? null : sig(t.start),
       finalLoss: t.end === null ? null : sig(t.end),
-      lossRemoved: sig(t.improvement),
+      lossRemoved: t.improvement === null ? null : sig(t.improvement),
+      constantPredictorLoss: prior === null ? null : sig(prior),
       trainAccuracy: p.accuracy === null ? null : sig(p.accuracy),
       majorityClassShare: p.majority === null ? null : sig(p.majority),
       epochs: ctx.records.history.length,
@@ -101,7 +108,7 @@ export function detectMajorityClassCollapse(ctx: TrainingContext): Finding | nul
   if (share < 0.95 || others < 5 || othersHit / others > 0.1) return null;
   const val = classView(ctx, snapshot(ctx.records, "validation", "last"));
   const acc = accuracyOf(v);
-  return makeFinding("majority-class-collapse", "warning", {
+  return makeFinding("majority-class-collapse", {
     title: `The model predicts class ${top} for ${fmt(100 * share)}% of the rows`,
     message: `After epoch ${v.epoch} the model predicts class ${top} for ${predHist[top]} of ${n} training rows, ` +
       `while the labels hold ${labelHist[top]} rows of that class. It recalls ${othersHit} of the ${others} rows ` +
@@ -155,7 +162,7 @@ export function detectAccuracyHidesClassFailure(ctx: TrainingContext): Finding |
     }));
     const bal = balancedAccuracy(y, yPred, opts), f1 = macroF1(y, yPred, opts);
     const f = failing[0];
-    return makeFinding("accuracy-hides-class-failure", "warning", {
+    return makeFinding("accuracy-hides-class-failure", {
       title: `Accuracy ${fmt(acc)} hides class ${f}, recalled ${fmt(pc.recall[f])} of the time`,
       message: `On the ${split} split after epoch ${v.epoch}, accuracy is ${fmt(acc)} but class ${failing.join(", ")} ` +
         `(${failing.map((c) => pc.support[c]).join(", ")} rows) ${failing.length > 1 ? "are" : "is"} almost never ` +
@@ -222,7 +229,7 @@ export function detectOverfitting(ctx: TrainingContext): Finding | null {
   } else {
     if (trainLoss === null || valLoss === null || !(valLoss >= 1.5 * trainLoss) || !rising) return null;
   }
-  return makeFinding("overfitting", "warning", {
+  return makeFinding("overfitting", {
     title: gap !== null
       ? `Training accuracy ${fmt(trainAcc)} against validation ${fmt(valAcc)}: the model memorizes the training rows`
       : `Validation loss ${fmt(valLoss)} against training loss ${fmt(trainLoss)}: the model memorizes the training rows`,
@@ -286,7 +293,7 @@ export function detectUnderfitting(ctx: TrainingContext): Finding | null {
     if (gain < 0.3 || modelTrain < probeScore) return null;
   }
   const what = useAcc ? "accuracy" : "loss";
-  return makeFinding("underfitting", "warning", {
+  return makeFinding("underfitting", {
     title: `A model with more capacity reaches ${what} ${fmt(probeScore)} against ${fmt(modelVal)}`,
     message: `The model's training ${what} is ${fmt(modelTrain)} and its validation ${what} ${fmt(modelVal)}: it does ` +
       `not fit even the rows it trains on. ${probe.description ?? "A probe with more capacity"} reaches validation ` +

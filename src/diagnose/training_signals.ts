@@ -9,7 +9,7 @@
 import { type LossConfig, lossPerRow, reduceLoss } from "../reference/losses.ts";
 import type { Matrix } from "../reference/matrix.ts";
 import { predictedClasses, trueClasses } from "../reference/metrics.ts";
-import type { Finding, FindingCode, Severity, SplitMetrics } from "../report/types.ts";
+import type { SplitMetrics } from "../report/types.ts";
 import type { Scenario, Task } from "../scenario/types.ts";
 import type { LayerStepStats, PredictionSnapshot, TrainingRecords } from "../train/records.ts";
 
@@ -48,16 +48,7 @@ export interface TrainingContext {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Findings
-
-/** Builds a finding (the shared catalogue may re-rank severities; codes and evidence are ours). */
-export function makeFinding(
-  code: FindingCode,
-  severity: Severity,
-  parts: { title: string; message: string; evidence: Record<string, unknown>; fix: string },
-): Finding {
-  return { code, severity, ...parts };
-}
+// Formatting
 
 /** A number rounded to `digits` significant digits for evidence (non-finite values pass through). */
 export function sig(x: number, digits = 4): number {
@@ -277,6 +268,24 @@ export function medianUpdateRatios(r: TrainingRecords): number[] {
   return out;
 }
 
+/** Per layer: the median, the peak of a 3-step running median, and the maximum of the finite update ratios. */
+export interface UpdateRatioStats {
+  median: number;
+  peak: number;
+  max: number;
+}
+
+export function updateRatioStats(r: TrainingRecords): UpdateRatioStats[] {
+  const out: UpdateRatioStats[] = [];
+  for (let l = 0; l < layerCount(r); l++) {
+    const xs = layerSeries(r, l, "updateRatio").filter(Number.isFinite);
+    let peak = xs.length < 3 ? median(xs) : 0;
+    for (let i = 1; i + 1 < xs.length; i++) peak = Math.max(peak, median(xs.slice(i - 1, i + 2)));
+    out.push({ median: median(xs), peak, max: xs.length ? Math.max(...xs) : NaN });
+  }
+  return out;
+}
+
 /** Global gradient norm of each step: sqrt(Σ_layers ‖∂W‖² + ‖∂b‖²). */
 export function globalGradNorms(r: TrainingRecords): number[] {
   return r.steps.map((s) => Math.sqrt(s.layers.reduce((a, l) => a + l.gradNorm ** 2 + l.biasGradNorm ** 2, 0)));
@@ -290,16 +299,35 @@ export function stepLosses(r: TrainingRecords): number[] {
 // ---------------------------------------------------------------------------------------------
 // Did the model learn?
 
-/** Mean-predictor loss of the training targets (regression baseline): the loss of predicting column means. */
+/**
+ * Loss of the best constant predictor on the training targets (the "prior"): class frequencies for
+ * cross-entropies (its loss is the label entropy H(π)), column means for BCE and regression; passed
+ * through log / logit when the loss reads logits. A model whose loss stays at or above it has learned
+ * nothing beyond the label distribution.
+ */
 export function meanPredictorLoss(ctx: TrainingContext): number | null {
-  const y = ctx.targets.train;
+  const s = ctx.scenario, y = ctx.targets.train;
   if (y.rows === 0) return null;
-  const means = new Float64Array(y.cols);
-  for (let r = 0; r < y.rows; r++) for (let c = 0; c < y.cols; c++) means[c] += y.data[r * y.cols + c] / y.rows;
-  const pred = new Float64Array(y.rows * y.cols);
-  for (let r = 0; r < y.rows; r++) pred.set(means, r * y.cols);
+  const units = s.model.layers[s.model.layers.length - 1]?.units ?? y.cols;
+  const sparse = s.loss.name === "sparse-categorical-crossentropy";
+  const cols = sparse ? units : y.cols;
+  const means = new Float64Array(cols);
+  for (let r = 0; r < y.rows; r++) {
+    if (sparse) {
+      const k = y.data[r];
+      if (!(k >= 0 && k < cols && Number.isInteger(k))) return null;
+      means[k] += 1 / y.rows;
+    } else for (let c = 0; c < cols; c++) means[c] += y.data[r * cols + c] / y.rows;
+  }
+  const clip = (p: number) => Math.min(Math.max(p, 1e-7), 1 - 1e-7);
+  if (s.loss.fromLogits && s.loss.name.includes("categorical")) for (let c = 0; c < cols; c++) means[c] = Math.log(clip(means[c]));
+  if (s.loss.fromLogits && s.loss.name === "binary-crossentropy") {
+    for (let c = 0; c < cols; c++) means[c] = Math.log(clip(means[c]) / (1 - clip(means[c])));
+  }
+  const pred = new Float64Array(y.rows * cols);
+  for (let r = 0; r < y.rows; r++) pred.set(means, r * cols);
   try {
-    return reduceLoss(lossPerRow(lossConfig(ctx.scenario), y, { data: pred, rows: y.rows, cols: y.cols }), "mean");
+    return reduceLoss(lossPerRow(lossConfig(s), y, { data: pred, rows: y.rows, cols }), "mean");
   } catch {
     return null;
   }
@@ -312,12 +340,12 @@ export interface Progress {
   accuracy: number | null;
   /** Majority-class share of the training labels; classification only. */
   majority: number | null;
-  /** Loss of predicting the target means; regression only. */
+  /** Loss of the best constant predictor (see {@linkcode meanPredictorLoss}). */
   meanPredictorLoss: number | null;
   /**
    * True when training left the model about where it started: less than 10% of the initial loss
-   * removed, or (classification) accuracy within 5 points of the majority baseline, or (regression)
-   * a final loss at 90% or more of the mean predictor's. The 5-point margin is AUTOTRAINER's
+   * removed, or a final loss at 90% or more of the best constant predictor's, or (classification)
+   * accuracy within 5 points of the majority baseline. The 5-point margin is AUTOTRAINER's
    * `not_converge`-style "no better than chance" test made relative to the majority class; 10% of the
    * loss and R² ≤ 0.1 are the matching "barely moved" cut for the loss.
    */
@@ -340,11 +368,9 @@ export function progress(ctx: TrainingContext): Progress {
       why.push(`training accuracy ${fmt(accuracy)} is within 5 points of the majority-class share ${fmt(majority)}`);
     }
   }
-  if (ctx.task === "regression") {
-    mpl = meanPredictorLoss(ctx);
-    if (mpl !== null && mpl > 0 && trajectory.end !== null && trajectory.end >= 0.9 * mpl) {
-      why.push(`the final loss ${fmt(trajectory.end)} is ≥ 90% of the mean predictor's ${fmt(mpl)}`);
-    }
+  mpl = meanPredictorLoss(ctx);
+  if (mpl !== null && mpl > 0 && trajectory.end !== null && trajectory.end >= 0.9 * mpl) {
+    why.push(`the final loss ${fmt(trajectory.end)} is ≥ 90% of the best constant predictor's ${fmt(mpl)}`);
   }
   return { trajectory, accuracy, majority, meanPredictorLoss: mpl, stalled: why.length > 0, why };
 }

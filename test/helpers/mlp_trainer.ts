@@ -63,7 +63,7 @@ export function trainReference(scenario: Scenario, data: TrainData): TrainingRec
     const batchLosses: number[] = [];
     for (let b = 0; b < stepsPerEpoch; b++) {
       const idx = sameBatchEveryStep
-        ? order.slice(0, batchSize).sort((p, q) => p - q)
+        ? Array.from({ length: Math.min(batchSize, n) }, (_, i) => i)
         : order.slice(b * batchSize, (b + 1) * batchSize);
       const xb = rowsOf(data.x, idx), yb = rowsOf(data.y, idx);
       const f = forward(params, acts, xb);
