@@ -21,7 +21,7 @@ export interface LayerStepStats {
    */
   deadFraction: number | null;
   /**
-   * sigmoid / tanh / softmax layers: fraction of pre-activations in the flat tails (|z| > 4 for
+   * sigmoid / tanh layers: fraction of pre-activations in the flat tails (|z| > 4 for
    * sigmoid, > 2.5 for tanh: derivative below ~0.02 of its peak). null for other activations.
    */
   saturatedFraction: number | null;

@@ -1,0 +1,387 @@
+/**
+ * One model on the GPU: its parameter and activation buffers, and the prepared ops of a training
+ * step (forward with dropout, loss, backward, optimizer, instrumentation) and of an evaluation pass
+ * over a whole split. Everything is prepared once; a step only uploads its batch and a few uniforms.
+ *
+ * Step record (u32 words, one per step, copied into the epoch's record buffer after each step):
+ *   0-1  loss pair (f32 bits, non-finite count)          2-3  batch fingerprint (two lanes)
+ *   per layer l at 4 + 10·l: 0-1 ‖dW‖ pair, 2-3 ‖db‖ pair, 4-7 update ratio record
+ *   (ratio, ‖ΔW‖, ‖W_old‖, non-finite words), 8-9 activation statistic (fraction f32, count u32).
+ *
+ * @module
+ */
+import type { GpuContext } from "../gpu/context.ts";
+import { type DenseOp, prepareDenseBackward, prepareDenseForward } from "../kernels/dense.ts";
+import { prepareDropout } from "../kernels/dropout.ts";
+import { prepareFingerprint } from "../kernels/fingerprint.ts";
+import { prepareActivationStats, prepareUpdateRatio, SATURATION_CUTOFFS } from "../kernels/instrument.ts";
+import type { PreparedOp } from "../kernels/kernel.ts";
+import { prepareLossBackward, prepareLossForward, reductionScale } from "../kernels/losses.ts";
+import { prepareCorrect } from "../kernels/metrics.ts";
+import { type AdamOp, prepareAdam, prepareRmsprop, prepareSgd } from "../kernels/optimizers.ts";
+import { type PreparedReduce, prepareReduce } from "../kernels/reduce.ts";
+import { columnStatsWords, prepareColumnStats } from "../kernels/column_stats.ts";
+import type { LossConfig } from "../reference/losses.ts";
+import type { Activation, LossSpec, OptimizerSpec } from "../scenario/types.ts";
+import type { ModelShape } from "./model.ts";
+import type { LayerWeights } from "./records.ts";
+
+export const STEP_HEADER_WORDS = 4;
+export const LAYER_RECORD_WORDS = 10;
+
+export function stepRecordWords(layers: number): number {
+  return STEP_HEADER_WORDS + LAYER_RECORD_WORDS * layers;
+}
+
+/** A metric the engine computes on the GPU over a whole split. */
+export type EngineMetric =
+  | { name: string; kind: "correct"; mode: "sparse" | "categorical" | "binary"; threshold: number }
+  | { name: string; kind: "elementwise"; loss: "mae" | "mse"; root: boolean };
+
+/** The statistic recorded per layer per step, by activation (null: none). */
+export function activationStatistic(activation: Activation): "dead" | "saturated" | null {
+  if (activation === "relu") return "dead";
+  if (activation === "sigmoid" || activation === "tanh") return "saturated";
+  return null;
+}
+
+/** The model's parameters on the GPU (f32), with the optimizer's state. */
+export interface GpuParameters {
+  weights: GPUBuffer[];
+  biases: GPUBuffer[];
+}
+
+export function uploadParameters(ctx: GpuContext, params: LayerWeights[]): GpuParameters {
+  return {
+    weights: params.map((p, i) => ctx.upload(`layer ${i} W`, Float32Array.from(p.weights))),
+    biases: params.map((p, i) => ctx.upload(`layer ${i} b`, Float32Array.from(p.biases))),
+  };
+}
+
+function lossConfig(loss: LossSpec): LossConfig {
+  return { name: loss.name, fromLogits: loss.fromLogits, delta: loss.delta };
+}
+
+function zeros(ctx: GpuContext, label: string, count: number): GPUBuffer {
+  return ctx.upload(label, new Float32Array(Math.max(count, 1)));
+}
+
+/** The prepared ops of one optimizer update of one tensor. */
+type UpdateOp = { op: PreparedOp<string>; adam: AdamOp | null };
+
+async function prepareUpdate(
+  ctx: GpuContext,
+  label: string,
+  opt: OptimizerSpec,
+  w: GPUBuffer,
+  g: GPUBuffer,
+  count: number,
+): Promise<UpdateOp> {
+  switch (opt.name) {
+    case "sgd": {
+      const velocity = opt.momentum !== 0 ? zeros(ctx, `${label} velocity`, count) : undefined;
+      const op = await prepareSgd(ctx, { label, w, g, velocity, count, learningRate: opt.learningRate, momentum: opt.momentum });
+      return { op, adam: null };
+    }
+    case "adam": {
+      const adam = await prepareAdam(ctx, {
+        label,
+        w,
+        g,
+        m: zeros(ctx, `${label} m`, count),
+        v: zeros(ctx, `${label} v`, count),
+        count,
+        learningRate: opt.learningRate,
+        beta1: opt.beta1,
+        beta2: opt.beta2,
+        epsilon: opt.epsilon,
+      });
+      return { op: adam, adam };
+    }
+    case "rmsprop": {
+      const op = await prepareRmsprop(ctx, {
+        label,
+        w,
+        g,
+        ms: zeros(ctx, `${label} ms`, count),
+        count,
+        learningRate: opt.learningRate,
+        rho: opt.rho,
+        epsilon: opt.epsilon,
+      });
+      return { op, adam: null };
+    }
+  }
+}
+
+export interface TrainStepSetup {
+  shape: ModelShape;
+  loss: LossSpec;
+  optimizer: OptimizerSpec;
+  batchSize: number;
+  targetWidth: number;
+  dropoutSeed: number;
+}
+
+/** The prepared training step. */
+export interface TrainStep {
+  /** Batch inputs (batchSize × inputs) and targets (batchSize × targetWidth), f32. */
+  xBatch: GPUBuffer;
+  yBatch: GPUBuffer;
+  /** The step record, cleared and rewritten every step. */
+  record: GPUBuffer;
+  recordWords: number;
+  /** Sets the batch rows and the 0-based global step; effective at the next submit. */
+  prepare(rows: number, step: number): void;
+  /** Encodes the whole step: the copies it needs, then one compute pass. */
+  encode(encoder: GPUCommandEncoder): void;
+}
+
+/** Prepares the ops of one training step over the parameters `params`. */
+export async function prepareTrainStep(ctx: GpuContext, params: GpuParameters, setup: TrainStepSetup): Promise<TrainStep> {
+  const { shape, batchSize: B } = setup;
+  const L = shape.layers.length;
+  const K = shape.layers[L - 1].units;
+  const recordWords = stepRecordWords(L);
+  const xBatch = ctx.storage("batch x", B * shape.inputs);
+  const yBatch = ctx.storage("batch y", B * setup.targetWidth);
+  const record = ctx.storage("step record", recordWords);
+
+  const z: GPUBuffer[] = [], act: GPUBuffer[] = [], out: GPUBuffer[] = [], dOut: GPUBuffer[] = [];
+  const dAct: GPUBuffer[] = [], dz: GPUBuffer[] = [], dw: GPUBuffer[] = [], db: GPUBuffer[] = [];
+  const wOld: GPUBuffer[] = [];
+  shape.layers.forEach((layer, i) => {
+    const n = B * layer.units;
+    z.push(ctx.storage(`layer ${i} Z`, n));
+    act.push(ctx.storage(`layer ${i} act(Z)`, n));
+    out.push(layer.dropout > 0 ? ctx.storage(`layer ${i} dropout(act)`, n) : act[i]);
+    dOut.push(ctx.storage(`layer ${i} dL/dout`, n));
+    dAct.push(layer.dropout > 0 ? ctx.storage(`layer ${i} dL/dact`, n) : dOut[i]);
+    dz.push(ctx.storage(`layer ${i} dZ`, n));
+    dw.push(ctx.storage(`layer ${i} dW`, layer.inputs * layer.units));
+    db.push(ctx.storage(`layer ${i} db`, layer.units));
+    wOld.push(ctx.storage(`layer ${i} W before step`, layer.inputs * layer.units));
+  });
+  const perRow = ctx.storage("batch loss per row", B);
+  const cfg = lossConfig(setup.loss);
+
+  const fingerprint = await prepareFingerprint(ctx, {
+    label: "batch fingerprint",
+    x: xBatch,
+    y: yBatch,
+    record,
+    rows: B,
+    xCols: shape.inputs,
+    yCols: setup.targetWidth,
+    slot: 1,
+  });
+  const forward: DenseOp[] = [], backward: DenseOp[] = [];
+  const dropFwd: (PreparedOp<string> | null)[] = [], dropBwd: (PreparedOp<string> | null)[] = [];
+  const stats: (PreparedOp<string> | null)[] = [];
+  const normW: PreparedReduce[] = [], normB: PreparedReduce[] = [];
+  const updates: UpdateOp[] = [], ratios: PreparedOp<string>[] = [];
+  for (let i = 0; i < L; i++) {
+    const layer = shape.layers[i];
+    const base = STEP_HEADER_WORDS + LAYER_RECORD_WORDS * i;
+    const common = { rows: B, inputs: layer.inputs, units: layer.units, activation: layer.activation };
+    const x = i === 0 ? xBatch : out[i - 1];
+    forward.push(
+      await prepareDenseForward(ctx, { ...common, label: `layer ${i}`, x, w: params.weights[i], b: params.biases[i], z: z[i], y: act[i] }),
+    );
+    const dropout = (pass: "forward" | "backward") =>
+      prepareDropout(ctx, {
+        label: `layer ${i} dropout ${pass}`,
+        input: pass === "forward" ? act[i] : dOut[i],
+        output: pass === "forward" ? out[i] : dAct[i],
+        count: B * layer.units,
+        rate: layer.dropout,
+        seed: setup.dropoutSeed,
+        layer: i,
+        step: 0,
+        pass,
+      });
+    dropFwd.push(layer.dropout > 0 ? await dropout("forward") : null);
+    dropBwd.push(layer.dropout > 0 ? await dropout("backward") : null);
+    const stat = activationStatistic(layer.activation);
+    stats.push(
+      stat === null ? null : await prepareActivationStats(ctx, {
+        label: `layer ${i} ${stat} units`,
+        kind: stat,
+        z: z[i],
+        record,
+        rows: B,
+        units: layer.units,
+        offset: base + 8,
+        cutoff: layer.activation === "tanh" ? SATURATION_CUTOFFS.tanh : SATURATION_CUTOFFS.sigmoid,
+      }),
+    );
+    backward.push(
+      await prepareDenseBackward(ctx, {
+        ...common,
+        label: `layer ${i} backward`,
+        x,
+        w: params.weights[i],
+        z: z[i],
+        y: act[i],
+        dy: dAct[i],
+        dz: dz[i],
+        dw: dw[i],
+        db: db[i],
+        dx: i > 0 ? dOut[i - 1] : undefined,
+      }),
+    );
+    const wCount = layer.inputs * layer.units;
+    normW.push(await prepareReduce(ctx, { label: `layer ${i} ‖dW‖`, op: "norm", input: dw[i], n: wCount, output: record, outOffset: base / 2 }));
+    normB.push(await prepareReduce(ctx, { label: `layer ${i} ‖db‖`, op: "norm", input: db[i], n: layer.units, output: record, outOffset: base / 2 + 1 }));
+    updates.push(await prepareUpdate(ctx, `layer ${i} W update`, setup.optimizer, params.weights[i], dw[i], wCount));
+    updates.push(await prepareUpdate(ctx, `layer ${i} b update`, setup.optimizer, params.biases[i], db[i], layer.units));
+    ratios.push(await prepareUpdateRatio(ctx, { label: `layer ${i} ‖ΔW‖/‖W‖`, wNew: params.weights[i], wOld: wOld[i], record, n: wCount, offset: base + 4 }));
+  }
+  const lossForward = await prepareLossForward(ctx, { label: "batch loss", loss: cfg, yTrue: yBatch, yPred: out[L - 1], perRow, rows: B, cols: K });
+  const lossReduce = await prepareReduce(ctx, { label: "batch loss reduce", op: setup.loss.reduction === "sum" ? "sum" : "mean", input: perRow, n: B, output: record, outOffset: 0 });
+  const lossBackward = await prepareLossBackward(ctx, { label: "batch loss gradient", loss: cfg, yTrue: yBatch, yPred: out[L - 1], grad: dOut[L - 1], rows: B, cols: K, reduction: setup.loss.reduction });
+
+  let rows = B;
+  return {
+    xBatch,
+    yBatch,
+    record,
+    recordWords,
+    prepare(batchRows, step) {
+      if (batchRows !== rows) {
+        rows = batchRows;
+        fingerprint.set({ rows, xLen: rows * shape.inputs, yLen: rows * setup.targetWidth });
+        forward.forEach((op) => op.setRows(rows));
+        backward.forEach((op) => op.setRows(rows));
+        shape.layers.forEach((layer, i) => {
+          dropFwd[i]?.set({ count: rows * layer.units });
+          dropBwd[i]?.set({ count: rows * layer.units });
+          stats[i]?.set({ rows });
+        });
+        lossForward.set({ rows });
+        lossReduce.set({ n: rows });
+        lossBackward.set({ rows, scale: reductionScale(setup.loss.reduction, rows) });
+      }
+      for (let i = 0; i < L; i++) {
+        if (dropFwd[i]) {
+          dropFwd[i]!.set({ step: step >>> 0 });
+          dropBwd[i]!.set({ step: step >>> 0 });
+        }
+      }
+      for (const u of updates) u.adam?.setStep(step + 1);
+    },
+    encode(encoder) {
+      encoder.clearBuffer(record);
+      shape.layers.forEach((layer, i) => encoder.copyBufferToBuffer(params.weights[i], 0, wOld[i], 0, layer.inputs * layer.units * 4));
+      const pass = encoder.beginComputePass({ label: "train step" });
+      fingerprint.encode(pass);
+      for (let i = 0; i < L; i++) {
+        forward[i].encode(pass);
+        dropFwd[i]?.encode(pass);
+        stats[i]?.encode(pass);
+      }
+      lossForward.encode(pass);
+      lossReduce.encode(pass);
+      lossBackward.encode(pass);
+      for (let i = L - 1; i >= 0; i--) {
+        dropBwd[i]?.encode(pass);
+        backward[i].encode(pass);
+      }
+      // Norms and updates after the whole backward pass: dX of layer i reads W_i before its update.
+      for (let i = 0; i < L; i++) {
+        normW[i].encode(pass);
+        normB[i].encode(pass);
+        updates[2 * i].op.encode(pass);
+        updates[2 * i + 1].op.encode(pass);
+        ratios[i].encode(pass);
+      }
+      pass.end();
+    },
+  };
+}
+
+/** Results of one evaluation pass, in GPU buffers, for one readback. */
+export interface SplitEvaluation {
+  rows: number;
+  /** Pairs: 0 the loss, then one per engine metric, in order. */
+  values: GPUBuffer;
+  valueCount: number;
+  /** rows × K outputs (after the output activation) and logits (pre-activation). */
+  outputs: GPUBuffer;
+  logits: GPUBuffer;
+  /** Per layer: column statistics of its activations (ReLU layers), else null. */
+  activationStats: (GPUBuffer | null)[];
+  encode(encoder: GPUCommandEncoder): void;
+}
+
+/**
+ * Prepares the evaluation of the whole split (x: rows × inputs, y: rows × targetWidth, f32 on the
+ * GPU): forward without dropout, the loss and each engine metric reduced over all rows.
+ */
+export async function prepareEvaluation(
+  ctx: GpuContext,
+  params: GpuParameters,
+  options: { label: string; shape: ModelShape; loss: LossSpec; x: GPUBuffer; y: GPUBuffer; rows: number; metrics: EngineMetric[] },
+): Promise<SplitEvaluation> {
+  const { shape, rows: N, label } = options;
+  const L = shape.layers.length;
+  const K = shape.layers[L - 1].units;
+  const ops: { encode(p: GPUComputePassEncoder): void }[] = [];
+  const zs: GPUBuffer[] = [], acts: GPUBuffer[] = [];
+  const activationStats: (GPUBuffer | null)[] = [];
+  for (let i = 0; i < L; i++) {
+    const layer = shape.layers[i];
+    zs.push(ctx.storage(`${label} layer ${i} Z`, N * layer.units));
+    acts.push(ctx.storage(`${label} layer ${i} act(Z)`, N * layer.units));
+    ops.push(
+      await prepareDenseForward(ctx, {
+        label: `${label} layer ${i}`,
+        rows: N,
+        inputs: layer.inputs,
+        units: layer.units,
+        activation: layer.activation,
+        x: i === 0 ? options.x : acts[i - 1],
+        w: params.weights[i],
+        b: params.biases[i],
+        z: zs[i],
+        y: acts[i],
+      }),
+    );
+    if (layer.activation === "relu") {
+      const stats = ctx.storage(`${label} layer ${i} unit stats`, columnStatsWords(layer.units));
+      ops.push(await prepareColumnStats(ctx, { label: `${label} layer ${i} unit stats`, x: acts[i], stats, rows: N, cols: layer.units }));
+      activationStats.push(stats);
+    } else {
+      activationStats.push(null);
+    }
+  }
+  const valueCount = 1 + options.metrics.length;
+  const values = ctx.storage(`${label} values`, 2 * valueCount);
+  const perRow = ctx.storage(`${label} loss per row`, N);
+  const outputs = acts[L - 1];
+  ops.push(await prepareLossForward(ctx, { label: `${label} loss`, loss: lossConfig(options.loss), yTrue: options.y, yPred: outputs, perRow, rows: N, cols: K }));
+  ops.push(await prepareReduce(ctx, { label: `${label} loss reduce`, op: options.loss.reduction === "sum" ? "sum" : "mean", input: perRow, n: N, output: values, outOffset: 0 }));
+  for (const [m, metric] of options.metrics.entries()) {
+    const scratch = ctx.storage(`${label} ${metric.name} per row`, N);
+    if (metric.kind === "correct") {
+      ops.push(await prepareCorrect(ctx, { label: `${label} ${metric.name}`, mode: metric.mode, yTrue: options.y, yPred: outputs, correct: scratch, rows: N, cols: K, threshold: metric.threshold }));
+    } else {
+      const cfg: LossConfig = { name: metric.loss, fromLogits: false };
+      ops.push(await prepareLossForward(ctx, { label: `${label} ${metric.name}`, loss: cfg, yTrue: options.y, yPred: outputs, perRow: scratch, rows: N, cols: K }));
+    }
+    ops.push(await prepareReduce(ctx, { label: `${label} ${metric.name} reduce`, op: "mean", input: scratch, n: N, output: values, outOffset: 1 + m }));
+  }
+  return {
+    rows: N,
+    values,
+    valueCount,
+    outputs,
+    logits: zs[L - 1],
+    activationStats,
+    encode(encoder) {
+      const pass = encoder.beginComputePass({ label: `${label} evaluation` });
+      for (const op of ops) op.encode(pass);
+      pass.end();
+    },
+  };
+}

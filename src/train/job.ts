@@ -1,0 +1,98 @@
+/**
+ * Everything one training run needs, derived from a scenario and its loaded data: the model shape,
+ * the initial weights, the data as matrices, the batch plan, the dropout seed and which metrics the
+ * engine computes. The GPU trainer and the float64 reference trainer both run from a job, so they see
+ * the same weights, batches and dropout masks.
+ *
+ * @module
+ */
+import { type BatchPlan, planBatches } from "../data/batches.ts";
+import type { ScenarioData } from "../data/load.ts";
+import type { Matrix } from "../reference/matrix.ts";
+import { resolveAccuracy } from "../reference/metrics.ts";
+import { Rng } from "../random.ts";
+import type { Scenario } from "../scenario/types.ts";
+import type { EngineMetric } from "./gpu_network.ts";
+import { initialParameters, type ModelShape, modelShape } from "./model.ts";
+import type { LayerWeights } from "./records.ts";
+
+export interface TrainingJob {
+  scenario: Scenario;
+  shape: ModelShape;
+  initial: LayerWeights[];
+  train: { x: Matrix; y: Matrix };
+  validation: { x: Matrix; y: Matrix } | null;
+  plan: BatchPlan;
+  epochs: number;
+  dropoutSeed: number;
+  metrics: EngineMetric[];
+}
+
+/** The seed of every dropout mask of a run, from the scenario seed's "dropout" stream. */
+export function dropoutSeed(seed: number): number {
+  return Rng.fromSeed(seed).stream("dropout").uint32();
+}
+
+/** The job of `scenario` on its loaded data; `epochs` overrides the scenario's. */
+export function trainingJob(scenario: Scenario, data: ScenarioData, options: { epochs?: number } = {}): TrainingJob {
+  const shape = modelShape(scenario, data.train.featureNames.length);
+  const y = data.targets.train;
+  const matrices = (d: ScenarioData["train"], t: ScenarioData["targets"]["train"]) => ({
+    x: { data: d.features, rows: d.rows, cols: d.featureNames.length },
+    y: { data: t.values, rows: t.rows, cols: t.width },
+  });
+  const outputUnits = shape.layers[shape.layers.length - 1].units;
+  return {
+    scenario,
+    shape,
+    initial: initialParameters(shape, scenario.model.init, scenario.seed),
+    train: matrices(data.train, y),
+    validation: data.validation && data.targets.validation ? matrices(data.validation, data.targets.validation) : null,
+    plan: planBatches(data.train.rows, scenario.training, scenario.seed),
+    epochs: options.epochs ?? scenario.training.epochs,
+    dropoutSeed: dropoutSeed(scenario.seed),
+    metrics: engineMetrics(scenario, y.width, outputUnits),
+  };
+}
+
+/**
+ * The scenario's metrics the GPU computes: the accuracies whose definition fits the shapes (a
+ * categorical accuracy needs as many target columns as outputs, a sparse one a single column), and
+ * the element-wise errors. The rest (precision, recall, f1, balanced accuracy, auc, r2, module
+ * metrics) are computed in float64 from the predictions.
+ */
+export function engineMetrics(scenario: Scenario, targetWidth: number, outputUnits: number): EngineMetric[] {
+  const out: EngineMetric[] = [];
+  for (const m of scenario.metrics) {
+    if (m.module) continue;
+    let mode: "sparse" | "categorical" | "binary" | null = null;
+    switch (m.name) {
+      case "accuracy": {
+        const kind = resolveAccuracy(targetWidth, outputUnits).kind;
+        mode = kind === "sparse-categorical" ? "sparse" : kind;
+        break;
+      }
+      case "binary-accuracy":
+        mode = "binary";
+        break;
+      case "categorical-accuracy":
+        mode = "categorical";
+        break;
+      case "sparse-categorical-accuracy":
+        mode = "sparse";
+        break;
+      case "mae":
+      case "mse":
+      case "rmse":
+        if (targetWidth === outputUnits) {
+          out.push({ name: m.name, kind: "elementwise", loss: m.name === "mae" ? "mae" : "mse", root: m.name === "rmse" });
+        }
+        continue;
+      default:
+        continue;
+    }
+    const fits = mode === "sparse" ? targetWidth === 1 : targetWidth === outputUnits;
+    if (fits) out.push({ name: m.name, kind: "correct", mode, threshold: m.threshold });
+  }
+  return out;
+}

@@ -1,0 +1,317 @@
+/**
+ * The instrumented training loop on WebGPU. Each step is recorded into a command encoder and
+ * submitted without waiting; its record (loss, fingerprint, per-layer gradient norms, update ratios,
+ * activation statistics, non-finite counts) is copied on the GPU into the epoch's record buffer. After
+ * each epoch one evaluation pass runs per split, and ONE readback brings home the step records, the
+ * evaluation values and the predictions. Nothing else waits for the GPU.
+ *
+ * @module
+ */
+import type { BatchPlan } from "../data/batches.ts";
+import type { GpuContext } from "../gpu/context.ts";
+import { readback } from "../gpu/readback.ts";
+import { type Matrix } from "../reference/matrix.ts";
+import { decodeColumnStats } from "../reference/stats.ts";
+import type { SplitMetrics } from "../report/types.ts";
+import type { LossSpec, OptimizerSpec } from "../scenario/types.ts";
+import {
+  activationStatistic,
+  type EngineMetric,
+  type GpuParameters,
+  LAYER_RECORD_WORDS,
+  prepareEvaluation,
+  prepareTrainStep,
+  type SplitEvaluation,
+  STEP_HEADER_WORDS,
+  uploadParameters,
+} from "./gpu_network.ts";
+import type { ModelShape } from "./model.ts";
+import type {
+  LayerStepStats,
+  LayerWeights,
+  PredictionSnapshot,
+  StepRecord,
+  TrainingPhase,
+  TrainingRecords,
+} from "./records.ts";
+
+/** What the GPU trainer needs: shapes, data as float64 matrices, the batch plan. */
+export interface GpuTrainOptions {
+  shape: ModelShape;
+  loss: LossSpec;
+  optimizer: OptimizerSpec;
+  initial: LayerWeights[];
+  train: { x: Matrix; y: Matrix };
+  validation: { x: Matrix; y: Matrix } | null;
+  plan: BatchPlan;
+  epochs: number;
+  dropoutSeed: number;
+  /** Metrics computed on the GPU each epoch (the rest are the pipeline's, in float64). */
+  metrics: EngineMetric[];
+  /**
+   * Called after each epoch's readback (and once for epoch 0, before training) with the engine's
+   * values and the predictions of each split: the pipeline checks them against float64 here, while
+   * they are in memory.
+   */
+  onEpoch?: (epoch: EpochReadback) => void;
+}
+
+export interface EpochReadback {
+  epoch: number;
+  train: SplitReadback;
+  validation: SplitReadback | null;
+  /** Mean of the epoch's batch losses (null for epoch 0). */
+  batchLossMean: number | null;
+}
+
+export interface SplitReadback {
+  /** Engine values: "loss" and each engine metric's name. */
+  engine: SplitMetrics;
+  outputs: Matrix;
+  logits: Matrix;
+  unitActivity: (Float64Array | null)[];
+}
+
+function toF32(m: Matrix): Float32Array {
+  return Float32Array.from(m.data);
+}
+
+/** Trains on the GPU and returns the records. The caller owns `ctx` (buffers are released at the end). */
+export async function trainOnGpu(ctx: GpuContext, options: GpuTrainOptions): Promise<TrainingRecords> {
+  const started = performance.now();
+  const { shape, plan } = options;
+  checkBindingLimits(ctx, options);
+  const before = ctx.pool.stats();
+  const params = uploadParameters(ctx, options.initial);
+  const targetWidth = options.train.y.cols;
+  const step = await prepareTrainStep(ctx, params, {
+    shape,
+    loss: options.loss,
+    optimizer: options.optimizer,
+    batchSize: plan.batchSize,
+    targetWidth,
+    dropoutSeed: options.dropoutSeed,
+  });
+  const evaluation = async (name: "train" | "validation", data: { x: Matrix; y: Matrix }) =>
+    await prepareEvaluation(ctx, params, {
+      label: name,
+      shape,
+      loss: options.loss,
+      x: ctx.upload(`${name} x`, toF32(data.x)),
+      y: ctx.upload(`${name} y`, toF32(data.y)),
+      rows: data.x.rows,
+      metrics: options.metrics,
+    });
+  const evalTrain = await evaluation("train", options.train);
+  const evalValidation = options.validation ? await evaluation("validation", options.validation) : null;
+  const stepsPerEpoch = plan.stepsPerEpoch;
+  const epochRecords = ctx.storage("epoch step records", stepsPerEpoch * step.recordWords);
+  const readbacksAtStart = ctx.readbacks;
+
+  const steps: StepRecord[] = [];
+  const history: TrainingRecords["history"] = [];
+  const predictions: PredictionSnapshot[] = [];
+  let phase: TrainingPhase = { status: "completed" };
+  let initialLoss: number | null = null;
+
+  const evaluate = async (epoch: number, withSteps: boolean) => {
+    const encoder = ctx.device.createCommandEncoder({ label: `epoch ${epoch} evaluation` });
+    evalTrain.encode(encoder);
+    evalValidation?.encode(encoder);
+    ctx.device.queue.submit([encoder.finish()]);
+    const sources = [...splitSources(evalTrain), ...(evalValidation ? splitSources(evalValidation) : [])];
+    if (withSteps) sources.push(epochRecords);
+    const buffers = await readback(ctx, sources);
+    ctx.check();
+    const train = decodeSplit(evalTrain, buffers, 0, options);
+    const validation = evalValidation ? decodeSplit(evalValidation, buffers, splitSources(evalTrain).length, options) : null;
+    return { train, validation, records: withSteps ? buffers[buffers.length - 1] : null };
+  };
+
+  const keep = (epoch: number, result: { train: SplitReadback; validation: SplitReadback | null }) => {
+    predictions.push(snapshot(epoch, "train", result.train));
+    if (result.validation) predictions.push(snapshot(epoch, "validation", result.validation));
+  };
+
+  const initial = await evaluate(0, false);
+  options.onEpoch?.({ epoch: 0, train: initial.train, validation: initial.validation, batchLossMean: null });
+  keep(0, initial);
+
+  let globalStep = 0;
+  for (let epoch = 1; epoch <= options.epochs; epoch++) {
+    const batches = plan.epoch(epoch);
+    const rowsPerStep: number[] = [];
+    for (let s = 0; s < batches.length; s++) {
+      const rows = batches[s];
+      ctx.device.queue.writeBuffer(step.xBatch, 0, gather(options.train.x, rows));
+      ctx.device.queue.writeBuffer(step.yBatch, 0, gather(options.train.y, rows));
+      step.prepare(rows.length, globalStep);
+      const encoder = ctx.device.createCommandEncoder({ label: `step ${globalStep}` });
+      step.encode(encoder);
+      encoder.copyBufferToBuffer(step.record, 0, epochRecords, s * step.recordWords * 4, step.recordWords * 4);
+      ctx.device.queue.submit([encoder.finish()]);
+      rowsPerStep.push(rows.length);
+      globalStep++;
+    }
+    const result = await evaluate(epoch, true);
+    const decoded = decodeSteps(result.records!, rowsPerStep, epoch, globalStep - batches.length, shape);
+    steps.push(...decoded);
+    if (initialLoss === null && decoded.length > 0) initialLoss = decoded[0].loss;
+    const batchLossMean = decoded.reduce((s, r) => s + r.loss, 0) / Math.max(decoded.length, 1);
+    history.push({ epoch, train: result.train.engine, validation: result.validation?.engine ?? null, batchLossMean });
+    options.onEpoch?.({ epoch, train: result.train, validation: result.validation, batchLossMean });
+    if (epoch === 1 || epoch === options.epochs) keep(epoch, result);
+    const bad = firstNonFinite(decoded, shape);
+    if (bad) {
+      phase = { status: "diverged", ...bad, epoch };
+      if (epoch !== 1) keep(epoch, result);
+      break;
+    }
+  }
+  const epochsRun = Math.max(history.length, 1);
+  const readbacksPerEpoch = (ctx.readbacks - readbacksAtStart - 1) / epochsRun;
+  const finalWeights = await readParameters(ctx, params, options.initial);
+  void before;
+  return {
+    phase,
+    initialLoss,
+    steps,
+    stepsPerEpoch,
+    history,
+    predictions,
+    initialWeights: options.initial,
+    finalWeights,
+    readbacksPerEpoch,
+    trainMs: performance.now() - started,
+  };
+}
+
+function splitSources(e: SplitEvaluation): GPUBuffer[] {
+  return [e.values, e.outputs, e.logits, ...e.activationStats.filter((b): b is GPUBuffer => b !== null)];
+}
+
+function decodeSplit(
+  e: SplitEvaluation,
+  buffers: ArrayBuffer[],
+  start: number,
+  options: GpuTrainOptions,
+): SplitReadback {
+  const K = options.shape.layers[options.shape.layers.length - 1].units;
+  const words = new Uint32Array(buffers[start]);
+  const floats = new Float32Array(buffers[start]);
+  const value = (i: number) => (words[2 * i + 1] > 0 ? NaN : floats[2 * i]);
+  const engine: SplitMetrics = { loss: value(0) };
+  options.metrics.forEach((m, i) => {
+    const v = value(1 + i);
+    engine[m.name] = m.kind === "elementwise" && m.root ? Math.sqrt(v) : v;
+  });
+  const outputs = { rows: e.rows, cols: K, data: Float64Array.from(new Float32Array(buffers[start + 1], 0, e.rows * K)) };
+  const logits = { rows: e.rows, cols: K, data: Float64Array.from(new Float32Array(buffers[start + 2], 0, e.rows * K)) };
+  let next = start + 3;
+  const unitActivity = e.activationStats.map((b, layer) => {
+    if (b === null) return null;
+    const units = options.shape.layers[layer].units;
+    const stats = decodeColumnStats(buffers[next++], units);
+    // A ReLU unit is active on a row when its output is non-zero: activity = 1 - fraction of zeros.
+    return Float64Array.from(stats, (s) => (s.finite > 0 ? 1 - s.zeroFraction : 0));
+  });
+  return { engine, outputs, logits, unitActivity };
+}
+
+function snapshot(epoch: number, split: "train" | "validation", r: SplitReadback): PredictionSnapshot {
+  return {
+    epoch,
+    split,
+    rows: r.outputs.rows,
+    cols: r.outputs.cols,
+    outputs: r.outputs.data,
+    logits: r.logits.data,
+    unitActivity: r.unitActivity,
+  };
+}
+
+function gather(m: Matrix, rows: Uint32Array): Float32Array {
+  const out = new Float32Array(rows.length * m.cols);
+  for (let r = 0; r < rows.length; r++) {
+    const o = rows[r] * m.cols;
+    for (let c = 0; c < m.cols; c++) out[r * m.cols + c] = m.data[o + c];
+  }
+  return out;
+}
+
+function decodeSteps(
+  buffer: ArrayBuffer,
+  rowsPerStep: number[],
+  epoch: number,
+  firstStep: number,
+  shape: ModelShape,
+): StepRecord[] {
+  const L = shape.layers.length;
+  const words = STEP_HEADER_WORDS + LAYER_RECORD_WORDS * L;
+  const u = new Uint32Array(buffer), f = new Float32Array(buffer);
+  return rowsPerStep.map((batchRows, s) => {
+    const o = s * words;
+    const layers: LayerStepStats[] = shape.layers.map((layer, i) => {
+      const b = o + STEP_HEADER_WORDS + LAYER_RECORD_WORDS * i;
+      const stat = activationStatistic(layer.activation);
+      const gradNorm = u[b + 1] > 0 ? NaN : f[b];
+      const biasGradNorm = u[b + 3] > 0 ? NaN : f[b + 2];
+      return {
+        gradNorm,
+        biasGradNorm,
+        weightNorm: f[b + 6],
+        updateRatio: f[b + 4],
+        deadFraction: stat === "dead" ? f[b + 8] : null,
+        saturatedFraction: stat === "saturated" ? f[b + 8] : null,
+        nonFinite: u[b + 1] + u[b + 3] + u[b + 7],
+      };
+    });
+    return {
+      step: firstStep + s,
+      epoch,
+      batchRows,
+      loss: u[o + 1] > 0 ? NaN : f[o],
+      // Two 32-bit lanes folded into one safe integer (53 bits) so equal batches compare equal.
+      fingerprint: (u[o + 2] >>> 0) * 2 ** 21 + (u[o + 3] >>> 11),
+      layers,
+    };
+  });
+}
+
+function firstNonFinite(steps: StepRecord[], shape: ModelShape): { step: number; layer: number | null; what: string } | null {
+  for (const s of steps) {
+    const layer = s.layers.findIndex((l) => l.nonFinite > 0);
+    if (layer >= 0) {
+      return { step: s.step, layer, what: `non-finite values in layer ${layer + 1} (${shape.layers[layer].activation}) weights or gradients` };
+    }
+    if (!Number.isFinite(s.loss)) return { step: s.step, layer: null, what: `the batch loss is ${s.loss}` };
+  }
+  return null;
+}
+
+async function readParameters(ctx: GpuContext, params: GpuParameters, like: LayerWeights[]): Promise<LayerWeights[]> {
+  const buffers = await readback(ctx, [...params.weights, ...params.biases]);
+  return like.map((p, i) => ({
+    inputs: p.inputs,
+    units: p.units,
+    weights: Float64Array.from(new Float32Array(buffers[i], 0, p.weights.length)),
+    biases: Float64Array.from(new Float32Array(buffers[like.length + i], 0, p.biases.length)),
+  }));
+}
+
+/**
+ * Refuses data whose buffers would exceed the adapter's storage binding limit, naming the limit
+ * (evaluation holds a whole split's activations at once).
+ */
+function checkBindingLimits(ctx: GpuContext, options: GpuTrainOptions) {
+  const limit = ctx.device.limits.maxStorageBufferBindingSize;
+  const widest = Math.max(options.shape.inputs, ...options.shape.layers.map((l) => l.units), options.train.y.cols);
+  const rows = Math.max(options.train.x.rows, options.validation?.x.rows ?? 0);
+  const bytes = rows * widest * 4;
+  if (bytes > limit) {
+    throw new RangeError(
+      `a split of ${rows} rows × ${widest} columns needs ${bytes} bytes in one GPU buffer, ` +
+        `over this adapter's maxStorageBufferBindingSize of ${limit} bytes; use fewer rows or a narrower model`,
+    );
+  }
+}

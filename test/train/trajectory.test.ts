@@ -1,0 +1,101 @@
+/**
+ * The whole-model check (llm.c's test_gpt2 idea): the GPU trainer's per-step losses follow the
+ * float64 reference trainer for the first steps, from the same weights, batches and dropout masks.
+ */
+import { afterAll, describe, expect, test } from "vitest";
+import { loadScenarioData } from "../../src/data/load.ts";
+import { memoryFileSource } from "../../src/io.ts";
+import { gatherRows, referenceStep, referenceTrainerState } from "../../src/reference/trainer.ts";
+import { parseScenario } from "../../src/scenario/load.ts";
+import { trainingJob } from "../../src/train/job.ts";
+import { trainOnGpu } from "../../src/train/train.ts";
+import { releaseTestContext, testContext } from "../helpers/gpu.ts";
+
+afterAll(releaseTestContext);
+
+const source = memoryFileSource({});
+
+async function job(json: Record<string, unknown>) {
+  const scenario = parseScenario(JSON.stringify({ name: "trajectory", ...json }), "/virtual/trajectory.json", source);
+  const data = await loadScenarioData(scenario, source);
+  return trainingJob(scenario, data);
+}
+
+/** The float64 losses of the first `steps` steps of `j`. */
+function referenceLosses(j: Awaited<ReturnType<typeof job>>, steps: number): number[] {
+  const state = referenceTrainerState(j.initial);
+  const model = { layers: j.scenario.model.layers, loss: j.scenario.loss, optimizer: j.scenario.optimizer, dropoutSeed: j.dropoutSeed };
+  const losses: number[] = [];
+  for (let epoch = 1; losses.length < steps; epoch++) {
+    for (const rows of j.plan.epoch(epoch)) {
+      if (losses.length === steps) break;
+      losses.push(referenceStep(model, state, { x: gatherRows(j.train.x, rows), y: gatherRows(j.train.y, rows) }));
+    }
+  }
+  return losses;
+}
+
+const CASES: [string, Record<string, unknown>][] = [
+  ["blobs, relu + softmax, categorical CE, adam", {
+    data: { generate: { kind: "blobs", samples: 150, features: 4, classes: 3 } },
+    model: { layers: [{ units: 16, activation: "relu" }, { units: 3, activation: "softmax" }] },
+    loss: "categorical-crossentropy",
+    optimizer: { name: "adam", learningRate: 0.01 },
+    training: { epochs: 4, batchSize: 16 },
+  }],
+  ["moons, tanh + sigmoid, binary CE, sgd momentum", {
+    data: { generate: { kind: "moons", samples: 130, features: 2 } },
+    model: { layers: [{ units: 9, activation: "tanh" }, { units: 1, activation: "sigmoid" }] },
+    loss: "binary-crossentropy",
+    optimizer: { name: "sgd", learningRate: 0.1, momentum: 0.9 },
+    training: { epochs: 3, batchSize: 13 },
+  }],
+  ["linear regression, elu with dropout, mse, rmsprop", {
+    data: { generate: { kind: "linear", samples: 110, features: 5 }, transforms: [{ op: "standardize-target" }] },
+    model: { layers: [{ units: 12, activation: "elu", dropout: 0.3 }, { units: 1, activation: "linear" }] },
+    loss: "mse",
+    optimizer: { name: "rmsprop", learningRate: 0.003 },
+    training: { epochs: 3, batchSize: 11 },
+  }],
+];
+
+const U = 2 ** -24;
+
+/**
+ * Tolerance of step t's loss. Step 0 differs only by the forward pass's float32 rounding: the
+ * longest chain of roundings is the dot products along the path (inputs + Σ units), the output
+ * normalisation (K), the batch reduction (B) and ~10 ULP for exp/log (WGSL bounds), each relative
+ * to the loss. Each step then perturbs the weights by the rounding of one backward pass, whose
+ * longest reduction chains are the batch sums of dW (B) and the dX products (Σ units): we allow that
+ * many more roundings per step, still relative to the loss (the updates are small against the
+ * weights, so the dynamics do not amplify the perturbation over 20 steps).
+ */
+function stepTolerance(j: Awaited<ReturnType<typeof job>>, t: number, ref: number): number {
+  const units = j.shape.layers.reduce((s, l) => s + l.units, 0);
+  const B = j.plan.batchSize;
+  const K = j.shape.layers[j.shape.layers.length - 1].units;
+  const forward = j.shape.inputs + units + K + B + 10;
+  const perStep = B + units;
+  return (forward + t * perStep) * U * Math.max(1, Math.abs(ref));
+}
+
+describe("GPU training trajectory against the float64 trainer", () => {
+  for (const [name, spec] of CASES) {
+    test(name, async () => {
+      const ctx = await testContext();
+      const j = await job(spec);
+      const records = await trainOnGpu(ctx, { ...j, loss: j.scenario.loss, optimizer: j.scenario.optimizer });
+      const steps = Math.min(20, records.steps.length);
+      const ref = referenceLosses(j, steps);
+      const gpu = records.steps.slice(0, steps).map((s) => s.loss);
+      expect(records.phase.status).toBe("completed");
+      expect(gpu.length).toBe(20);
+      const rows = gpu.map((g, i) => ({ step: i, gpu: g, ref: ref[i], err: Math.abs(g - ref[i]), tol: stepTolerance(j, i, ref[i]) }));
+      const worst = rows.reduce((a, b) => (b.err / b.tol > a.err / a.tol ? b : a));
+      expect(worst.err, `worst step ${worst.step}: gpu ${worst.gpu}, ref ${worst.ref}, tolerance ${worst.tol}`)
+        .toBeLessThanOrEqual(worst.tol);
+      // The loss must actually move, or matching would prove nothing.
+      expect(Math.abs(ref[19] - ref[0])).toBeGreaterThan(100 * worst.tol);
+    });
+  }
+});
