@@ -228,7 +228,9 @@ export function buildCandidates(ctx: AuditContext, options: { batchSize?: number
     id: "binary-accuracy@0.5",
     family: "accuracy",
     tags: ["binary"],
-    description: `binary accuracy: mean over all ${k} outputs of (output > 0.5) == y`,
+    description: k === 1
+      ? "binary accuracy: (output > 0.5) == y"
+      : `binary accuracy: mean over all ${k} outputs of (output > 0.5) == y`,
     ...(reg
       ? semantics(onReg)
       : logits
@@ -243,7 +245,9 @@ export function buildCandidates(ctx: AuditContext, options: { batchSize?: number
       id: "binary-accuracy@0-logits",
       family: "accuracy",
       tags: ["binary"],
-      description: `binary accuracy on logits: mean over all ${k} outputs of (logit > 0) == y`,
+      description: k === 1
+        ? "binary accuracy on logits: (logit > 0) == y"
+        : `binary accuracy on logits: mean over all ${k} outputs of (logit > 0) == y`,
       ...(reg ? semantics(onReg) : single && k > 2 ? semantics(oneHotProblem) : correct()),
       compute: (raw) => binaryAccuracy(y, raw, { threshold: 0 }),
     });
