@@ -71,8 +71,9 @@ export function lossPerRow(cfg: LossConfig, yTrue: Matrix, yPred: Matrix): Float
           if (cfg.fromLogits) {
             acc += Math.max(x, 0) - x * t + Math.log1p(Math.exp(-Math.abs(x)));
           } else {
-            const q = clip(x);
-            acc -= t * Math.log(q) + (1 - t) * Math.log(1 - q);
+            // log(clip(1 - x)) equals log(1 - clip(x)) in exact arithmetic but keeps the clip
+            // bound exact (1 - (1 - 1e-7) is not 1e-7 in floating point).
+            acc -= t * Math.log(clip(x)) + (1 - t) * Math.log(clip(1 - x));
           }
         }
         acc /= cols;
