@@ -28,7 +28,7 @@
 // Threads: one invocation per row, workgroup 64, rows folded into y past 65535 workgroups; each
 // invocation loops over the row's columns (1-3 passes), in column order.
 //
-// Accuracy (WGSL: + - * / correctly rounded; log: abs err <= 2^-21 on [0.5, 2], else 3 ULP;
+// Accuracy (WGSL: + - * correctly rounded, / within 2.5 ULP (5u); log: abs err <= 2^-21 on [0.5, 2], else 3 ULP;
 // exp: 3 + 2|x| ULP): the row sum of K terms adds gamma_K * sum|terms|; each log adds <= 2^-21
 // absolute (arguments near 1) or 3 ULP relative; exp arguments are <= 0 (max-shifted, clamped at
 // -87 where exp is ~1e-38), where (3 + 2|d|) ULP * e^d <= 3 ULP absolute per term. log1p(t) uses
