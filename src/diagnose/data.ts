@@ -693,6 +693,7 @@ function spearmanWithIndex(y: Float64Array): number {
 function labelNoise(ctx: DataContext, rng: Rng): Finding | null {
   if (!singleLabel(ctx)) return null;
   const ds = ctx.train, d = ds.featureNames.length;
+  if (d === 0) return null;
   const all = classIndices(ds);
   // Identical feature rows with different labels (all rows: a hash pass is cheap).
   const groups = new Map<string, Set<number>>();
@@ -708,7 +709,9 @@ function labelNoise(ctx: DataContext, rng: Rng): Finding | null {
   let conflicting = 0;
   for (const [key, labels] of groups) if (labels.size > 1) conflicting += groupRows.get(key)!;
   // k-NN contradiction on a standardized sample.
-  const rows = [...sampleRows(ds.rows, NEIGHBOUR_SAMPLE, rng)].filter((r) => {
+  // Brute-force k-NN costs n²·d: keep it under ~2e8 multiply-adds (well under a second) for wide data.
+  const budget = Math.max(100, Math.min(NEIGHBOUR_SAMPLE, Math.floor(Math.sqrt(2e8 / d))));
+  const rows = [...sampleRows(ds.rows, budget, rng)].filter((r) => {
     if (all[r] < 0) return false;
     for (let c = 0; c < d; c++) if (!Number.isFinite(ds.features[r * d + c])) return false;
     return true;
