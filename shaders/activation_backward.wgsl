@@ -9,7 +9,8 @@
 // (resp. e^{-2|z|}): these forms avoid the cancellation of s(1-s) and 1-t^2 in the tails.
 // NaN in z gives NaN; NaN in dY propagates through the product.
 //
-// Accuracy: linear/relu/leaky: one rounding of the product (u = 2^-24 relative). elu/sigmoid/
+// Accuracy: linear/relu/leaky: one rounding of the product (u = 2^-24 relative; leaky adds ALPHA's
+// rounding to f32, <= u). elu/sigmoid/
 // tanh: exp within 3 + 2|x| ULP (WGSL), plus <= 4 roundings: relative (8 + 4|z|)·2^-23 on dZ.
 
 override ACTIVATION: u32 = 0u;

@@ -69,7 +69,7 @@ export function compareClose(gpu: ArrayLike<number>, ref: ArrayLike<number>, tol
       if (Math.abs(r) >= 1e-3 * scale && r !== 0) maxRelErr = Math.max(maxRelErr, err / Math.abs(r));
     }
     const ratio = err === 0 ? 0 : allowed > 0 ? err / allowed : Infinity;
-    if (!(err <= allowed)) failures++;
+    if (err !== 0 && !(err <= allowed)) failures++;
     if (ratio > worstRatio) {
       worstRatio = ratio;
       worst = { index: i, gpu: g, ref: r, err, allowed };

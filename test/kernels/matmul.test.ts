@@ -34,7 +34,7 @@ const SHAPES: [number, number, number][] = [
  * Lipschitz constant of each activation (bounds how the error of Z reaches Y) and its own error.
  * Own error, from the WGSL accuracy rules (exp within 3 + 2|x| ULP; ULP(v) <= 2^-23·|v|; division
  * 2.5 ULP; other ops correctly rounded, u = 2^-24):
- *  - linear, relu: exact; leaky: one product, u|y|;
+ *  - linear, relu: exact; leaky: one product and ALPHA's rounding to f32, 2u|y|;
  *  - elu (z <= 0): α·e^z·(3 + 2|z|)·2^-23 from exp, + 2u|y| for the subtraction and the product;
  *  - sigmoid: e^{-|z|} relative (3 + 2|z|)·2^-23, 1 + e rounds (u), division 2.5·2^-23: (6 + 2|z|)·2^-23·|y|;
  *  - tanh: "inherited from sinh/cosh" = (e^x - e^-x)/(e^x + e^-x): exp's error relative to e^{|z|}
@@ -48,7 +48,7 @@ function activationError(activation: ElementwiseActivation, z: number, y: number
     case "relu":
       return 0;
     case "leaky-relu":
-      return F32_U * Math.abs(y);
+      return 2 * F32_U * Math.abs(y);
     case "elu":
       return z > 0 ? 0 : alpha * Math.exp(z) * (3 + 2 * Math.abs(z)) * ulp + 2 * F32_U * Math.abs(y);
     case "sigmoid":
@@ -127,92 +127,88 @@ async function check(ctx: GpuContext, variant: MatmulVariant, c: Case, tag: stri
   op.release();
 }
 
-for (
-  const [kernel, variant] of [["matmul_blocked_forward", "blocked"], [
-    "matmul_tiled_forward",
-    "tiled",
-  ]] as const
-) {
-  describeKernel(kernel, () => {
-    for (const [m, n, k] of SHAPES) {
-      for (const transposeA of [false, true]) {
-        for (const transposeB of [false, true]) {
-          it(`${m}×${k} · ${k}×${n}, transposeA ${transposeA}, transposeB ${transposeB}`, async () => {
-            await check(
-              await testContext(),
-              variant,
-              { m, n, k, transposeA, transposeB },
-              `${variant} ${m} ${n} ${k} ${transposeA} ${transposeB}`,
-            );
-          });
-        }
+describeKernel("matmul_blocked_forward", () => matmulCases("blocked"));
+describeKernel("matmul_tiled_forward", () => matmulCases("tiled"));
+
+function matmulCases(variant: MatmulVariant) {
+  for (const [m, n, k] of SHAPES) {
+    for (const transposeA of [false, true]) {
+      for (const transposeB of [false, true]) {
+        it(`${m}×${k} · ${k}×${n}, transposeA ${transposeA}, transposeB ${transposeB}`, async () => {
+          await check(
+            await testContext(),
+            variant,
+            { m, n, k, transposeA, transposeB },
+            `${variant} ${m} ${n} ${k} ${transposeA} ${transposeB}`,
+          );
+        });
       }
     }
+  }
 
-    for (const activation of ["linear", "relu", "leaky-relu", "elu", "sigmoid", "tanh"] as const) {
-      it(`fused bias + ${activation}, pre-activations up to ±12`, async () => {
-        // Inputs of scale 1.2 over K = 19 give |z| up to ~12: the tails of sigmoid/tanh/elu are exercised.
-        await check(
-          await testContext(),
-          variant,
-          { m: 37, n: 29, k: 19, bias: true, activation, scale: 1.2 },
-          `${variant} ${activation}`,
-        );
-      });
+  for (const activation of ["linear", "relu", "leaky-relu", "elu", "sigmoid", "tanh"] as const) {
+    it(`fused bias + ${activation}, pre-activations up to ±12`, async () => {
+      // Inputs of scale 1.2 over K = 19 give |z| up to ~12: the tails of sigmoid/tanh/elu are exercised.
+      await check(
+        await testContext(),
+        variant,
+        { m: 37, n: 29, k: 19, bias: true, activation, scale: 1.2 },
+        `${variant} ${activation}`,
+      );
+    });
+  }
+
+  it("leaky-relu with a non-default slope and elu with alpha 0.5", async () => {
+    const ctx = await testContext();
+    await check(
+      ctx,
+      variant,
+      { m: 9, n: 6, k: 5, bias: true, activation: "leaky-relu", alpha: 0.3 },
+      `${variant} leaky 0.3`,
+    );
+    await check(
+      ctx,
+      variant,
+      { m: 9, n: 6, k: 5, bias: true, activation: "elu", alpha: 0.5 },
+      `${variant} elu 0.5`,
+    );
+  });
+
+  it("large: 512×512 · 512×512", async () => {
+    await check(await testContext(), variant, { m: 512, n: 512, k: 512 }, `${variant} large`);
+  });
+
+  it("a partial batch: set({ m }) changes the rows without re-preparing", async () => {
+    const ctx = await testContext();
+    const aData = randomF32("partial a", 10 * 3);
+    const bData = randomF32("partial b", 3 * 4);
+    const a = ctx.upload("a", aData);
+    const b = ctx.upload("b", bData);
+    const y = ctx.upload("y", new Float32Array(40).fill(-7));
+    const op = await prepareMatmul(ctx, { label: "partial", a, b, y, m: 10, n: 4, k: 3, variant });
+    op.set({ m: 3 });
+    const [gpu] = await runOps(ctx, [op], [y], { byteLengths: [160] });
+    const ref = matmul(matrix(10, 3, aData), matrix(3, 4, bData));
+    expectClose(gpu.subarray(0, 12), ref.data.subarray(0, 12), { atol: gamma(3) * 3, rtol: 0 }, {
+      label: "partial",
+    });
+    expect(Array.from(gpu.subarray(12))).toEqual(new Array(28).fill(-7));
+  });
+
+  it("propagates NaN and Inf from the inputs", async () => {
+    const ctx = await testContext();
+    const aData = new Float32Array([1, NaN, 2, 3, Infinity, 1]); // 3×2
+    const bData = new Float32Array([1, 2, 3, 4]); // 2×2
+    const a = ctx.upload("a", aData);
+    const b = ctx.upload("b", bData);
+    const y = ctx.storage("y", 6);
+    for (const activation of ["relu", "sigmoid", "tanh"] as const) {
+      const op = await prepareMatmul(ctx, { label: "nan", a, b, y, m: 3, n: 2, k: 2, activation, variant });
+      const [gpu] = await runOps(ctx, [op], [y], { byteLengths: [24] });
+      const ref = matmul(matrix(3, 2, aData), matrix(2, 2, bData)).data.map((v) => activate(v, activation));
+      expectClose(gpu, ref, { atol: 1e-6, rtol: 1e-6 }, { label: `NaN/Inf through ${activation}` });
+      expect(Number.isNaN(gpu[0])).toBe(true);
+      op.release();
     }
-
-    it("leaky-relu with a non-default slope and elu with alpha 0.5", async () => {
-      const ctx = await testContext();
-      await check(
-        ctx,
-        variant,
-        { m: 9, n: 6, k: 5, bias: true, activation: "leaky-relu", alpha: 0.3 },
-        `${variant} leaky 0.3`,
-      );
-      await check(
-        ctx,
-        variant,
-        { m: 9, n: 6, k: 5, bias: true, activation: "elu", alpha: 0.5 },
-        `${variant} elu 0.5`,
-      );
-    });
-
-    it("large: 512×512 · 512×512", async () => {
-      await check(await testContext(), variant, { m: 512, n: 512, k: 512 }, `${variant} large`);
-    });
-
-    it("a partial batch: set({ m }) changes the rows without re-preparing", async () => {
-      const ctx = await testContext();
-      const aData = randomF32("partial a", 10 * 3);
-      const bData = randomF32("partial b", 3 * 4);
-      const a = ctx.upload("a", aData);
-      const b = ctx.upload("b", bData);
-      const y = ctx.upload("y", new Float32Array(40).fill(-7));
-      const op = await prepareMatmul(ctx, { label: "partial", a, b, y, m: 10, n: 4, k: 3, variant });
-      op.set({ m: 3 });
-      const [gpu] = await runOps(ctx, [op], [y], { byteLengths: [160] });
-      const ref = matmul(matrix(10, 3, aData), matrix(3, 4, bData));
-      expectClose(gpu.subarray(0, 12), ref.data.subarray(0, 12), { atol: gamma(3) * 3, rtol: 0 }, {
-        label: "partial",
-      });
-      expect(Array.from(gpu.subarray(12))).toEqual(new Array(28).fill(-7));
-    });
-
-    it("propagates NaN and Inf from the inputs", async () => {
-      const ctx = await testContext();
-      const aData = new Float32Array([1, NaN, 2, 3, Infinity, 1]); // 3×2
-      const bData = new Float32Array([1, 2, 3, 4]); // 2×2
-      const a = ctx.upload("a", aData);
-      const b = ctx.upload("b", bData);
-      const y = ctx.storage("y", 6);
-      for (const activation of ["relu", "sigmoid", "tanh"] as const) {
-        const op = await prepareMatmul(ctx, { label: "nan", a, b, y, m: 3, n: 2, k: 2, activation, variant });
-        const [gpu] = await runOps(ctx, [op], [y], { byteLengths: [24] });
-        const ref = matmul(matrix(3, 2, aData), matrix(2, 2, bData)).data.map((v) => activate(v, activation));
-        expectClose(gpu, ref, { atol: 1e-6, rtol: 1e-6 }, { label: `NaN/Inf through ${activation}` });
-        expect(Number.isNaN(gpu[0])).toBe(true);
-        op.release();
-      }
-    });
   });
 }

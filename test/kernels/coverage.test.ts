@@ -1,0 +1,89 @@
+/**
+ * Every shader is a listed kernel with a float64 twin from src/reference/ and an equivalence case;
+ * each definition agrees with its WGSL (bindings, access, uniform fields, override constants), and
+ * the copies of the shared activation code are identical.
+ */
+import { describe, expect, it } from "vitest";
+import { KERNELS } from "../../src/kernels/mod.ts";
+
+const root = new URL("../../", import.meta.url);
+
+function listFiles(dir: URL, suffix: string): string[] {
+  const out: string[] = [];
+  for (const entry of Deno.readDirSync(dir)) {
+    const url = new URL(entry.name + (entry.isDirectory ? "/" : ""), dir);
+    if (entry.isDirectory) out.push(...listFiles(url, suffix));
+    else if (entry.name.endsWith(suffix)) out.push(url.pathname);
+  }
+  return out;
+}
+
+const shaderNames = listFiles(new URL("shaders/", root), ".wgsl").map((p) =>
+  p.split("/").pop()!.replace(/\.wgsl$/, "")
+);
+const testSources = listFiles(new URL("test/", root), ".test.ts").map((p) => Deno.readTextFileSync(p)).join(
+  "\n",
+);
+
+describe("kernel coverage", () => {
+  it("every shaders/*.wgsl file is in KERNELS, under its file stem, once", () => {
+    const listed = KERNELS.map((k) => k.name);
+    expect(new Set(listed).size).toBe(listed.length);
+    expect(shaderNames.filter((name) => !listed.includes(name))).toEqual([]);
+    expect(listed.filter((name) => !shaderNames.includes(name))).toEqual([]);
+  });
+
+  it("every kernel has a float64 twin exported from src/reference/", async () => {
+    const exported = new Set<unknown>();
+    for (const path of listFiles(new URL("src/reference/", root), ".ts")) {
+      for (const value of Object.values(await import(path))) exported.add(value);
+    }
+    const missing = KERNELS.filter((k) => k.twins.length === 0 || !k.twins.every((t) => exported.has(t)));
+    expect(missing.map((k) => k.name)).toEqual([]);
+  });
+
+  it('every kernel has an equivalence case: describeKernel("<name>", ...) in a test file', () => {
+    const missing = KERNELS.filter((k) => !new RegExp(`describeKernel\\(\\s*"${k.name}"`).test(testSources));
+    expect(missing.map((k) => k.name)).toEqual([]);
+  });
+});
+
+describe("definitions agree with their WGSL", () => {
+  for (const kernel of KERNELS) {
+    it(`${kernel.name}: bindings, access, Params fields and override names`, () => {
+      const code = kernel.code;
+      const bindings = [
+        ...code.matchAll(/@binding\((\d+)\)\s*var<(storage|uniform)(?:,\s*(read_write|read))?>\s*(\w+)/g),
+      ]
+        .map((m) => ({ index: Number(m[1]), kind: m[2], access: m[3], name: m[4] }))
+        .sort((a, b) => a.index - b.index);
+      const storage = bindings.filter((b) => b.kind === "storage");
+      expect(storage.map((b) => [b.index, b.name, b.access === "read_write" ? "read-write" : "read"]))
+        .toEqual(
+          kernel.bindings.map((b, i) => [i, b.name, b.access]),
+        );
+      const uniform = bindings.filter((b) => b.kind === "uniform");
+      if (kernel.uniforms.length === 0) {
+        expect(uniform).toEqual([]);
+      } else {
+        expect(uniform.map((b) => b.index)).toEqual([kernel.bindings.length]);
+        const struct = code.match(/struct\s+Params\s*\{([^}]*)\}/);
+        expect(struct, "struct Params").not.toBeNull();
+        const fields = [...struct![1].matchAll(/(\w+)\s*:\s*(\w+)/g)].map((m) => [m[1], m[2]]);
+        expect(fields).toEqual(kernel.uniforms.map((f) => [f.name, f.type]));
+      }
+      const overrides = [...code.matchAll(/^override\s+(\w+)/gm)].map((m) => m[1]).sort();
+      expect(overrides).toEqual(Object.keys(kernel.overrides).sort());
+      expect(code).toMatch(/@compute[^\n]*\n?\s*fn main\(/);
+    });
+  }
+
+  it("the shared activation block is identical in every shader that carries it", () => {
+    const blocks = KERNELS.map((k) =>
+      k.code.match(/\/\/ --- activation[\s\S]*?\/\/ --- end activation ---/)?.[0]
+    )
+      .filter((b): b is string => b !== undefined);
+    expect(blocks.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(blocks).size).toBe(1);
+  });
+});
