@@ -62,7 +62,11 @@ export interface ModuleMetricInput {
 /** The reference metric a user name stands for (`acc`, `binary_accuracy`, `F1` ...), if any. */
 export function referenceName(name: string): MetricName | null {
   const n = name.trim().toLowerCase().replace(/[_\s]+/g, "-");
-  const alias: Record<string, MetricName> = { acc: "accuracy", "balanced-acc": "balanced-accuracy", "f1-score": "f1" };
+  const alias: Record<string, MetricName> = {
+    acc: "accuracy",
+    "balanced-acc": "balanced-accuracy",
+    "f1-score": "f1",
+  };
   const m = alias[n] ?? n;
   return (METRIC_NAMES as readonly string[]).includes(m) ? m as MetricName : null;
 }
@@ -78,7 +82,11 @@ export function moduleTolerance(reference: number): number {
  * the element-wise (Keras) precision/recall, and error rates. Entries that do not apply to the shapes
  * are left out.
  */
-export function candidateDefinitions(yTrue: Matrix, yPred: Matrix, threshold = 0.5): { definition: string; value: number }[] {
+export function candidateDefinitions(
+  yTrue: Matrix,
+  yPred: Matrix,
+  threshold = 0.5,
+): { definition: string; value: number }[] {
   const out: { definition: string; value: number }[] = [];
   const add = (definition: string, f: () => number) => {
     try {
@@ -91,10 +99,21 @@ export function candidateDefinitions(yTrue: Matrix, yPred: Matrix, threshold = 0
   const sameShape = yTrue.cols === yPred.cols;
   const oneHotTrue = yTrue.cols === 1 && yPred.cols > 1 ? oneHot(trueClasses(yTrue), yPred.cols) : null;
   if (sameShape) {
-    add(`binary accuracy at ${threshold} over every element`, () => binaryAccuracy(yTrue, yPred, { threshold }));
-    if (threshold !== 0) add("binary accuracy at 0 (a threshold on logits)", () => binaryAccuracy(yTrue, yPred, { threshold: 0 }));
+    add(
+      `binary accuracy at ${threshold} over every element`,
+      () => binaryAccuracy(yTrue, yPred, { threshold }),
+    );
+    if (threshold !== 0) {
+      add(
+        "binary accuracy at 0 (a threshold on logits)",
+        () => binaryAccuracy(yTrue, yPred, { threshold: 0 }),
+      );
+    }
     if (yPred.cols > 1) add("categorical accuracy (argmax)", () => categoricalAccuracy(yTrue, yPred));
-    add("element-wise precision (Keras Precision())", () => elementwisePrecision(yTrue, yPred, { threshold }));
+    add(
+      "element-wise precision (Keras Precision())",
+      () => elementwisePrecision(yTrue, yPred, { threshold }),
+    );
     add("element-wise recall (Keras Recall())", () => elementwiseRecall(yTrue, yPred, { threshold }));
     add("mean absolute error", () => mae(yTrue, yPred));
     add("mean squared error", () => mse(yTrue, yPred));
@@ -104,15 +123,24 @@ export function candidateDefinitions(yTrue: Matrix, yPred: Matrix, threshold = 0
   }
   if (oneHotTrue) {
     add("sparse categorical accuracy (argmax)", () => sparseCategoricalAccuracy(yTrue, yPred));
-    add(`binary accuracy at ${threshold} over one-hot targets`, () => binaryAccuracy(oneHotTrue, yPred, { threshold }));
+    add(
+      `binary accuracy at ${threshold} over one-hot targets`,
+      () => binaryAccuracy(oneHotTrue, yPred, { threshold }),
+    );
   }
   if (yPred.cols === 1 || yTrue.cols === yPred.cols || oneHotTrue) {
-    add(yPred.cols === 1 ? "precision (binary)" : "macro precision", () => precision(yTrue, yPred, { threshold }));
+    add(
+      yPred.cols === 1 ? "precision (binary)" : "macro precision",
+      () => precision(yTrue, yPred, { threshold }),
+    );
     add(yPred.cols === 1 ? "recall (binary)" : "macro recall", () => recall(yTrue, yPred, { threshold }));
     add(yPred.cols === 1 ? "F1 (binary)" : "macro F1", () => f1(yTrue, yPred, { threshold }));
     add("balanced accuracy (mean per-class recall)", () => balancedAccuracy(yTrue, yPred, { threshold }));
     const acc = resolveAccuracy(yTrue.cols, yPred.cols);
-    add(`1 − ${acc.kind} accuracy (an error rate)`, () => 1 - computeMetric("accuracy", yTrue, yPred, { threshold }).value);
+    add(
+      `1 − ${acc.kind} accuracy (an error rate)`,
+      () => 1 - computeMetric("accuracy", yTrue, yPred, { threshold }).value,
+    );
   }
   return out;
 }
@@ -123,7 +151,11 @@ interface Checked {
   error: string | null;
 }
 
-function evaluate(fn: ModuleMetricFn, yTrue: Matrix, yPred: Matrix): { value: number | null; error: string | null } {
+function evaluate(
+  fn: ModuleMetricFn,
+  yTrue: Matrix,
+  yPred: Matrix,
+): { value: number | null; error: string | null } {
   try {
     const v = fn(toRows(yTrue), toRows(yPred));
     return typeof v === "number" ? { value: v, error: null } : { value: null, error: `returned ${typeof v}` };
@@ -152,8 +184,10 @@ export function checkModuleMetrics(inputs: readonly ModuleMetricInput[]): Findin
     const f = mismatches[0];
     const by = f.reproducedBy as string[];
     findings.push(makeFinding("metric-mismatch", {
-      title: `Metric "${f.name}" reports ${f.module} where the reference ${f.referenceName} gives ${f.reference}`,
-      message: `On the ${f.split} predictions after epoch ${f.epoch}, the module metric "${f.name}" returns ` +
+      title:
+        `Metric "${f.name}" reports ${f.module} where the reference ${f.referenceName} gives ${f.reference}`,
+      message:
+        `On the ${f.split} predictions after epoch ${f.epoch}, the module metric "${f.name}" returns ` +
         `${f.module}; the float64 reference ${f.referenceDefinition} gives ${f.reference} (tolerance ${f.tolerance}). ` +
         (by.length
           ? `The module's number is reproduced by: ${by.join("; ")}.`
@@ -161,7 +195,9 @@ export function checkModuleMetrics(inputs: readonly ModuleMetricInput[]): Findin
         (mismatches.length > 1 ? ` ${mismatches.length - 1} more metric(s) disagree (see evidence).` : ""),
       evidence: { metrics: mismatches },
       fix: by.length
-        ? `Compute "${f.name}" as ${f.referenceDefinition}, or rename the metric to what it measures (${by[0]}).`
+        ? `Compute "${f.name}" as ${f.referenceDefinition}, or rename the metric to what it measures (${
+          by[0]
+        }).`
         : `Compute "${f.name}" as ${f.referenceDefinition}.`,
       remedy: { kind: "set-metric", from: f.name as string, to: f.referenceName as string },
     }));
@@ -221,7 +257,9 @@ export function perturbations(yTrue: Matrix, yPred: Matrix, seed = 0): { name: s
   const { rows, cols } = yPred;
   const perm = rng.permutation(rows);
   const permuted = new Float64Array(yPred.data.length);
-  for (let r = 0; r < rows; r++) permuted.set(yPred.data.subarray(perm[r] * cols, (perm[r] + 1) * cols), r * cols);
+  for (let r = 0; r < rows; r++) {
+    permuted.set(yPred.data.subarray(perm[r] * cols, (perm[r] + 1) * cols), r * cols);
+  }
   const probabilities = yPred.data.every((v) => v >= 0 && v <= 1);
   const flip = (m: Matrix): Matrix => {
     const out = new Float64Array(m.data.length);
@@ -237,9 +275,11 @@ export function perturbations(yTrue: Matrix, yPred: Matrix, seed = 0): { name: s
   for (let r = 0; r < rows; r++) {
     let s = 0;
     for (let c = 0; c < cols; c++) s += random[r * cols + c] = rng.next();
-    if (cols > 1 && probabilities) for (let c = 0; c < cols; c++) random[r * cols + c] /= s;
+    if (cols > 1 && probabilities) { for (let c = 0; c < cols; c++) random[r * cols + c] /= s; }
   }
-  const perfect = yTrue.cols === cols ? { data: yTrue.data.slice(), rows, cols } : oneHot(trueClasses(yTrue), cols);
+  const perfect = yTrue.cols === cols
+    ? { data: yTrue.data.slice(), rows, cols }
+    : oneHot(trueClasses(yTrue), cols);
   return [
     { name: "rows permuted", yPred: { data: permuted, rows, cols } },
     { name: "classes flipped", yPred: flip(yPred) },
@@ -276,7 +316,9 @@ export function consistencyFindings(entries: readonly ConsistencyEntry[]): Findi
   const bad = entries.filter((e) => !e.ok);
   if (bad.length === 0) return [];
   const excess = (e: ConsistencyEntry) =>
-    e.absError === null || !Number.isFinite(e.absError) ? Infinity : e.absError / Math.max(e.tolerance, 1e-300);
+    e.absError === null || !Number.isFinite(e.absError)
+      ? Infinity
+      : e.absError / Math.max(e.tolerance, 1e-300);
   const worst = bad.reduce((a, b) => (excess(b) > excess(a) ? b : a));
   const first = bad[0];
   const show = (e: ConsistencyEntry) =>
@@ -292,6 +334,7 @@ export function consistencyFindings(entries: readonly ConsistencyEntry[]): Findi
       worst,
       entries: bad.slice(0, 20),
     },
-    fix: "Report it to the fitcheck maintainers with the scenario; the report's reference values are the ones to trust.",
+    fix:
+      "Report it to the fitcheck maintainers with the scenario; the report's reference values are the ones to trust.",
   })];
 }

@@ -33,7 +33,6 @@ import {
   mean,
   median,
   medianUpdateRatios,
-  updateRatioStats,
   outputActivation,
   outputsOf,
   progress,
@@ -41,6 +40,7 @@ import {
   snapshot,
   std,
   type TrainingContext,
+  updateRatioStats,
 } from "./training_signals.ts";
 
 /** Karpathy's rule of thumb for ‖ΔW‖/‖W‖ per step (CS231n). */
@@ -132,7 +132,9 @@ export function detectNonFiniteLoss(ctx: TrainingContext): Finding | null {
       }
     }
     if (step === null) {
-      const h = r.history.find((e) => [e.train.loss, e.validation?.loss].some((v) => typeof v === "number" && !Number.isFinite(v)));
+      const h = r.history.find((e) =>
+        [e.train.loss, e.validation?.loss].some((v) => typeof v === "number" && !Number.isFinite(v))
+      );
       if (!h) return null;
       epoch = h.epoch, what = `the full-pass loss after epoch ${h.epoch} was not finite`;
     }
@@ -208,7 +210,8 @@ function oscillation(values: number[]): { oscillating: boolean; bigRises: number
   }
   const intervals = values.length - 1;
   const giveBack = downs > 0 ? ups / downs : ups > 0 ? Infinity : 0;
-  const oscillating = intervals >= 3 && bigRises >= Math.max(2, Math.ceil(0.2 * intervals)) && giveBack >= 0.5;
+  const oscillating = intervals >= 3 && bigRises >= Math.max(2, Math.ceil(0.2 * intervals)) &&
+    giveBack >= 0.5;
   return { oscillating, bigRises, giveBack };
 }
 
@@ -235,12 +238,15 @@ export function detectLearningRateTooHigh(ctx: TrainingContext): Finding | null 
   const burst = maxPeak >= 1e-1 || maxStep >= 1;
   if (!large) return null;
   const traj = lossTrajectory(ctx);
-  const firstBad = r.steps.findIndex((s) => !Number.isFinite(s.loss) || s.layers.some((l) => l.nonFinite > 0));
+  const firstBad = r.steps.findIndex((s) =>
+    !Number.isFinite(s.loss) || s.layers.some((l) => l.nonFinite > 0)
+  );
   const blewUp = (r.phase.status === "diverged" || firstBad > 0) && firstBad !== 0;
   const rising = traj.start !== null && traj.end !== null && traj.end > 1.1 * traj.start;
   const perRow = historyPerRow(ctx);
   const spike = perRow.length ? Math.max(...perRow) : NaN;
-  const spiked = traj.start !== null && traj.end !== null && spike >= 2 * traj.start && traj.end >= 0.5 * traj.start;
+  const spiked = traj.start !== null && traj.end !== null && spike >= 2 * traj.start &&
+    traj.end >= 0.5 * traj.start;
   const smooth = smoothedLoss(ctx);
   const osc = oscillation(smooth.values);
   const flat = traj.improvement !== null && traj.improvement < 0.1;
@@ -259,9 +265,14 @@ export function detectLearningRateTooHigh(ctx: TrainingContext): Finding | null 
     : `${fmt(maxStep)}× their norm in a single step`;
   return makeFinding("learning-rate-too-high", {
     severity: kind === "diverges" ? "error" : "warning",
-    title: `The loss ${kind} while the updates reach ${fmt(Math.max(maxMedian, maxPeak, maxStep) / HEALTHY_UPDATE_RATIO)}× the ~1e-3 rule of thumb`,
-    message: `With ${ctx.scenario.optimizer.name} at learning rate ${lr}, the updates change the weights of ` +
-      `${layerName(ctx.scenario, Math.max(0, worst))} by ${sizeText} (‖ΔW‖/‖W‖; CS231n's rule of thumb is ~1e-3). ` +
+    title: `The loss ${kind} while the updates reach ${
+      fmt(Math.max(maxMedian, maxPeak, maxStep) / HEALTHY_UPDATE_RATIO)
+    }× the ~1e-3 rule of thumb`,
+    message:
+      `With ${ctx.scenario.optimizer.name} at learning rate ${lr}, the updates change the weights of ` +
+      `${
+        layerName(ctx.scenario, Math.max(0, worst))
+      } by ${sizeText} (‖ΔW‖/‖W‖; CS231n's rule of thumb is ~1e-3). ` +
       `The loss ${kind}: ` +
       (kind === "diverges"
         ? blewUp
@@ -270,12 +281,18 @@ export function detectLearningRateTooHigh(ctx: TrainingContext): Finding | null 
           ? `it jumped to ${fmt(spike)} from ${fmt(traj.start)} and ended at ${fmt(traj.end)}.`
           : `it ended at ${fmt(traj.end)} against ${fmt(traj.start)} at the start.`
         : kind === "oscillates"
-        ? `${osc.bigRises} rises of 10% or more in the ${smooth.source}, giving back ${fmt(100 * osc.giveBack)}% of the descent.`
+        ? `${osc.bigRises} rises of 10% or more in the ${smooth.source}, giving back ${
+          fmt(100 * osc.giveBack)
+        }% of the descent.`
         : `it removed only ${fmt(100 * (traj.improvement ?? 0))}% of the initial loss.`),
     evidence: {
       learningRate: lr,
       optimizer: ctx.scenario.optimizer.name,
-      updateRatioPerLayer: updateRatioStats(r).map((x) => ({ median: sig(x.median, 3), peak: sig(x.peak, 3), max: sig(x.max, 3) })),
+      updateRatioPerLayer: updateRatioStats(r).map((x) => ({
+        median: sig(x.median, 3),
+        peak: sig(x.peak, 3),
+        max: sig(x.max, 3),
+      })),
       ruleOfThumb: HEALTHY_UPDATE_RATIO,
       pattern: kind,
       initialLoss: traj.start === null ? null : sig(traj.start),
@@ -288,7 +305,9 @@ export function detectLearningRateTooHigh(ctx: TrainingContext): Finding | null 
       explains: blewUp ? ["non-finite-loss", "exploding-gradients"] : ["not-learning", "dead-relu"],
     },
     remedy: { kind: "scale-learning-rate", factor: 0.1 },
-    fix: `Divide the learning rate by 10 (${lr} → ${sig(lr / 10)}) and retrain; watch ‖ΔW‖/‖W‖ settle near 1e-3.`,
+    fix: `Divide the learning rate by 10 (${lr} → ${
+      sig(lr / 10)
+    }) and retrain; watch ‖ΔW‖/‖W‖ settle near 1e-3.`,
   });
 }
 
@@ -325,8 +344,12 @@ export function detectLearningRateTooLow(ctx: TrainingContext): Finding | null {
   return makeFinding("learning-rate-too-low", {
     title: `The loss barely moved: updates are ${fmt(maxRatio)} of the weights per step`,
     message: `In ${r.steps.length} steps the loss went from ${fmt(traj.start)} to ${fmt(traj.end)} ` +
-      `(${fmt(100 * traj.improvement)}% removed). The largest median per-step update is ${fmt(maxRatio)} of a ` +
-      `layer's weights, ${fmt(HEALTHY_UPDATE_RATIO / maxRatio)}× below the ~1e-3 rule of thumb, and over the ` +
+      `(${fmt(100 * traj.improvement)}% removed). The largest median per-step update is ${
+        fmt(maxRatio)
+      } of a ` +
+      `layer's weights, ${
+        fmt(HEALTHY_UPDATE_RATIO / maxRatio)
+      }× below the ~1e-3 rule of thumb, and over the ` +
       `whole run no layer moved more than ${fmt(100 * Math.max(...moved))}% of its initial norm.`,
     evidence: {
       learningRate: lr,
@@ -386,11 +409,16 @@ export function detectVanishingGradients(ctx: TrainingContext): Finding | null {
   const acts = ctx.scenario.model.layers.slice(0, -1).map((l) => l.activation);
   const squashing = acts.filter((a) => a === "sigmoid" || a === "tanh").length;
   return makeFinding("vanishing-gradients", {
-    title: `The first layer's gradients are ${fmt(1 / ratio)}× smaller than the last layer's and learning stalls`,
-    message: `Median gradient norm per layer, input to output: ${g.map(fmt).join(", ")}. The first layer gets ` +
+    title: `The first layer's gradients are ${
+      fmt(1 / ratio)
+    }× smaller than the last layer's and learning stalls`,
+    message:
+      `Median gradient norm per layer, input to output: ${g.map(fmt).join(", ")}. The first layer gets ` +
       `${fmt(ratio)} of the last layer's gradient (AUTOTRAINER flags < 1e-3), so the early layers barely ` +
       `change, and ${p.why.join("; ")}.` +
-      (squashing ? ` ${squashing} hidden layer(s) use sigmoid/tanh, whose derivative (≤ 0.25 for sigmoid) shrinks the gradient at every layer.` : ""),
+      (squashing
+        ? ` ${squashing} hidden layer(s) use sigmoid/tanh, whose derivative (≤ 0.25 for sigmoid) shrinks the gradient at every layer.`
+        : ""),
     evidence: {
       medianGradNormPerLayer: g.map((x) => sig(x, 3)),
       firstToLastRatio: sig(ratio, 3),
@@ -440,14 +468,18 @@ export function detectExplodingGradients(ctx: TrainingContext): Finding | null {
     message: (temporal
       ? `The global gradient norm went from ${fmt(early)} in the first steps to ${fmt(peak)}` +
         (nonFinite ? " and then overflowed" : "") + "; "
-      : `Median gradient norm per layer, input to output: ${g.map(fmt).join(", ")} (AUTOTRAINER flags a ratio > 70); `) +
+      : `Median gradient norm per layer, input to output: ${
+        g.map(fmt).join(", ")
+      } (AUTOTRAINER flags a ratio > 70); `) +
       (diverging ? "the loss diverged." : `${p.why.join("; ")}.`),
     evidence: {
       earlyGradNorm: early === null ? null : sig(early),
       peakGradNorm: peak === null ? null : sig(peak),
       growth: growth === null ? null : sig(growth),
       growthThreshold: 100,
-      medianGradNormPerLayer: g.map((x) => sig(x, 3)),
+      medianGradNormPerLayer: g.map((x) =>
+        sig(x, 3)
+      ),
       firstToLastRatio: layerRatio === null ? null : sig(layerRatio, 3),
       becameNonFinite: nonFinite,
       explains: ["non-finite-loss"],
@@ -491,13 +523,22 @@ export function detectDeadRelu(ctx: TrainingContext): Finding | null {
   return makeFinding("dead-relu", {
     severity: worstFrac === 1 ? "error" : "warning",
     title: `${w.dead} of ${w.units} ReLU units in ${layerName(ctx.scenario, worstLayer)} never activate`,
-    message: `On all ${last.rows} training rows after epoch ${last.epoch}, ${w.dead} of ${w.units} units of ` +
+    message:
+      `On all ${last.rows} training rows after epoch ${last.epoch}, ${w.dead} of ${w.units} units of ` +
       `${layerName(ctx.scenario, worstLayer)} output 0 (dead units get no gradient and never recover)` +
-      (w.deadAtInit === null ? "." : diedInTraining
+      (w.deadAtInit === null
+        ? "."
+        : diedInTraining
         ? `; only ${w.deadAtInit} were dead at initialization, so training killed them (large updates pushed their biases negative).`
         : `; ${w.deadAtInit} were already dead at initialization (init scale or unscaled inputs).`) +
       (worstFrac === 1 ? " The whole layer is dead: the output no longer depends on the input." : ""),
-    evidence: { layers, snapshotEpoch: last.epoch, rows: last.rows, threshold: 0.5, explains: ["not-learning"] },
+    evidence: {
+      layers,
+      snapshotEpoch: last.epoch,
+      rows: last.rows,
+      threshold: 0.5,
+      explains: ["not-learning"],
+    },
     fix: diedInTraining
       ? "Lower the learning rate; or use leaky-relu / elu, which keep a gradient for negative inputs."
       : "Use he-normal initialization and standardized inputs; or leaky-relu / elu.",
@@ -527,17 +568,28 @@ export function detectSaturatedActivations(ctx: TrainingContext): Finding | null
     const at = (epoch: number) =>
       median(r.steps.filter((s) => s.epoch === epoch).map((s) => s.layers[l]?.saturatedFraction ?? NaN));
     const end = at(lastEpoch);
-    if (end >= 0.5) layers.push({ layer: l + 1, activation: spec.activation, saturated: sig(end, 3), atStart: sig(at(firstEpoch), 3) });
+    if (end >= 0.5) {
+      layers.push({
+        layer: l + 1,
+        activation: spec.activation,
+        saturated: sig(end, 3),
+        atStart: sig(at(firstEpoch), 3),
+      });
+    }
   });
   if (layers.length === 0) return null;
   const w = layers.reduce((a, b) => (b.saturated > a.saturated ? b : a));
   return makeFinding("saturated-activations", {
-    title: `${fmt(100 * w.saturated)}% of ${layerName(ctx.scenario, w.layer - 1)}'s pre-activations are in the flat tails`,
-    message: `In the last epoch a median ${fmt(100 * w.saturated)}% of the ${w.activation} pre-activations of ` +
+    title: `${fmt(100 * w.saturated)}% of ${
+      layerName(ctx.scenario, w.layer - 1)
+    }'s pre-activations are in the flat tails`,
+    message:
+      `In the last epoch a median ${fmt(100 * w.saturated)}% of the ${w.activation} pre-activations of ` +
       `${layerName(ctx.scenario, w.layer - 1)} sit where the derivative is below ~2% of its peak ` +
       `(${fmt(100 * w.atStart)}% in the first epoch), so almost no gradient flows through the layer.`,
     evidence: { layers, threshold: 0.5, explains: ["vanishing-gradients", "not-learning"] },
-    fix: "Standardize the inputs, use glorot/he initialization (smaller initial weights), or ReLU hidden layers.",
+    fix:
+      "Standardize the inputs, use glorot/he initialization (smaller initial weights), or ReLU hidden layers.",
   });
 }
 
@@ -573,7 +625,9 @@ export function detectConstantInitialization(ctx: TrainingContext): Finding | nu
   const h = hits[0];
   const init = ctx.scenario.model.init;
   return makeFinding("constant-initialization", {
-    title: `${layerName(ctx.scenario, (h.layer as number) - 1)} started with identical weights and its units are still copies`,
+    title: `${
+      layerName(ctx.scenario, (h.layer as number) - 1)
+    } started with identical weights and its units are still copies`,
     message: `Every unit of ${layerName(ctx.scenario, (h.layer as number) - 1)} started with the weight ` +
       `${h.initialValue} (init ${init.kind}); identical units get identical gradients, and after training ` +
       `the layer's ${h.units} weight columns are still identical (largest spread ${h.finalColumnSpread}). ` +
@@ -584,7 +638,13 @@ export function detectConstantInitialization(ctx: TrainingContext): Finding | nu
   });
 }
 
-function distinctColumns(w: Float64Array, b: Float64Array, inputs: number, units: number, tol: number): number {
+function distinctColumns(
+  w: Float64Array,
+  b: Float64Array,
+  inputs: number,
+  units: number,
+  tol: number,
+): number {
   const reps: number[] = [];
   for (let j = 0; j < units; j++) {
     const same = reps.some((k) => {
@@ -641,18 +701,28 @@ export function detectInitialLossAnomaly(ctx: TrainingContext): Finding | null {
   const ce = s.loss.name.includes("crossentropy");
   if (summed) explainedBy.push("loss-reduction-sum");
   if (act === "softmax" && s.loss.fromLogits && ce) explainedBy.push("double-softmax");
-  if (ce && !s.loss.fromLogits && act !== "softmax" && act !== "sigmoid") explainedBy.push("missing-output-activation");
-  if (act === "softmax" && s.model.layers[s.model.layers.length - 1].units === 1) explainedBy.push("single-unit-softmax");
+  if (ce && !s.loss.fromLogits && act !== "softmax" && act !== "sigmoid") {
+    explainedBy.push("missing-output-activation");
+  }
+  if (act === "softmax" && s.model.layers[s.model.layers.length - 1].units === 1) {
+    explainedBy.push("single-unit-softmax");
+  }
   const classTask = ctx.task === "binary" || ctx.task === "multiclass";
   if ((classTask && !ce) || (ctx.task === "regression" && ce)) explainedBy.push("loss-task-mismatch");
   const confidentInit = shuffled !== null && high && shuffled.mean > 2 * ideal.value;
   if (confidentInit && explainedBy.length === 0) explainedBy.push("init-scale-or-unscaled-features");
-  const seen = s.loss.reduction === "sum" ? `${fmt(first)} (summed over ${batchRows} rows: ${fmt(perRow)} per row)` : fmt(first);
+  const seen = s.loss.reduction === "sum"
+    ? `${fmt(first)} (summed over ${batchRows} rows: ${fmt(perRow)} per row)`
+    : fmt(first);
   return makeFinding("initial-loss-anomaly", {
     title: `The first loss ${fmt(first)} is far from the ${fmt(ideal.value)} an untrained model should give`,
     message: `Before any update the loss was ${seen}; an untrained model with ${ideal.formula} should give ` +
       `${fmt(ideal.value)}` +
-      (shuffled ? `, and these initial predictions against shuffled targets give ${fmt(shuffled.mean)} ± ${fmt(se)} per batch` : "") +
+      (shuffled
+        ? `, and these initial predictions against shuffled targets give ${fmt(shuffled.mean)} ± ${
+          fmt(se)
+        } per batch`
+        : "") +
       "." +
       (summed ? " The loss is summed over the batch, so it scales with the batch size." : "") +
       (confidentInit ? " The initial outputs are already confident (large initial logits)." : "") +
@@ -711,7 +781,9 @@ function shuffledLoss(ctx: TrainingContext, outputs: Matrix | null): { mean: num
   for (let k = 0; k < 5; k++) {
     const perm = rng.permutation(y.rows);
     const data = new Float64Array(y.data.length);
-    for (let i = 0; i < y.rows; i++) data.set(y.data.subarray(perm[i] * y.cols, (perm[i] + 1) * y.cols), i * y.cols);
+    for (let i = 0; i < y.rows; i++) {
+      data.set(y.data.subarray(perm[i] * y.cols, (perm[i] + 1) * y.cols), i * y.cols);
+    }
     try {
       const per = lossPerRow(lossConfig(ctx.scenario), { data, rows: y.rows, cols: y.cols }, outputs);
       for (const v of per) values.push(v);

@@ -19,17 +19,16 @@ import type { Finding } from "../report/types.ts";
 import { makeFinding } from "./finding.ts";
 import {
   accuracyOf,
-  classView,
   type ClassView,
+  classView,
   decisionThreshold,
   fmt,
   histogram,
   isClassification,
+  logitsOf,
   majorityShare,
-  meanPredictorLoss,
   outputActivation,
   outputsOf,
-  logitsOf,
   progress,
   sig,
   snapshot,
@@ -110,9 +109,14 @@ export function detectMajorityClassCollapse(ctx: TrainingContext): Finding | nul
   const acc = accuracyOf(v);
   return makeFinding("majority-class-collapse", {
     title: `The model predicts class ${top} for ${fmt(100 * share)}% of the rows`,
-    message: `After epoch ${v.epoch} the model predicts class ${top} for ${predHist[top]} of ${n} training rows, ` +
-      `while the labels hold ${labelHist[top]} rows of that class. It recalls ${othersHit} of the ${others} rows ` +
-      `of the other classes; its accuracy ${fmt(acc)} is just the share of class ${top} (${fmt(labelHist[top] / n)}).`,
+    message:
+      `After epoch ${v.epoch} the model predicts class ${top} for ${predHist[top]} of ${n} training rows, ` +
+      `while the labels hold ${
+        labelHist[top]
+      } rows of that class. It recalls ${othersHit} of the ${others} rows ` +
+      `of the other classes; its accuracy ${fmt(acc)} is just the share of class ${top} (${
+        fmt(labelHist[top] / n)
+      }).`,
     evidence: {
       split: "train",
       epoch: v.epoch,
@@ -164,9 +168,16 @@ export function detectAccuracyHidesClassFailure(ctx: TrainingContext): Finding |
     const f = failing[0];
     return makeFinding("accuracy-hides-class-failure", {
       title: `Accuracy ${fmt(acc)} hides class ${f}, recalled ${fmt(pc.recall[f])} of the time`,
-      message: `On the ${split} split after epoch ${v.epoch}, accuracy is ${fmt(acc)} but class ${failing.join(", ")} ` +
-        `(${failing.map((c) => pc.support[c]).join(", ")} rows) ${failing.length > 1 ? "are" : "is"} almost never ` +
-        `predicted: recall ${failing.map((c) => fmt(pc.recall[c])).join(", ")}. Balanced accuracy (mean per-class ` +
+      message:
+        `On the ${split} split after epoch ${v.epoch}, accuracy is ${fmt(acc)} but class ${
+          failing.join(", ")
+        } ` +
+        `(${failing.map((c) => pc.support[c]).join(", ")} rows) ${
+          failing.length > 1 ? "are" : "is"
+        } almost never ` +
+        `predicted: recall ${
+          failing.map((c) => fmt(pc.recall[c])).join(", ")
+        }. Balanced accuracy (mean per-class ` +
         `recall) is ${fmt(bal)} and macro F1 ${fmt(f1)}. One-vs-rest agreement for class ${f} is ` +
         `${fmt(oneVsRest(v, f))}, which is why it looks fine; it counts the rows correctly left out.`,
       evidence: {
@@ -231,14 +242,20 @@ export function detectOverfitting(ctx: TrainingContext): Finding | null {
   }
   return makeFinding("overfitting", {
     title: gap !== null
-      ? `Training accuracy ${fmt(trainAcc)} against validation ${fmt(valAcc)}: the model memorizes the training rows`
-      : `Validation loss ${fmt(valLoss)} against training loss ${fmt(trainLoss)}: the model memorizes the training rows`,
+      ? `Training accuracy ${fmt(trainAcc)} against validation ${
+        fmt(valAcc)
+      }: the model memorizes the training rows`
+      : `Validation loss ${fmt(valLoss)} against training loss ${
+        fmt(trainLoss)
+      }: the model memorizes the training rows`,
     message: (gap !== null
       ? `After epoch ${tv!.epoch} the train − validation accuracy gap is ${fmt(gap)}` +
         (firstGap !== null ? ` (${fmt(firstGap)} after epoch 1)` : "") + ". "
       : `The validation loss is ${fmt(valLoss! / trainLoss!)}× the training loss. `) +
       (rising
-        ? `The validation loss bottomed at ${fmt(minVal)} after epoch ${minEpoch} and rose to ${fmt(finalVal)} while the training loss kept falling.`
+        ? `The validation loss bottomed at ${fmt(minVal)} after epoch ${minEpoch} and rose to ${
+          fmt(finalVal)
+        } while the training loss kept falling.`
         : "The gap widened during training."),
     evidence: {
       trainAccuracy: trainAcc === null ? null : sig(trainAcc),
@@ -275,7 +292,8 @@ export function detectUnderfitting(ctx: TrainingContext): Finding | null {
   const r = ctx.records;
   const tLast = snapshot(r, "train", "last"), vLast = snapshot(r, "validation", "last");
   const useAcc = isClassification(ctx.task) && typeof (probe.validation ?? probe.train).accuracy === "number";
-  const probeScore = (useAcc ? (probe.validation ?? probe.train).accuracy : (probe.validation ?? probe.train).loss) ?? null;
+  const probeScore =
+    (useAcc ? (probe.validation ?? probe.train).accuracy : (probe.validation ?? probe.train).loss) ?? null;
   if (probeScore === null || !Number.isFinite(probeScore)) return null;
   let modelTrain: number | null, modelVal: number | null, gain: number;
   if (useAcc) {
@@ -295,9 +313,16 @@ export function detectUnderfitting(ctx: TrainingContext): Finding | null {
   const what = useAcc ? "accuracy" : "loss";
   return makeFinding("underfitting", {
     title: `A model with more capacity reaches ${what} ${fmt(probeScore)} against ${fmt(modelVal)}`,
-    message: `The model's training ${what} is ${fmt(modelTrain)} and its validation ${what} ${fmt(modelVal)}: it does ` +
-      `not fit even the rows it trains on. ${probe.description ?? "A probe with more capacity"} reaches validation ` +
-      `${what} ${fmt(probeScore)} on the same data (gain ${fmt(gain)} of the remaining room), so the model is too ` +
+    message:
+      `The model's training ${what} is ${fmt(modelTrain)} and its validation ${what} ${
+        fmt(modelVal)
+      }: it does ` +
+      `not fit even the rows it trains on. ${
+        probe.description ?? "A probe with more capacity"
+      } reaches validation ` +
+      `${what} ${fmt(probeScore)} on the same data (gain ${
+        fmt(gain)
+      } of the remaining room), so the model is too ` +
       `small or too linear for the data.`,
     evidence: {
       metric: what,

@@ -110,7 +110,9 @@ export function outputActivation(s: Scenario): string {
 export function layerName(s: Scenario, index: number): string {
   const l = s.model.layers[index];
   const last = index === s.model.layers.length - 1;
-  return l ? `layer ${index + 1} (${l.units} ${l.activation} units${last ? ", output" : ""})` : `layer ${index + 1}`;
+  return l
+    ? `layer ${index + 1} (${l.units} ${l.activation} units${last ? ", output" : ""})`
+    : `layer ${index + 1}`;
 }
 
 /**
@@ -160,7 +162,10 @@ export function snapshotLoss(ctx: TrainingContext, snap: PredictionSnapshot | nu
   return per === null ? null : reduceLoss(per, "mean");
 }
 
-export function snapshotLossPerRow(ctx: TrainingContext, snap: PredictionSnapshot | null): Float64Array | null {
+export function snapshotLossPerRow(
+  ctx: TrainingContext,
+  snap: PredictionSnapshot | null,
+): Float64Array | null {
   if (!snap) return null;
   const y = targetsOf(ctx, snap.split);
   if (!y || y.rows !== snap.rows) return null;
@@ -288,7 +293,9 @@ export function updateRatioStats(r: TrainingRecords): UpdateRatioStats[] {
 
 /** Global gradient norm of each step: sqrt(Σ_layers ‖∂W‖² + ‖∂b‖²). */
 export function globalGradNorms(r: TrainingRecords): number[] {
-  return r.steps.map((s) => Math.sqrt(s.layers.reduce((a, l) => a + l.gradNorm ** 2 + l.biasGradNorm ** 2, 0)));
+  return r.steps.map((s) =>
+    Math.sqrt(s.layers.reduce((a, l) => a + l.gradNorm ** 2 + l.biasGradNorm ** 2, 0))
+  );
 }
 
 /** The steps as a list of losses (non-finite values kept). */
@@ -320,7 +327,9 @@ export function meanPredictorLoss(ctx: TrainingContext): number | null {
     } else for (let c = 0; c < cols; c++) means[c] += y.data[r * cols + c] / y.rows;
   }
   const clip = (p: number) => Math.min(Math.max(p, 1e-7), 1 - 1e-7);
-  if (s.loss.fromLogits && s.loss.name.includes("categorical")) for (let c = 0; c < cols; c++) means[c] = Math.log(clip(means[c]));
+  if (s.loss.fromLogits && s.loss.name.includes("categorical")) {
+    for (let c = 0; c < cols; c++) means[c] = Math.log(clip(means[c]));
+  }
   if (s.loss.fromLogits && s.loss.name === "binary-crossentropy") {
     for (let c = 0; c < cols; c++) means[c] = Math.log(clip(means[c]) / (1 - clip(means[c])));
   }
@@ -365,7 +374,9 @@ export function progress(ctx: TrainingContext): Progress {
     accuracy = accuracyOf(view);
     majority = majorityShare(view);
     if (accuracy <= majority + 0.05) {
-      why.push(`training accuracy ${fmt(accuracy)} is within 5 points of the majority-class share ${fmt(majority)}`);
+      why.push(
+        `training accuracy ${fmt(accuracy)} is within 5 points of the majority-class share ${fmt(majority)}`,
+      );
     }
   }
   mpl = meanPredictorLoss(ctx);

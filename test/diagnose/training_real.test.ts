@@ -4,12 +4,24 @@
  * kind must stay quiet (and never get an error); each broken setup must produce its finding.
  */
 import { describe, expect, it } from "vitest";
-import { diagnoseTraining, doubleSoftmaxEvidence, type TrainingContext } from "../../src/diagnose/training.ts";
+import {
+  diagnoseTraining,
+  doubleSoftmaxEvidence,
+  type TrainingContext,
+} from "../../src/diagnose/training.ts";
 import type { Matrix } from "../../src/reference/matrix.ts";
 import { Rng } from "../../src/random.ts";
 import type { FindingCode } from "../../src/report/types.ts";
 import { accuracyOf, classView, snapshot } from "../../src/diagnose/training_signals.ts";
-import { blobs, type Dataset2, linear, scenario, type ScenarioInit, trainedContext, xor } from "../helpers/records.ts";
+import {
+  blobs,
+  type Dataset2,
+  linear,
+  scenario,
+  type ScenarioInit,
+  trainedContext,
+  xor,
+} from "../helpers/records.ts";
 
 const TRAINING_CODES: FindingCode[] = [
   "repeated-batch",
@@ -50,51 +62,158 @@ const hard3 = () => blobs(400, 3, { spread: 1.5 });
 describe("healthy real runs stay quiet", () => {
   const healthy: [string, () => TrainingContext][] = [
     ["multiclass, adam", () => trainedContext(mc(), hard3())],
-    ["multiclass, sgd 0.05", () => trainedContext(mc({ optimizer: { name: "sgd", learningRate: 0.05 } }), hard3())],
-    ["multiclass, sparse labels", () => trainedContext(mc({ loss: { name: "sparse-categorical-crossentropy" } }), hard3())],
-    ["multiclass, logits + fromLogits", () =>
-      trainedContext(mc({ layers: [[16, "relu"], [3, "linear"]], loss: { name: "categorical-crossentropy", fromLogits: true } }), hard3())],
-    ["binary xor, adam 0.01", () =>
-      trainedContext(scenario({ task: "binary", layers: [[16, "relu"], [1, "sigmoid"]], loss: { name: "binary-crossentropy" }, optimizer: { name: "adam", learningRate: 0.01 }, epochs: 40 }), xor(400))],
-    ["binary, tanh hidden", () =>
-      trainedContext(scenario({ task: "binary", layers: [[16, "tanh"], [1, "sigmoid"]], loss: { name: "binary-crossentropy" }, optimizer: { name: "adam", learningRate: 0.01 }, epochs: 40 }), xor(400))],
-    ["multilabel", () =>
-      trainedContext(scenario({ task: "multilabel", layers: [[16, "relu"], [2, "sigmoid"]], loss: { name: "binary-crossentropy" }, optimizer: { name: "adam", learningRate: 0.01 } }), multilabel(400))],
-    ["regression", () =>
-      trainedContext(scenario({ task: "regression", layers: [[16, "relu"], [1, "linear"]], loss: { name: "mse" }, optimizer: { name: "adam", learningRate: 0.01 } }), linear(400))],
-    ["regression, wide targets (×100)", () =>
-      trainedContext(scenario({ task: "regression", layers: [[16, "relu"], [1, "linear"]], loss: { name: "mse" }, optimizer: { name: "adam", learningRate: 0.01 } }), linear(400, { scale: 100 }))],
-    ["imbalanced but learnable (85/10/5)", () =>
-      trainedContext(mc({ optimizer: { name: "adam", learningRate: 0.01 } }), blobs(600, 3, { spread: 2.5, weights: [0.85, 0.1, 0.05] }))],
-    ["small but converging lr: adam 1e-4", () => trainedContext(mc({ optimizer: { name: "adam", learningRate: 1e-4 }, epochs: 30 }), hard3())],
-    ["small but converging lr: sgd 1e-3", () => trainedContext(mc({ optimizer: { name: "sgd", learningRate: 1e-3 }, epochs: 30 }), hard3())],
-    ["noisy SGD: batch 4, lr 0.05, momentum 0.9", () =>
-      trainedContext(mc({ batchSize: 4, epochs: 10, optimizer: { name: "sgd", learningRate: 0.05, momentum: 0.9 } }), hard3())],
+    [
+      "multiclass, sgd 0.05",
+      () => trainedContext(mc({ optimizer: { name: "sgd", learningRate: 0.05 } }), hard3()),
+    ],
+    [
+      "multiclass, sparse labels",
+      () => trainedContext(mc({ loss: { name: "sparse-categorical-crossentropy" } }), hard3()),
+    ],
+    [
+      "multiclass, logits + fromLogits",
+      () =>
+        trainedContext(
+          mc({
+            layers: [[16, "relu"], [3, "linear"]],
+            loss: { name: "categorical-crossentropy", fromLogits: true },
+          }),
+          hard3(),
+        ),
+    ],
+    [
+      "binary xor, adam 0.01",
+      () =>
+        trainedContext(
+          scenario({
+            task: "binary",
+            layers: [[16, "relu"], [1, "sigmoid"]],
+            loss: { name: "binary-crossentropy" },
+            optimizer: { name: "adam", learningRate: 0.01 },
+            epochs: 40,
+          }),
+          xor(400),
+        ),
+    ],
+    [
+      "binary, tanh hidden",
+      () =>
+        trainedContext(
+          scenario({
+            task: "binary",
+            layers: [[16, "tanh"], [1, "sigmoid"]],
+            loss: { name: "binary-crossentropy" },
+            optimizer: { name: "adam", learningRate: 0.01 },
+            epochs: 40,
+          }),
+          xor(400),
+        ),
+    ],
+    [
+      "multilabel",
+      () =>
+        trainedContext(
+          scenario({
+            task: "multilabel",
+            layers: [[16, "relu"], [2, "sigmoid"]],
+            loss: { name: "binary-crossentropy" },
+            optimizer: { name: "adam", learningRate: 0.01 },
+          }),
+          multilabel(400),
+        ),
+    ],
+    [
+      "regression",
+      () =>
+        trainedContext(
+          scenario({
+            task: "regression",
+            layers: [[16, "relu"], [1, "linear"]],
+            loss: { name: "mse" },
+            optimizer: { name: "adam", learningRate: 0.01 },
+          }),
+          linear(400),
+        ),
+    ],
+    [
+      "regression, wide targets (×100)",
+      () =>
+        trainedContext(
+          scenario({
+            task: "regression",
+            layers: [[16, "relu"], [1, "linear"]],
+            loss: { name: "mse" },
+            optimizer: { name: "adam", learningRate: 0.01 },
+          }),
+          linear(400, { scale: 100 }),
+        ),
+    ],
+    [
+      "imbalanced but learnable (85/10/5)",
+      () =>
+        trainedContext(
+          mc({ optimizer: { name: "adam", learningRate: 0.01 } }),
+          blobs(600, 3, { spread: 2.5, weights: [0.85, 0.1, 0.05] }),
+        ),
+    ],
+    [
+      "small but converging lr: adam 1e-4",
+      () => trainedContext(mc({ optimizer: { name: "adam", learningRate: 1e-4 }, epochs: 30 }), hard3()),
+    ],
+    [
+      "small but converging lr: sgd 1e-3",
+      () => trainedContext(mc({ optimizer: { name: "sgd", learningRate: 1e-3 }, epochs: 30 }), hard3()),
+    ],
+    [
+      "noisy SGD: batch 4, lr 0.05, momentum 0.9",
+      () =>
+        trainedContext(
+          mc({ batchSize: 4, epochs: 10, optimizer: { name: "sgd", learningRate: 0.05, momentum: 0.9 } }),
+          hard3(),
+        ),
+    ],
   ];
   for (const [name, make] of healthy) {
     it(name, () => {
       const findings = diagnoseTraining(make());
       expect(findings.filter((f) => f.severity === "error")).toEqual([]);
-      expect(findings.map((f) => f.code).filter((c) => TRAINING_CODES.includes(c) && c !== "overfitting")).toEqual([]);
+      expect(findings.map((f) => f.code).filter((c) => TRAINING_CODES.includes(c) && c !== "overfitting"))
+        .toEqual([]);
     });
   }
 });
 
 describe("broken real runs produce their finding", () => {
   it("learning rate too low (sgd 1e-6, adam 1e-6)", () => {
-    expect(codes(trainedContext(mc({ optimizer: { name: "sgd", learningRate: 1e-6 } }), hard3()))).toContain("learning-rate-too-low");
-    expect(codes(trainedContext(mc({ optimizer: { name: "adam", learningRate: 1e-6 } }), hard3()))).toContain("learning-rate-too-low");
+    expect(codes(trainedContext(mc({ optimizer: { name: "sgd", learningRate: 1e-6 } }), hard3()))).toContain(
+      "learning-rate-too-low",
+    );
+    expect(codes(trainedContext(mc({ optimizer: { name: "adam", learningRate: 1e-6 } }), hard3()))).toContain(
+      "learning-rate-too-low",
+    );
   });
 
   it("learning rate too high: sgd 10 diverges (error), sgd 3 oscillates", () => {
     const f = diagnoseTraining(trainedContext(mc({ optimizer: { name: "sgd", learningRate: 10 } }), hard3()));
     expect(f.find((x) => x.code === "learning-rate-too-high")?.severity).toBe("error");
-    expect(codes(trainedContext(mc({ optimizer: { name: "sgd", learningRate: 3 } }), hard3()))).toContain("learning-rate-too-high");
-    expect(codes(trainedContext(mc({ optimizer: { name: "adam", learningRate: 1 } }), hard3()))).toContain("learning-rate-too-high");
+    expect(codes(trainedContext(mc({ optimizer: { name: "sgd", learningRate: 3 } }), hard3()))).toContain(
+      "learning-rate-too-high",
+    );
+    expect(codes(trainedContext(mc({ optimizer: { name: "adam", learningRate: 1 } }), hard3()))).toContain(
+      "learning-rate-too-high",
+    );
   });
 
   it("regression with sgd 0.5 blows up: non-finite-loss names step and layer, and the learning rate", () => {
-    const ctx = trainedContext(scenario({ task: "regression", layers: [[16, "relu"], [1, "linear"]], loss: { name: "mse" }, optimizer: { name: "sgd", learningRate: 0.5 } }), linear(400));
+    const ctx = trainedContext(
+      scenario({
+        task: "regression",
+        layers: [[16, "relu"], [1, "linear"]],
+        loss: { name: "mse" },
+        optimizer: { name: "sgd", learningRate: 0.5 },
+      }),
+      linear(400),
+    );
     const f = diagnoseTraining(ctx);
     const nf = f.find((x) => x.code === "non-finite-loss")!;
     expect(nf.evidence.step).toBe((ctx.records.phase as { step: number }).step);
@@ -104,7 +223,9 @@ describe("broken real runs produce their finding", () => {
   });
 
   it("constant and zero initialization", () => {
-    expect(codes(trainedContext(mc({ init: { kind: "constant", value: 0.1 } }), hard3()))).toContain("constant-initialization");
+    expect(codes(trainedContext(mc({ init: { kind: "constant", value: 0.1 } }), hard3()))).toContain(
+      "constant-initialization",
+    );
     const zeros = codes(trainedContext(mc({ init: { kind: "zeros" } }), hard3()));
     expect(zeros).toContain("constant-initialization");
     expect(zeros).not.toContain("learning-rate-too-low"); // gradients are 0: not the learning rate's fault
@@ -113,7 +234,10 @@ describe("broken real runs produce their finding", () => {
   it("a deep sigmoid net has vanishing gradients", () => {
     const s = scenario({
       task: "binary",
-      layers: [[16, "sigmoid"], [16, "sigmoid"], [16, "sigmoid"], [16, "sigmoid"], [16, "sigmoid"], [16, "sigmoid"], [1, "sigmoid"]],
+      layers: [[16, "sigmoid"], [16, "sigmoid"], [16, "sigmoid"], [16, "sigmoid"], [16, "sigmoid"], [
+        16,
+        "sigmoid",
+      ], [1, "sigmoid"]],
       loss: { name: "binary-crossentropy" },
       optimizer: { name: "sgd", learningRate: 0.01 },
     });
@@ -132,21 +256,32 @@ describe("broken real runs produce their finding", () => {
   });
 
   it("a summed loss makes the first loss anomalous, explained by the reduction", () => {
-    const f = diagnoseTraining(trainedContext(mc({ loss: { name: "categorical-crossentropy", reduction: "sum" } }), hard3()));
+    const f = diagnoseTraining(
+      trainedContext(mc({ loss: { name: "categorical-crossentropy", reduction: "sum" } }), hard3()),
+    );
     const a = f.find((x) => x.code === "initial-loss-anomaly")!;
     expect(a.evidence.explainedBy).toContain("loss-reduction-sum");
   });
 
   it("overlapping, 95/5 imbalanced classes collapse onto the majority behind a good accuracy", () => {
     const d = blobs(600, 2, { spread: 0.2, weights: [0.95, 0.05] });
-    const s = scenario({ task: "binary", layers: [[8, "relu"], [1, "sigmoid"]], loss: { name: "binary-crossentropy" } });
+    const s = scenario({
+      task: "binary",
+      layers: [[8, "relu"], [1, "sigmoid"]],
+      loss: { name: "binary-crossentropy" },
+    });
     const c = codes(trainedContext(s, d));
     expect(c).toContain("majority-class-collapse");
     expect(c).toContain("accuracy-hides-class-failure");
   });
 
   it("a big net on few noisy rows overfits", () => {
-    const s = mc({ layers: [[128, "relu"], [3, "softmax"]], optimizer: { name: "adam", learningRate: 0.01 }, epochs: 150, batchSize: 16 });
+    const s = mc({
+      layers: [[128, "relu"], [3, "softmax"]],
+      optimizer: { name: "adam", learningRate: 0.01 },
+      epochs: 150,
+      batchSize: 16,
+    });
     const ctx = trainedContext(s, blobs(120, 3, { spread: 0.7 }), { fraction: 0.5 });
     const o = diagnoseTraining(ctx).find((x) => x.code === "overfitting")!;
     expect(o).toBeDefined();
@@ -154,11 +289,30 @@ describe("broken real runs produce their finding", () => {
   });
 
   it("a linear model on xor underfits when a relu probe does much better; no probe, no claim", () => {
-    const s = scenario({ task: "binary", layers: [[1, "sigmoid"]], loss: { name: "binary-crossentropy" }, optimizer: { name: "adam", learningRate: 0.01 }, epochs: 30 });
-    const probeScenario = scenario({ task: "binary", layers: [[16, "relu"], [1, "sigmoid"]], loss: { name: "binary-crossentropy" }, optimizer: { name: "adam", learningRate: 0.01 }, epochs: 30 });
+    const s = scenario({
+      task: "binary",
+      layers: [[1, "sigmoid"]],
+      loss: { name: "binary-crossentropy" },
+      optimizer: { name: "adam", learningRate: 0.01 },
+      epochs: 30,
+    });
+    const probeScenario = scenario({
+      task: "binary",
+      layers: [[16, "relu"], [1, "sigmoid"]],
+      loss: { name: "binary-crossentropy" },
+      optimizer: { name: "adam", learningRate: 0.01 },
+      epochs: 30,
+    });
     const probe = trainedContext(probeScenario, xor(400));
-    const acc = (split: "train" | "validation") => accuracyOf(classView(probe, snapshot(probe.records, split, "last"))!);
-    const probes = { capacity: { train: { accuracy: acc("train") }, validation: { accuracy: acc("validation") }, description: "16 relu units" } };
+    const acc = (split: "train" | "validation") =>
+      accuracyOf(classView(probe, snapshot(probe.records, split, "last"))!);
+    const probes = {
+      capacity: {
+        train: { accuracy: acc("train") },
+        validation: { accuracy: acc("validation") },
+        description: "16 relu units",
+      },
+    };
     expect(codes(trainedContext(s, xor(400), { probes }))).toContain("underfitting");
     expect(codes(trainedContext(s, xor(400)))).not.toContain("underfitting");
   });
