@@ -399,6 +399,29 @@ export function buildCandidates(ctx: AuditContext, options: { batchSize?: number
       });
     }
   }
+  // Class indices in one column against K outputs: Keras and tfjs broadcast the column against every
+  // output rather than one-hot encoding it, so mse(y_index, p) compares "2" with each probability.
+  if (ctx.labels.cols === 1 && k > 1) {
+    const broadcast: Matrix = { data: new Float64Array(ctx.rows * k), rows: ctx.rows, cols: k };
+    for (let r = 0; r < ctx.rows; r++) broadcast.data.fill(ctx.labels.data[r], r * k, (r + 1) * k);
+    for (
+      const [fam, fn] of [["mae", mae], ["mse", mse], [
+        "rmse",
+        (a: Matrix, b: Matrix) => Math.sqrt(mse(a, b)),
+      ]] as const
+    ) {
+      out.push({
+        id: `${fam}-index-broadcast`,
+        family: fam,
+        tags: [],
+        description: `${fam} between the class-index column, broadcast to all ${k} outputs, and the outputs`,
+        ...semantics(
+          `the class-index column is broadcast against every one of the ${k} outputs, so the metric compares class numbers with probabilities`,
+        ),
+        compute: (raw) => fn(broadcast, raw),
+      });
+    }
+  }
   out.push({
     id: "r2-uniform",
     family: "r2",
@@ -519,6 +542,24 @@ function pushLosses(out: Candidate[], ctx: AuditContext, batchSize?: number): vo
     k > 1 ? "one-hot rows" : "class indices"
   } as numbers to fit, and its gradient vanishes on confident mistakes`;
   for (const n of regressionNames) add(n, taskMismatch(regProblem), []);
+  if (ctx.labels.cols === 1 && k > 1) {
+    const broadcast: Matrix = { data: new Float64Array(ctx.rows * k), rows: ctx.rows, cols: k };
+    for (let r = 0; r < ctx.rows; r++) broadcast.data.fill(ctx.labels.data[r], r * k, (r + 1) * k);
+    for (const n of ["mse", "mae"]) {
+      out.push({
+        id: `${n}-index-broadcast`,
+        family: "loss",
+        tags: [],
+        description: `${
+          LOSSES[n].text
+        } between the class-index column, broadcast to all ${k} outputs, and the outputs`,
+        ...taskMismatch(
+          `${regProblem}; here the class-index column is even broadcast against all ${k} outputs`,
+        ),
+        compute: (raw) => mean(perRow(n, broadcast, raw)),
+      });
+    }
+  }
 }
 
 function pushPrecisionRecall(out: Candidate[], ctx: AuditContext, squash: (m: Matrix) => Matrix): void {

@@ -6,9 +6,12 @@
  * Tolerance of one comparison (all terms added):
  * - Written precision of the log: half a unit of the coarsest decimal place that reproduces every
  *   value in the history file (0 for machine-written logs: CSVLogger and JSON carry full repr).
- * - float32 arithmetic of the producing framework: |v|·(N/8 + 2·log2 N + 16)·2^-24. Per-element ops
+ * - float32 arithmetic of the producing framework: |v|·(N/8 + 2·log2 N + 16)·2^-24 + 16·2^-24. Per-element ops
  *   cost a few ulps; a tree reduction (TF) about log2 N; tfjs and Keras then average the batch
  *   results in float32, one rounding per batch: N/8 batches bounds that for batches of ≥ 8 rows.
+ *   The absolute 16·2^-24 is for values near 0: rounding an output near 1 to float32 moves -log p
+ *   by up to 2^-24 whatever the size of the loss, and the division by the row sum, the clip and
+ *   the log each add such a step.
  * - Written precision of the predictions, propagated: |f(P ± δ) - f(P)| for δ half a unit of
  *   their last decimal (0 for .npy and full-precision CSV). A first-order estimate: it catches
  *   thresholds crossed and log terms moved by the rounding, not argmax ties within 2δ.
@@ -116,7 +119,7 @@ export function runForensics(
     }
     const pool = candidates.filter((c) => c.family === info.family && fitsTags(c, info.tags));
     const shared = logPrecision + Math.abs(logged) * (raw.rows / 8 + 2 * Math.log2(raw.rows) + 16) * U +
-      (options.split === "train" ? drift(history.values[key], options.row) : 0) + 1e-12;
+      (options.split === "train" ? drift(history.values[key], options.row) : 0) + 16 * U;
     const checks = pool.map((c): CandidateCheck => {
       const { value, input } = evaluate(c);
       const absError = Math.abs(value - logged);
