@@ -61,11 +61,14 @@ export function joinPath(dir: string, relative: string): string {
   if (relative.startsWith("/") || /^[a-z]+:\/\//i.test(relative)) return relative;
   const m = /^([a-z]+:\/\/[^/]*)(.*)$/i.exec(dir);
   const prefix = m ? m[1] : "";
-  const parts = (m ? m[2] : dir).split("/");
+  const rest = m ? m[2] : dir;
+  const absolute = prefix !== "" || rest.startsWith("/");
+  const parts = rest.split("/").filter((seg) => seg !== "" && seg !== ".");
   for (const seg of relative.split("/")) {
     if (seg === "" || seg === ".") continue;
-    if (seg === ".." && parts.length > 1 && parts[parts.length - 1] !== "..") parts.pop();
+    if (seg === ".." && parts.length > 0 && parts[parts.length - 1] !== "..") parts.pop();
+    else if (seg === ".." && absolute) continue; // nothing above the root
     else parts.push(seg);
   }
-  return prefix + parts.join("/");
+  return prefix + (absolute ? "/" : "") + parts.join("/");
 }

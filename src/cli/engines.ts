@@ -1,27 +1,24 @@
 /**
- * The engines behind `diagnose run | data | audit`, wired for the command line.
- *
- * TODO(lead): wire the engines as they land; until then a command whose engine is missing fails as
- * an internal error (exit 70) saying so, never with a made-up report.
- * - runScenario: the run pipeline (loadScenario -> train on WebGPU -> records -> diagnose -> Report).
- *   It should call `options.progress` once per epoch ({phase: "train", epoch, epochs, loss}) and
- *   during --verify ({phase: "verify", message: "retraining with ...", epoch, epochs}), fill
- *   `Report.perClass` / `Report.confusion` (src/report/types.ts) for classification runs, and
- *   `Finding.verification.history` ({before, after}: HistoryEntry[]) under --verify, which the HTML
- *   report draws. Throw an Error named "NoAdapterError" when WebGPU has no adapter (exit 3).
- * - checkData: loadScenarioData / readCsv / readNpy (src/data/, H2) -> diagnoseData (src/diagnose/, H4).
- * - audit: wired to `audit(options, source)` of src/audit/mod.ts.
+ * The engines behind `diagnose run | data | audit`, wired for the command line. One GPU context is
+ * created on first use and shared by every run of the process (the gallery, --verify re-runs), so
+ * shaders compile once; each run returns its buffers to the context's pool.
  *
  * @module
  */
+import { checkDataFiles } from "../app/data_check.ts";
+import { runScenarioFile } from "../app/run.ts";
 import type { Engines } from "../app/types.ts";
 import { audit } from "../audit/mod.ts";
+import { createGpuContext, type GpuContext } from "../gpu/mod.ts";
 
 /** The engines available to the CLI. */
 export function createEngines(): Engines {
+  let context: Promise<GpuContext> | null = null;
+  const gpu = () => (context ??= createGpuContext({ label: "fitcheck" }));
   return {
-    runScenario: () => Promise.reject(notWired("run", "the run pipeline (training + diagnosis)")),
-    checkData: () => Promise.reject(notWired("data", "the data loaders and data detectors")),
+    runScenario: (path, o) =>
+      runScenarioFile(path, { source: o.source, gpu, epochs: o.epochs, verify: o.verify, progress: o.progress }),
+    checkData: (o) => checkDataFiles(o),
     audit: (o) =>
       audit({
         labels: o.labels,
@@ -35,10 +32,4 @@ export function createEngines(): Engines {
         fromLogits: o.fromLogits ? true : undefined,
       }, o.source),
   };
-}
-
-function notWired(command: string, what: string): Error {
-  return new Error(
-    `'diagnose ${command}' is not available in this build: ${what} is not wired into src/cli/engines.ts yet`,
-  );
 }

@@ -108,6 +108,11 @@ export class BufferPool {
     return this.#entries.get(buffer)?.label;
   }
 
+  /** The buffers handed out and not released, so a caller can release what a run acquired. */
+  live(): GPUBuffer[] {
+    return [...this.#entries].filter(([, e]) => e.live).map(([b]) => b);
+  }
+
   /** A snapshot of the accounting. */
   stats(): BufferPoolStats {
     return { ...this.#stats };

@@ -96,6 +96,25 @@ export class GpuContext {
     return buffer;
   }
 
+  /** Whether `buffer` is one of the shared placeholders (never released by a run). */
+  isPlaceholder(buffer: GPUBuffer): boolean {
+    for (const b of this.#placeholders.values()) if (b === buffer) return true;
+    return false;
+  }
+
+  /**
+   * Runs `body` and then returns to the pool every buffer it acquired (placeholders aside), also when
+   * it throws: a training run in a long process (the gallery, --verify) leaves no GPU memory behind.
+   */
+  async scoped<T>(body: () => Promise<T>): Promise<T> {
+    const before = new Set(this.pool.live());
+    try {
+      return await body();
+    } finally {
+      for (const b of this.pool.live()) if (!before.has(b) && !this.isPlaceholder(b)) this.pool.release(b);
+    }
+  }
+
   /** Encodes `encode` into one compute pass and submits it. */
   submit(label: string, encode: (pass: GPUComputePassEncoder) => void): void {
     const encoder = this.device.createCommandEncoder({ label });

@@ -76,12 +76,18 @@ function toF32(m: Matrix): Float32Array {
   return Float32Array.from(m.data);
 }
 
-/** Trains on the GPU and returns the records. The caller owns `ctx` (buffers are released at the end). */
-export async function trainOnGpu(ctx: GpuContext, options: GpuTrainOptions): Promise<TrainingRecords> {
+/**
+ * Trains on the GPU and returns the records. The caller owns `ctx`; every buffer the run acquires is
+ * returned to its pool at the end, also on failure.
+ */
+export function trainOnGpu(ctx: GpuContext, options: GpuTrainOptions): Promise<TrainingRecords> {
+  return ctx.scoped(() => train(ctx, options));
+}
+
+async function train(ctx: GpuContext, options: GpuTrainOptions): Promise<TrainingRecords> {
   const started = performance.now();
   const { shape, plan } = options;
   checkBindingLimits(ctx, options);
-  const before = ctx.pool.stats();
   const params = uploadParameters(ctx, options.initial);
   const targetWidth = options.train.y.cols;
   const step = await prepareTrainStep(ctx, params, {
@@ -171,7 +177,6 @@ export async function trainOnGpu(ctx: GpuContext, options: GpuTrainOptions): Pro
   const epochsRun = Math.max(history.length, 1);
   const readbacksPerEpoch = (ctx.readbacks - readbacksAtStart - 1) / epochsRun;
   const finalWeights = await readParameters(ctx, params, options.initial);
-  void before;
   return {
     phase,
     initialLoss,

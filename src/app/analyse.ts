@@ -1,0 +1,327 @@
+/**
+ * One analysis of a scenario: load and check the data, check the setup, train on the GPU with every
+ * epoch's numbers checked against float64, run the training detectors, and collect what the report
+ * shows. `--verify` runs this again with one remedy applied; the report is assembled in run.ts.
+ *
+ * @module
+ */
+import { encodeTargets } from "../data/targets.ts";
+import type { ScenarioData } from "../data/load.ts";
+import { checkEpochConsistency, engineComputedMetric } from "../diagnose/consistency.ts";
+import { diagnoseData } from "../diagnose/data.ts";
+import { diagnoseSetup } from "../diagnose/setup.ts";
+import { summarizeTargets } from "../diagnose/targets.ts";
+import { diagnoseTraining, type TrainingProbes } from "../diagnose/training.ts";
+import type { GpuContext } from "../gpu/context.ts";
+import type { Matrix } from "../reference/matrix.ts";
+import {
+  computeMetric,
+  confusionMatrix,
+  majorityClassAccuracy,
+  METRIC_NAMES,
+  type MetricName,
+  perClassMetrics,
+  resolveAccuracy,
+} from "../reference/metrics.ts";
+import { lossPerRow, reduceLoss } from "../reference/losses.ts";
+import type {
+  ConfusionReport,
+  ConsistencyEntry,
+  Finding,
+  HistoryEntry,
+  PerClassReport,
+  SplitMetrics,
+  Symptoms,
+} from "../report/types.ts";
+import type { Scenario } from "../scenario/types.ts";
+import { type TrainingJob, trainingJob } from "../train/job.ts";
+import type { TrainingRecords } from "../train/records.ts";
+import { type EpochReadback, type SplitReadback, trainOnGpu } from "../train/train.ts";
+import type { ProgressSink } from "./types.ts";
+
+/** A user metric loaded from a `module` file. */
+export type ModuleMetric = (yTrue: number[][], yPred: number[][]) => number;
+
+export interface AnalyseOptions {
+  gpu: () => Promise<GpuContext>;
+  epochs?: number;
+  progress?: ProgressSink;
+  phase?: "train" | "verify";
+  /** Loaded `module` metrics by metric name. */
+  moduleMetrics: Map<string, ModuleMetric>;
+  /** Run the capacity probe when the run looks underfit (not during --verify re-runs). */
+  probes: boolean;
+}
+
+export interface Analysis {
+  scenario: Scenario;
+  data: ScenarioData;
+  findings: Finding[];
+  records: TrainingRecords | null;
+  skipped: string | null;
+  symptoms: Symptoms;
+  history: HistoryEntry[];
+  consistency: ConsistencyEntry[];
+  perClass?: PerClassReport;
+  confusion?: ConfusionReport;
+  trainMs: number;
+  diagnoseMs: number;
+}
+
+const CLASSIFICATION = new Set(["binary", "multiclass"]);
+
+/** Analyses `scenario` on `data` (already loaded, possibly changed by a remedy). */
+export async function analyse(scenario: Scenario, data: ScenarioData, options: AnalyseOptions): Promise<Analysis> {
+  const t0 = performance.now();
+  const task = data.task;
+  const outputUnits = scenario.model.layers[scenario.model.layers.length - 1].units;
+  const targetsSummary = summarizeTargets(data.train);
+  const accuracy = resolveAccuracy(data.targets.train.width, outputUnits);
+  const findings: Finding[] = [
+    ...diagnoseSetup({ scenario, task, targets: targetsSummary, accuracy }),
+    ...diagnoseData({ train: data.train, validation: data.validation, task, scenario }),
+  ];
+  const skipped = data.targets.train.undefinedReason ?? data.targets.validation?.undefinedReason ?? null;
+  const job = trainingJob(scenario, data, { epochs: options.epochs });
+  const baseline = baselineOf(job, task.task);
+  const t1 = performance.now();
+  if (skipped !== null) {
+    return {
+      scenario,
+      data,
+      findings,
+      records: null,
+      skipped,
+      symptoms: { initialLoss: null, train: {}, validation: null, baseline },
+      history: [],
+      consistency: [],
+      trainMs: 0,
+      diagnoseMs: t1 - t0,
+    };
+  }
+
+  const ctx = await options.gpu();
+  const consistency: ConsistencyEntry[] = [];
+  const hostHistory = new Map<number, { train: SplitMetrics; validation: SplitMetrics | null }>();
+  const onEpoch = (e: EpochReadback) => {
+    const splits: ["train" | "validation", SplitReadback | null, Matrix | null][] = [
+      ["train", e.train, job.train.y],
+      ["validation", e.validation, job.validation?.y ?? null],
+    ];
+    const host: { train: SplitMetrics; validation: SplitMetrics | null } = { train: {}, validation: null };
+    for (const [split, r, y] of splits) {
+      if (!r || !y) continue;
+      consistency.push(...checkEpochConsistency({ epoch: e.epoch, split, engine: r.engine, outputs: r.outputs, targets: y }, scenario));
+      const values = hostMetrics(scenario, y, r.outputs, options.moduleMetrics, e.epoch === job.epochs);
+      if (split === "train") host.train = values;
+      else host.validation = values;
+    }
+    hostHistory.set(e.epoch, host);
+    if (e.epoch > 0) {
+      options.progress?.({ phase: options.phase ?? "train", epoch: e.epoch, epochs: job.epochs, loss: e.train.engine.loss ?? undefined });
+    }
+  };
+  const records = await trainOnGpu(ctx, { ...job, loss: scenario.loss, optimizer: scenario.optimizer, onEpoch });
+  const t2 = performance.now();
+
+  const history: HistoryEntry[] = records.history.map((h) => ({
+    epoch: h.epoch,
+    train: { ...h.train, ...hostHistory.get(h.epoch)?.train },
+    validation: h.validation ? { ...h.validation, ...hostHistory.get(h.epoch)?.validation } : null,
+  }));
+  const last = history[history.length - 1];
+  const symptoms: Symptoms = {
+    initialLoss: records.initialLoss,
+    train: last?.train ?? {},
+    validation: last?.validation ?? null,
+    baseline,
+  };
+  const targets = { train: job.train.y, validation: job.validation?.y ?? null };
+  const metrics = scenario.metrics.map((m) => ({
+    name: m.name,
+    definition: m.name === "accuracy" ? `${accuracy.kind}-accuracy: ${accuracy.reason}` : m.name,
+  }));
+  const earlyFindings = findings.length;
+  let probes: TrainingProbes | undefined;
+  if (options.probes && looksUnderfit(task.task, symptoms) && !findings.some((f) => f.severity === "error")) {
+    probes = { capacity: await capacityProbe(scenario, data, options) };
+  }
+  findings.push(...diagnoseTraining({ scenario, task: task.task, targets, records, metrics, probes }));
+  void earlyFindings;
+
+  const classes = CLASSIFICATION.has(task.task) ? classReports(job, records, data) : {};
+  return {
+    scenario,
+    data,
+    findings,
+    records,
+    skipped: null,
+    symptoms,
+    history,
+    consistency,
+    ...classes,
+    trainMs: t2 - t1,
+    diagnoseMs: (t1 - t0) + (performance.now() - t2),
+  };
+}
+
+/** Metrics the engine does not compute, in float64 from the read-back predictions. */
+function hostMetrics(
+  scenario: Scenario,
+  y: Matrix,
+  outputs: Matrix,
+  modules: Map<string, ModuleMetric>,
+  withModules: boolean,
+): SplitMetrics {
+  const out: SplitMetrics = {};
+  for (const m of scenario.metrics) {
+    if (m.module) {
+      const fn = modules.get(m.name);
+      if (fn && withModules) out[m.name] = safeModuleValue(fn, y, outputs);
+      continue;
+    }
+    if (!(METRIC_NAMES as readonly string[]).includes(m.name)) continue;
+    const name = m.name as MetricName;
+    if (engineComputedMetric(name) && engineHas(scenario, name, y, outputs)) continue;
+    const v = computeMetric(name, y, outputs, { threshold: m.threshold }).value;
+    out[name] = Number.isFinite(v) ? v : null;
+  }
+  return out;
+}
+
+/** Whether the GPU computed `name` (job.ts engineMetrics decides by shape). */
+function engineHas(_scenario: Scenario, name: MetricName, y: Matrix, outputs: Matrix): boolean {
+  if (name === "mae" || name === "mse" || name === "rmse" || name === "categorical-accuracy") return y.cols === outputs.cols;
+  if (name === "sparse-categorical-accuracy") return y.cols === 1;
+  if (name === "binary-accuracy") return y.cols === outputs.cols;
+  if (name === "accuracy") {
+    const kind = resolveAccuracy(y.cols, outputs.cols).kind;
+    return kind === "sparse-categorical" ? y.cols === 1 : y.cols === outputs.cols;
+  }
+  return false;
+}
+
+function safeModuleValue(fn: ModuleMetric, y: Matrix, outputs: Matrix): number | null {
+  try {
+    const v = fn(rowsOf(y), rowsOf(outputs));
+    return typeof v === "number" && Number.isFinite(v) ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+export function rowsOf(m: Matrix): number[][] {
+  return Array.from({ length: m.rows }, (_, r) => Array.from(m.data.subarray(r * m.cols, (r + 1) * m.cols)));
+}
+
+/** What an untrained guess scores: the majority class, or predicting the mean for regression. */
+function baselineOf(job: TrainingJob, task: string): Symptoms["baseline"] {
+  const y = job.validation?.y ?? job.train.y;
+  if (CLASSIFICATION.has(task)) return { majorityClassAccuracy: majorityClassAccuracy(y) };
+  if (task === "regression") {
+    const mean = new Float64Array(job.train.y.cols);
+    for (let r = 0; r < job.train.y.rows; r++) {
+      for (let c = 0; c < mean.length; c++) mean[c] += job.train.y.data[r * mean.length + c] / job.train.y.rows;
+    }
+    const pred = { rows: y.rows, cols: y.cols, data: new Float64Array(y.rows * y.cols).map((_, i) => mean[i % y.cols]) };
+    const loss = job.scenario.loss;
+    if (loss.name === "mse" || loss.name === "mae" || loss.name === "huber") {
+      return { meanPredictorLoss: reduceLoss(lossPerRow({ name: loss.name, fromLogits: false, delta: loss.delta }, y, pred), "mean") };
+    }
+  }
+  return {};
+}
+
+/**
+ * Poor enough to ask whether capacity is the limit: classification accuracy below 0.9 or
+ * regression R² below 0.8 on the training split at the end.
+ */
+function looksUnderfit(task: string, s: Symptoms): boolean {
+  const acc = s.train.accuracy ?? s.train["categorical-accuracy"] ?? s.train["sparse-categorical-accuracy"] ??
+    s.train["binary-accuracy"];
+  if (CLASSIFICATION.has(task)) return typeof acc === "number" && acc < 0.9;
+  if (task === "regression") return typeof s.train.r2 === "number" && s.train.r2 < 0.8;
+  return false;
+}
+
+/**
+ * The capacity probe: the same data, loss and epochs with two 64-unit ReLU hidden layers before the
+ * scenario's output layer, Adam at 1e-3 (Keras's default). If that does much better, the original
+ * model lacked capacity or nonlinearity.
+ */
+async function capacityProbe(scenario: Scenario, data: ScenarioData, options: AnalyseOptions): Promise<TrainingProbes["capacity"]> {
+  const output = scenario.model.layers[scenario.model.layers.length - 1];
+  const probe: Scenario = {
+    ...scenario,
+    model: {
+      layers: [{ units: 64, activation: "relu", dropout: 0 }, { units: 64, activation: "relu", dropout: 0 }, { ...output, dropout: 0 }],
+      init: { kind: "glorot-uniform" },
+    },
+    optimizer: { name: "adam", learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
+    metrics: [...scenario.metrics.filter((m) => !m.module), ...(scenario.metrics.some((m) => m.name === "r2") ? [] : [{ name: "r2", threshold: 0.5 }])],
+  };
+  const result = await analyseTrainingOnly(probe, data, options);
+  return { ...result, description: "two 64-unit ReLU hidden layers, adam 1e-3, same data, loss and epochs" };
+}
+
+async function analyseTrainingOnly(scenario: Scenario, data: ScenarioData, options: AnalyseOptions) {
+  const job = trainingJob(scenario, data, { epochs: options.epochs });
+  const ctx = await options.gpu();
+  let final: { train: SplitMetrics; validation: SplitMetrics | null } = { train: {}, validation: null };
+  const records = await trainOnGpu(ctx, {
+    ...job,
+    loss: scenario.loss,
+    optimizer: scenario.optimizer,
+    onEpoch: (e) => {
+      const train = { ...e.train.engine, ...hostMetrics(scenario, job.train.y, e.train.outputs, new Map(), false) };
+      const validation = e.validation && job.validation
+        ? { ...e.validation.engine, ...hostMetrics(scenario, job.validation.y, e.validation.outputs, new Map(), false) }
+        : null;
+      final = { train, validation };
+    },
+  });
+  void records;
+  return final;
+}
+
+/** Per-class precision / recall and the confusion matrix of the last snapshot of the validation split (else train). */
+function classReports(job: TrainingJob, records: TrainingRecords, data: ScenarioData): { perClass?: PerClassReport; confusion?: ConfusionReport } {
+  const split = job.validation ? "validation" : "train";
+  const snaps = records.predictions.filter((p) => p.split === split);
+  const snap = snaps[snaps.length - 1];
+  if (!snap) return {};
+  const y = split === "validation" ? job.validation!.y : job.train.y;
+  const outputs = { rows: snap.rows, cols: snap.cols, data: snap.outputs };
+  const cm = confusionMatrix(y, outputs);
+  const per = perClassMetrics(y, outputs);
+  const k = cm.rows;
+  const labels = Array.from({ length: k }, (_, i) => data.train.classNames?.[i] ?? String(i));
+  const matrix = Array.from({ length: k }, (_, i) => Array.from(cm.data.subarray(i * k, (i + 1) * k)));
+  return {
+    perClass: {
+      split,
+      epoch: snap.epoch,
+      classes: labels.map((label, i) => ({
+        label,
+        support: per.support[i],
+        precision: Number.isFinite(per.precision[i]) ? per.precision[i] : null,
+        recall: Number.isFinite(per.recall[i]) ? per.recall[i] : null,
+      })),
+    },
+    confusion: { split, epoch: snap.epoch, labels, matrix },
+  };
+}
+
+/** Re-encodes the targets after a remedy changed the data or the loss. */
+export function reencode(scenario: Scenario, data: ScenarioData): ScenarioData {
+  const units = scenario.model.layers[scenario.model.layers.length - 1].units;
+  return {
+    ...data,
+    targets: {
+      train: encodeTargets(data.train, scenario.loss, units, { location: { file: scenario.path, field: "model.layers" } }),
+      validation: data.validation
+        ? encodeTargets(data.validation, scenario.loss, units, { location: { file: scenario.path, field: "model.layers" } })
+        : null,
+    },
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * `diagnose data`: the data findings on CSV or .npy files, without training.
+ *
+ * @module
+ */
+import type { Dataset } from "../data/dataset.ts";
+import { loadDataSpec } from "../data/load.ts";
+import { diagnoseData } from "../diagnose/data.ts";
+import { orderFindings, summarize } from "../diagnose/order.ts";
+import { InputError } from "../errors.ts";
+import type { FileSource } from "../io.ts";
+import { majorityClassAccuracy } from "../reference/metrics.ts";
+import { type Report, TOOL_VERSION } from "../report/types.ts";
+import { inferTask } from "../scenario/task.ts";
+import type { Task } from "../scenario/types.ts";
+
+export interface DataCheckOptions {
+  train: string;
+  validation?: string;
+  target: string[];
+  task?: Task;
+  source: FileSource;
+}
+
+/** Loads the files and runs the data detectors; the report has mode "data" and no adapter. */
+export async function checkDataFiles(options: DataCheckOptions): Promise<Report> {
+  const started = performance.now();
+  const train = await loadTable(options.train, options.target, options.source);
+  const validation = options.validation ? await loadTable(options.validation, options.target, options.source) : null;
+  const task = options.task
+    ? { task: options.task, inferred: false, reason: "given with --task" }
+    : dataOnlyTask(train);
+  const findings = orderFindings(diagnoseData({ train, validation, task, seed: 0 }));
+  const classification = task.task === "binary" || task.task === "multiclass";
+  const y = { data: train.targets, rows: train.rows, cols: train.targetNames.length };
+  return {
+    schema: "fitcheck.report/v1",
+    tool: { name: "fitcheck", version: TOOL_VERSION },
+    mode: "data",
+    adapter: null,
+    scenario: null,
+    summary: summarize(findings),
+    symptoms: {
+      initialLoss: null,
+      train: {},
+      validation: null,
+      baseline: classification ? { majorityClassAccuracy: majorityClassAccuracy(y) } : {},
+    },
+    history: [],
+    findings,
+    consistency: [],
+    timings: { totalMs: Math.round(performance.now() - started), trainMs: 0, diagnoseMs: Math.round(performance.now() - started) },
+    task,
+    data: {
+      train: { file: options.train, rows: train.rows, features: train.featureNames, targets: train.targetNames },
+      validation: validation ? { file: options.validation, rows: validation.rows } : null,
+    },
+  };
+}
+
+/** The task the targets describe; with no loss to compare against, the reason says only what the targets are. */
+function dataOnlyTask(train: Dataset) {
+  const t = inferTask({ task: undefined, loss: { name: "mse", fromLogits: false, reduction: "mean", delta: 1 } }, train);
+  return { ...t, reason: t.reason.replace(/; the loss .*$/, "") };
+}
+
+/** A CSV with named target columns, or a 2-D .npy whose target columns are given by index. */
+async function loadTable(path: string, target: string[], source: FileSource): Promise<Dataset> {
+  if (path.toLowerCase().endsWith(".npy")) {
+    const indices = target.map((t) => {
+      const i = Number(t);
+      if (!Number.isInteger(i) || i < 0) {
+        throw new InputError(`for a .npy file, --target takes column indices (0-based), got "${t}"`, { file: path, field: "--target" });
+      }
+      return i;
+    });
+    const { readNpy } = await import("../data/npy.ts");
+    const array = await readNpy(path, source);
+    if (array.shape.length !== 2) {
+      throw new InputError(`expected a 2-D array (rows × columns), got shape (${array.shape.join(", ")})`, { file: path });
+    }
+    const [rows, cols] = array.shape;
+    for (const i of indices) {
+      if (i >= cols) throw new InputError(`target column ${i} does not exist: the array has ${cols} columns`, { file: path, field: "--target" });
+    }
+    const data = Array.from({ length: rows }, (_, r) => Array.from(array.data.subarray(r * cols, (r + 1) * cols)));
+    const loaded = await loadDataSpec({ kind: "rows", rows: data, target: indices, transforms: [] }, source);
+    return { ...loaded.dataset, source: path };
+  }
+  const loaded = await loadDataSpec({ kind: "csv", path, target, transforms: [] }, source);
+  return loaded.dataset;
+}

@@ -1,0 +1,127 @@
+/**
+ * `--verify`: for each error finding with an automatic remedy, re-train with that one change and
+ * record the symptoms before and after. A remedy is `confirmed` only when the finding is gone after
+ * the change and, for findings whose symptom is poor learning, the key metric clearly improved.
+ *
+ * @module
+ */
+import type { FileSource } from "../io.ts";
+import { remedyOf } from "../diagnose/finding.ts";
+import { computeMetric } from "../reference/metrics.ts";
+import type { Finding, FindingCode } from "../report/types.ts";
+import { type Analysis, analyse, type AnalyseOptions } from "./analyse.ts";
+import { applyRemedy } from "./remedies.ts";
+
+/**
+ * Codes whose complaint is about the numbers' integrity (a leak, an overlap, a mis-measured metric,
+ * a scale that depends on batch size), not about learning: the fix must make the finding go away;
+ * scores may well go DOWN (a leak removed).
+ */
+const INTEGRITY: ReadonlySet<FindingCode> = new Set<FindingCode>([
+  "feature-label-leakage",
+  "train-validation-overlap",
+  "split-distribution-shift",
+  "accuracy-semantics-mismatch",
+  "metric-mismatch",
+  "metric-insensitive",
+  "loss-reduction-sum",
+  "label-noise",
+]);
+
+/** An absolute gain in accuracy, balanced accuracy or R² that is clearly more than run-to-run noise. */
+const CLEAR_GAIN = 0.05;
+
+/** Key symptoms of one analysis, as the report's before / after show them. */
+export interface KeySymptoms {
+  trainLoss: number | null;
+  validationLoss: number | null;
+  /** Accuracy (classification) or R² (regression) on the validation split, else on train. */
+  score: number | null;
+  scoreName: string;
+  balancedAccuracy: number | null;
+  findings: FindingCode[];
+}
+
+export async function verifyFindings(
+  findings: Finding[],
+  before: Analysis,
+  options: AnalyseOptions & { source: FileSource },
+): Promise<Finding[]> {
+  const cache = new Map<string, Promise<{ change: string; after: Analysis } | null>>();
+  const beforeKey = keySymptoms(before);
+  const out: Finding[] = [];
+  for (const finding of findings) {
+    const remedy = remedyOf(finding);
+    if (finding.severity !== "error" || !remedy) {
+      out.push(finding);
+      continue;
+    }
+    const key = JSON.stringify(remedy);
+    if (!cache.has(key)) {
+      cache.set(key, (async () => {
+        const changed = await applyRemedy(remedy, before.scenario, before.data, options.source);
+        if (!changed) return null;
+        options.progress?.({ phase: "verify", message: `retraining with ${changed.change}` });
+        return { change: changed.change, after: await analyse(changed.scenario, changed.data, options) };
+      })());
+    }
+    const result = await cache.get(key)!;
+    if (!result) {
+      out.push(finding);
+      continue;
+    }
+    const afterKey = keySymptoms(result.after);
+    out.push({
+      ...finding,
+      verification: {
+        change: result.change,
+        before: { ...beforeKey },
+        after: { ...afterKey },
+        confirmed: confirmed(finding.code, beforeKey, afterKey),
+        history: { before: before.history, after: result.after.history },
+      },
+    });
+  }
+  return out;
+}
+
+function confirmed(code: FindingCode, before: KeySymptoms, after: KeySymptoms): boolean {
+  const gone = !after.findings.includes(code);
+  if (INTEGRITY.has(code)) return gone;
+  const gain = (a: number | null, b: number | null) => (a !== null && b !== null ? b - a : b !== null && a === null ? Infinity : 0);
+  const improved = gain(before.score, after.score) >= CLEAR_GAIN ||
+    gain(before.balancedAccuracy, after.balancedAccuracy) >= CLEAR_GAIN;
+  return gone && improved;
+}
+
+export function keySymptoms(a: Analysis): KeySymptoms {
+  const classification = a.data.task.task === "binary" || a.data.task.task === "multiclass" || a.data.task.task === "multilabel";
+  const snaps = a.records?.predictions ?? [];
+  const last = snaps.filter((p) => p.split === "validation").at(-1) ?? snaps.filter((p) => p.split === "train").at(-1);
+  let score: number | null = null, balanced: number | null = null;
+  if (last) {
+    const t = last.split === "validation" ? a.data.targets.validation! : a.data.targets.train;
+    const y = { data: t.values, rows: t.rows, cols: t.width };
+    const p = { data: last.outputs, rows: last.rows, cols: last.cols };
+    const finite = (v: number) => (Number.isFinite(v) ? round(v) : null);
+    if (classification) {
+      score = finite(computeMetric("accuracy", y, p).value);
+      if (a.data.task.task !== "multilabel") balanced = finite(computeMetric("balanced-accuracy", y, p).value);
+    } else {
+      score = finite(computeMetric("r2", y, p).value);
+    }
+  }
+  const loss = (s: Record<string, number | null> | null) => (s && typeof s.loss === "number" && Number.isFinite(s.loss) ? round(s.loss) : null);
+  return {
+    trainLoss: loss(a.symptoms.train),
+    validationLoss: loss(a.symptoms.validation),
+    score,
+    scoreName: classification ? "accuracy" : "r2",
+    balancedAccuracy: balanced,
+    findings: a.findings.filter((f) => f.severity !== "info").map((f) => f.code),
+  };
+}
+
+function round(x: number): number {
+  return Number(x.toPrecision(4));
+}
