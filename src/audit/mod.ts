@@ -27,7 +27,7 @@ import type {
   Symptoms,
 } from "../report/types.ts";
 import { TOOL_VERSION } from "../report/types.ts";
-import { majorityClassAccuracy } from "../reference/metrics.ts";
+import { confusionMatrix, majorityClassAccuracy } from "../reference/metrics.ts";
 import type { Task } from "../scenario/types.ts";
 import { buildCandidates } from "./candidates.ts";
 import { forensicFindings, orderFindings, predictionFindings } from "./findings.ts";
@@ -120,6 +120,7 @@ export async function audit(options: AuditOptions, source: FileSource): Promise<
   const classLabels = perClass
     ? [...perClass.support.keys()].map((i) => ctx.classNames?.[i] ?? String(i))
     : [];
+  // Without a history the predictions belong to no logged epoch: 0 says so in perClass/confusion.
   const epochNumber = history ? history.epochs[row] : 0;
   const report: Report = {
     schema: "fitcheck.report/v1",
@@ -176,7 +177,20 @@ export async function audit(options: AuditOptions, source: FileSource): Promise<
       })),
     },
   };
-  if (perClass && history !== null) {
+  if (perClass && ctx.classes) {
+    const cm = confusionMatrix(
+      { data: Float64Array.from(ctx.classes), rows: ctx.rows, cols: 1 },
+      ctx.units === 1 ? ctx.probs : ctx.raw,
+    );
+    report.confusion = {
+      split,
+      epoch: epochNumber,
+      labels: classLabels,
+      matrix: Array.from(
+        { length: cm.rows },
+        (_, i) => Array.from(cm.data.subarray(i * cm.cols, (i + 1) * cm.cols)),
+      ),
+    };
     report.perClass = {
       split,
       epoch: epochNumber,

@@ -45,6 +45,17 @@ describe("healthy tfjs runs get no error", () => {
     expect((r.audit as { inferred: { predictions: string } }).inferred.predictions).toBe(
       "softmax-probabilities",
     );
+    // per-class view and confusion matrix of the predictions
+    const cm = r.confusion as { matrix: number[][]; labels: string[] };
+    expect(cm.labels).toEqual(["0", "1", "2"]);
+    expect(cm.matrix.flat().reduce((a, b) => a + b, 0)).toBe(150);
+    const hits = cm.matrix[0][0] + cm.matrix[1][1] + cm.matrix[2][2];
+    expect(Math.abs(hits / 150 - acc.engine!)).toBeLessThan(1e-6);
+    expect((r.perClass as { classes: { support: number }[] }).classes.map((c) => c.support)).toEqual([
+      50,
+      50,
+      50,
+    ]);
   });
 
   it("sigmoid + binary cross-entropy + accuracy (index labels, .npy predictions, CSVLogger history)", async () => {
