@@ -56,7 +56,7 @@ async function readTable(
       throw new InputError(`empty array of shape (${a.shape.join(", ")})`, { file: path });
     }
     const m: Matrix = { data: a.data, rows, cols };
-    checkFinite(m, path, null, a.dtype.startsWith("f") ? "prediction" : "label");
+    if (opts.allowText) checkFinite(m, path, null, "label");
     // f4 values are exact float32s; f8 may be float64 results, equally exact for our purpose.
     return { file: path, matrix: m, columns: null, writtenPrecision: 0 };
   }
@@ -92,7 +92,8 @@ async function readTable(
     for (let r = 0; r < rows; r++) data[r * cols + j] = c.values[r];
   });
   const m = { data, rows, cols };
-  checkFinite(m, path, table.header, opts.allowText ? "label" : "prediction");
+  // Non-finite predictions are a symptom (a diverged run), reported as a finding, not an input error.
+  if (opts.allowText) checkFinite(m, path, table.header, "label");
   return { file: path, matrix: m, columns: table.header, writtenPrecision: writtenPrecision(data) };
 }
 

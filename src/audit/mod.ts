@@ -71,6 +71,18 @@ export async function audit(options: AuditOptions, source: FileSource): Promise<
     readPredictions(options.predictions, source),
     options.history ? readHistory(options.history, source) : Promise.resolve(null),
   ]);
+  const bad = nonFiniteRows(predictions.matrix);
+  if (bad.length > 0) {
+    if (labels.matrix.rows !== predictions.matrix.rows) {
+      throw new InputError(
+        `${predictions.matrix.rows} prediction rows but ${labels.matrix.rows} label rows`,
+        {
+          file: predictions.file,
+        },
+      );
+    }
+    return divergedReport(options, split, bad, predictions.matrix.rows, history, performance.now() - t0);
+  }
   const ctx = inferContext(labels, predictions, { task: options.task, fromLogits: options.fromLogits });
   const row = history ? pickRow(history, split, options.epoch) : -1;
   const t1 = performance.now();
@@ -337,4 +349,54 @@ function toHistoryEntries(history: History): HistoryEntry[] {
     }
     return { epoch, train, validation: Object.keys(validation).length > 0 ? validation : null };
   });
+}
+
+function nonFiniteRows(m: { data: Float64Array; rows: number; cols: number }): number[] {
+  const out: number[] = [];
+  for (let r = 0; r < m.rows; r++) {
+    for (let c = 0; c < m.cols; c++) {
+      if (!Number.isFinite(m.data[r * m.cols + c])) {
+        out.push(r + 1);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** NaN/Inf (or missing) predictions: nothing can be recomputed; the run diverged. */
+function divergedReport(
+  options: AuditOptions,
+  split: "train" | "validation",
+  rows: number[],
+  total: number,
+  history: History | null,
+  ms: number,
+): Report {
+  return {
+    schema: "fitcheck.report/v1",
+    tool: { name: "fitcheck", version: TOOL_VERSION },
+    mode: "audit",
+    adapter: null,
+    scenario: null,
+    summary: { status: "errors", primary: "non-finite-loss" },
+    symptoms: null,
+    history: history ? toHistoryEntries(history) : [],
+    findings: [{
+      code: "non-finite-loss",
+      severity: "error",
+      title: `${rows.length} of ${total} prediction rows hold NaN, Inf or an empty cell`,
+      message: `The model outputs are not finite (first rows: ${
+        rows.slice(0, 5).join(", ")
+      }), so no loss or metric can be recomputed: the run diverged (or the file has empty cells).`,
+      evidence: { nonFiniteRows: rows.length, firstRows: rows.slice(0, 20), file: options.predictions },
+      fix: "Lower the learning rate, clip gradients, scale the inputs, and check the data for NaN/Inf.",
+    }],
+    consistency: [],
+    timings: { totalMs: ms, trainMs: 0, diagnoseMs: 0 },
+    audit: {
+      files: { labels: options.labels, predictions: options.predictions, history: options.history ?? null },
+      split,
+    },
+  };
 }

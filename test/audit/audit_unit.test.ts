@@ -97,6 +97,14 @@ describe("input errors name the file and the field", () => {
     const e = await inputError(audit(opts, memoryFileSource({ ...base, "/y.csv": "label\n0\n1\n3\n" })));
     expect(e.location).toMatchObject({ file: "/y.csv", row: 3, field: "label" });
   });
+  it("NaN predictions are a diverged run, not an input error", async () => {
+    const r = await audit(
+      opts,
+      memoryFileSource({ ...base, "/p.csv": "0.8,0.1,0.1\nnan,nan,nan\n0.1,0.1,0.8\n" }),
+    );
+    expect(r.findings.map((f) => f.code)).toEqual(["non-finite-loss"]);
+    expect(r.findings[0].evidence.firstRows).toEqual([2]);
+  });
   it("a text cell in the predictions", async () => {
     const e = await inputError(
       audit(opts, memoryFileSource({ ...base, "/p.csv": "a,b,c\n0.8,0.1,0.1\n0.1,x,0.1\n0.1,0.1,0.8\n" })),
