@@ -34,7 +34,9 @@ export class InputError extends Error {
 /** `file.csv: row 12, field "age": expected a number, got "abc"` */
 export function formatInputProblem(problem: string, where: InputLocation): string {
   const parts: string[] = [];
-  if (where.line !== undefined) parts.push(where.column !== undefined ? `line ${where.line}:${where.column}` : `line ${where.line}`);
+  if (where.line !== undefined) {
+    parts.push(where.column !== undefined ? `line ${where.line}:${where.column}` : `line ${where.line}`);
+  }
   if (where.row !== undefined) parts.push(`row ${where.row}`);
   if (where.field !== undefined) parts.push(`field "${where.field}"`);
   const head = [where.file, parts.join(", ")].filter((s) => s).join(": ");

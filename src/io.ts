@@ -43,7 +43,6 @@ export function memoryFileSource(files: Record<string, string | Uint8Array>): Fi
   };
 }
 
-
 class MissingFileError extends InputError {
   constructor(path: string) {
     super("file not found", { file: path });

@@ -71,7 +71,11 @@ export interface Analysis {
 const CLASSIFICATION = new Set(["binary", "multiclass"]);
 
 /** Analyses `scenario` on `data` (already loaded, possibly changed by a remedy). */
-export async function analyse(scenario: Scenario, data: ScenarioData, options: AnalyseOptions): Promise<Analysis> {
+export async function analyse(
+  scenario: Scenario,
+  data: ScenarioData,
+  options: AnalyseOptions,
+): Promise<Analysis> {
   const t0 = performance.now();
   const task = data.task;
   const outputUnits = scenario.model.layers[scenario.model.layers.length - 1].units;
@@ -111,17 +115,32 @@ export async function analyse(scenario: Scenario, data: ScenarioData, options: A
     const host: { train: SplitMetrics; validation: SplitMetrics | null } = { train: {}, validation: null };
     for (const [split, r, y] of splits) {
       if (!r || !y) continue;
-      consistency.push(...checkEpochConsistency({ epoch: e.epoch, split, engine: r.engine, outputs: r.outputs, targets: y }, scenario));
+      consistency.push(
+        ...checkEpochConsistency(
+          { epoch: e.epoch, split, engine: r.engine, outputs: r.outputs, targets: y },
+          scenario,
+        ),
+      );
       const values = hostMetrics(scenario, y, r.outputs, options.moduleMetrics, e.epoch === job.epochs);
       if (split === "train") host.train = values;
       else host.validation = values;
     }
     hostHistory.set(e.epoch, host);
     if (e.epoch > 0) {
-      options.progress?.({ phase: options.phase ?? "train", epoch: e.epoch, epochs: job.epochs, loss: e.train.engine.loss ?? undefined });
+      options.progress?.({
+        phase: options.phase ?? "train",
+        epoch: e.epoch,
+        epochs: job.epochs,
+        loss: e.train.engine.loss ?? undefined,
+      });
     }
   };
-  const records = await trainOnGpu(ctx, { ...job, loss: scenario.loss, optimizer: scenario.optimizer, onEpoch });
+  const records = await trainOnGpu(ctx, {
+    ...job,
+    loss: scenario.loss,
+    optimizer: scenario.optimizer,
+    onEpoch,
+  });
   const t2 = performance.now();
 
   const history: HistoryEntry[] = records.history.map((h) => ({
@@ -183,15 +202,31 @@ function hostMetrics(
     if (!(METRIC_NAMES as readonly string[]).includes(m.name)) continue;
     const name = m.name as MetricName;
     if (engineComputedMetric(name) && engineHas(scenario, name, y, outputs)) continue;
-    const v = computeMetric(name, y, outputs, { threshold: m.threshold }).value;
-    out[name] = Number.isFinite(v) ? v : null;
+    out[name] = metricOrNull(name, y, outputs, m.threshold);
   }
   return out;
 }
 
+/**
+ * A reference metric, or null when it is undefined for these shapes (r2 of one class-index column
+ * against three outputs, say): a metric the user asked for that cannot be computed is reported as
+ * missing, not as a crash.
+ */
+function metricOrNull(name: MetricName, y: Matrix, outputs: Matrix, threshold: number): number | null {
+  try {
+    const v = computeMetric(name, y, outputs, { threshold }).value;
+    return Number.isFinite(v) ? v : null;
+  } catch (e) {
+    if (e instanceof RangeError) return null;
+    throw e;
+  }
+}
+
 /** Whether the GPU computed `name` (job.ts engineMetrics decides by shape). */
 function engineHas(_scenario: Scenario, name: MetricName, y: Matrix, outputs: Matrix): boolean {
-  if (name === "mae" || name === "mse" || name === "rmse" || name === "categorical-accuracy") return y.cols === outputs.cols;
+  if (name === "mae" || name === "mse" || name === "rmse" || name === "categorical-accuracy") {
+    return y.cols === outputs.cols;
+  }
   if (name === "sparse-categorical-accuracy") return y.cols === 1;
   if (name === "binary-accuracy") return y.cols === outputs.cols;
   if (name === "accuracy") {
@@ -221,12 +256,23 @@ function baselineOf(job: TrainingJob, task: string): Symptoms["baseline"] {
   if (task === "regression") {
     const mean = new Float64Array(job.train.y.cols);
     for (let r = 0; r < job.train.y.rows; r++) {
-      for (let c = 0; c < mean.length; c++) mean[c] += job.train.y.data[r * mean.length + c] / job.train.y.rows;
+      for (let c = 0; c < mean.length; c++) {
+        mean[c] += job.train.y.data[r * mean.length + c] / job.train.y.rows;
+      }
     }
-    const pred = { rows: y.rows, cols: y.cols, data: new Float64Array(y.rows * y.cols).map((_, i) => mean[i % y.cols]) };
+    const pred = {
+      rows: y.rows,
+      cols: y.cols,
+      data: new Float64Array(y.rows * y.cols).map((_, i) => mean[i % y.cols]),
+    };
     const loss = job.scenario.loss;
     if (loss.name === "mse" || loss.name === "mae" || loss.name === "huber") {
-      return { meanPredictorLoss: reduceLoss(lossPerRow({ name: loss.name, fromLogits: false, delta: loss.delta }, y, pred), "mean") };
+      return {
+        meanPredictorLoss: reduceLoss(
+          lossPerRow({ name: loss.name, fromLogits: false, delta: loss.delta }, y, pred),
+          "mean",
+        ),
+      };
     }
   }
   return {};
@@ -249,16 +295,28 @@ function looksUnderfit(task: string, s: Symptoms): boolean {
  * scenario's output layer, Adam at 1e-3 (Keras's default). If that does much better, the original
  * model lacked capacity or nonlinearity.
  */
-async function capacityProbe(scenario: Scenario, data: ScenarioData, options: AnalyseOptions): Promise<TrainingProbes["capacity"]> {
+async function capacityProbe(
+  scenario: Scenario,
+  data: ScenarioData,
+  options: AnalyseOptions,
+): Promise<TrainingProbes["capacity"]> {
   const output = scenario.model.layers[scenario.model.layers.length - 1];
   const probe: Scenario = {
     ...scenario,
     model: {
-      layers: [{ units: 64, activation: "relu", dropout: 0 }, { units: 64, activation: "relu", dropout: 0 }, { ...output, dropout: 0 }],
+      layers: [{ units: 64, activation: "relu", dropout: 0 }, { units: 64, activation: "relu", dropout: 0 }, {
+        ...output,
+        dropout: 0,
+      }],
       init: { kind: "glorot-uniform" },
     },
     optimizer: { name: "adam", learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
-    metrics: [...scenario.metrics.filter((m) => !m.module), ...(scenario.metrics.some((m) => m.name === "r2") ? [] : [{ name: "r2", threshold: 0.5 }])],
+    metrics: [
+      ...scenario.metrics.filter((m) => !m.module),
+      ...(data.task.task === "regression" && !scenario.metrics.some((m) => m.name === "r2")
+        ? [{ name: "r2", threshold: 0.5 }]
+        : []),
+    ],
   };
   const result = await analyseTrainingOnly(probe, data, options);
   return { ...result, description: "two 64-unit ReLU hidden layers, adam 1e-3, same data, loss and epochs" };
@@ -273,9 +331,15 @@ async function analyseTrainingOnly(scenario: Scenario, data: ScenarioData, optio
     loss: scenario.loss,
     optimizer: scenario.optimizer,
     onEpoch: (e) => {
-      const train = { ...e.train.engine, ...hostMetrics(scenario, job.train.y, e.train.outputs, new Map(), false) };
+      const train = {
+        ...e.train.engine,
+        ...hostMetrics(scenario, job.train.y, e.train.outputs, new Map(), false),
+      };
       const validation = e.validation && job.validation
-        ? { ...e.validation.engine, ...hostMetrics(scenario, job.validation.y, e.validation.outputs, new Map(), false) }
+        ? {
+          ...e.validation.engine,
+          ...hostMetrics(scenario, job.validation.y, e.validation.outputs, new Map(), false),
+        }
         : null;
       final = { train, validation };
     },
@@ -285,7 +349,11 @@ async function analyseTrainingOnly(scenario: Scenario, data: ScenarioData, optio
 }
 
 /** Per-class precision / recall and the confusion matrix of the last snapshot of the validation split (else train). */
-function classReports(job: TrainingJob, records: TrainingRecords, data: ScenarioData): { perClass?: PerClassReport; confusion?: ConfusionReport } {
+function classReports(
+  job: TrainingJob,
+  records: TrainingRecords,
+  data: ScenarioData,
+): { perClass?: PerClassReport; confusion?: ConfusionReport } {
   const split = job.validation ? "validation" : "train";
   const snaps = records.predictions.filter((p) => p.split === split);
   const snap = snaps[snaps.length - 1];
@@ -318,9 +386,13 @@ export function reencode(scenario: Scenario, data: ScenarioData): ScenarioData {
   return {
     ...data,
     targets: {
-      train: encodeTargets(data.train, scenario.loss, units, { location: { file: scenario.path, field: "model.layers" } }),
+      train: encodeTargets(data.train, scenario.loss, units, {
+        location: { file: scenario.path, field: "model.layers" },
+      }),
       validation: data.validation
-        ? encodeTargets(data.validation, scenario.loss, units, { location: { file: scenario.path, field: "model.layers" } })
+        ? encodeTargets(data.validation, scenario.loss, units, {
+          location: { file: scenario.path, field: "model.layers" },
+        })
         : null,
     },
   };

@@ -26,7 +26,9 @@ export interface DataCheckOptions {
 export async function checkDataFiles(options: DataCheckOptions): Promise<Report> {
   const started = performance.now();
   const train = await loadTable(options.train, options.target, options.source);
-  const validation = options.validation ? await loadTable(options.validation, options.target, options.source) : null;
+  const validation = options.validation
+    ? await loadTable(options.validation, options.target, options.source)
+    : null;
   const task = options.task
     ? { task: options.task, inferred: false, reason: "given with --task" }
     : dataOnlyTask(train);
@@ -49,10 +51,19 @@ export async function checkDataFiles(options: DataCheckOptions): Promise<Report>
     history: [],
     findings,
     consistency: [],
-    timings: { totalMs: Math.round(performance.now() - started), trainMs: 0, diagnoseMs: Math.round(performance.now() - started) },
+    timings: {
+      totalMs: Math.round(performance.now() - started),
+      trainMs: 0,
+      diagnoseMs: Math.round(performance.now() - started),
+    },
     task,
     data: {
-      train: { file: options.train, rows: train.rows, features: train.featureNames, targets: train.targetNames },
+      train: {
+        file: options.train,
+        rows: train.rows,
+        features: train.featureNames,
+        targets: train.targetNames,
+      },
       validation: validation ? { file: options.validation, rows: validation.rows } : null,
     },
   };
@@ -60,7 +71,10 @@ export async function checkDataFiles(options: DataCheckOptions): Promise<Report>
 
 /** The task the targets describe; with no loss to compare against, the reason says only what the targets are. */
 function dataOnlyTask(train: Dataset) {
-  const t = inferTask({ task: undefined, loss: { name: "mse", fromLogits: false, reduction: "mean", delta: 1 } }, train);
+  const t = inferTask({
+    task: undefined,
+    loss: { name: "mse", fromLogits: false, reduction: "mean", delta: 1 },
+  }, train);
   return { ...t, reason: t.reason.replace(/; the loss .*$/, "") };
 }
 
@@ -70,20 +84,33 @@ async function loadTable(path: string, target: string[], source: FileSource): Pr
     const indices = target.map((t) => {
       const i = Number(t);
       if (!Number.isInteger(i) || i < 0) {
-        throw new InputError(`for a .npy file, --target takes column indices (0-based), got "${t}"`, { file: path, field: "--target" });
+        throw new InputError(`for a .npy file, --target takes column indices (0-based), got "${t}"`, {
+          file: path,
+          field: "--target",
+        });
       }
       return i;
     });
     const { readNpy } = await import("../data/npy.ts");
     const array = await readNpy(path, source);
     if (array.shape.length !== 2) {
-      throw new InputError(`expected a 2-D array (rows × columns), got shape (${array.shape.join(", ")})`, { file: path });
+      throw new InputError(`expected a 2-D array (rows × columns), got shape (${array.shape.join(", ")})`, {
+        file: path,
+      });
     }
     const [rows, cols] = array.shape;
     for (const i of indices) {
-      if (i >= cols) throw new InputError(`target column ${i} does not exist: the array has ${cols} columns`, { file: path, field: "--target" });
+      if (i >= cols) {
+        throw new InputError(`target column ${i} does not exist: the array has ${cols} columns`, {
+          file: path,
+          field: "--target",
+        });
+      }
     }
-    const data = Array.from({ length: rows }, (_, r) => Array.from(array.data.subarray(r * cols, (r + 1) * cols)));
+    const data = Array.from(
+      { length: rows },
+      (_, r) => Array.from(array.data.subarray(r * cols, (r + 1) * cols)),
+    );
     const loaded = await loadDataSpec({ kind: "rows", rows: data, target: indices, transforms: [] }, source);
     return { ...loaded.dataset, source: path };
   }

@@ -30,43 +30,82 @@ export async function applyRemedy(
     ...scenario.model,
     layers: layers.map((l, i) => (i === layers.length - 1 ? { ...l, activation } : l)),
   });
-  const scenarioOnly = (s: Scenario, change: string): Remedied => ({ scenario: s, data: reencode(s, data), change });
+  const scenarioOnly = (s: Scenario, change: string): Remedied => ({
+    scenario: s,
+    data: reencode(s, data),
+    change,
+  });
   switch (remedy.kind) {
     case "set-loss": {
-      const loss = { ...scenario.loss, name: remedy.loss, fromLogits: remedy.fromLogits ?? scenario.loss.fromLogits };
+      const loss = {
+        ...scenario.loss,
+        name: remedy.loss,
+        fromLogits: remedy.fromLogits ?? scenario.loss.fromLogits,
+      };
       const model = remedy.activation ? withOutput(remedy.activation) : scenario.model;
       const extra = remedy.activation ? `, output activation -> ${remedy.activation}` : "";
       return scenarioOnly({ ...scenario, loss, model }, `loss -> ${remedy.loss}${extra}`);
     }
     case "set-output-activation": {
-      const loss = { ...scenario.loss, name: remedy.loss ?? scenario.loss.name, fromLogits: remedy.fromLogits ?? scenario.loss.fromLogits };
+      const loss = {
+        ...scenario.loss,
+        name: remedy.loss ?? scenario.loss.name,
+        fromLogits: remedy.fromLogits ?? scenario.loss.fromLogits,
+      };
       const extra = remedy.loss ? `, loss -> ${remedy.loss}` : "";
-      return scenarioOnly({ ...scenario, model: withOutput(remedy.activation), loss }, `output activation -> ${remedy.activation}${extra}`);
+      return scenarioOnly(
+        { ...scenario, model: withOutput(remedy.activation), loss },
+        `output activation -> ${remedy.activation}${extra}`,
+      );
     }
     case "set-from-logits":
-      return scenarioOnly({ ...scenario, loss: { ...scenario.loss, fromLogits: remedy.fromLogits } }, `fromLogits -> ${remedy.fromLogits}`);
+      return scenarioOnly(
+        { ...scenario, loss: { ...scenario.loss, fromLogits: remedy.fromLogits } },
+        `fromLogits -> ${remedy.fromLogits}`,
+      );
     case "set-reduction":
-      return scenarioOnly({ ...scenario, loss: { ...scenario.loss, reduction: remedy.reduction } }, `loss reduction -> ${remedy.reduction}`);
+      return scenarioOnly(
+        { ...scenario, loss: { ...scenario.loss, reduction: remedy.reduction } },
+        `loss reduction -> ${remedy.reduction}`,
+      );
     case "set-metric":
       return scenarioOnly({
         ...scenario,
-        metrics: scenario.metrics.map((m) => m.name === remedy.from ? { name: remedy.to, threshold: remedy.threshold ?? m.threshold } : m),
+        metrics: scenario.metrics.map((m) =>
+          m.name === remedy.from ? { name: remedy.to, threshold: remedy.threshold ?? m.threshold } : m
+        ),
       }, `metric ${remedy.from} -> ${remedy.to}`);
     case "scale-learning-rate": {
       const lr = scenario.optimizer.learningRate * remedy.factor;
-      return scenarioOnly({ ...scenario, optimizer: { ...scenario.optimizer, learningRate: lr } }, `learning rate ${scenario.optimizer.learningRate} -> ${lr}`);
+      return scenarioOnly(
+        { ...scenario, optimizer: { ...scenario.optimizer, learningRate: lr } },
+        `learning rate ${scenario.optimizer.learningRate} -> ${lr}`,
+      );
     }
     case "random-init":
-      return scenarioOnly({ ...scenario, model: { ...scenario.model, init: { kind: "glorot-uniform" } } }, "init -> glorot-uniform");
+      return scenarioOnly(
+        { ...scenario, model: { ...scenario.model, init: { kind: "glorot-uniform" } } },
+        "init -> glorot-uniform",
+      );
     case "shuffle": {
-      const validation = scenario.validation?.kind === "split" ? { ...scenario.validation, shuffle: true } : scenario.validation;
+      const validation = scenario.validation?.kind === "split"
+        ? { ...scenario.validation, shuffle: true }
+        : scenario.validation;
       const s = { ...scenario, training: { ...scenario.training, shuffle: true }, validation };
-      return { scenario: s, data: await loadScenarioData(s, source), change: "shuffle the training data (and the split)" };
+      return {
+        scenario: s,
+        data: await loadScenarioData(s, source),
+        change: "shuffle the training data (and the split)",
+      };
     }
     case "stratify": {
       if (scenario.validation?.kind !== "split") return null;
       const s = { ...scenario, validation: { ...scenario.validation, shuffle: true, stratify: true } };
-      return { scenario: s, data: await loadScenarioData(s, source), change: "stratified, shuffled validation split" };
+      return {
+        scenario: s,
+        data: await loadScenarioData(s, source),
+        change: "stratified, shuffled validation split",
+      };
     }
     case "drop-feature": {
       const keep = (d: Dataset) => dropColumns(d, remedy.columns);
@@ -76,16 +115,31 @@ export async function applyRemedy(
       return withData(scenario, data, dropNonFiniteRows, "drop rows with NaN or Inf");
     case "standardize-features": {
       const stats = columnMoments(data.train.features, data.train.rows, data.train.featureNames.length);
-      return withData(scenario, data, (d) => ({ ...d, features: standardize(d.features, d.featureNames.length, stats) }), "standardize features (training mean and std)");
+      return withData(
+        scenario,
+        data,
+        (d) => ({ ...d, features: standardize(d.features, d.featureNames.length, stats) }),
+        "standardize features (training mean and std)",
+      );
     }
     case "standardize-target": {
       const stats = columnMoments(data.train.targets, data.train.rows, data.train.targetNames.length);
-      return withData(scenario, data, (d) => ({ ...d, targets: standardize(d.targets, d.targetNames.length, stats) }), "standardize the target (training mean and std)");
+      return withData(
+        scenario,
+        data,
+        (d) => ({ ...d, targets: standardize(d.targets, d.targetNames.length, stats) }),
+        "standardize the target (training mean and std)",
+      );
     }
     case "fix-labels": {
       const map = new Map(remedy.mapping.map((m) => [m.from, m.to]));
       const fix = (d: Dataset) => ({ ...d, targets: d.targets.map((v) => map.get(v) ?? v) });
-      return withData(scenario, data, fix, `relabel ${remedy.mapping.map((m) => `${m.from}→${m.to}`).join(", ")}`);
+      return withData(
+        scenario,
+        data,
+        fix,
+        `relabel ${remedy.mapping.map((m) => `${m.from}→${m.to}`).join(", ")}`,
+      );
     }
     case "drop-duplicates": {
       if (!data.validation) return null;
@@ -95,12 +149,21 @@ export async function applyRemedy(
       for (let r = 0; r < data.validation.rows; r++) if (!seen.has(rowKey(data.validation, r))) keep.push(r);
       const validation = takeRows(data.validation, keep);
       const next = { ...data, validation, duplicated: [] };
-      return { scenario, data: reencode(scenario, next), change: `drop ${data.validation.rows - keep.length} validation rows that repeat training rows` };
+      return {
+        scenario,
+        data: reencode(scenario, next),
+        change: `drop ${data.validation.rows - keep.length} validation rows that repeat training rows`,
+      };
     }
   }
 }
 
-function withData(scenario: Scenario, data: ScenarioData, f: (d: Dataset) => Dataset, change: string): Remedied {
+function withData(
+  scenario: Scenario,
+  data: ScenarioData,
+  f: (d: Dataset) => Dataset,
+  change: string,
+): Remedied {
   const next = { ...data, train: f(data.train), validation: data.validation ? f(data.validation) : null };
   return { scenario, data: reencode(scenario, next), change };
 }
@@ -109,7 +172,9 @@ function dropColumns(d: Dataset, columns: string[]): Dataset {
   const keep = d.featureNames.map((n, i) => [n, i] as const).filter(([n]) => !columns.includes(n));
   const F = d.featureNames.length;
   const features = new Float64Array(d.rows * keep.length);
-  for (let r = 0; r < d.rows; r++) keep.forEach(([, c], j) => (features[r * keep.length + j] = d.features[r * F + c]));
+  for (let r = 0; r < d.rows; r++) {
+    keep.forEach(([, c], j) => (features[r * keep.length + j] = d.features[r * F + c]));
+  }
   return { ...d, features, featureNames: keep.map(([n]) => n) };
 }
 
@@ -161,6 +226,10 @@ function columnMoments(data: Float64Array, rows: number, cols: number): { mean: 
   return { mean, std };
 }
 
-function standardize(data: Float64Array, cols: number, stats: { mean: number[]; std: number[] }): Float64Array {
+function standardize(
+  data: Float64Array,
+  cols: number,
+  stats: { mean: number[]; std: number[] },
+): Float64Array {
   return data.map((v, i) => (v - stats.mean[i % cols]) / stats.std[i % cols]);
 }

@@ -13,7 +13,7 @@ import type { FileSource } from "../io.ts";
 import { type Finding, type Report, TOOL_VERSION } from "../report/types.ts";
 import { loadScenario } from "../scenario/load.ts";
 import type { Scenario } from "../scenario/types.ts";
-import { type Analysis, analyse, type ModuleMetric } from "./analyse.ts";
+import { analyse, type Analysis, type ModuleMetric } from "./analyse.ts";
 import type { ProgressSink } from "./types.ts";
 import { verifyFindings } from "./verify.ts";
 
@@ -48,7 +48,12 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   let verifyMs = 0;
   if (options.verify) {
     const t = performance.now();
-    ordered = await verifyFindings(ordered, analysis, { ...base, probes: false, phase: "verify", source: options.source });
+    ordered = await verifyFindings(ordered, analysis, {
+      ...base,
+      probes: false,
+      phase: "verify",
+      source: options.source,
+    });
     verifyMs = performance.now() - t;
   }
   const ctx = analysis.records ? await options.gpu() : null;

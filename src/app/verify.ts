@@ -9,7 +9,7 @@ import type { FileSource } from "../io.ts";
 import { remedyOf } from "../diagnose/finding.ts";
 import { computeMetric } from "../reference/metrics.ts";
 import type { Finding, FindingCode } from "../report/types.ts";
-import { type Analysis, analyse, type AnalyseOptions } from "./analyse.ts";
+import { analyse, type AnalyseOptions, type Analysis } from "./analyse.ts";
 import { applyRemedy } from "./remedies.ts";
 
 /**
@@ -58,12 +58,15 @@ export async function verifyFindings(
     }
     const key = JSON.stringify(remedy);
     if (!cache.has(key)) {
-      cache.set(key, (async () => {
-        const changed = await applyRemedy(remedy, before.scenario, before.data, options.source);
-        if (!changed) return null;
-        options.progress?.({ phase: "verify", message: `retraining with ${changed.change}` });
-        return { change: changed.change, after: await analyse(changed.scenario, changed.data, options) };
-      })());
+      cache.set(
+        key,
+        (async () => {
+          const changed = await applyRemedy(remedy, before.scenario, before.data, options.source);
+          if (!changed) return null;
+          options.progress?.({ phase: "verify", message: `retraining with ${changed.change}` });
+          return { change: changed.change, after: await analyse(changed.scenario, changed.data, options) };
+        })(),
+      );
     }
     const result = await cache.get(key)!;
     if (!result) {
@@ -88,16 +91,21 @@ export async function verifyFindings(
 function confirmed(code: FindingCode, before: KeySymptoms, after: KeySymptoms): boolean {
   const gone = !after.findings.includes(code);
   if (INTEGRITY.has(code)) return gone;
-  const gain = (a: number | null, b: number | null) => (a !== null && b !== null ? b - a : b !== null && a === null ? Infinity : 0);
+  const gain = (
+    a: number | null,
+    b: number | null,
+  ) => (a !== null && b !== null ? b - a : b !== null && a === null ? Infinity : 0);
   const improved = gain(before.score, after.score) >= CLEAR_GAIN ||
     gain(before.balancedAccuracy, after.balancedAccuracy) >= CLEAR_GAIN;
   return gone && improved;
 }
 
 export function keySymptoms(a: Analysis): KeySymptoms {
-  const classification = a.data.task.task === "binary" || a.data.task.task === "multiclass" || a.data.task.task === "multilabel";
+  const classification = a.data.task.task === "binary" || a.data.task.task === "multiclass" ||
+    a.data.task.task === "multilabel";
   const snaps = a.records?.predictions ?? [];
-  const last = snaps.filter((p) => p.split === "validation").at(-1) ?? snaps.filter((p) => p.split === "train").at(-1);
+  const last = snaps.filter((p) => p.split === "validation").at(-1) ??
+    snaps.filter((p) => p.split === "train").at(-1);
   let score: number | null = null, balanced: number | null = null;
   if (last) {
     const t = last.split === "validation" ? a.data.targets.validation! : a.data.targets.train;
@@ -106,12 +114,16 @@ export function keySymptoms(a: Analysis): KeySymptoms {
     const finite = (v: number) => (Number.isFinite(v) ? round(v) : null);
     if (classification) {
       score = finite(computeMetric("accuracy", y, p).value);
-      if (a.data.task.task !== "multilabel") balanced = finite(computeMetric("balanced-accuracy", y, p).value);
+      if (a.data.task.task !== "multilabel") {
+        balanced = finite(computeMetric("balanced-accuracy", y, p).value);
+      }
     } else {
       score = finite(computeMetric("r2", y, p).value);
     }
   }
-  const loss = (s: Record<string, number | null> | null) => (s && typeof s.loss === "number" && Number.isFinite(s.loss) ? round(s.loss) : null);
+  const loss = (
+    s: Record<string, number | null> | null,
+  ) => (s && typeof s.loss === "number" && Number.isFinite(s.loss) ? round(s.loss) : null);
   return {
     trainLoss: loss(a.symptoms.train),
     validationLoss: loss(a.symptoms.validation),

@@ -17,7 +17,13 @@ export function createEngines(): Engines {
   const gpu = () => (context ??= createGpuContext({ label: "fitcheck" }));
   return {
     runScenario: (path, o) =>
-      runScenarioFile(path, { source: o.source, gpu, epochs: o.epochs, verify: o.verify, progress: o.progress }),
+      runScenarioFile(path, {
+        source: o.source,
+        gpu,
+        epochs: o.epochs,
+        verify: o.verify,
+        progress: o.progress,
+      }),
     checkData: (o) => checkDataFiles(o),
     audit: (o) =>
       audit({

@@ -120,7 +120,10 @@ export function referenceTrainerState(params: LayerWeights[]): ReferenceTrainerS
 function applyUpdate(opt: OptimizerSpec, w: Float64Array, g: ArrayLike<number>, slot: SlotState, t: number) {
   switch (opt.name) {
     case "sgd": {
-      const r = sgdStep({ w, velocity: slot.a }, g, { learningRate: opt.learningRate, momentum: opt.momentum });
+      const r = sgdStep({ w, velocity: slot.a }, g, {
+        learningRate: opt.learningRate,
+        momentum: opt.momentum,
+      });
       w.set(r.w);
       slot.a.set(r.velocity);
       return;
@@ -139,7 +142,11 @@ function applyUpdate(opt: OptimizerSpec, w: Float64Array, g: ArrayLike<number>, 
       return;
     }
     case "rmsprop": {
-      const r = rmspropStep({ w, ms: slot.a }, g, { learningRate: opt.learningRate, rho: opt.rho, epsilon: opt.epsilon });
+      const r = rmspropStep({ w, ms: slot.a }, g, {
+        learningRate: opt.learningRate,
+        rho: opt.rho,
+        epsilon: opt.epsilon,
+      });
       w.set(r.w);
       slot.a.set(r.ms);
       return;

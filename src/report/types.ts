@@ -56,7 +56,9 @@ export interface Symptoms {
   initialLoss: number | null;
   train: SplitMetrics;
   validation: SplitMetrics | null;
-  baseline: { majorityClassAccuracy?: number; meanPredictorLoss?: number } & Record<string, number | undefined>;
+  baseline:
+    & { majorityClassAccuracy?: number; meanPredictorLoss?: number }
+    & Record<string, number | undefined>;
 }
 
 export interface Verification {

@@ -80,7 +80,15 @@ async function prepareUpdate(
   switch (opt.name) {
     case "sgd": {
       const velocity = opt.momentum !== 0 ? zeros(ctx, `${label} velocity`, count) : undefined;
-      const op = await prepareSgd(ctx, { label, w, g, velocity, count, learningRate: opt.learningRate, momentum: opt.momentum });
+      const op = await prepareSgd(ctx, {
+        label,
+        w,
+        g,
+        velocity,
+        count,
+        learningRate: opt.learningRate,
+        momentum: opt.momentum,
+      });
       return { op, adam: null };
     }
     case "adam": {
@@ -138,7 +146,11 @@ export interface TrainStep {
 }
 
 /** Prepares the ops of one training step over the parameters `params`. */
-export async function prepareTrainStep(ctx: GpuContext, params: GpuParameters, setup: TrainStepSetup): Promise<TrainStep> {
+export async function prepareTrainStep(
+  ctx: GpuContext,
+  params: GpuParameters,
+  setup: TrainStepSetup,
+): Promise<TrainStep> {
   const { shape, batchSize: B } = setup;
   const L = shape.layers.length;
   const K = shape.layers[L - 1].units;
@@ -186,7 +198,15 @@ export async function prepareTrainStep(ctx: GpuContext, params: GpuParameters, s
     const common = { rows: B, inputs: layer.inputs, units: layer.units, activation: layer.activation };
     const x = i === 0 ? xBatch : out[i - 1];
     forward.push(
-      await prepareDenseForward(ctx, { ...common, label: `layer ${i}`, x, w: params.weights[i], b: params.biases[i], z: z[i], y: act[i] }),
+      await prepareDenseForward(ctx, {
+        ...common,
+        label: `layer ${i}`,
+        x,
+        w: params.weights[i],
+        b: params.biases[i],
+        z: z[i],
+        y: act[i],
+      }),
     );
     const dropout = (pass: "forward" | "backward") =>
       prepareDropout(ctx, {
@@ -231,15 +251,70 @@ export async function prepareTrainStep(ctx: GpuContext, params: GpuParameters, s
       }),
     );
     const wCount = layer.inputs * layer.units;
-    normW.push(await prepareReduce(ctx, { label: `layer ${i} ‖dW‖`, op: "norm", input: dw[i], n: wCount, output: record, outOffset: base / 2 }));
-    normB.push(await prepareReduce(ctx, { label: `layer ${i} ‖db‖`, op: "norm", input: db[i], n: layer.units, output: record, outOffset: base / 2 + 1 }));
-    updates.push(await prepareUpdate(ctx, `layer ${i} W update`, setup.optimizer, params.weights[i], dw[i], wCount));
-    updates.push(await prepareUpdate(ctx, `layer ${i} b update`, setup.optimizer, params.biases[i], db[i], layer.units));
-    ratios.push(await prepareUpdateRatio(ctx, { label: `layer ${i} ‖ΔW‖/‖W‖`, wNew: params.weights[i], wOld: wOld[i], record, n: wCount, offset: base + 4 }));
+    normW.push(
+      await prepareReduce(ctx, {
+        label: `layer ${i} ‖dW‖`,
+        op: "norm",
+        input: dw[i],
+        n: wCount,
+        output: record,
+        outOffset: base / 2,
+      }),
+    );
+    normB.push(
+      await prepareReduce(ctx, {
+        label: `layer ${i} ‖db‖`,
+        op: "norm",
+        input: db[i],
+        n: layer.units,
+        output: record,
+        outOffset: base / 2 + 1,
+      }),
+    );
+    updates.push(
+      await prepareUpdate(ctx, `layer ${i} W update`, setup.optimizer, params.weights[i], dw[i], wCount),
+    );
+    updates.push(
+      await prepareUpdate(ctx, `layer ${i} b update`, setup.optimizer, params.biases[i], db[i], layer.units),
+    );
+    ratios.push(
+      await prepareUpdateRatio(ctx, {
+        label: `layer ${i} ‖ΔW‖/‖W‖`,
+        wNew: params.weights[i],
+        wOld: wOld[i],
+        record,
+        n: wCount,
+        offset: base + 4,
+      }),
+    );
   }
-  const lossForward = await prepareLossForward(ctx, { label: "batch loss", loss: cfg, yTrue: yBatch, yPred: out[L - 1], perRow, rows: B, cols: K });
-  const lossReduce = await prepareReduce(ctx, { label: "batch loss reduce", op: setup.loss.reduction === "sum" ? "sum" : "mean", input: perRow, n: B, output: record, outOffset: 0 });
-  const lossBackward = await prepareLossBackward(ctx, { label: "batch loss gradient", loss: cfg, yTrue: yBatch, yPred: out[L - 1], grad: dOut[L - 1], rows: B, cols: K, reduction: setup.loss.reduction });
+  const lossForward = await prepareLossForward(ctx, {
+    label: "batch loss",
+    loss: cfg,
+    yTrue: yBatch,
+    yPred: out[L - 1],
+    perRow,
+    rows: B,
+    cols: K,
+  });
+  const lossReduce = await prepareReduce(ctx, {
+    label: "batch loss reduce",
+    op: setup.loss.reduction === "sum" ? "sum" : "mean",
+    input: perRow,
+    n: B,
+    output: record,
+    outOffset: 0,
+  });
+  const lossBackward = await prepareLossBackward(ctx, {
+    label: "batch loss gradient",
+    loss: cfg,
+    yTrue: yBatch,
+    yPred: out[L - 1],
+    grad: dOut[L - 1],
+    rows: B,
+    cols: K,
+    reduction: setup.loss.reduction,
+  });
 
   let rows = B;
   return {
@@ -272,7 +347,9 @@ export async function prepareTrainStep(ctx: GpuContext, params: GpuParameters, s
     },
     encode(encoder) {
       encoder.clearBuffer(record);
-      shape.layers.forEach((layer, i) => encoder.copyBufferToBuffer(params.weights[i], 0, wOld[i], 0, layer.inputs * layer.units * 4));
+      shape.layers.forEach((layer, i) =>
+        encoder.copyBufferToBuffer(params.weights[i], 0, wOld[i], 0, layer.inputs * layer.units * 4)
+      );
       const pass = encoder.beginComputePass({ label: "train step" });
       fingerprint.encode(pass);
       for (let i = 0; i < L; i++) {
@@ -321,7 +398,15 @@ export interface SplitEvaluation {
 export async function prepareEvaluation(
   ctx: GpuContext,
   params: GpuParameters,
-  options: { label: string; shape: ModelShape; loss: LossSpec; x: GPUBuffer; y: GPUBuffer; rows: number; metrics: EngineMetric[] },
+  options: {
+    label: string;
+    shape: ModelShape;
+    loss: LossSpec;
+    x: GPUBuffer;
+    y: GPUBuffer;
+    rows: number;
+    metrics: EngineMetric[];
+  },
 ): Promise<SplitEvaluation> {
   const { shape, rows: N, label } = options;
   const L = shape.layers.length;
@@ -349,7 +434,15 @@ export async function prepareEvaluation(
     );
     if (layer.activation === "relu") {
       const stats = ctx.storage(`${label} layer ${i} unit stats`, columnStatsWords(layer.units));
-      ops.push(await prepareColumnStats(ctx, { label: `${label} layer ${i} unit stats`, x: acts[i], stats, rows: N, cols: layer.units }));
+      ops.push(
+        await prepareColumnStats(ctx, {
+          label: `${label} layer ${i} unit stats`,
+          x: acts[i],
+          stats,
+          rows: N,
+          cols: layer.units,
+        }),
+      );
       activationStats.push(stats);
     } else {
       activationStats.push(null);
@@ -359,17 +452,66 @@ export async function prepareEvaluation(
   const values = ctx.storage(`${label} values`, 2 * valueCount);
   const perRow = ctx.storage(`${label} loss per row`, N);
   const outputs = acts[L - 1];
-  ops.push(await prepareLossForward(ctx, { label: `${label} loss`, loss: lossConfig(options.loss), yTrue: options.y, yPred: outputs, perRow, rows: N, cols: K }));
-  ops.push(await prepareReduce(ctx, { label: `${label} loss reduce`, op: options.loss.reduction === "sum" ? "sum" : "mean", input: perRow, n: N, output: values, outOffset: 0 }));
+  ops.push(
+    await prepareLossForward(ctx, {
+      label: `${label} loss`,
+      loss: lossConfig(options.loss),
+      yTrue: options.y,
+      yPred: outputs,
+      perRow,
+      rows: N,
+      cols: K,
+    }),
+  );
+  ops.push(
+    await prepareReduce(ctx, {
+      label: `${label} loss reduce`,
+      op: options.loss.reduction === "sum" ? "sum" : "mean",
+      input: perRow,
+      n: N,
+      output: values,
+      outOffset: 0,
+    }),
+  );
   for (const [m, metric] of options.metrics.entries()) {
     const scratch = ctx.storage(`${label} ${metric.name} per row`, N);
     if (metric.kind === "correct") {
-      ops.push(await prepareCorrect(ctx, { label: `${label} ${metric.name}`, mode: metric.mode, yTrue: options.y, yPred: outputs, correct: scratch, rows: N, cols: K, threshold: metric.threshold }));
+      ops.push(
+        await prepareCorrect(ctx, {
+          label: `${label} ${metric.name}`,
+          mode: metric.mode,
+          yTrue: options.y,
+          yPred: outputs,
+          correct: scratch,
+          rows: N,
+          cols: K,
+          threshold: metric.threshold,
+        }),
+      );
     } else {
       const cfg: LossConfig = { name: metric.loss, fromLogits: false };
-      ops.push(await prepareLossForward(ctx, { label: `${label} ${metric.name}`, loss: cfg, yTrue: options.y, yPred: outputs, perRow: scratch, rows: N, cols: K }));
+      ops.push(
+        await prepareLossForward(ctx, {
+          label: `${label} ${metric.name}`,
+          loss: cfg,
+          yTrue: options.y,
+          yPred: outputs,
+          perRow: scratch,
+          rows: N,
+          cols: K,
+        }),
+      );
     }
-    ops.push(await prepareReduce(ctx, { label: `${label} ${metric.name} reduce`, op: "mean", input: scratch, n: N, output: values, outOffset: 1 + m }));
+    ops.push(
+      await prepareReduce(ctx, {
+        label: `${label} ${metric.name} reduce`,
+        op: "mean",
+        input: scratch,
+        n: N,
+        output: values,
+        outOffset: 1 + m,
+      }),
+    );
   }
   return {
     rows: N,

@@ -34,7 +34,11 @@ export function dropoutSeed(seed: number): number {
 }
 
 /** The job of `scenario` on its loaded data; `epochs` overrides the scenario's. */
-export function trainingJob(scenario: Scenario, data: ScenarioData, options: { epochs?: number } = {}): TrainingJob {
+export function trainingJob(
+  scenario: Scenario,
+  data: ScenarioData,
+  options: { epochs?: number } = {},
+): TrainingJob {
   const shape = modelShape(scenario, data.train.featureNames.length);
   const y = data.targets.train;
   const matrices = (d: ScenarioData["train"], t: ScenarioData["targets"]["train"]) => ({
@@ -47,7 +51,9 @@ export function trainingJob(scenario: Scenario, data: ScenarioData, options: { e
     shape,
     initial: initialParameters(shape, scenario.model.init, scenario.seed),
     train: matrices(data.train, y),
-    validation: data.validation && data.targets.validation ? matrices(data.validation, data.targets.validation) : null,
+    validation: data.validation && data.targets.validation
+      ? matrices(data.validation, data.targets.validation)
+      : null,
     plan: planBatches(data.train.rows, scenario.training, scenario.seed),
     epochs: options.epochs ?? scenario.training.epochs,
     dropoutSeed: dropoutSeed(scenario.seed),
@@ -85,7 +91,12 @@ export function engineMetrics(scenario: Scenario, targetWidth: number, outputUni
       case "mse":
       case "rmse":
         if (targetWidth === outputUnits) {
-          out.push({ name: m.name, kind: "elementwise", loss: m.name === "mae" ? "mae" : "mse", root: m.name === "rmse" });
+          out.push({
+            name: m.name,
+            kind: "elementwise",
+            loss: m.name === "mae" ? "mae" : "mse",
+            root: m.name === "rmse",
+          });
         }
         continue;
       default:

@@ -130,7 +130,9 @@ async function train(ctx: GpuContext, options: GpuTrainOptions): Promise<Trainin
     const buffers = await readback(ctx, sources);
     ctx.check();
     const train = decodeSplit(evalTrain, buffers, 0, options);
-    const validation = evalValidation ? decodeSplit(evalValidation, buffers, splitSources(evalTrain).length, options) : null;
+    const validation = evalValidation
+      ? decodeSplit(evalValidation, buffers, splitSources(evalTrain).length, options)
+      : null;
     return { train, validation, records: withSteps ? buffers[buffers.length - 1] : null };
   };
 
@@ -154,7 +156,13 @@ async function train(ctx: GpuContext, options: GpuTrainOptions): Promise<Trainin
       step.prepare(rows.length, globalStep);
       const encoder = ctx.device.createCommandEncoder({ label: `step ${globalStep}` });
       step.encode(encoder);
-      encoder.copyBufferToBuffer(step.record, 0, epochRecords, s * step.recordWords * 4, step.recordWords * 4);
+      encoder.copyBufferToBuffer(
+        step.record,
+        0,
+        epochRecords,
+        s * step.recordWords * 4,
+        step.recordWords * 4,
+      );
       ctx.device.queue.submit([encoder.finish()]);
       rowsPerStep.push(rows.length);
       globalStep++;
@@ -164,7 +172,12 @@ async function train(ctx: GpuContext, options: GpuTrainOptions): Promise<Trainin
     steps.push(...decoded);
     if (initialLoss === null && decoded.length > 0) initialLoss = decoded[0].loss;
     const batchLossMean = decoded.reduce((s, r) => s + r.loss, 0) / Math.max(decoded.length, 1);
-    history.push({ epoch, train: result.train.engine, validation: result.validation?.engine ?? null, batchLossMean });
+    history.push({
+      epoch,
+      train: result.train.engine,
+      validation: result.validation?.engine ?? null,
+      batchLossMean,
+    });
     options.onEpoch?.({ epoch, train: result.train, validation: result.validation, batchLossMean });
     if (epoch === 1 || epoch === options.epochs) keep(epoch, result);
     const bad = firstNonFinite(decoded, shape);
@@ -210,8 +223,16 @@ function decodeSplit(
     const v = value(1 + i);
     engine[m.name] = m.kind === "elementwise" && m.root ? Math.sqrt(v) : v;
   });
-  const outputs = { rows: e.rows, cols: K, data: Float64Array.from(new Float32Array(buffers[start + 1], 0, e.rows * K)) };
-  const logits = { rows: e.rows, cols: K, data: Float64Array.from(new Float32Array(buffers[start + 2], 0, e.rows * K)) };
+  const outputs = {
+    rows: e.rows,
+    cols: K,
+    data: Float64Array.from(new Float32Array(buffers[start + 1], 0, e.rows * K)),
+  };
+  const logits = {
+    rows: e.rows,
+    cols: K,
+    data: Float64Array.from(new Float32Array(buffers[start + 2], 0, e.rows * K)),
+  };
   let next = start + 3;
   const unitActivity = e.activationStats.map((b, layer) => {
     if (b === null) return null;
@@ -283,18 +304,31 @@ function decodeSteps(
   });
 }
 
-function firstNonFinite(steps: StepRecord[], shape: ModelShape): { step: number; layer: number | null; what: string } | null {
+function firstNonFinite(
+  steps: StepRecord[],
+  shape: ModelShape,
+): { step: number; layer: number | null; what: string } | null {
   for (const s of steps) {
     const layer = s.layers.findIndex((l) => l.nonFinite > 0);
     if (layer >= 0) {
-      return { step: s.step, layer, what: `non-finite values in layer ${layer + 1} (${shape.layers[layer].activation}) weights or gradients` };
+      return {
+        step: s.step,
+        layer,
+        what: `non-finite values in layer ${layer + 1} (${
+          shape.layers[layer].activation
+        }) weights or gradients`,
+      };
     }
     if (!Number.isFinite(s.loss)) return { step: s.step, layer: null, what: `the batch loss is ${s.loss}` };
   }
   return null;
 }
 
-async function readParameters(ctx: GpuContext, params: GpuParameters, like: LayerWeights[]): Promise<LayerWeights[]> {
+async function readParameters(
+  ctx: GpuContext,
+  params: GpuParameters,
+  like: LayerWeights[],
+): Promise<LayerWeights[]> {
   const buffers = await readback(ctx, [...params.weights, ...params.biases]);
   return like.map((p, i) => ({
     inputs: p.inputs,
@@ -310,7 +344,11 @@ async function readParameters(ctx: GpuContext, params: GpuParameters, like: Laye
  */
 function checkBindingLimits(ctx: GpuContext, options: GpuTrainOptions) {
   const limit = ctx.device.limits.maxStorageBufferBindingSize;
-  const widest = Math.max(options.shape.inputs, ...options.shape.layers.map((l) => l.units), options.train.y.cols);
+  const widest = Math.max(
+    options.shape.inputs,
+    ...options.shape.layers.map((l) => l.units),
+    options.train.y.cols,
+  );
   const rows = Math.max(options.train.x.rows, options.validation?.x.rows ?? 0);
   const bytes = rows * widest * 4;
   if (bytes > limit) {

@@ -61,12 +61,37 @@ describe("diagnose (real entry point)", () => {
     expect(r.stderr.trim()).toBe("fitcheck: nope.csv: file not found");
   });
 
-  test("an engine that is not wired yet is reported as an internal error (70), not a fake result", async () => {
+  test("a scenario missing its required keys: exit 2, one line naming the file and the key", async () => {
     const r = await cli(["run", "s.json", "--json"], { env: { INIT_CWD: dir } });
-    expect(r.code).toBe(70);
+    expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toContain("fitcheck: internal error:");
-    expect(r.stderr).toContain("run with DEBUG=1 for the stack");
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain("s.json");
+    expect(r.stderr).toContain("name");
+  });
+
+  test("run --json trains on WebGPU and prints one report whose every consistency check passed", async () => {
+    await Deno.writeTextFile(
+      `${dir}/blobs.json`,
+      JSON.stringify({
+        name: "cli-blobs",
+        data: { generate: { kind: "blobs", samples: 200, features: 2, classes: 3 } },
+        model: { layers: [{ units: 8, activation: "relu" }, { units: 3, activation: "softmax" }] },
+        loss: "sparse-categorical-crossentropy",
+        optimizer: { name: "adam", learningRate: 0.01 },
+        training: { epochs: 3, batchSize: 32 },
+        metrics: ["accuracy"],
+      }),
+    );
+    const r = await cli(["run", "blobs.json", "--json"], { env: { INIT_CWD: dir } });
+    expect([0, 1]).toContain(r.code);
+    const report = JSON.parse(r.stdout);
+    expect(report.schema).toBe("fitcheck.report/v1");
+    expect(report.scenario.name).toBe("cli-blobs");
+    expect(report.history).toHaveLength(3);
+    expect(report.consistency.length).toBeGreaterThan(0);
+    expect(report.consistency.every((c: { ok: boolean }) => c.ok)).toBe(true);
+    expect(report.adapter.description.length).toBeGreaterThan(0);
   });
 });
 

@@ -74,3 +74,12 @@ export async function runOps(
 export function describeKernel(name: string, body: () => void): void {
   describe(`kernel ${name}`, body);
 }
+
+/**
+ * `describe` for equivalence cases that exercise several kernels together (a loss forward and its
+ * gradient, argmax feeding the confusion matrix). The coverage test reads the names from the literal
+ * array, so list them as string literals.
+ */
+export function describeKernels(names: readonly string[], title: string, body: () => void): void {
+  describe(`kernels ${names.join(", ")}: ${title}`, body);
+}

@@ -2,7 +2,7 @@
  * Column statistics, batch fingerprint, update ratio and activation statistics kernels against
  * their twins (src/reference/stats.ts, fingerprint.ts, instrument.ts).
  */
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, expect, it } from "vitest";
 import { readback } from "../../src/gpu/mod.ts";
 import { prepareColumnStats } from "../../src/kernels/column_stats.ts";
 import { prepareFingerprint } from "../../src/kernels/fingerprint.ts";
@@ -15,7 +15,13 @@ import { batchFingerprint } from "../../src/reference/fingerprint.ts";
 import { deadFraction, saturatedFraction, updateRatio } from "../../src/reference/instrument.ts";
 import { matrix } from "../../src/reference/matrix.ts";
 import { columnStats, decodeColumnStats } from "../../src/reference/stats.ts";
-import { randomF32, releaseTestContext, testContext } from "../helpers/gpu.ts";
+import {
+  describeKernel,
+  describeKernels,
+  randomF32,
+  releaseTestContext,
+  testContext,
+} from "../helpers/gpu.ts";
 import { expectClose, F32_U as u, gamma, logErrorSummary } from "../helpers/tolerance.ts";
 
 afterAll(async () => {
@@ -25,7 +31,7 @@ afterAll(async () => {
 
 const SHAPES: [number, number][] = [[1, 1], [1, 5], [7, 3], [127, 10], [257, 2], [1000, 13], [100_003, 3]];
 
-describe("column statistics", () => {
+describeKernel("column_stats_forward", () => {
   for (const [rows, cols] of SHAPES) {
     it(`${rows}x${cols}, offset and scaled columns, zeros, outliers, non-finite`, async () => {
       const ctx = await testContext();
@@ -95,7 +101,7 @@ describe("column statistics", () => {
   });
 });
 
-describe("batch fingerprint", () => {
+describeKernel("fingerprint_forward", () => {
   for (const [rows, cols] of SHAPES) {
     it(`${rows}x${cols}: equals the u32 twin; changes with one bit, row order and row count`, async () => {
       const ctx = await testContext();
@@ -161,7 +167,7 @@ describe("batch fingerprint", () => {
   }
 });
 
-describe("per-step instrumentation", () => {
+describeKernels(["update_ratio_forward", "activation_stats_forward"], "per-step instrumentation", () => {
   for (const n of [1, 7, 257, 1000, 65_537, 1_000_000]) {
     it(`update ratio over ${n} weights, written at a record offset`, async () => {
       const ctx = await testContext();

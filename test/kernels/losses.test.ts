@@ -8,7 +8,7 @@
  * (gamma_K · Σ|terms|, Higham Lemma 3.1); see each branch of `forwardTolerance` / `gradTolerance`.
  * One ULP of a float32 value v is at most 2u|v| (u = 2^-24).
  */
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, expect, it } from "vitest";
 import type { GpuContext } from "../../src/gpu/mod.ts";
 import { readbackF32 } from "../../src/gpu/mod.ts";
 import { prepareLossBackward, prepareLossForward } from "../../src/kernels/losses.ts";
@@ -17,7 +17,7 @@ import { type LossConfig, lossGradient, lossPerRow, reduceLoss } from "../../src
 import { type Matrix, matrix } from "../../src/reference/matrix.ts";
 import { Rng } from "../../src/random.ts";
 import type { Reduction } from "../../src/scenario/types.ts";
-import { releaseTestContext, testContext } from "../helpers/gpu.ts";
+import { describeKernels, releaseTestContext, testContext } from "../helpers/gpu.ts";
 import { expectClose, F32_U as u, gamma, logErrorSummary } from "../helpers/tolerance.ts";
 
 afterAll(async () => {
@@ -260,43 +260,47 @@ async function runLoss(
   return { perRow: a, reduced: b, grad: c };
 }
 
-describe("loss kernels against the float64 twin", () => {
-  for (const cfg of CONFIGS) {
-    for (const [rows, cols] of SHAPES) {
-      for (const reduction of ["mean", "sum"] as const) {
-        it(`${tag(cfg)} ${rows}x${cols} ${reduction}`, async () => {
-          const ctx = await testContext();
-          const data = makeInputs(cfg, rows, cols, "main");
-          const yT = mat(data.yTrue, rows, cfg.name === "sparse-categorical-crossentropy" ? 1 : cols);
-          const yP = mat(data.yPred, rows, cols);
-          const got = await runLoss(ctx, cfg, reduction, { ...data, rows, cols });
-          const ref = lossPerRow(cfg, yT, yP);
-          const fTol = forwardTolerance(cfg, yT, yP);
-          expectClose(got.perRow, ref, fTol, { label: `${tag(cfg)} per-row`, family: "loss forward" });
-          // The reduction adds gamma_L (L = 12 per pass + 1) of Σ|per-row| on top of the rows' errors.
-          let allowance = 0, sumAbs = 0;
-          for (let r = 0; r < rows; r++) {
-            allowance += fTol.atol[r] + fTol.rtol * Math.abs(ref[r]);
-            sumAbs += Math.abs(ref[r]);
-          }
-          const div = reduction === "mean" ? rows : 1;
-          expectClose(got.reduced.subarray(0, 1), [reduceLoss(ref, reduction)], {
-            atol: (allowance + gamma(14) * sumAbs) / div,
-            rtol: 2 * u,
-          }, { label: `${tag(cfg)} reduced`, family: "loss forward" });
-          const refGrad = lossGradient({ ...cfg, reduction }, yT, yP);
-          const scale = reduction === "mean" ? 1 / rows : 1;
-          expectClose(got.grad, refGrad.data, gradTolerance(cfg, yT, yP, scale), {
-            label: `${tag(cfg)} gradient`,
-            family: "loss backward",
+describeKernels(
+  ["loss_forward", "loss_backward", "reduce_forward"],
+  "loss kernels against the float64 twin",
+  () => {
+    for (const cfg of CONFIGS) {
+      for (const [rows, cols] of SHAPES) {
+        for (const reduction of ["mean", "sum"] as const) {
+          it(`${tag(cfg)} ${rows}x${cols} ${reduction}`, async () => {
+            const ctx = await testContext();
+            const data = makeInputs(cfg, rows, cols, "main");
+            const yT = mat(data.yTrue, rows, cfg.name === "sparse-categorical-crossentropy" ? 1 : cols);
+            const yP = mat(data.yPred, rows, cols);
+            const got = await runLoss(ctx, cfg, reduction, { ...data, rows, cols });
+            const ref = lossPerRow(cfg, yT, yP);
+            const fTol = forwardTolerance(cfg, yT, yP);
+            expectClose(got.perRow, ref, fTol, { label: `${tag(cfg)} per-row`, family: "loss forward" });
+            // The reduction adds gamma_L (L = 12 per pass + 1) of Σ|per-row| on top of the rows' errors.
+            let allowance = 0, sumAbs = 0;
+            for (let r = 0; r < rows; r++) {
+              allowance += fTol.atol[r] + fTol.rtol * Math.abs(ref[r]);
+              sumAbs += Math.abs(ref[r]);
+            }
+            const div = reduction === "mean" ? rows : 1;
+            expectClose(got.reduced.subarray(0, 1), [reduceLoss(ref, reduction)], {
+              atol: (allowance + gamma(14) * sumAbs) / div,
+              rtol: 2 * u,
+            }, { label: `${tag(cfg)} reduced`, family: "loss forward" });
+            const refGrad = lossGradient({ ...cfg, reduction }, yT, yP);
+            const scale = reduction === "mean" ? 1 / rows : 1;
+            expectClose(got.grad, refGrad.data, gradTolerance(cfg, yT, yP, scale), {
+              label: `${tag(cfg)} gradient`,
+              family: "loss backward",
+            });
           });
-        });
+        }
       }
     }
-  }
-});
+  },
+);
 
-describe("loss kernel edge cases", () => {
+describeKernels(["loss_forward", "loss_backward"], "loss kernel edge cases", () => {
   const logitCfgs = CONFIGS.filter((c) => c.fromLogits);
   for (const cfg of logitCfgs) {
     for (const big of [100, 1e4]) {

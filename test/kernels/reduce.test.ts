@@ -3,11 +3,11 @@
  * the derived bound, and the float32 emulation of the same fixed tree bit for bit (WGSL rounds + and
  * * correctly, so a fixed order fixes every bit; a mismatch would mean the order is not fixed).
  */
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, expect, it } from "vitest";
 import { readback } from "../../src/gpu/mod.ts";
 import { prepareReduce, type ReduceOp } from "../../src/kernels/reduce.ts";
 import { reduceF64, reducePasses, reduceTreeF32 } from "../../src/reference/reductions.ts";
-import { randomF32, releaseTestContext, testContext } from "../helpers/gpu.ts";
+import { describeKernel, randomF32, releaseTestContext, testContext } from "../helpers/gpu.ts";
 import { expectClose, F32_U as u, gamma, logErrorSummary } from "../helpers/tolerance.ts";
 
 afterAll(async () => {
@@ -57,7 +57,7 @@ function bound(op: ReduceOp, data: Float32Array, exact: number): number {
   return gamma(L) * sumAbs + u * Math.abs(exact);
 }
 
-describe("deterministic reductions", () => {
+describeKernel("reduce_forward", () => {
   for (const n of SIZES) {
     it(`all ops over ${n} values: f64 within the tree bound, bits equal to the f32 emulation`, async () => {
       // Mixed signs with an offset, so sums cancel partly and are not trivially exact.

@@ -16,7 +16,11 @@ afterAll(releaseTestContext);
 const source = memoryFileSource({});
 
 async function job(json: Record<string, unknown>) {
-  const scenario = parseScenario(JSON.stringify({ name: "trajectory", ...json }), "/virtual/trajectory.json", source);
+  const scenario = parseScenario(
+    JSON.stringify({ name: "trajectory", ...json }),
+    "/virtual/trajectory.json",
+    source,
+  );
   const data = await loadScenarioData(scenario, source);
   return trainingJob(scenario, data);
 }
@@ -24,12 +28,19 @@ async function job(json: Record<string, unknown>) {
 /** The float64 losses of the first `steps` steps of `j`. */
 function referenceLosses(j: Awaited<ReturnType<typeof job>>, steps: number): number[] {
   const state = referenceTrainerState(j.initial);
-  const model = { layers: j.scenario.model.layers, loss: j.scenario.loss, optimizer: j.scenario.optimizer, dropoutSeed: j.dropoutSeed };
+  const model = {
+    layers: j.scenario.model.layers,
+    loss: j.scenario.loss,
+    optimizer: j.scenario.optimizer,
+    dropoutSeed: j.dropoutSeed,
+  };
   const losses: number[] = [];
   for (let epoch = 1; losses.length < steps; epoch++) {
     for (const rows of j.plan.epoch(epoch)) {
       if (losses.length === steps) break;
-      losses.push(referenceStep(model, state, { x: gatherRows(j.train.x, rows), y: gatherRows(j.train.y, rows) }));
+      losses.push(
+        referenceStep(model, state, { x: gatherRows(j.train.x, rows), y: gatherRows(j.train.y, rows) }),
+      );
     }
   }
   return losses;
@@ -51,7 +62,10 @@ const CASES: [string, Record<string, unknown>][] = [
     training: { epochs: 3, batchSize: 13 },
   }],
   ["linear regression, elu with dropout, mse, rmsprop", {
-    data: { generate: { kind: "linear", samples: 110, features: 5 }, transforms: [{ op: "standardize-target" }] },
+    data: {
+      generate: { kind: "linear", samples: 110, features: 5 },
+      transforms: [{ op: "standardize-target" }],
+    },
     model: { layers: [{ units: 12, activation: "elu", dropout: 0.3 }, { units: 1, activation: "linear" }] },
     loss: "mse",
     optimizer: { name: "rmsprop", learningRate: 0.003 },
@@ -90,9 +104,18 @@ describe("GPU training trajectory against the float64 trainer", () => {
       const gpu = records.steps.slice(0, steps).map((s) => s.loss);
       expect(records.phase.status).toBe("completed");
       expect(gpu.length).toBe(20);
-      const rows = gpu.map((g, i) => ({ step: i, gpu: g, ref: ref[i], err: Math.abs(g - ref[i]), tol: stepTolerance(j, i, ref[i]) }));
+      const rows = gpu.map((g, i) => ({
+        step: i,
+        gpu: g,
+        ref: ref[i],
+        err: Math.abs(g - ref[i]),
+        tol: stepTolerance(j, i, ref[i]),
+      }));
       const worst = rows.reduce((a, b) => (b.err / b.tol > a.err / a.tol ? b : a));
-      expect(worst.err, `worst step ${worst.step}: gpu ${worst.gpu}, ref ${worst.ref}, tolerance ${worst.tol}`)
+      expect(
+        worst.err,
+        `worst step ${worst.step}: gpu ${worst.gpu}, ref ${worst.ref}, tolerance ${worst.tol}`,
+      )
         .toBeLessThanOrEqual(worst.tol);
       // The loss must actually move, or matching would prove nothing.
       expect(Math.abs(ref[19] - ref[0])).toBeGreaterThan(100 * worst.tol);
