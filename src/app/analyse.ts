@@ -8,7 +8,7 @@
 import { encodeTargets } from "../data/targets.ts";
 import type { ScenarioData } from "../data/load.ts";
 import { checkEpochConsistency, engineComputedMetric } from "../diagnose/consistency.ts";
-import { diagnoseData } from "../diagnose/data.ts";
+import { diagnoseData, imbalanceBehindCollapse } from "../diagnose/data.ts";
 import { diagnoseSetup } from "../diagnose/setup.ts";
 import { summarizeTargets } from "../diagnose/targets.ts";
 import { diagnoseTraining, type TrainingProbes } from "../diagnose/training.ts";
@@ -160,13 +160,17 @@ export async function analyse(
     name: m.name,
     definition: m.name === "accuracy" ? `${accuracy.kind}-accuracy: ${accuracy.reason}` : m.name,
   }));
-  const earlyFindings = findings.length;
   let probes: TrainingProbes | undefined;
   if (options.probes && looksUnderfit(task.task, symptoms) && !findings.some((f) => f.severity === "error")) {
     probes = { capacity: await capacityProbe(scenario, data, options) };
   }
-  findings.push(...diagnoseTraining({ scenario, task: task.task, targets, records, metrics, probes }));
-  void earlyFindings;
+  const training = diagnoseTraining({ scenario, task: task.task, targets, records, metrics, probes });
+  findings.push(...training);
+  const collapsed = training.some((f) => f.code === "majority-class-collapse" || f.code === "accuracy-hides-class-failure");
+  if (collapsed && !findings.some((f) => f.code === "class-imbalance")) {
+    const cause = imbalanceBehindCollapse({ train: data.train, validation: data.validation, task, scenario });
+    if (cause) findings.push(cause);
+  }
 
   const classes = CLASSIFICATION.has(task.task) ? classReports(job, records, data) : {};
   return {

@@ -323,7 +323,24 @@ function countsOf(ds: Dataset, classes = 0): number[] {
   return classCounts(classIndices(ds), classes);
 }
 
-function classImbalance(ctx: DataContext): Finding | null {
+/**
+ * Rarest / commonest below which an imbalance is named even when training went well: Deepchecks'
+ * `ClassImbalance` default (9:1, as evalml).
+ */
+const IMBALANCE_RATIO = 0.1;
+/**
+ * A milder imbalance (up to 4:1, the upper end of what Google's ML guide calls "moderate", a minority
+ * of 1-20 %) is named only once training showed it bit: the model collapsed onto the majority class
+ * or left a class unrecalled. Then it is the cause those symptoms point to.
+ */
+export const IMBALANCE_RATIO_WHEN_COLLAPSED = 0.25;
+
+/** `class-imbalance` at a mild ratio, for a run whose predictions collapsed onto the majority class. */
+export function imbalanceBehindCollapse(ctx: DataContext): Finding | null {
+  return classImbalance(ctx, IMBALANCE_RATIO_WHEN_COLLAPSED);
+}
+
+function classImbalance(ctx: DataContext, limit = IMBALANCE_RATIO): Finding | null {
   if (!isClassification(ctx)) return null;
   if (ctx.task.task === "multilabel") return multilabelImbalance(ctx.train);
   const units = ctx.scenario?.model.layers.at(-1)?.units ?? 0;
@@ -331,7 +348,7 @@ function classImbalance(ctx: DataContext): Finding | null {
   if (counts.length < 2) return null;
   const max = Math.max(...counts), min = Math.min(...counts);
   const ratio = max > 0 ? min / max : 1;
-  if (ratio >= 0.1) return null;
+  if (ratio >= limit) return null;
   const rarest = counts.indexOf(min), commonest = counts.indexOf(max);
   const total = counts.reduce((a, b) => a + b, 0);
   return makeFinding("class-imbalance", {
