@@ -454,6 +454,12 @@ export function detectExplodingGradients(ctx: TrainingContext): Finding | null {
     peak = 0; // after the early window only: growth is forward in time
     for (let i = k + 1; i + 1 < finite.length; i++) peak = Math.max(peak, median(finite.slice(i - 1, i + 2)));
     growth = early > 0 ? peak / early : null;
+  } else if (finite.length >= 2 && nonFinite) {
+    // A run that overflowed within a few steps: the whole finite prefix is the evidence, from its
+    // first step to its largest.
+    early = finite[0];
+    peak = Math.max(...finite.slice(1));
+    growth = early > 0 ? peak / early : null;
   }
   const g = medianGradNorms(ctx);
   const layerRatio = g.length >= 2 && g[g.length - 1] > 0 ? g[0] / g[g.length - 1] : null;
