@@ -166,7 +166,9 @@ export async function analyse(
   }
   const training = diagnoseTraining({ scenario, task: task.task, targets, records, metrics, probes });
   findings.push(...training);
-  const collapsed = training.some((f) => f.code === "majority-class-collapse" || f.code === "accuracy-hides-class-failure");
+  // A collapse onto the majority class is what a mild imbalance does; a single unrecalled class among
+  // well-learned ones (accuracy-hides-class-failure) points at that class's overlap, not the counts.
+  const collapsed = training.some((f) => f.code === "majority-class-collapse");
   if (collapsed && !findings.some((f) => f.code === "class-imbalance")) {
     const cause = imbalanceBehindCollapse({ train: data.train, validation: data.validation, task, scenario });
     if (cause) findings.push(cause);

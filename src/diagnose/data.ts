@@ -330,8 +330,8 @@ function countsOf(ds: Dataset, classes = 0): number[] {
 const IMBALANCE_RATIO = 0.1;
 /**
  * A milder imbalance (up to 4:1, the upper end of what Google's ML guide calls "moderate", a minority
- * of 1-20 %) is named only once training showed it bit: the model collapsed onto the majority class
- * or left a class unrecalled. Then it is the cause those symptoms point to.
+ * of 1-20 %) is named only once training showed it bit: the model collapsed onto the majority class.
+ * Then it is the cause that symptom points to.
  */
 export const IMBALANCE_RATIO_WHEN_COLLAPSED = 0.25;
 

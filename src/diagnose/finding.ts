@@ -252,7 +252,7 @@ export const CATALOGUE: Readonly<Record<FindingCode, CodeInfo>> = {
   "vanishing-gradients": {
     family: "training",
     severity: "warning",
-    explains: ["not-learning", "underfitting"],
+    explains: ["not-learning", "underfitting", "majority-class-collapse"],
   },
   "exploding-gradients": {
     family: "training",
