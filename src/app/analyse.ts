@@ -11,7 +11,7 @@ import { checkEpochConsistency, engineComputedMetric } from "../diagnose/consist
 import { diagnoseData, imbalanceBehindCollapse } from "../diagnose/data.ts";
 import { diagnoseSetup } from "../diagnose/setup.ts";
 import { summarizeTargets } from "../diagnose/targets.ts";
-import { diagnoseTraining, type TrainingProbes } from "../diagnose/training.ts";
+import { diagnoseTraining, doubleSoftmaxEvidence, type TrainingProbes } from "../diagnose/training.ts";
 import type { GpuContext } from "../gpu/context.ts";
 import type { Matrix } from "../reference/matrix.ts";
 import {
@@ -164,7 +164,13 @@ export async function analyse(
   if (options.probes && looksUnderfit(task.task, symptoms) && !findings.some((f) => f.severity === "error")) {
     probes = { capacity: await capacityProbe(scenario, data, options) };
   }
-  const training = diagnoseTraining({ scenario, task: task.task, targets, records, metrics, probes });
+  const trainingContext = { scenario, task: task.task, targets, records, metrics, probes };
+  const training = diagnoseTraining(trainingContext);
+  // The setup finding says why a double softmax hurts; the run shows it happened: output rows that sum
+  // to 1, and the gradient at the logits against what a single softmax would have given.
+  const doubleSoftmax = findings.find((f) => f.code === "double-softmax");
+  const seen = doubleSoftmax ? doubleSoftmaxEvidence(trainingContext) : null;
+  if (doubleSoftmax && seen) doubleSoftmax.evidence = { ...doubleSoftmax.evidence, training: seen };
   findings.push(...training);
   // A collapse onto the majority class is what a mild imbalance does; a single unrecalled class among
   // well-learned ones (accuracy-hides-class-failure) points at that class's overlap, not the counts.
