@@ -23,23 +23,10 @@ import {
   type TransformSpec,
   type ValidationSpec,
 } from "./types.ts";
+import { METRIC_NAMES } from "../reference/metrics.ts";
 
-/** Built-in metric names (CONTRACT §2); any other name needs a `module`. */
-export const METRIC_NAMES = [
-  "accuracy",
-  "binary-accuracy",
-  "categorical-accuracy",
-  "sparse-categorical-accuracy",
-  "precision",
-  "recall",
-  "f1",
-  "balanced-accuracy",
-  "auc",
-  "mae",
-  "mse",
-  "rmse",
-  "r2",
-] as const;
+/** Built-in metric names (CONTRACT §2); any other name needs a `module`. One list, owned by the references. */
+export { METRIC_NAMES };
 
 export const TASKS = ["binary", "multiclass", "multilabel", "regression"] as const;
 
