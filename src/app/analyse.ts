@@ -7,13 +7,13 @@
  */
 import { encodeTargets } from "../data/targets.ts";
 import type { ScenarioData } from "../data/load.ts";
-import { checkEpochConsistency, engineComputedMetric } from "../diagnose/consistency.ts";
+import { checkEpochConsistency } from "../diagnose/consistency.ts";
 import { diagnoseData, imbalanceBehindCollapse } from "../diagnose/data.ts";
 import { diagnoseSetup } from "../diagnose/setup.ts";
 import { summarizeTargets } from "../diagnose/targets.ts";
 import { diagnoseTraining, doubleSoftmaxEvidence, type TrainingProbes } from "../diagnose/training.ts";
 import type { GpuContext } from "../gpu/context.ts";
-import type { Matrix } from "../reference/matrix.ts";
+import { type Matrix, toRows } from "../reference/matrix.ts";
 import {
   computeMetric,
   confusionMatrix,
@@ -121,7 +121,14 @@ export async function analyse(
           scenario,
         ),
       );
-      const values = hostMetrics(scenario, y, r.outputs, options.moduleMetrics, e.epoch === job.epochs);
+      const values = hostMetrics(
+        scenario,
+        engineNames(job),
+        y,
+        r.outputs,
+        options.moduleMetrics,
+        e.epoch === job.epochs,
+      );
       if (split === "train") host.train = values;
       else host.validation = values;
     }
@@ -196,9 +203,15 @@ export async function analyse(
   };
 }
 
+/** The metrics the GPU computes for this job (job.ts decides by shape). */
+function engineNames(job: TrainingJob): Set<string> {
+  return new Set(job.metrics.map((m) => m.name));
+}
+
 /** Metrics the engine does not compute, in float64 from the read-back predictions. */
 function hostMetrics(
   scenario: Scenario,
+  engine: Set<string>,
   y: Matrix,
   outputs: Matrix,
   modules: Map<string, ModuleMetric>,
@@ -213,7 +226,7 @@ function hostMetrics(
     }
     if (!(METRIC_NAMES as readonly string[]).includes(m.name)) continue;
     const name = m.name as MetricName;
-    if (engineComputedMetric(name) && engineHas(scenario, name, y, outputs)) continue;
+    if (engine.has(name)) continue;
     out[name] = metricOrNull(name, y, outputs, m.threshold);
   }
   return out;
@@ -234,31 +247,13 @@ function metricOrNull(name: MetricName, y: Matrix, outputs: Matrix, threshold: n
   }
 }
 
-/** Whether the GPU computed `name` (job.ts engineMetrics decides by shape). */
-function engineHas(_scenario: Scenario, name: MetricName, y: Matrix, outputs: Matrix): boolean {
-  if (name === "mae" || name === "mse" || name === "rmse" || name === "categorical-accuracy") {
-    return y.cols === outputs.cols;
-  }
-  if (name === "sparse-categorical-accuracy") return y.cols === 1;
-  if (name === "binary-accuracy") return y.cols === outputs.cols;
-  if (name === "accuracy") {
-    const kind = resolveAccuracy(y.cols, outputs.cols).kind;
-    return kind === "sparse-categorical" ? y.cols === 1 : y.cols === outputs.cols;
-  }
-  return false;
-}
-
 function safeModuleValue(fn: ModuleMetric, y: Matrix, outputs: Matrix): number | null {
   try {
-    const v = fn(rowsOf(y), rowsOf(outputs));
+    const v = fn(toRows(y), toRows(outputs));
     return typeof v === "number" && Number.isFinite(v) ? v : null;
   } catch {
     return null;
   }
-}
-
-export function rowsOf(m: Matrix): number[][] {
-  return Array.from({ length: m.rows }, (_, r) => Array.from(m.data.subarray(r * m.cols, (r + 1) * m.cols)));
 }
 
 /** What an untrained guess scores: the majority class, or predicting the mean for regression. */
@@ -338,25 +333,25 @@ async function analyseTrainingOnly(scenario: Scenario, data: ScenarioData, optio
   const job = trainingJob(scenario, data, { epochs: options.epochs });
   const ctx = await options.gpu();
   let final: { train: SplitMetrics; validation: SplitMetrics | null } = { train: {}, validation: null };
-  const records = await trainOnGpu(ctx, {
+  const engine = engineNames(job);
+  await trainOnGpu(ctx, {
     ...job,
     loss: scenario.loss,
     optimizer: scenario.optimizer,
     onEpoch: (e) => {
       const train = {
         ...e.train.engine,
-        ...hostMetrics(scenario, job.train.y, e.train.outputs, new Map(), false),
+        ...hostMetrics(scenario, engine, job.train.y, e.train.outputs, new Map(), false),
       };
       const validation = e.validation && job.validation
         ? {
           ...e.validation.engine,
-          ...hostMetrics(scenario, job.validation.y, e.validation.outputs, new Map(), false),
+          ...hostMetrics(scenario, engine, job.validation.y, e.validation.outputs, new Map(), false),
         }
         : null;
       final = { train, validation };
     },
   });
-  void records;
   return final;
 }
 

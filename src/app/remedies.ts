@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { takeRows } from "../data/classes.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { loadScenarioData, type ScenarioData } from "../data/load.ts";
 import type { Remedy } from "../diagnose/finding.ts";
@@ -188,16 +189,6 @@ function dropNonFiniteRows(d: Dataset): Dataset {
     if (ok) keep.push(r);
   }
   return takeRows(d, keep);
-}
-
-function takeRows(d: Dataset, rows: number[]): Dataset {
-  const F = d.featureNames.length, T = d.targetNames.length;
-  const features = new Float64Array(rows.length * F), targets = new Float64Array(rows.length * T);
-  rows.forEach((r, i) => {
-    features.set(d.features.subarray(r * F, (r + 1) * F), i * F);
-    targets.set(d.targets.subarray(r * T, (r + 1) * T), i * T);
-  });
-  return { ...d, features, targets, rows: rows.length };
 }
 
 function rowKey(d: Dataset, r: number): string {

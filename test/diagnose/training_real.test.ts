@@ -11,7 +11,8 @@ import {
 } from "../../src/diagnose/training.ts";
 import type { Matrix } from "../../src/reference/matrix.ts";
 import { Rng } from "../../src/random.ts";
-import type { FindingCode } from "../../src/report/types.ts";
+import { CATALOGUE } from "../../src/diagnose/finding.ts";
+import { FINDING_CODES, type FindingCode } from "../../src/report/types.ts";
 import { accuracyOf, classView, snapshot } from "../../src/diagnose/training_signals.ts";
 import {
   blobs,
@@ -23,23 +24,8 @@ import {
   xor,
 } from "../helpers/records.ts";
 
-const TRAINING_CODES: FindingCode[] = [
-  "repeated-batch",
-  "non-finite-loss",
-  "learning-rate-too-high",
-  "learning-rate-too-low",
-  "vanishing-gradients",
-  "exploding-gradients",
-  "dead-relu",
-  "saturated-activations",
-  "constant-initialization",
-  "not-learning",
-  "majority-class-collapse",
-  "accuracy-hides-class-failure",
-  "overfitting",
-  "underfitting",
-  "initial-loss-anomaly",
-];
+/** Every training-family code of the catalogue (the codes a healthy run must not get). */
+const TRAINING_CODES: FindingCode[] = FINDING_CODES.filter((c) => CATALOGUE[c].family === "training");
 
 function codes(ctx: TrainingContext): string[] {
   return diagnoseTraining(ctx).map((f) => f.code);

@@ -5,6 +5,7 @@
  * sigmoid nets...) without a GPU. Not the product trainer (that is src/reference/trainer.ts): no
  * dropout, plain loops, written for clarity over speed.
  */
+import { gatherRows } from "../../src/reference/trainer.ts";
 import { lossGradient, lossPerRow, reduceLoss } from "../../src/reference/losses.ts";
 import type { Matrix } from "../../src/reference/matrix.ts";
 import { predictedClasses, trueClasses } from "../../src/reference/metrics.ts";
@@ -65,7 +66,7 @@ export function trainReference(scenario: Scenario, data: TrainData): TrainingRec
       const idx = sameBatchEveryStep
         ? Array.from({ length: Math.min(batchSize, n) }, (_, i) => i)
         : order.slice(b * batchSize, (b + 1) * batchSize);
-      const xb = rowsOf(data.x, idx), yb = rowsOf(data.y, idx);
+      const xb = gatherRows(data.x, idx), yb = gatherRows(data.y, idx);
       const f = forward(params, acts, xb);
       const out = f.a[f.a.length - 1];
       const loss = reduceLoss(lossPerRow(lossCfg(scenario), yb, out), scenario.loss.reduction);
@@ -336,12 +337,6 @@ function optimizerState(s: Scenario, params: LayerWeights[]) {
 
 function mat(rows: number, cols: number): Matrix {
   return { data: new Float64Array(rows * cols), rows, cols };
-}
-
-function rowsOf(m: Matrix, idx: number[]): Matrix {
-  const out = mat(idx.length, m.cols);
-  idx.forEach((r, i) => out.data.set(m.data.subarray(r * m.cols, (r + 1) * m.cols), i * m.cols));
-  return out;
 }
 
 function norm(v: Float64Array): number {
