@@ -129,6 +129,13 @@ export interface TrainStepSetup {
   batchSize: number;
   targetWidth: number;
   dropoutSeed: number;
+  /**
+   * Record what diagnosis needs (default true): batch fingerprint, activation statistics, gradient
+   * norms and update ratios. false is the plain step (forward, loss, backward, optimizer update):
+   * its record holds the batch loss only (words 0-1), every other word stays 0. The benchmark
+   * measures one against the other.
+   */
+  instrument?: boolean;
 }
 
 /** The prepared training step. */
@@ -152,6 +159,7 @@ export async function prepareTrainStep(
   setup: TrainStepSetup,
 ): Promise<TrainStep> {
   const { shape, batchSize: B } = setup;
+  const instrument = setup.instrument ?? true;
   const L = shape.layers.length;
   const K = shape.layers[L - 1].units;
   const recordWords = stepRecordWords(L);
@@ -347,15 +355,17 @@ export async function prepareTrainStep(
     },
     encode(encoder) {
       encoder.clearBuffer(record);
-      shape.layers.forEach((layer, i) =>
-        encoder.copyBufferToBuffer(params.weights[i], 0, wOld[i], 0, layer.inputs * layer.units * 4)
-      );
+      if (instrument) {
+        shape.layers.forEach((layer, i) =>
+          encoder.copyBufferToBuffer(params.weights[i], 0, wOld[i], 0, layer.inputs * layer.units * 4)
+        );
+      }
       const pass = encoder.beginComputePass({ label: "train step" });
-      fingerprint.encode(pass);
+      if (instrument) fingerprint.encode(pass);
       for (let i = 0; i < L; i++) {
         forward[i].encode(pass);
         dropFwd[i]?.encode(pass);
-        stats[i]?.encode(pass);
+        if (instrument) stats[i]?.encode(pass);
       }
       lossForward.encode(pass);
       lossReduce.encode(pass);
@@ -366,11 +376,13 @@ export async function prepareTrainStep(
       }
       // Norms and updates after the whole backward pass: dX of layer i reads W_i before its update.
       for (let i = 0; i < L; i++) {
-        normW[i].encode(pass);
-        normB[i].encode(pass);
+        if (instrument) {
+          normW[i].encode(pass);
+          normB[i].encode(pass);
+        }
         updates[2 * i].op.encode(pass);
         updates[2 * i + 1].op.encode(pass);
-        ratios[i].encode(pass);
+        if (instrument) ratios[i].encode(pass);
       }
       pass.end();
     },

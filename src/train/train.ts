@@ -54,6 +54,11 @@ export interface GpuTrainOptions {
    * they are in memory.
    */
   onEpoch?: (epoch: EpochReadback) => void;
+  /**
+   * Record the diagnosis statistics each step (default true; see TrainStepSetup.instrument). When
+   * false, step records carry the batch loss only: their layer statistics read 0.
+   */
+  instrument?: boolean;
 }
 
 export interface EpochReadback {
@@ -97,6 +102,7 @@ async function train(ctx: GpuContext, options: GpuTrainOptions): Promise<Trainin
     batchSize: plan.batchSize,
     targetWidth,
     dropoutSeed: options.dropoutSeed,
+    instrument: options.instrument,
   });
   const evaluation = async (name: "train" | "validation", data: { x: Matrix; y: Matrix }) =>
     await prepareEvaluation(ctx, params, {
