@@ -1,0 +1,15 @@
+/**
+ * Once per Dawn run (vitest.dawn.config.ts `globalSetup`): finds the adapter, prints which
+ * implementation runs the suite, and stops the run with one line when there is none (instead of
+ * every test failing with the same NoAdapterError).
+ */
+import process from "node:process";
+import { describeDawnAdapter, installDawn, NO_ADAPTER_HINT, selectVulkanDriver } from "./dawn_gpu.ts";
+
+/** vitest's globalSetup entry point. */
+export default async function setup(): Promise<void> {
+  const icd = selectVulkanDriver(process.env);
+  const adapter = await installDawn().requestAdapter();
+  if (!adapter) throw new Error(NO_ADAPTER_HINT);
+  console.log(`[test:dawn] ${describeDawnAdapter(adapter)} (VK_ICD_FILENAMES=${icd})`);
+}
