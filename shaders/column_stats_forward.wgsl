@@ -33,8 +33,11 @@ struct Params {
 
 const WG: u32 = 256u;
 const NAN_BITS: u32 = 0x7fc00000u;
-const LOWEST: f32 = -3.40282347e38;
-const HIGHEST: f32 = 3.40282347e38;
+// Written in hex: the largest f32 exactly. The decimal 3.40282347e38 lies just above it, and the WGSL
+// spec makes an abstract float outside the finite f32 range a shader-creation error (Tint rejects it;
+// naga rounds it down).
+const LOWEST: f32 = -0x1.fffffep+127f;
+const HIGHEST: f32 = 0x1.fffffep+127f;
 
 var<workgroup> sums: array<f32, WG>;
 var<workgroup> lows: array<f32, WG>;

@@ -45,8 +45,11 @@ const WG: u32 = 256u;
 const PER_THREAD: u32 = 4u;
 const NAN_BITS: u32 = 0x7fc00000u;
 // Identities of max and min that are exact for every finite f32 (infinities cannot be used).
-const LOWEST: f32 = -3.40282347e38;
-const HIGHEST: f32 = 3.40282347e38;
+// Written in hex: the largest f32 exactly. The decimal 3.40282347e38 lies just above it, and the WGSL
+// spec makes an abstract float outside the finite f32 range a shader-creation error (Tint rejects it;
+// naga rounds it down).
+const LOWEST: f32 = -0x1.fffffep+127f;
+const HIGHEST: f32 = 0x1.fffffep+127f;
 
 var<workgroup> values: array<f32, WG>;
 var<workgroup> counts: array<u32, WG>;

@@ -10,13 +10,18 @@
 // Relative error of y_ij <= (4 + 3|d_ij|)·2^-23 + Σ_k y_ik (4 + 3|d_ik|)·2^-23 + gamma_cols + u.
 // Entries with e^d below 2^-126 may flush to zero: an absolute 2^-126 covers them.
 
+const NAN_BITS: u32 = 0x7fc00000u;
+
 struct Params {
   rows: u32,
   cols: u32,
 }
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read_write> y: array<f32>;
+// y holds f32 bits: a bad row is stored as the NaN bit pattern, never as an f32 NaN value, which a
+// constant cannot be (WGSL makes const-evaluating a NaN or infinity a shader-creation error; Tint
+// rejects it) and which implementations may treat as indeterminate at run time (WGSL 15.7.2).
+@group(0) @binding(1) var<storage, read_write> y: array<u32>;
 @group(0) @binding(2) var<uniform> params: Params;
 
 fn is_nan(x: f32) -> bool {
@@ -36,7 +41,9 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let base = row * params.cols;
   // Max-shift. WGSL's max need not propagate NaN, and Inf - Inf is NaN in IEEE math: a row with a
   // NaN, a +Inf, or only -Inf entries has an undefined softmax, so the whole row is written NaN.
-  var m = bitcast<f32>(0xff800000u);
+  // m starts at the first entry rather than at a -Inf constant, for the same reason as NAN_BITS;
+  // max is order-free, so m is unchanged. (With cols == 0 nothing is written; WGSL bounds the read.)
+  var m = x[base];
   var bad = false;
   for (var c = 0u; c < params.cols; c = c + 1u) {
     let v = x[base + c];
@@ -49,9 +56,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     // e^-104 is below the smallest f32 subnormal: clamping changes no result and keeps -Inf out of exp.
     s = s + exp(max(x[base + c] - m, -104.0));
   }
-  let nan = bitcast<f32>(0x7fc00000u);
   for (var c = 0u; c < params.cols; c = c + 1u) {
     let v = exp(max(x[base + c] - m, -104.0)) / s;
-    y[base + c] = select(v, nan, bad);
+    y[base + c] = select(bitcast<u32>(v), NAN_BITS, bad);
   }
 }
