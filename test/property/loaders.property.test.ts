@@ -10,10 +10,13 @@ import { describe, expect, it } from "vitest";
 import { parseCell, readCsv } from "../../src/data/csv.ts";
 import { readNpy } from "../../src/data/npy.ts";
 import { memoryFileSource } from "../../src/io.ts";
+import { DEFAULT_LEARNING_RATE, DEFAULT_OPTIMIZER } from "../../src/scenario/schema.ts";
+import { parseScenario } from "../../src/scenario/load.ts";
 import { chunkedFileSource } from "../helpers/chunked_source.ts";
 import { stringifyCsv } from "../helpers/csv_stringify.ts";
 import { NPY_DTYPES, type NpyDtype, writeNpy } from "../helpers/npy_writer.ts";
-import { checkAsyncProperty } from "../helpers/property.ts";
+import { checkAsyncProperty, checkProperty } from "../helpers/property.ts";
+import { scenarioJson, scenarioToJson } from "../helpers/scenario_json.ts";
 
 // ---------------------------------------------------------------------------------------------- CSV
 
@@ -180,6 +183,70 @@ describe("NumPy .npy round trip", () => {
         });
       }),
       150,
+    );
+  });
+});
+
+// ----------------------------------------------------------------------------------------- Scenario
+
+describe("scenario file round trip", () => {
+  const source = memoryFileSource({});
+  const PATH = "/s/dir/scenario.json";
+
+  it("any valid scenario parses, keeps what it says and fills the contract's defaults", () => {
+    checkProperty(
+      fc.property(scenarioJson, (raw) => {
+        const s = parseScenario(JSON.stringify(raw), PATH, source);
+        // The arbitrary's output is untyped JSON; reading it loosely here keeps the expectations short.
+        // deno-lint-ignore no-explicit-any
+        const r = raw as Record<string, any>;
+        expect(s.name).toBe(r.name);
+        expect(s.path).toBe(PATH);
+        expect(s.seed).toBe(r.seed ?? 0);
+        expect(s.description).toBe(r.description ?? "");
+        expect(s.model.layers).toEqual(
+          r.model.layers.map((l: Record<string, unknown>) => ({
+            units: l.units,
+            activation: l.activation ?? "linear",
+            dropout: l.dropout ?? 0,
+          })),
+        );
+        const lossName = typeof r.loss === "string" ? r.loss : r.loss.name;
+        expect(s.loss.name).toBe(lossName);
+        expect(s.loss.fromLogits).toBe(r.loss.fromLogits ?? false);
+        const opt = typeof r.optimizer === "string"
+          ? { name: r.optimizer }
+          : r.optimizer ?? { name: DEFAULT_OPTIMIZER };
+        expect(s.optimizer.name).toBe(opt.name);
+        expect(s.optimizer.learningRate).toBe(
+          opt.learningRate ?? DEFAULT_LEARNING_RATE[opt.name as keyof typeof DEFAULT_LEARNING_RATE],
+        );
+        expect(s.training).toEqual({
+          epochs: 10,
+          batchSize: 32,
+          shuffle: true,
+          sameBatchEveryStep: false,
+          ...r.training,
+        });
+        expect(s.metrics.map((m) => m.name)).toEqual(
+          (r.metrics ?? []).map((m: string | { name: string }) => (typeof m === "string" ? m : m.name)),
+        );
+        const dataKey = ["csv", "npy", "rows", "generate"].find((k) => k in r.data);
+        expect(s.data.kind).toBe(dataKey);
+        if (s.data.kind === "csv") expect(s.data.path).toBe(source.resolve(PATH, r.data.csv));
+      }),
+      200,
+    );
+  });
+
+  it("a parsed scenario written back as JSON parses to the same resolved scenario", () => {
+    checkProperty(
+      fc.property(scenarioJson, (raw) => {
+        const once = parseScenario(JSON.stringify(raw), PATH, source);
+        const twice = parseScenario(JSON.stringify(scenarioToJson(once)), PATH, source);
+        expect(twice).toEqual(once);
+      }),
+      200,
     );
   });
 });
