@@ -282,7 +282,13 @@ export const CATALOGUE: Readonly<Record<FindingCode, CodeInfo>> = {
   },
   "accuracy-hides-class-failure": { family: "training", severity: "warning", explains: NONE },
   "overfitting": { family: "training", severity: "warning", explains: NONE },
-  "underfitting": { family: "training", severity: "warning", explains: NONE },
+  // Claimed only with the capacity probe's evidence (a bigger model does much better), so a collapse
+  // onto one class or a flat run is what too small a model shows, not a cause of its own.
+  "underfitting": {
+    family: "training",
+    severity: "warning",
+    explains: ["majority-class-collapse", "not-learning"],
+  },
   "initial-loss-anomaly": { family: "training", severity: "warning", explains: NONE },
   // metric consistency
   "metric-mismatch": { family: "metric", severity: "error", explains: NONE },

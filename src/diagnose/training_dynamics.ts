@@ -20,6 +20,7 @@
 import { lossPerRow, reduceLoss } from "../reference/losses.ts";
 import type { Matrix } from "../reference/matrix.ts";
 import { Rng } from "../random.ts";
+import { DEFAULT_LEARNING_RATE } from "../scenario/schema.ts";
 import type { Finding } from "../report/types.ts";
 import { makeFinding } from "./finding.ts";
 import {
@@ -41,6 +42,7 @@ import {
   std,
   type TrainingContext,
   updateRatioStats,
+  updateScaleStats,
 } from "./training_signals.ts";
 
 /** Karpathy's rule of thumb for ‖ΔW‖/‖W‖ per step (CS231n). */
@@ -201,17 +203,19 @@ function smoothedLoss(ctx: TrainingContext): { values: number[]; source: string 
  * rises small and its net descent large.
  */
 function oscillation(values: number[]): { oscillating: boolean; bigRises: number; giveBack: number } {
-  let ups = 0, downs = 0, bigRises = 0;
+  let ups = 0, downs = 0, bigRises = 0, falls = 0;
   for (let i = 1; i < values.length; i++) {
     const d = values[i] - values[i - 1];
     if (d > 0) ups += d;
     else downs -= d;
+    if (d < 0) falls++;
     if (d > 0 && values[i - 1] > 0 && d / values[i - 1] >= 0.1) bigRises++;
   }
   const intervals = values.length - 1;
   const giveBack = downs > 0 ? ups / downs : ups > 0 ? Infinity : 0;
+  // A curve that only rises diverges; oscillation needs falls between the rises.
   const oscillating = intervals >= 3 && bigRises >= Math.max(2, Math.ceil(0.2 * intervals)) &&
-    giveBack >= 0.5;
+    falls >= 2 && giveBack >= 0.5;
   return { oscillating, bigRises, giveBack };
 }
 
@@ -219,13 +223,29 @@ function oscillation(values: number[]): { oscillating: boolean; bigRises: number
 // learning-rate-too-high / learning-rate-too-low
 
 /**
+ * Whether the optimizer steps no larger than Keras's default for it (SGD with momentum β steps like
+ * lr/(1-β) once the velocity builds up). Keras's defaults train sane setups, so a run that diverges at
+ * or below one had its gradients made large by something else (initialisation, unscaled inputs or
+ * targets): exploding-gradients and the data detectors name that cause, and a smaller learning rate
+ * would only slow the blow-up down.
+ */
+function atOrBelowDefaultRate(optimizer: TrainingContext["scenario"]["optimizer"]): boolean {
+  const effective = optimizer.name === "sgd"
+    ? optimizer.learningRate / (1 - Math.min(optimizer.momentum, 0.99))
+    : optimizer.learningRate;
+  // 1e-9: 0.001 / (1 - 0.9) is 0.010000000000000002 in binary floating point.
+  return effective <= DEFAULT_LEARNING_RATE[optimizer.name] * (1 + 1e-9);
+}
+
+/**
  * The loss diverges (becomes non-finite after finite steps, ends 10% above where it started, or
  * spikes to twice its start and does not come back below half of it), oscillates, or stays flat,
  * while the updates are large against the weights. "Large", per layer, against Karpathy's ~1e-3:
  * a median ‖ΔW‖/‖W‖ ≥ 1e-2 (10×), or a burst (peak of a 3-step running median) ≥ 1e-1 (100×), or a
  * single step that moved the weights by more than their own norm (ratio ≥ 1). A flat loss has many
- * other causes, so it needs the burst or the single step. Divergence is an error; oscillation and a
- * flat loss are warnings.
+ * other causes, so it needs the burst or the single step, measured against the weights' initial
+ * scale (updateScaleStats). Divergence at or below Keras's default rate is left to the detectors of
+ * its cause (atOrBelowDefaultRate). Divergence is an error; oscillation and a flat loss are warnings.
  */
 export function detectLearningRateTooHigh(ctx: TrainingContext): Finding | null {
   const r = ctx.records;
@@ -235,7 +255,10 @@ export function detectLearningRateTooHigh(ctx: TrainingContext): Finding | null 
   const maxPeak = Math.max(...stats.map((x) => x.peak));
   const maxStep = Math.max(...stats.map((x) => x.max));
   const large = maxMedian >= 1e-2 || maxPeak >= 1e-1 || maxStep >= 1;
-  const burst = maxPeak >= 1e-1 || maxStep >= 1;
+  // A flat loss has many causes, so it needs steps that are large in themselves, not ratios that
+  // are large because the weights shrank towards zero (see updateScaleStats).
+  const scale = updateScaleStats(r).filter((x) => Number.isFinite(x.median));
+  const burst = scale.some((x) => x.peak >= 1e-1 || x.max >= 1);
   if (!large) return null;
   const traj = lossTrajectory(ctx);
   const firstBad = r.steps.findIndex((s) =>
@@ -251,7 +274,7 @@ export function detectLearningRateTooHigh(ctx: TrainingContext): Finding | null 
   const osc = oscillation(smooth.values);
   const flat = traj.improvement !== null && traj.improvement < 0.1;
   let kind: "diverges" | "oscillates" | "stays flat" | null = null;
-  if (blewUp || rising || spiked) kind = "diverges";
+  if ((blewUp || rising || spiked) && !atOrBelowDefaultRate(ctx.scenario.optimizer)) kind = "diverges";
   else if (osc.oscillating) kind = "oscillates";
   else if (flat && burst) kind = "stays flat";
   if (!kind) return null;

@@ -282,13 +282,36 @@ export interface UpdateRatioStats {
 
 export function updateRatioStats(r: TrainingRecords): UpdateRatioStats[] {
   const out: UpdateRatioStats[] = [];
+  for (let l = 0; l < layerCount(r); l++) out.push(seriesStats(layerSeries(r, l, "updateRatio")));
+  return out;
+}
+
+/**
+ * The same statistics for the step size against the larger of the weights' current norm and their
+ * norm at the first step: ‖ΔW‖ / max(‖W‖, ‖W₀‖). A ratio ‖ΔW‖/‖W‖ is large either because the step
+ * is large or because the weights have shrunk; a model whose best weights are near zero (a linear
+ * model on data no line separates) shows the second with sensible steps. Measured against the
+ * initial scale, only steps that are large in themselves count.
+ */
+export function updateScaleStats(r: TrainingRecords): UpdateRatioStats[] {
+  const out: UpdateRatioStats[] = [];
   for (let l = 0; l < layerCount(r); l++) {
-    const xs = layerSeries(r, l, "updateRatio").filter(Number.isFinite);
-    let peak = xs.length < 3 ? median(xs) : 0;
-    for (let i = 1; i + 1 < xs.length; i++) peak = Math.max(peak, median(xs.slice(i - 1, i + 2)));
-    out.push({ median: median(xs), peak, max: xs.length ? Math.max(...xs) : NaN });
+    const initial = r.steps.find((s) => Number.isFinite(s.layers[l]?.weightNorm))?.layers[l].weightNorm ??
+      NaN;
+    const xs = r.steps.map((s) => {
+      const { updateRatio, weightNorm } = s.layers[l];
+      return (updateRatio * weightNorm) / Math.max(weightNorm, initial);
+    });
+    out.push(seriesStats(xs));
   }
   return out;
+}
+
+function seriesStats(series: number[]): UpdateRatioStats {
+  const xs = series.filter(Number.isFinite);
+  let peak = xs.length < 3 ? median(xs) : 0;
+  for (let i = 1; i + 1 < xs.length; i++) peak = Math.max(peak, median(xs.slice(i - 1, i + 2)));
+  return { median: median(xs), peak, max: xs.length ? Math.max(...xs) : NaN };
 }
 
 /** Global gradient norm of each step: sqrt(Σ_layers ‖∂W‖² + ‖∂b‖²). */

@@ -63,6 +63,14 @@ describe("orderFindings", () => {
     ]);
   });
 
+  it("a probe-backed underfitting explains the collapse it causes, and is raised to its severity", () => {
+    const out = orderFindings([f("majority-class-collapse"), f("underfitting")]);
+    expect(out.map((x) => [x.code, x.severity])).toEqual([
+      ["underfitting", "error"],
+      ["majority-class-collapse", "error"],
+    ]);
+  });
+
   it("never raises an info note", () => {
     const out = orderFindings([f("loss-reduction-sum", "info"), f("learning-rate-too-high", "error")]);
     expect(out.map((x) => [x.code, x.severity])).toEqual([["learning-rate-too-high", "error"], [

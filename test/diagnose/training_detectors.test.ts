@@ -106,6 +106,65 @@ describe("learning-rate-too-high", () => {
   });
 });
 
+describe("learning-rate-too-high: what it must not claim", () => {
+  const flat = () => 0.69;
+  // Predictions that never improve: the full-pass loss stays where it started.
+  const stuck = { outputs: (_split: string, _e: number, y: Matrix) => defaultOutputs(y, 3, 0.2) };
+  it("a flat loss with steps large against the weights: a warning", () => {
+    const f = detectLearningRateTooHigh(
+      syntheticContext(
+        base({ ...stuck, loss: flat, layer: () => ({ updateRatio: 0.5, weightNorm: 2 }) }),
+      ),
+    )!;
+    expect(f.evidence.pattern).toBe("stays flat");
+    expect(f.severity).toBe("warning");
+  });
+
+  it("a flat loss whose ratio is large only because the weights shrank towards zero: quiet", () => {
+    // ‖ΔW‖ stays 0.2% of the initial norm while ‖W‖ decays 2 -> 0.01: the ratio ‖ΔW‖/‖W‖ reaches 0.4,
+    // as with a linear model on data no line separates (its best weights are near zero).
+    const layer = (s: number) => {
+      const weightNorm = Math.max(2 * 0.95 ** s, 0.01);
+      return { weightNorm, updateRatio: 0.004 / weightNorm };
+    };
+    expect(detectLearningRateTooHigh(syntheticContext(base({ ...stuck, loss: flat, layer }))))
+      .toBeNull();
+  });
+
+  // Finite and growing, then non-finite from step 50 on.
+  const rising = (s: number) => (s < 50 ? 1 + s / 10 : NaN);
+  const big = () => ({ updateRatio: 0.5 });
+  it("a divergence at a high learning rate is blamed on it", () => {
+    const s = scenario({ optimizer: { name: "adam", learningRate: 0.1 } });
+    const f = detectLearningRateTooHigh(syntheticContext(base({ scenario: s, loss: rising, layer: big })))!;
+    expect(f.evidence.pattern).toBe("diverges");
+    expect(f.severity).toBe("error");
+  });
+
+  it("the same divergence at Keras's default rate is left to the detectors of its cause", () => {
+    for (
+      const optimizer of [{ name: "adam" as const }, {
+        name: "sgd" as const,
+        learningRate: 0.001,
+        momentum: 0.9,
+      }]
+    ) {
+      const s = scenario({ optimizer });
+      expect(detectLearningRateTooHigh(syntheticContext(base({ scenario: s, loss: rising, layer: big }))))
+        .toBeNull();
+    }
+  });
+
+  it("SGD's momentum counts: 0.005 with momentum 0.9 steps like 0.05, above the default 0.01", () => {
+    const s = scenario({ optimizer: { name: "sgd", learningRate: 0.005, momentum: 0.9 } });
+    expect(
+      detectLearningRateTooHigh(syntheticContext(base({ scenario: s, loss: rising, layer: big })))?.evidence
+        .pattern,
+    )
+      .toBe("diverges");
+  });
+});
+
 describe("exploding-gradients", () => {
   it("norms growing 1000× while the loss diverges", () => {
     const f = detectExplodingGradients(syntheticContext(base({
