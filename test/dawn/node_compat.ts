@@ -6,7 +6,11 @@
  * missing, following the ES2024 definitions, so on Node 22+ this does nothing.
  */
 
-function groupInto<K, T>(items: Iterable<T>, key: (item: T, index: number) => K, add: (k: K, item: T) => void) {
+function groupInto<K, T>(
+  items: Iterable<T>,
+  key: (item: T, index: number) => K,
+  add: (k: K, item: T) => void,
+) {
   let index = 0;
   for (const item of items) add(key(item, index++), item);
 }
