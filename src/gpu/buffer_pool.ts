@@ -5,6 +5,7 @@
  * (live count, live bytes, peak) and recycles released buffers of the same size and usage, so
  * repeated runs in one process (the gallery, `--verify`) do not grow GPU memory.
  */
+import { GpuLimitError } from "./errors.ts";
 
 /** Accounting of a {@linkcode BufferPool}. */
 export interface BufferPoolStats {
@@ -16,6 +17,8 @@ export interface BufferPoolStats {
   peakBytes: number;
   /** Buffers created on the device (live, released or pooled). */
   created: number;
+  /** Buffers destroyed (by {@linkcode BufferPool.destroyAll}); equal to `created` after it. */
+  destroyed: number;
   /** Acquisitions served from released buffers. */
   reused: number;
   /** Released buffers kept for reuse, and their bytes. */
@@ -32,6 +35,24 @@ interface Entry {
 
 /** Buffer sizes are rounded up to this: copies need 4-byte multiples, and 16 keeps vec4 views legal. */
 const SIZE_ALIGN = 16;
+
+const STORAGE = 0x80, UNIFORM = 0x40;
+
+/**
+ * Refuses a buffer the device could not create or bind whole (fitcheck binds whole buffers), naming
+ * the buffer and the limit; WebGPU would otherwise report a validation error at a later submit.
+ */
+function checkLimits(limits: GPUSupportedLimits, label: string, size: number, usage: number): void {
+  const over = (
+    limitName: "maxBufferSize" | "maxStorageBufferBindingSize" | "maxUniformBufferBindingSize",
+  ) => {
+    const limit = limits[limitName];
+    if (size > limit) throw new GpuLimitError({ buffer: label, bytes: size, limitName, limit });
+  };
+  if (usage & STORAGE) over("maxStorageBufferBindingSize");
+  if (usage & UNIFORM) over("maxUniformBufferBindingSize");
+  over("maxBufferSize");
+}
 
 /**
  * Labelled buffers with reuse by (size, usage).
@@ -55,6 +76,7 @@ export class BufferPool {
     liveBytes: 0,
     peakBytes: 0,
     created: 0,
+    destroyed: 0,
     reused: 0,
     pooledBuffers: 0,
     pooledBytes: 0,
@@ -64,12 +86,18 @@ export class BufferPool {
     this.device = device;
   }
 
-  /** A buffer of at least `byteSize` bytes (rounded up to 16) with exactly `usage`. */
+  /**
+   * A buffer of at least `byteSize` bytes (rounded up to 16) with exactly `usage`.
+   *
+   * @throws {GpuLimitError} when the buffer exceeds `maxBufferSize`, or a storage (uniform) buffer
+   * exceeds `maxStorageBufferBindingSize` (`maxUniformBufferBindingSize`).
+   */
   acquire(label: string, byteSize: number, usage: GPUBufferUsageFlags): GPUBuffer {
     if (!(byteSize >= 0) || !Number.isFinite(byteSize)) {
       throw new RangeError(`buffer "${label}": invalid byte size ${byteSize}`);
     }
     const size = Math.max(SIZE_ALIGN, Math.ceil(byteSize / SIZE_ALIGN) * SIZE_ALIGN);
+    checkLimits(this.device.limits, label, size, usage);
     const key = `${usage}:${size}`;
     let buffer = this.#free.get(key)?.pop();
     if (buffer) {
@@ -118,9 +146,12 @@ export class BufferPool {
     return { ...this.#stats };
   }
 
-  /** Destroys every buffer, live or pooled, and resets the counts (peak and created are kept). */
+  /** Destroys every buffer, live or pooled, and resets the counts (peak, created, destroyed are kept). */
   destroyAll(): void {
-    for (const buffer of this.#entries.keys()) buffer.destroy();
+    for (const buffer of this.#entries.keys()) {
+      buffer.destroy();
+      this.#stats.destroyed++;
+    }
     this.#entries.clear();
     this.#free.clear();
     Object.assign(this.#stats, { liveBuffers: 0, liveBytes: 0, pooledBuffers: 0, pooledBytes: 0 });

@@ -5,7 +5,8 @@
 import type { AdapterReport } from "../report/types.ts";
 import { BufferPool } from "./buffer_pool.ts";
 import { acquireGpu, type AcquireGpuOptions } from "./device.ts";
-import { GpuError } from "./errors.ts";
+import { type DeviceLossWatch, watchDeviceLoss } from "./device_loss.ts";
+import { DeviceLostError, GpuError } from "./errors.ts";
 import { PipelineCache } from "./pipeline_cache.ts";
 
 /** Usage of the storage buffers kernels read and write: bindable, uploadable, readable back. */
@@ -30,12 +31,14 @@ export class GpuContext {
   #error: GpuError | null = null;
   #placeholders = new Map<string, GPUBuffer>();
   #destroyed = false;
+  #loss: DeviceLossWatch;
 
   constructor(device: GPUDevice, adapter: AdapterReport) {
     this.device = device;
     this.adapter = adapter;
     this.pool = new BufferPool(device);
     this.pipelines = new PipelineCache(device);
+    this.#loss = watchDeviceLoss(device);
     // Surfaced, never swallowed: the first error is kept and thrown by the next readback or check().
     device.addEventListener("uncapturederror", (event) => {
       const message = (event as GPUUncapturedErrorEvent).error?.message ?? "unknown error";
@@ -43,7 +46,11 @@ export class GpuContext {
     });
     device.lost.then((info) => {
       if (this.#destroyed && info.reason === "destroyed") return;
-      this.#record(new GpuError(`WebGPU device lost (${info.reason}): ${info.message}`));
+      // A loss replaces an earlier error (kept as its cause): operations on a lost device can report
+      // validation errors before `lost` resolves, and what the user must do is about the loss.
+      if (!(this.#error instanceof DeviceLostError)) {
+        this.#error = new DeviceLostError(info, { cause: this.#error ?? undefined });
+      }
     });
   }
 
@@ -67,7 +74,25 @@ export class GpuContext {
     if (this.#error) throw this.#error;
   }
 
-  /** A storage buffer filled with `data`. */
+  /**
+   * Awaits a GPU promise (`mapAsync`, `onSubmittedWorkDone`, ...) without ever hanging on a lost
+   * device: throws {@linkcode DeviceLostError} as soon as the device is lost, also when the loss shows
+   * first as the promise's rejection (see src/gpu/device_loss.ts for what Deno and Dawn do).
+   */
+  async whileAlive<T>(promise: Promise<T>): Promise<T> {
+    try {
+      return await this.#loss.guard(promise);
+    } catch (e) {
+      if (e instanceof DeviceLostError) this.#error = e;
+      throw e;
+    }
+  }
+
+  /**
+   * A storage buffer filled with `data`.
+   *
+   * @throws {GpuLimitError} naming `label` and the limit when `data` is larger than one binding.
+   */
   upload(label: string, data: Float32Array | Uint32Array | Int32Array, usage = STORAGE_USAGE): GPUBuffer {
     const buffer = this.pool.acquire(label, data.byteLength, usage);
     // Deno 2.9 panics on a zero-length writeBuffer: an empty upload writes nothing.
@@ -77,7 +102,11 @@ export class GpuContext {
     return buffer;
   }
 
-  /** An uninitialised storage buffer of `count` 32-bit elements. */
+  /**
+   * An uninitialised storage buffer of `count` 32-bit elements.
+   *
+   * @throws {GpuLimitError} naming `label` and the limit when it is larger than one binding.
+   */
   storage(label: string, count: number, usage = STORAGE_USAGE): GPUBuffer {
     return this.pool.acquire(label, count * 4, usage);
   }

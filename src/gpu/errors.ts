@@ -1,6 +1,7 @@
 /**
- * Errors of the GPU layer. Both are defects or environment problems, never user input problems
- * (those are `InputError`): the CLI maps `NoAdapterError` to exit 3 and `GpuError` to a crash report.
+ * Errors of the GPU layer. All are defects or environment problems, never user input problems
+ * (those are `InputError`): the CLI maps `NoAdapterError` and `DeviceLostError` to exit 3 (by name),
+ * and `GpuError` to a crash report.
  */
 
 /** No WebGPU adapter could be obtained. The message says how to get one. */
@@ -26,6 +27,58 @@ export class GpuError extends Error {
     super(options.kernel ? `kernel ${options.kernel}: ${message}` : message, { cause: options.cause });
     this.kernel = options.kernel;
   }
+}
+
+/**
+ * The device was lost mid-run: driver reset or timeout, GPU memory exhausted, the device destroyed.
+ * Surfaced by the next readback or {@linkcode GpuContext.check} (never a hang: every wait on the GPU
+ * races `device.lost`). The run cannot continue on this device; running again gets a new one.
+ */
+export class DeviceLostError extends GpuError {
+  override name = "DeviceLostError";
+  /** `GPUDeviceLostInfo.reason`: "destroyed" or "unknown". */
+  readonly reason: string;
+  constructor(info: { reason: string; message: string }, options: { cause?: unknown } = {}) {
+    super(
+      `the WebGPU device was lost (${info.reason}: ${info.message.trim() || "no message"}); ` +
+        "the driver reset it or it ran out of memory, or something destroyed it mid-run. Run again; if it " +
+        "recurs, use a smaller batch size or model, close other programs using the GPU, or update the " +
+        "GPU driver",
+      options,
+    );
+    this.reason = info.reason;
+  }
+}
+
+/**
+ * A buffer larger than the device allows to bind (`maxStorageBufferBindingSize`) or to create
+ * (`maxBufferSize`), refused before it is created so the user reads which buffer and which limit
+ * instead of a validation error later. Too much data for this adapter, not a defect.
+ */
+export class GpuLimitError extends GpuError {
+  override name = "GpuLimitError";
+  /** The buffer's label, e.g. "validation layer 0 Z". */
+  readonly buffer: string;
+  readonly bytes: number;
+  readonly limitName: string;
+  readonly limit: number;
+  constructor(details: { buffer: string; bytes: number; limitName: string; limit: number }) {
+    super(
+      `GPU buffer "${details.buffer}" needs ${formatBytes(details.bytes)}, over this adapter's ` +
+        `${details.limitName} of ${formatBytes(details.limit)}; use fewer rows or a narrower model`,
+    );
+    this.buffer = details.buffer;
+    this.bytes = details.bytes;
+    this.limitName = details.limitName;
+    this.limit = details.limit;
+  }
+}
+
+/** `134217728` -> "128 MiB (134217728 bytes)": MiB to read, exact bytes to compare. */
+export function formatBytes(bytes: number): string {
+  const mib = bytes / 2 ** 20;
+  const shown = mib >= 100 ? mib.toFixed(0) : mib >= 1 ? mib.toFixed(1) : mib.toFixed(3);
+  return `${shown.replace(/\.0+$/, "")} MiB (${bytes} bytes)`;
 }
 
 /** One compiler message as `file:line:col: type: text`, the form editors and terminals link. */

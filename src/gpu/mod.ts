@@ -21,4 +21,12 @@ export {
 } from "./pipeline_cache.ts";
 export { readback, readbackF32, type ReadbackSource, readbackU32 } from "./readback.ts";
 export { createGpuContext, GpuContext, STORAGE_USAGE } from "./context.ts";
-export { formatCompilationMessage, GpuError, NoAdapterError } from "./errors.ts";
+export {
+  DeviceLostError,
+  formatBytes,
+  formatCompilationMessage,
+  GpuError,
+  GpuLimitError,
+  NoAdapterError,
+} from "./errors.ts";
+export { DeviceLossWatch, LOSS_GRACE_MS, watchDeviceLoss } from "./device_loss.ts";

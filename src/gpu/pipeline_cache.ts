@@ -2,6 +2,7 @@
  * Compute pipelines cached by (kernel name, override constants), with compile and validation
  * errors turned into messages that name the kernel and point at `shaders/<name>.wgsl:line:col`.
  */
+import { type DeviceLossWatch, watchDeviceLoss } from "./device_loss.ts";
 import { formatCompilationMessage, GpuError } from "./errors.ts";
 
 /** How a shader binds one resource at `@group(0) @binding(i)`, i being its position. */
@@ -41,9 +42,11 @@ export class PipelineCache {
   #layouts = new Map<string, GPUBindGroupLayout>();
   #pipelines = new Map<string, Promise<CachedPipeline>>();
   #compiled = 0;
+  #loss: DeviceLossWatch;
 
   constructor(device: GPUDevice) {
     this.device = device;
+    this.#loss = watchDeviceLoss(device);
   }
 
   /** Number of distinct pipelines created so far. */
@@ -56,6 +59,8 @@ export class PipelineCache {
    *
    * @throws {GpuError} with `shaders/<name>.wgsl:line:col` on a compile error, or the validation
    * message (missing override, layout that does not match the shader) on a pipeline error.
+   * @throws {DeviceLostError} when the device is lost (Deno reports a lost device's compilation as
+   * a shader error, "Parent device is lost": a failure is checked against the loss first).
    */
   get(source: ShaderSource, constants: OverrideConstants = {}): Promise<CachedPipeline> {
     const keyConstants = Object.keys(constants).sort().map((k) => `${k}=${constants[k]}`).join(",");
@@ -80,8 +85,9 @@ export class PipelineCache {
       layout: this.device.createPipelineLayout({ label, bindGroupLayouts: [bindGroupLayout] }),
       compute: { module, entryPoint: source.entryPoint ?? "main", constants },
     });
-    const error = await this.device.popErrorScope();
+    const error = await this.#loss.guard(this.device.popErrorScope());
     if (error) {
+      if (await this.#loss.settle()) throw this.#loss.error(error)!;
       throw new GpuError(
         `pipeline creation failed with constants {${keyConstants}}: ${error.message.trim()}`,
         {
@@ -96,7 +102,7 @@ export class PipelineCache {
   #module(source: ShaderSource): Promise<GPUShaderModule> {
     let module = this.#modules.get(source.name);
     if (!module) {
-      module = compileModule(this.device, source);
+      module = compileModule(this.device, this.#loss, source);
       this.#modules.set(source.name, module);
       module.catch(() => this.#modules.delete(source.name));
     }
@@ -122,12 +128,17 @@ export class PipelineCache {
   }
 }
 
-async function compileModule(device: GPUDevice, source: ShaderSource): Promise<GPUShaderModule> {
+async function compileModule(
+  device: GPUDevice,
+  loss: DeviceLossWatch,
+  source: ShaderSource,
+): Promise<GPUShaderModule> {
   device.pushErrorScope("validation");
   const module = device.createShaderModule({ label: source.name, code: source.code });
-  const info = await module.getCompilationInfo?.();
-  const scopeError = await device.popErrorScope();
+  const info = await loss.guard(module.getCompilationInfo?.() ?? Promise.resolve(undefined));
+  const scopeError = await loss.guard(device.popErrorScope());
   const errors = (info?.messages ?? []).filter((m) => m.type === "error");
+  if ((errors.length > 0 || scopeError) && await loss.settle()) throw loss.error(scopeError ?? errors[0])!;
   if (errors.length > 0) {
     const lines = errors.map((m) => formatCompilationMessage(`shaders/${source.name}.wgsl`, m));
     throw new GpuError(`shader does not compile:\n${lines.join("\n")}`, { kernel: source.name });

@@ -13,6 +13,8 @@ const MAP_READ_USAGE = 0x01 /* MAP_READ */ | 0x08 /* COPY_DST */;
 /**
  * Copies the sources to staging buffers in one submit, maps them together and returns copies of
  * their bytes. Throws the context's recorded device error, if any, after the map completes.
+ *
+ * @throws {DeviceLostError} when the device is lost before or while mapping (never hangs on it).
  */
 export async function readback(ctx: GpuContext, sources: readonly ReadbackSource[]): Promise<ArrayBuffer[]> {
   ctx.check();
@@ -29,7 +31,7 @@ export async function readback(ctx: GpuContext, sources: readonly ReadbackSource
   ctx.device.queue.submit([encoder.finish()]);
   ctx.countReadback();
   try {
-    await Promise.all(staged.map(({ staging }) => staging.mapAsync(1 /* GPUMapMode.READ */)));
+    await ctx.whileAlive(Promise.all(staged.map(({ staging }) => staging.mapAsync(1 /* GPUMapMode.READ */))));
     ctx.check();
     return staged.map(({ staging, length }) => staging.getMappedRange().slice(0, length));
   } finally {
