@@ -6,8 +6,9 @@
  * Exit codes (CONTRACT §1, plus 70):
  * - 0: no finding of severity error (gallery: every expectation met)
  * - 1: at least one error finding (gallery: an unmet expectation)
- * - 2: bad usage or bad input: one line on stderr naming the file, line/row and field
- * - 3: no WebGPU adapter
+ * - 2: bad usage or bad input: one line on stderr naming the file, line/row and field; also data
+ *   too large for the adapter's buffer limits (GpuLimitError)
+ * - 3: no WebGPU adapter, or the device was lost mid-run (DeviceLostError)
  * - 70: an internal error, i.e. a defect of fitcheck (EX_SOFTWARE from sysexits.h); the message
  *   says so and DEBUG=1 prints the stack.
  *
@@ -340,7 +341,7 @@ function examples(rows: [string, string][]): string {
   const lines = rows.map(([args, what]) => `  ${HELP_PREFIX}${args ? " " + args : ""}\n      ${what}`);
   return `\nExamples:\n${
     lines.join("\n")
-  }\n\nExit codes: 0 no error finding, 1 error findings (gallery: unmet expectation),\n2 bad usage or input, 3 no WebGPU adapter, 70 internal error. NO_COLOR=1 disables colour.\n`;
+  }\n\nExit codes: 0 no error finding, 1 error findings (gallery: unmet expectation),\n2 bad usage or input, 3 no WebGPU adapter (or the device was lost), 70 internal error. NO_COLOR=1 disables colour.\n`;
 }
 
 function subcommandOf(argv: string[]): string {
@@ -373,7 +374,7 @@ function reportError(e: unknown, io: CliIo, argv: string[]): number {
     stack();
     return EXIT.usage;
   }
-  // Detected by name so the CLI's error path does not import the GPU module (src/gpu/device.ts).
+  // GPU errors are detected by name so the CLI's error path does not import the GPU module.
   if (e instanceof Error && e.name === "NoAdapterError") {
     const hint = /apt-get|driver/i.test(e.message)
       ? ""
@@ -381,6 +382,20 @@ function reportError(e: unknown, io: CliIo, argv: string[]): number {
     io.writeErr(`fitcheck: ${oneLine(e.message)}${hint}\n`);
     stack();
     return EXIT.noAdapter;
+  }
+  // A device lost mid-run (driver reset, out of memory) is the adapter failing, not bad input: exit
+  // 3 like no adapter at all; its message says what to try.
+  if (e instanceof Error && e.name === "DeviceLostError") {
+    io.writeErr(`fitcheck: ${oneLine(e.message)}\n`);
+    stack();
+    return EXIT.noAdapter;
+  }
+  // Data or a model too large for this adapter's buffer limits: the user's input, refused with the
+  // buffer and the limit named, so a usage error rather than a defect.
+  if (e instanceof Error && e.name === "GpuLimitError") {
+    io.writeErr(`fitcheck: ${oneLine(e.message)}\n`);
+    stack();
+    return EXIT.usage;
   }
   io.writeErr(`fitcheck: internal error: ${oneLine(e instanceof Error ? e.message : String(e))}\n`);
   if (debug) stack();
