@@ -74,11 +74,12 @@ export class GpuLimitError extends GpuError {
   }
 }
 
-/** `134217728` -> "128 MiB (134217728 bytes)": MiB to read, exact bytes to compare. */
+/** `134217728` -> "128 MiB (134217728 bytes)": a unit to read, the exact bytes to compare. */
 export function formatBytes(bytes: number): string {
-  const mib = bytes / 2 ** 20;
-  const shown = mib >= 100 ? mib.toFixed(0) : mib >= 1 ? mib.toFixed(1) : mib.toFixed(3);
-  return `${shown.replace(/\.0+$/, "")} MiB (${bytes} bytes)`;
+  if (bytes < 1024) return `${bytes} bytes`;
+  const [value, unit] = bytes < 2 ** 20 ? [bytes / 1024, "KiB"] : [bytes / 2 ** 20, "MiB"];
+  const shown = value >= 100 ? value.toFixed(0) : value.toFixed(1).replace(/\.0$/, "");
+  return `${shown} ${unit} (${bytes} bytes)`;
 }
 
 /** One compiler message as `file:line:col: type: text`, the form editors and terminals link. */

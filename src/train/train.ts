@@ -9,6 +9,7 @@
  */
 import type { BatchPlan } from "../data/batches.ts";
 import type { GpuContext } from "../gpu/context.ts";
+import { GpuLimitError } from "../gpu/errors.ts";
 import { readback } from "../gpu/readback.ts";
 import { type Matrix } from "../reference/matrix.ts";
 import { decodeColumnStats } from "../reference/stats.ts";
@@ -345,22 +346,25 @@ async function readParameters(
 }
 
 /**
- * Refuses data whose buffers would exceed the adapter's storage binding limit, naming the limit
- * (evaluation holds a whole split's activations at once).
+ * Refuses data whose buffers would exceed the adapter's storage binding limit before anything is
+ * allocated, naming the split, the tensor and the limit (evaluation holds a whole split's inputs,
+ * targets and each layer's activations in single buffers).
  */
 function checkBindingLimits(ctx: GpuContext, options: GpuTrainOptions) {
   const limit = ctx.device.limits.maxStorageBufferBindingSize;
-  const widest = Math.max(
-    options.shape.inputs,
-    ...options.shape.layers.map((l) => l.units),
-    options.train.y.cols,
-  );
-  const rows = Math.max(options.train.x.rows, options.validation?.x.rows ?? 0);
-  const bytes = rows * widest * 4;
-  if (bytes > limit) {
-    throw new RangeError(
-      `a split of ${rows} rows × ${widest} columns needs ${bytes} bytes in one GPU buffer, ` +
-        `over this adapter's maxStorageBufferBindingSize of ${limit} bytes; use fewer rows or a narrower model`,
-    );
+  for (const [split, data] of [["train", options.train], ["validation", options.validation]] as const) {
+    if (!data) continue;
+    const tensors: [string, number][] = [
+      ["x", data.x.cols],
+      ["y", data.y.cols],
+      ...options.shape.layers.map((l, i): [string, number] => [`layer ${i + 1} activations`, l.units]),
+    ];
+    for (const [tensor, cols] of tensors) {
+      const bytes = data.x.rows * cols * 4;
+      if (bytes > limit) {
+        const buffer = `${split} ${tensor} (${data.x.rows} rows × ${cols} float32)`;
+        throw new GpuLimitError({ buffer, bytes, limitName: "maxStorageBufferBindingSize", limit });
+      }
+    }
   }
 }

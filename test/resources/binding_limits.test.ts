@@ -1,0 +1,125 @@
+/**
+ * Buffers over the device's limits are refused up front, with a message naming the buffer (for
+ * training data: the split and the tensor) and the limit, never a validation error at a later submit.
+ *
+ * Reaching the real 128 MiB `maxStorageBufferBindingSize` with training data would take a 128 MiB
+ * split (and its float64 copy on the host); instead the training cases run on a context whose device
+ * reports a smaller limit (the real device behind it, every other limit unchanged). The allocation
+ * check is also run against the real limit once: it refuses before creating anything, so it is cheap.
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import { GpuContext, GpuLimitError, STORAGE_USAGE } from "../../src/gpu/mod.ts";
+import { trainOnGpu } from "../../src/train/train.ts";
+import { releaseTestContext, testContext } from "../helpers/gpu.ts";
+import { inlineJob, trainOptions } from "./_scenario.ts";
+
+afterAll(releaseTestContext);
+
+/** A context over the same device that reports `limits` in place of the device's own. */
+function limitedContext(
+  real: GpuContext,
+  limits: Partial<Record<keyof GPUSupportedLimits, number>>,
+): GpuContext {
+  const device = real.device;
+  const reported = new Proxy(device.limits, {
+    get: (
+      target,
+      key,
+    ) => (key in limits ? limits[key as keyof GPUSupportedLimits] : Reflect.get(target, key)),
+  });
+  const proxy = new Proxy(device, {
+    get(target, key) {
+      if (key === "limits") return reported;
+      const value = Reflect.get(target, key);
+      // WebGPU methods check their receiver: call them on the real device.
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return new GpuContext(proxy, real.adapter);
+}
+
+const MiB = 2 ** 20;
+
+describe("allocation limits", () => {
+  it("ctx.storage and ctx.upload over maxStorageBufferBindingSize throw GpuLimitError naming buffer and limit", async () => {
+    const ctx = await testContext();
+    const limit = ctx.device.limits.maxStorageBufferBindingSize;
+    const created = ctx.pool.stats().created;
+    const error = (() => {
+      try {
+        ctx.storage("validation layer 2 activations", limit / 4 + 1);
+      } catch (e) {
+        return e;
+      }
+    })() as GpuLimitError;
+    expect(error).toBeInstanceOf(GpuLimitError);
+    expect(error.message).toContain(`GPU buffer "validation layer 2 activations" needs`);
+    expect(error.message).toContain(`maxStorageBufferBindingSize of ${limit / MiB} MiB (${limit} bytes)`);
+    expect({ bytes: error.bytes, limit: error.limit }).toEqual({ bytes: limit + 16, limit });
+    // One float32 past the limit, really allocated on the host (128 MiB takes ~0.1 s to zero-fill).
+    const data = new Float32Array(limit / 4 + 1);
+    expect(() => ctx.upload("train x", data)).toThrow(
+      /GPU buffer "train x" needs .* over this adapter's maxStorageBufferBindingSize/,
+    );
+    expect(ctx.pool.stats().created).toBe(created);
+    // At the limit is fine (and not created here: 128 MiB of GPU memory for a boundary check).
+    expect(() => limitedContext(ctx, { maxStorageBufferBindingSize: 64 }).storage("at limit", 16)).not
+      .toThrow();
+  });
+
+  it("uniform and plain buffers are checked against their own limits", async () => {
+    const ctx = limitedContext(await testContext(), {
+      maxUniformBufferBindingSize: 256,
+      maxBufferSize: 1024,
+    });
+    expect(() => ctx.pool.acquire("kernel params", 272, 0x40 | 0x08)).toThrow(
+      /"kernel params" needs 272 bytes, over this adapter's maxUniformBufferBindingSize of 256 bytes/,
+    );
+    expect(() => ctx.pool.acquire("readback of y", 1040, 0x01 | 0x08)).toThrow(
+      /"readback of y" needs 1 KiB \(1040 bytes\), over this adapter's maxBufferSize of 1 KiB \(1024 bytes\)/,
+    );
+    expect(() => ctx.pool.acquire("ok", 1024, STORAGE_USAGE)).not.toThrow();
+  });
+});
+
+describe("training data over the binding limit", () => {
+  // 200 samples, 75% to validation: validation (150 rows) is the larger split, so a limit between
+  // the two splits' largest tensors lets train fit and refuses validation.
+  const job = () =>
+    inlineJob("binding-limit", {
+      data: { generate: { kind: "blobs", samples: 200, features: 5, classes: 3 } },
+      validation: { fraction: 0.75, shuffle: true, stratify: false },
+      model: { layers: [{ units: 12, activation: "relu" }, { units: 3, activation: "softmax" }] },
+      loss: "categorical-crossentropy",
+      optimizer: { name: "sgd", learningRate: 0.1 },
+      training: { epochs: 2, batchSize: 16 },
+    });
+
+  it("is refused before any allocation, naming the split, the tensor and the limit", async () => {
+    const j = await job();
+    expect({ train: j.train.x.rows, validation: j.validation?.x.rows }).toEqual({
+      train: 50,
+      validation: 150,
+    });
+    // The largest tensor of a split is the 12-unit layer's activations: rows × 12 × 4 bytes.
+    const limit = 150 * 12 * 4 - 16;
+    const ctx = limitedContext(await testContext(), { maxStorageBufferBindingSize: limit });
+    const created = ctx.pool.stats().created;
+    const error = await trainOnGpu(ctx, trainOptions(j)).catch((e) => e);
+    expect(error).toBeInstanceOf(GpuLimitError);
+    expect(error.message).toBe(
+      `GPU buffer "validation layer 1 activations (150 rows × 12 float32)" needs 7 KiB (7200 bytes), ` +
+        `over this adapter's maxStorageBufferBindingSize of 7 KiB (${limit} bytes); ` +
+        "use fewer rows or a narrower model",
+    );
+    expect(ctx.pool.stats().created).toBe(created);
+  });
+
+  it("trains when the largest tensor is exactly at the limit", async () => {
+    const j = await job();
+    const ctx = limitedContext(await testContext(), { maxStorageBufferBindingSize: 150 * 12 * 4 });
+    const records = await trainOnGpu(ctx, trainOptions(j));
+    expect(records.phase.status).toBe("completed");
+    expect(records.history.length).toBe(2);
+  });
+});
