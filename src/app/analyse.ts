@@ -139,6 +139,10 @@ export async function analyse(
         epoch: e.epoch,
         epochs: job.epochs,
         loss: e.train.engine.loss ?? undefined,
+        metrics: {
+          train: { ...e.train.engine, ...host.train },
+          validation: e.validation ? { ...e.validation.engine, ...host.validation } : null,
+        },
       });
     }
   };

@@ -5,7 +5,7 @@
  * @module
  */
 import type { FileSource } from "../io.ts";
-import type { Report } from "../report/types.ts";
+import type { Report, SplitMetrics } from "../report/types.ts";
 import type { Task } from "../scenario/types.ts";
 
 /** One progress report from a long-running engine; the CLI draws bars from these on a TTY. */
@@ -18,6 +18,11 @@ export interface ProgressEvent {
   loss?: number;
   /** Free text ("retraining with loss -> categorical-crossentropy"). */
   message?: string;
+  /**
+   * The epoch's numbers as the report's `history` will hold them (engine and float64 host metrics),
+   * so live charts can draw accuracy as well as loss. Present on every per-epoch event.
+   */
+  metrics?: { train: SplitMetrics; validation: SplitMetrics | null };
 }
 
 /** Receives progress events; must not throw and must be cheap (called once per epoch at most). */

@@ -1,0 +1,83 @@
+/**
+ * The engines behind `diagnose run | data | audit` and the browser playground, wired once for every
+ * runtime. What differs per runtime is injected: how the GPU context is made (Deno's or the page's
+ * `navigator.gpu`, or a test double) and a default progress sink. The context is created on first use
+ * and shared by every run (the gallery, `--verify` re-runs, the playground's "apply fix"), so shaders
+ * compile once; each run returns its buffers to the context's pool.
+ *
+ * @module
+ */
+import { checkDataFiles } from "./data_check.ts";
+import { runScenario, runScenarioFile } from "./run.ts";
+import type { Engines, ProgressSink, RunOptions } from "./types.ts";
+import { audit } from "../audit/mod.ts";
+import type { GpuContext } from "../gpu/context.ts";
+import type { Report } from "../report/types.ts";
+import type { Scenario } from "../scenario/types.ts";
+
+/** Options of {@linkcode createEngines}. */
+export interface CreateEnginesOptions {
+  /** Makes the GPU context; called at most once, on the first run that trains. */
+  createGpu: () => Promise<GpuContext>;
+  /** Receives progress of runs whose own options carry no `progress`. */
+  progress?: ProgressSink;
+}
+
+/** The engines, plus what a long-lived front end (the playground) needs besides. */
+export interface AppEngines extends Engines {
+  /**
+   * Diagnoses a scenario already parsed (the playground's form builds one and validates it with
+   * `parseScenario`); otherwise the same as `runScenario`.
+   */
+  runParsed(scenario: Scenario, options: RunOptions): Promise<Report>;
+  /** The shared GPU context (created now if no run made it yet). */
+  gpu(): Promise<GpuContext>;
+  /** Destroys the GPU context if one was made; the engines may be used again afterwards. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * Engines over one lazily created GPU context.
+ *
+ * @example
+ * ```ts ignore
+ * import { createGpuContext } from "../gpu/mod.ts";
+ * const engines = createEngines({ createGpu: () => createGpuContext({ label: "fitcheck" }) });
+ * const report = await engines.runScenario("/abs/scenario.json", { source });
+ * await engines.dispose();
+ * ```
+ */
+export function createEngines(options: CreateEnginesOptions): AppEngines {
+  let context: Promise<GpuContext> | null = null;
+  const gpu = () => (context ??= options.createGpu());
+  const runOptions = (o: RunOptions) => ({
+    source: o.source,
+    gpu,
+    epochs: o.epochs,
+    verify: o.verify,
+    progress: o.progress ?? options.progress,
+  });
+  return {
+    runScenario: (path, o) => runScenarioFile(path, runOptions(o)),
+    runParsed: (scenario, o) => runScenario(scenario, runOptions(o)),
+    checkData: (o) => checkDataFiles(o),
+    audit: (o) =>
+      audit({
+        labels: o.labels,
+        predictions: o.predictions,
+        history: o.history,
+        epoch: o.epoch,
+        split: o.split,
+        task: o.task,
+        loss: o.loss,
+        // Absent --from-logits means "infer from the values"; the audit treats false as "they are probabilities".
+        fromLogits: o.fromLogits ? true : undefined,
+      }, o.source),
+    gpu,
+    dispose: async () => {
+      const made = context;
+      context = null;
+      if (made) (await made.catch(() => null))?.destroy();
+    },
+  };
+}
