@@ -1,0 +1,119 @@
+/**
+ * `npx deno task bench [--json] [--markdown] [--reps N] [--quick]`: fitcheck against
+ * @tensorflow/tfjs-backend-webgpu and tfjs-backend-cpu, in one process on one adapter (bench/harness.ts).
+ *
+ * stdout: the table, or exactly one JSON document (`--json`, CONTRACT §4), or Markdown table rows
+ * (`--markdown`, for BENCHMARKS.md); progress goes to stderr. Exit codes: 0 when the run completed
+ * (also when a target is missed: a benchmark reports), 1 when a correctness check failed (the figures
+ * then measure a wrong result), 2 bad usage, 3 no WebGPU adapter, 70 an internal error.
+ *
+ * @module
+ */
+import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { NoAdapterError } from "../src/gpu/errors.ts";
+import { TOOL_VERSION } from "../src/report/types.ts";
+import { runBench } from "./harness.ts";
+import { renderMarkdown, renderTable } from "./render.ts";
+
+/** Exit codes of the bench command. */
+export const BENCH_EXIT = { ok: 0, checkFailed: 1, usage: 2, noAdapter: 3, internal: 70 } as const;
+
+/** Parsed options. */
+export interface BenchCliOptions {
+  json: boolean;
+  markdown: boolean;
+  quick: boolean;
+  reps?: number;
+}
+
+function repetitions(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 5) {
+    throw new InvalidArgumentError(
+      `expected an integer >= 5 (medians of at least 5, issue 9), got "${value}"`,
+    );
+  }
+  return n;
+}
+
+/**
+ * Parses `argv` (the arguments after the command). Returns the options, or an exit code when commander
+ * already answered (--help, --version) or the usage was wrong (message written to `writeErr`).
+ */
+export function parseBenchArgs(
+  argv: readonly string[],
+  io: { writeOut(s: string): void; writeErr(s: string): void },
+): BenchCliOptions | number {
+  const program = new Command("npx deno task bench")
+    .description(
+      "fitcheck against tfjs-backend-webgpu and tfjs-backend-cpu: same process, same adapter, " +
+        "interleaved repetitions, medians",
+    )
+    .version(TOOL_VERSION, "-V, --version", "print the version")
+    .option("--json", "print one JSON document (schema fitcheck.bench/v1) on stdout", false)
+    .option("--markdown", "print the Markdown table rows for BENCHMARKS.md on stdout", false)
+    .option("--reps <n>", "timed repetitions per case (>= 5; default 5)", repetitions)
+    .option("--quick", "small sizes and few repetitions: tests the harness, figures not comparable", false)
+    .exitOverride()
+    .configureOutput({ writeOut: io.writeOut, writeErr: io.writeErr })
+    .allowExcessArguments(false);
+  try {
+    program.parse([...argv], { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? BENCH_EXIT.ok : BENCH_EXIT.usage;
+    }
+    throw error;
+  }
+  const o = program.opts<BenchCliOptions>();
+  if (o.json && o.markdown) {
+    io.writeErr("error: --json and --markdown both print on stdout: choose one\n");
+    return BENCH_EXIT.usage;
+  }
+  return o;
+}
+
+/** Runs the command; returns the exit code. */
+export async function benchMain(
+  argv: readonly string[],
+  io: { writeOut(s: string): void; writeErr(s: string): void },
+): Promise<number> {
+  const options = parseBenchArgs(argv, io);
+  if (typeof options === "number") return options;
+  try {
+    const result = await runBench({
+      quick: options.quick,
+      reps: options.reps,
+      progress: (line) => io.writeErr(`${line}\n`),
+    });
+    io.writeOut(
+      options.json
+        ? `${JSON.stringify(result, null, 2)}\n`
+        : options.markdown
+        ? renderMarkdown(result)
+        : renderTable(result),
+    );
+    return result.checksOk ? BENCH_EXIT.ok : BENCH_EXIT.checkFailed;
+  } catch (error) {
+    if (error instanceof NoAdapterError) {
+      io.writeErr(`error: ${error.message}\n`);
+      return BENCH_EXIT.noAdapter;
+    }
+    io.writeErr(`internal error (a defect of the benchmark or of fitcheck): ${String(error)}\n`);
+    if (Deno.env.get("DEBUG")) io.writeErr(`${(error as Error).stack}\n`);
+    return BENCH_EXIT.internal;
+  }
+}
+
+if (import.meta.main) {
+  const encoder = new TextEncoder();
+  const write = (file: typeof Deno.stdout) => (text: string) => {
+    const bytes = encoder.encode(text);
+    let offset = 0;
+    while (offset < bytes.length) offset += file.writeSync(bytes.subarray(offset));
+  };
+  // stdout carries the one document: anything a library logs during the run goes to stderr instead.
+  console.log = console.info = console.error;
+  const code = await benchMain(Deno.args, { writeOut: write(Deno.stdout), writeErr: write(Deno.stderr) });
+  Deno.exit(code);
+}
