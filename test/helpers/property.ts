@@ -31,6 +31,7 @@ export function propertyParams<T>(numRuns: number): fc.Parameters<T> {
   return {
     seed,
     numRuns,
+    includeErrorInReport: true,
     reporter(details) {
       if (!details.failed) return;
       throw new Error(
