@@ -73,23 +73,26 @@ export function parseBenchArgs(
   return o;
 }
 
-/** Runs the command; returns the exit code. */
+/** Runs the command; returns the exit code. `gpu` replaces `navigator.gpu` (tests). */
 export async function benchMain(
   argv: readonly string[],
   io: { writeOut(s: string): void; writeErr(s: string): void },
+  options: { gpu?: GPU } = {},
 ): Promise<number> {
-  const options = parseBenchArgs(argv, io);
-  if (typeof options === "number") return options;
+  const { gpu } = options;
+  const parsed = parseBenchArgs(argv, io);
+  if (typeof parsed === "number") return parsed;
   try {
     const result = await runBench({
-      quick: options.quick,
-      reps: options.reps,
+      gpu,
+      quick: parsed.quick,
+      reps: parsed.reps,
       progress: (line) => io.writeErr(`${line}\n`),
     });
     io.writeOut(
-      options.json
+      parsed.json
         ? `${JSON.stringify(result, null, 2)}\n`
-        : options.markdown
+        : parsed.markdown
         ? renderMarkdown(result)
         : renderTable(result),
     );

@@ -1,0 +1,83 @@
+/**
+ * The benchmark harness in --quick mode, through its command line: one JSON document on stdout with the
+ * contract's shape, the four cases, positive figures, every correctness check passed, targets computed
+ * from the figures. No timed assertion (issue 9 item 4): how fast is the benchmark's business.
+ */
+import { beforeAll, describe, expect, test } from "vitest";
+import { benchMain } from "../../bench/main.ts";
+import { type BenchResult, BenchResultSchema } from "../../bench/schema.ts";
+
+let stdout = "", stderr = "", code = -1;
+let result: BenchResult;
+
+beforeAll(async () => {
+  code = await benchMain(["--quick", "--json"], {
+    writeOut: (s) => (stdout += s),
+    writeErr: (s) => (stderr += s),
+  });
+  result = JSON.parse(stdout);
+}, 300_000);
+
+describe("deno task bench --quick --json", () => {
+  test("exits 0 and prints exactly one JSON document on stdout, progress on stderr", () => {
+    expect(code, stderr).toBe(0);
+    expect(() => JSON.parse(stdout)).not.toThrow();
+    expect(stdout.trim().startsWith("{") && stdout.trim().endsWith("}")).toBe(true);
+    expect(stderr).toMatch(/mlp-train-step rep 1\/3/);
+  });
+
+  test("matches the fitcheck.bench/v1 schema and says it was a quick run", () => {
+    const parsed = BenchResultSchema.safeParse(result);
+    expect(parsed.success, JSON.stringify(parsed.error?.issues)).toBe(true);
+    expect(result.schema).toBe("fitcheck.bench/v1");
+    expect(result.quick).toBe(true);
+    expect(result.adapter.description.length).toBeGreaterThan(0);
+    expect(["shared", "own"]).toContain(result.tfjs.webgpuDevice);
+  });
+
+  test("has the four cases of CONTRACT §4, in order, with their units and fields", () => {
+    expect(result.cases.map((c) => [c.name, c.unit])).toEqual([
+      ["matmul-1024", "GFLOP/s"],
+      ["mlp-train-step", "ms"],
+      ["diagnose-overhead", "ratio"],
+      ["readbacks-per-epoch", "readbacks"],
+    ]);
+    const [matmul, mlp, overhead, readbacks] = result.cases;
+    for (const c of [matmul, mlp]) {
+      for (const v of [c.fitcheck, c.tfjsWebgpu, c.tfjsCpu]) {
+        expect(Number.isFinite(v) && v > 0).toBe(true);
+      }
+      for (const s of Object.values(c.stats)) {
+        expect(s.samples).toHaveLength(result.reps);
+        expect(s.min <= s.median && s.median <= s.max).toBe(true);
+      }
+    }
+    expect(overhead.plain).toBeGreaterThan(0);
+    expect(overhead.instrumented).toBeGreaterThan(0);
+    expect(overhead.ratio).toBe(overhead.stats.ratio.median);
+    // At least the one end-of-epoch readback, and a whole number per epoch on a run this regular.
+    expect(readbacks.fitcheck).toBeGreaterThanOrEqual(1);
+    expect(Number.isInteger(readbacks.fitcheck * readbacks.epochs)).toBe(true);
+  });
+
+  test("every correctness check ran and passed", () => {
+    const checks = result.cases.flatMap((c) => c.checks.map((k) => ({ case: c.name, ...k })));
+    expect(checks.filter((k) => k.case === "matmul-1024")).toHaveLength(3);
+    expect(checks.filter((k) => k.case === "mlp-train-step")).toHaveLength(4);
+    for (const k of checks) expect(k.ok, `${k.case}: ${k.name}: ${k.detail}`).toBe(true);
+    expect(result.checksOk).toBe(true);
+  });
+
+  test("each target's achieved value and verdict follow from the case's own figures", () => {
+    const [matmul, mlp, overhead, readbacks] = result.cases;
+    expect(matmul.target.achieved).toBeCloseTo(matmul.fitcheck / matmul.tfjsWebgpu, 10);
+    expect(mlp.target.achieved).toBeCloseTo(mlp.tfjsWebgpu / mlp.fitcheck, 10);
+    expect(overhead.target.achieved).toBe(overhead.ratio);
+    expect(readbacks.target.achieved).toBe(readbacks.fitcheck);
+    for (const c of result.cases) {
+      const { achieved, threshold, comparison } = c.target;
+      expect(c.met).toBe(comparison === ">=" ? achieved >= threshold : achieved <= threshold);
+    }
+    expect(result.allTargetsMet).toBe(result.cases.every((c) => c.met));
+  });
+});
