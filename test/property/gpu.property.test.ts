@@ -1,0 +1,303 @@
+/**
+ * The WGSL kernels against their float64 twins on shapes and values fast-check draws: matmul (both
+ * variants, m, n, k in 1..70, transposes, bias), softmax / log-softmax (random rows × cols and logit
+ * scales), every loss forward, reduced and backward, and the reduce ops over n up to 5000. The
+ * tolerances are the kernel tests' own (test/helpers/kernel_tolerances.ts), so a shape the fixed
+ * cases missed is held to the same derived bound.
+ *
+ * Values come from the seeded Rng (src/random.ts) under a seed fast-check draws: fast-check shrinks
+ * the shape and the seed, and the whole file is reproducible from FITCHECK_PROPERTY_SEED. Runs per
+ * property are bounded (RUNS) to keep the file near 30 s on a CPU adapter.
+ */
+import fc from "fast-check";
+import { afterAll, describe, expect, it } from "vitest";
+import { readback, readbackF32 } from "../../src/gpu/mod.ts";
+import { prepareLossBackward, prepareLossForward } from "../../src/kernels/losses.ts";
+import { type MatmulVariant, prepareMatmul } from "../../src/kernels/matmul.ts";
+import { prepareReduce } from "../../src/kernels/reduce.ts";
+import { prepareSoftmax } from "../../src/kernels/softmax.ts";
+import { type LossConfig, lossGradient, lossPerRow, reduceLoss } from "../../src/reference/losses.ts";
+import { absolute, matmul } from "../../src/reference/matmul.ts";
+import { matrix } from "../../src/reference/matrix.ts";
+import { reduceF64, type ReduceOp, reduceTreeF32 } from "../../src/reference/reductions.ts";
+import { logSoftmax, softmax } from "../../src/reference/softmax.ts";
+import { Rng } from "../../src/random.ts";
+import type { Reduction } from "../../src/scenario/types.ts";
+import { releaseTestContext, testContext } from "../helpers/gpu.ts";
+import {
+  lossForwardTolerance,
+  lossGradientTolerance,
+  matmulTolerance,
+  reduceBound,
+  softmaxTolerances,
+} from "../helpers/kernel_tolerances.ts";
+import { checkAsyncProperty } from "../helpers/property.ts";
+import { expectClose, F32_U as u, gamma } from "../helpers/tolerance.ts";
+
+afterAll(releaseTestContext);
+
+/** Cases per property: enough to reach shapes the fixed tests do not list, few enough for CI. */
+const RUNS = 20;
+
+/** `n` float32 values uniform in [lo, hi) from stream `label` of `seed`. */
+function f32(seed: number, label: string, n: number, lo: number, hi: number): Float32Array {
+  const rng = Rng.fromSeed(seed).stream(label);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = rng.uniform(lo, hi);
+  return out;
+}
+
+const seed = fc.integer({ min: 0, max: 2 ** 31 - 1 });
+
+describe("GPU kernels against float64 on random shapes", () => {
+  it("matmul (blocked and tiled): any m, n, k in 1..70, transposes and bias", async () => {
+    const ctx = await testContext();
+    const cases = fc.record({
+      m: fc.integer({ min: 1, max: 70 }),
+      n: fc.integer({ min: 1, max: 70 }),
+      k: fc.integer({ min: 1, max: 70 }),
+      transposeA: fc.boolean(),
+      transposeB: fc.boolean(),
+      bias: fc.boolean(),
+      variant: fc.constantFrom<MatmulVariant>("blocked", "tiled"),
+      scale: fc.constantFrom(1e-3, 1, 50),
+      seed,
+    });
+    await checkAsyncProperty(
+      fc.asyncProperty(cases, async (c) => {
+        const { m, n, k } = c;
+        const aData = f32(c.seed, "a", m * k, -c.scale, c.scale);
+        const bData = f32(c.seed, "b", k * n, -c.scale, c.scale);
+        const biasData = f32(c.seed, "bias", n, -c.scale, c.scale);
+        const a = ctx.upload("a", aData);
+        const b = ctx.upload("b", bData);
+        const bias = c.bias ? ctx.upload("bias", biasData) : undefined;
+        const y = ctx.storage("y", m * n);
+        const op = await prepareMatmul(ctx, {
+          label: "property matmul",
+          a,
+          b,
+          bias,
+          y,
+          m,
+          n,
+          k,
+          transposeA: c.transposeA,
+          transposeB: c.transposeB,
+          variant: c.variant,
+        });
+        ctx.submit("property matmul", (pass) => op.encode(pass));
+        const [gpu] = await readbackF32(ctx, [{ buffer: y, byteLength: m * n * 4 }]);
+        op.release();
+        for (const buffer of [a, b, y, ...(bias ? [bias] : [])]) ctx.pool.release(buffer);
+        const A = matrix(c.transposeA ? k : m, c.transposeA ? m : k, aData);
+        const B = matrix(c.transposeB ? n : k, c.transposeB ? k : n, bData);
+        const opts = { transposeA: c.transposeA, transposeB: c.transposeB };
+        const ref = matmul(A, B, opts);
+        const absZ = matmul(absolute(A), absolute(B), opts);
+        if (c.bias) {
+          for (let i = 0; i < m * n; i++) {
+            ref.data[i] += biasData[i % n];
+            absZ.data[i] += Math.abs(biasData[i % n]);
+          }
+        }
+        expectClose(gpu, ref.data, { atol: matmulTolerance(absZ.data, k), rtol: 0 }, {
+          label: `${c.variant} ${m}×${k}·${k}×${n} tA ${c.transposeA} tB ${c.transposeB}`,
+        });
+      }),
+      RUNS,
+    );
+  });
+
+  it("softmax and log-softmax: any rows × cols, logits up to ±100", async () => {
+    const ctx = await testContext();
+    const cases = fc.record({
+      rows: fc.integer({ min: 1, max: 300 }),
+      cols: fc.integer({ min: 1, max: 300 }),
+      scale: fc.constantFrom(0.5, 8, 100),
+      seed,
+    });
+    await checkAsyncProperty(
+      fc.asyncProperty(cases, async ({ rows, cols, scale, seed }) => {
+        const x = f32(seed, "logits", rows * cols, -scale, scale);
+        const xb = ctx.upload("x", x);
+        const yb = ctx.storage("y", rows * cols);
+        const lb = ctx.storage("log y", rows * cols);
+        const soft = await prepareSoftmax(ctx, { label: "property", x: xb, y: yb, rows, cols });
+        const log = await prepareSoftmax(ctx, { label: "property", x: xb, y: lb, rows, cols, log: true });
+        ctx.submit("property softmax", (pass) => {
+          soft.encode(pass);
+          log.encode(pass);
+        });
+        const [gy, gl] = await readbackF32(ctx, [
+          { buffer: yb, byteLength: x.length * 4 },
+          { buffer: lb, byteLength: x.length * 4 },
+        ]);
+        soft.release();
+        log.release();
+        for (const b of [xb, yb, lb]) ctx.pool.release(b);
+        const refY = softmax(matrix(rows, cols, x)).data;
+        const refL = logSoftmax(matrix(rows, cols, x)).data;
+        const tol = softmaxTolerances(x, refY, refL, rows, cols);
+        expectClose(gy, refY, { atol: tol.y, rtol: 0 }, { label: `softmax ${rows}×${cols} ±${scale}` });
+        expectClose(gl, refL, { atol: tol.logY, rtol: 0 }, {
+          label: `log-softmax ${rows}×${cols} ±${scale}`,
+        });
+      }),
+      RUNS,
+    );
+  });
+
+  const LOSSES: LossConfig[] = [
+    { name: "mse", fromLogits: false },
+    { name: "mae", fromLogits: false },
+    { name: "huber", fromLogits: false, delta: 0.7 },
+    { name: "binary-crossentropy", fromLogits: false },
+    { name: "binary-crossentropy", fromLogits: true },
+    { name: "categorical-crossentropy", fromLogits: false },
+    { name: "categorical-crossentropy", fromLogits: true },
+    { name: "sparse-categorical-crossentropy", fromLogits: false },
+    { name: "sparse-categorical-crossentropy", fromLogits: true },
+  ];
+
+  /** Inputs in each loss's domain (as test/kernels/losses.test.ts draws them), exact 0/1 probabilities included. */
+  function lossInputs(cfg: LossConfig, rows: number, cols: number, s: number) {
+    const rng = Rng.fromSeed(s).stream(`${cfg.name} ${cfg.fromLogits}`);
+    const sparse = cfg.name === "sparse-categorical-crossentropy";
+    const yTrue = new Float32Array(sparse ? rows : rows * cols);
+    const yPred = new Float32Array(rows * cols);
+    for (let r = 0; r < rows; r++) {
+      const k = rng.int(cols);
+      for (let c = 0; c < cols; c++) {
+        const i = r * cols + c;
+        if (cfg.fromLogits) yPred[i] = rng.uniform(-6, 6);
+        else if (cfg.name === "mse" || cfg.name === "mae" || cfg.name === "huber") {
+          yPred[i] = rng.uniform(-3, 3);
+        } else {
+          const draw = rng.next();
+          yPred[i] = draw < 0.03 ? 0 : draw < 0.06 ? 1 : rng.uniform(0, 1);
+        }
+        if (cfg.name === "binary-crossentropy") yTrue[i] = rng.next() < 0.8 ? rng.int(2) : rng.uniform(0, 1);
+        else if (cfg.name === "categorical-crossentropy") yTrue[i] = c === k ? 1 : 0;
+        else if (!sparse) yTrue[i] = rng.uniform(-3, 3);
+      }
+      if (cfg.name === "categorical-crossentropy" && !cfg.fromLogits) {
+        yPred[r * cols + k] = Math.max(yPred[r * cols + k], 0.01);
+      }
+      if (sparse) yTrue[r] = k;
+    }
+    return { yTrue, yPred };
+  }
+
+  it("every loss: per-row forward, the reduced loss and the gradient, any rows × cols", async () => {
+    const ctx = await testContext();
+    const cases = fc.record({
+      cfg: fc.constantFrom(...LOSSES),
+      rows: fc.integer({ min: 1, max: 200 }),
+      cols: fc.integer({ min: 1, max: 40 }),
+      reduction: fc.constantFrom<Reduction>("mean", "sum"),
+      seed,
+    });
+    await checkAsyncProperty(
+      fc.asyncProperty(cases, async ({ cfg, rows, cols, reduction, seed }) => {
+        const data = lossInputs(cfg, rows, cols, seed);
+        const sparse = cfg.name === "sparse-categorical-crossentropy";
+        const yTrue = ctx.upload("yTrue", data.yTrue);
+        const yPred = ctx.upload("yPred", data.yPred);
+        const perRow = ctx.storage("perRow", rows);
+        const grad = ctx.storage("grad", rows * cols);
+        const out = ctx.storage("reduced", 2);
+        const label = `property ${cfg.name}`;
+        const fwd = await prepareLossForward(ctx, { label, loss: cfg, yTrue, yPred, perRow, rows, cols });
+        const bwd = await prepareLossBackward(ctx, {
+          label,
+          loss: cfg,
+          yTrue,
+          yPred,
+          grad,
+          rows,
+          cols,
+          reduction,
+        });
+        const red = await prepareReduce(ctx, {
+          label,
+          op: reduction === "mean" ? "mean" : "sum",
+          input: perRow,
+          n: rows,
+          output: out,
+        });
+        ctx.submit(label, (pass) => {
+          fwd.encode(pass);
+          red.encode(pass);
+          bwd.encode(pass);
+        });
+        const [gotRows, gotReduced, gotGrad] = await readbackF32(ctx, [perRow, out, grad]);
+        for (const op of [fwd, bwd, red]) op.release();
+        for (const buf of [yTrue, yPred, perRow, grad, out]) ctx.pool.release(buf);
+
+        const yT = matrix(rows, sparse ? 1 : cols, data.yTrue);
+        const yP = matrix(rows, cols, data.yPred);
+        const tag = `${cfg.name}${cfg.fromLogits ? " (logits)" : ""} ${rows}×${cols} ${reduction}`;
+        const ref = lossPerRow(cfg, yT, yP);
+        const fTol = lossForwardTolerance(cfg, yT, yP);
+        expectClose(gotRows.subarray(0, rows), ref, fTol, { label: `${tag} per-row` });
+        // As in losses.test.ts: the rows' allowances plus gamma_14 Σ|per-row| for the reduction tree.
+        let allowance = 0, sumAbs = 0;
+        for (let r = 0; r < rows; r++) {
+          allowance += fTol.atol[r] + fTol.rtol * Math.abs(ref[r]);
+          sumAbs += Math.abs(ref[r]);
+        }
+        const div = reduction === "mean" ? rows : 1;
+        expectClose(gotReduced.subarray(0, 1), [reduceLoss(ref, reduction)], {
+          atol: (allowance + gamma(14) * sumAbs) / div,
+          rtol: 2 * u,
+        }, { label: `${tag} reduced` });
+        const refGrad = lossGradient({ ...cfg, reduction }, yT, yP);
+        const scale = reduction === "mean" ? 1 / rows : 1;
+        expectClose(
+          gotGrad.subarray(0, rows * cols),
+          refGrad.data,
+          lossGradientTolerance(cfg, yT, yP, scale),
+          {
+            label: `${tag} gradient`,
+          },
+        );
+      }),
+      2 * RUNS,
+    );
+  });
+
+  it("reduce: every op over any n up to 5000, within the tree bound and bit-equal to its f32 emulation", async () => {
+    const ctx = await testContext();
+    const cases = fc.record({
+      op: fc.constantFrom<ReduceOp>("sum", "mean", "sumsq", "max", "min", "norm"),
+      n: fc.integer({ min: 1, max: 5000 }),
+      offset: fc.double({ noNaN: true, min: -1, max: 1 }),
+      seed,
+    });
+    await checkAsyncProperty(
+      fc.asyncProperty(cases, async ({ op, n, offset, seed }) => {
+        // Mixed signs around a random offset, so sums cancel partly and are not trivially exact.
+        const data = f32(seed, "reduce", n, offset - 1, offset + 1);
+        const input = ctx.upload("reduce input", data);
+        const output = ctx.storage("reduce output", 2);
+        const red = await prepareReduce(ctx, { label: `property reduce ${op}`, op, input, n, output });
+        ctx.submit("property reduce", (pass) => red.encode(pass));
+        const [bytes] = await readback(ctx, [output]);
+        red.release();
+        ctx.pool.release(input);
+        ctx.pool.release(output);
+        const value = new Float32Array(bytes)[0];
+        const count = new Uint32Array(bytes)[1];
+        expect(count, "non-finite count").toBe(0);
+        const emulated = reduceTreeF32(op, data).value;
+        expect(Object.is(value, emulated), `${op} n=${n}: gpu ${value}, f32 tree ${emulated}`).toBe(true);
+        const exact = reduceF64(op, data).value;
+        expectClose([value], [exact], { atol: reduceBound(op, data, exact), rtol: 0 }, {
+          label: `${op} n=${n}`,
+        });
+      }),
+      RUNS,
+    );
+  });
+});
