@@ -11,11 +11,13 @@ import { create, globals } from "webgpu";
  */
 export const SWIFTSHADER_ICD = "/usr/lib/chromium/vk_swiftshader_icd.json";
 
-/** What to tell a user whose machine gives Dawn no adapter. */
-export const NO_ADAPTER_HINT =
-  `Dawn (npm "webgpu") found no WebGPU adapter with VK_ICD_FILENAMES=${SWIFTSHADER_ICD}: ` +
-  "install Debian's chromium package for the SwiftShader Vulkan driver (scripts/setup.sh does), " +
-  "or point VK_ICD_FILENAMES at another Vulkan driver Dawn accepts";
+/** What to tell a user whose machine gives Dawn no adapter with the Vulkan driver `icd`. */
+export function noAdapterHint(icd: string): string {
+  const fix = icd === SWIFTSHADER_ICD
+    ? "install Debian's chromium package, which ships that SwiftShader driver (scripts/setup.sh does)"
+    : `unset it to use SwiftShader (${SWIFTSHADER_ICD}, from Debian's chromium package)`;
+  return `test:dawn: Dawn (npm "webgpu") found no WebGPU adapter with VK_ICD_FILENAMES=${icd}: ${fix}`;
+}
 
 /**
  * Points Vulkan at SwiftShader unless the caller chose a driver. The Vulkan loader reads the
