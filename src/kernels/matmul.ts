@@ -1,10 +1,11 @@
 /**
- * The matmul kernels (register-blocked and workgroup-tiled) with the fused dense epilogue, and the
- * per-adapter choice between them.
+ * The matmul kernels (register-blocked 4×4, register-blocked 8×8 with vec4 loads, workgroup-tiled)
+ * with the fused dense epilogue, and the per-adapter choice between them.
  * @module
  */
 import blockedCode from "../../shaders/matmul_blocked_forward.wgsl" with { type: "text" };
 import tiledCode from "../../shaders/matmul_tiled_forward.wgsl" with { type: "text" };
+import vec4Code from "../../shaders/matmul_vec4_forward.wgsl" with { type: "text" };
 import type { GpuContext } from "../gpu/context.ts";
 import type { AdapterReport } from "../report/types.ts";
 import { activate } from "../reference/activations.ts";
@@ -59,6 +60,21 @@ export const matmulBlockedForward: KernelDef<MatmulUniform> = {
   twins: [matmul, denseForward, activate],
 };
 
+/**
+ * Register-blocked matmul, 8×8 outputs per invocation, vec4 loads wherever the contiguous dimension
+ * is a multiple of 4: the same summation order as {@linkcode matmulBlockedForward}, fewer and wider
+ * loads, four times the arithmetic per load (CPU adapters).
+ */
+export const matmulVec4Forward: KernelDef<MatmulUniform> = {
+  name: "matmul_vec4_forward",
+  code: vec4Code,
+  bindings: MATMUL_BINDINGS,
+  uniforms: MATMUL_UNIFORMS,
+  overrides: { ...EPILOGUE_OVERRIDES, A_VEC4: 0, B_VEC4: 0, WG_X: 8, WG_Y: 8 },
+  dispatch: (u, o) => [Math.ceil(u.n / (8 * o.WG_X)), Math.ceil(u.m / (8 * o.WG_Y)), 1],
+  twins: [matmul, denseForward, activate],
+};
+
 /** Workgroup-tiled matmul: 64×64 tiles staged through workgroup memory (discrete GPUs). */
 export const matmulTiledForward: KernelDef<MatmulUniform> = {
   name: "matmul_tiled_forward",
@@ -71,17 +87,28 @@ export const matmulTiledForward: KernelDef<MatmulUniform> = {
 };
 
 /** Which matmul kernel to use. */
-export type MatmulVariant = "blocked" | "tiled";
+export type MatmulVariant = "blocked" | "vec4" | "tiled";
+
+const MATMUL_KERNELS: Readonly<Record<MatmulVariant, KernelDef<MatmulUniform>>> = {
+  blocked: matmulBlockedForward,
+  vec4: matmulVec4Forward,
+  tiled: matmulTiledForward,
+};
 
 /**
- * The selection hook: the default matmul variant for an adapter. CPU software adapters (fallback:
- * llvmpipe, SwiftShader) pay for every barrier, so the register-blocked kernel wins there (measured
- * ~4x on llvmpipe, ENVIRONMENT.md); hardware adapters reuse tiles from on-chip memory. A later
- * benchmark may replace this guess by a short measurement; callers may always pass `variant`.
+ * The matmul variant for an adapter: a fixed rule of the adapter's identity, never a timing, so the
+ * same adapter always runs the same kernel (determinism, issue 8). CPU software adapters (fallback:
+ * llvmpipe, lavapipe, SwiftShader) run invocations as SIMD lanes, pay for every barrier and for
+ * every load lane by lane, so the register-blocked 8×8 vec4 kernel wins there (llvmpipe, 1024³, CPU
+ * time: vec4 ~2× blocked 4×4, which is ~4× the workgroup-tiled one); hardware adapters reuse tiles
+ * from on-chip memory. A timed choice was rejected: on this shared 2-core machine the same kernel's
+ * time swings 2× between runs, so a measurement could pick differently on the same adapter. All three
+ * variants compute each output with the same operations in the same order (tested bit for bit on the
+ * adapter under test), so a caller that passes `variant` explicitly changes speed, not results, there.
  */
 export function chooseMatmulVariant(adapter: AdapterReport): MatmulVariant {
   return adapter.isFallbackAdapter || /llvmpipe|swiftshader|lavapipe/i.test(adapter.description)
-    ? "blocked"
+    ? "vec4"
     : "tiled";
 }
 
@@ -110,7 +137,11 @@ export interface MatmulOptions {
 
 /**
  * Prepares Y = act(op(A)·op(B) + bias) (Z kept when `z` is given). `op.set({ m })` changes the rows
- * for a partial batch; buffers must be large enough for the largest shape used.
+ * for a partial batch; buffers must be large enough for the largest shape used. With the vec4
+ * variant, the contiguous dimension of each operand (A: k, or m when transposed; B: n, or k when
+ * transposed) decides at prepare time whether it is read as vec4s: `set` may not change such a
+ * dimension between a multiple of 4 and a non-multiple (it throws a RangeError; prepare again).
+ * Buffers must be pool-allocated (sizes rounded up to 16 bytes) and bound whole.
  *
  * @example
  * ```ts
@@ -118,10 +149,15 @@ export interface MatmulOptions {
  * ctx.submit("forward", (pass) => op.encode(pass));
  * ```
  */
-export function prepareMatmul(ctx: GpuContext, options: MatmulOptions): Promise<PreparedOp<MatmulUniform>> {
+export async function prepareMatmul(
+  ctx: GpuContext,
+  options: MatmulOptions,
+): Promise<PreparedOp<MatmulUniform>> {
   const variant = options.variant ?? chooseMatmulVariant(ctx.adapter);
   const activation = options.activation ?? "linear";
-  return prepareKernel(ctx, variant === "tiled" ? matmulTiledForward : matmulBlockedForward, {
+  const shape = { m: options.m, n: options.n, k: options.k };
+  const vectorised = variant === "vec4" ? vec4Operands(shape, options) : null;
+  const op = await prepareKernel(ctx, MATMUL_KERNELS[variant], {
     label: options.label,
     buffers: {
       a: options.a,
@@ -130,7 +166,7 @@ export function prepareMatmul(ctx: GpuContext, options: MatmulOptions): Promise<
       y: options.y,
       z: options.z ?? ctx.placeholder("pre-activation"),
     },
-    uniforms: { m: options.m, n: options.n, k: options.k },
+    uniforms: shape,
     overrides: {
       TRANSPOSE_A: options.transposeA ? 1 : 0,
       TRANSPOSE_B: options.transposeB ? 1 : 0,
@@ -138,6 +174,32 @@ export function prepareMatmul(ctx: GpuContext, options: MatmulOptions): Promise<
       STORE_Z: options.z ? 1 : 0,
       ACTIVATION: ACTIVATION_CODES[activation],
       ALPHA: options.activationParameter ?? (defaultActivationParameter(activation) || 0.2),
+      ...(vectorised ? { A_VEC4: vectorised.a ? 1 : 0, B_VEC4: vectorised.b ? 1 : 0 } : {}),
     },
   });
+  if (!vectorised) return op;
+  const set = op.set.bind(op);
+  op.set = (values) => {
+    const next = { ...op.uniforms, ...values };
+    const now = vec4Operands(next, options);
+    if (now.a !== vectorised.a || now.b !== vectorised.b) {
+      throw new RangeError(
+        `matmul ${options.label}: m=${next.m}, n=${next.n}, k=${next.k} changes which operands are read ` +
+          `as vec4 (prepared for m=${shape.m}, n=${shape.n}, k=${shape.k}); prepare the matmul again`,
+      );
+    }
+    set(values);
+  };
+  return op;
+}
+
+/** Whether each operand's contiguous dimension is a multiple of 4 (aligned vec4 loads). */
+function vec4Operands(
+  shape: Record<MatmulUniform, number>,
+  options: { transposeA?: boolean; transposeB?: boolean },
+): { a: boolean; b: boolean } {
+  return {
+    a: (options.transposeA ? shape.m : shape.k) % 4 === 0,
+    b: (options.transposeB ? shape.k : shape.n) % 4 === 0,
+  };
 }

@@ -14,7 +14,7 @@ import { fingerprintForward } from "./fingerprint.ts";
 import { activationStatsForward, updateRatioForward } from "./instrument.ts";
 import { activationBackwardKernel, denseBiasBackward } from "./dense.ts";
 import { dropoutBackward, dropoutForward } from "./dropout.ts";
-import { matmulBlockedForward, matmulTiledForward } from "./matmul.ts";
+import { matmulBlockedForward, matmulTiledForward, matmulVec4Forward } from "./matmul.ts";
 import { adamUpdate, rmspropUpdate, sgdUpdate } from "./optimizers.ts";
 import { logSoftmaxForward, softmaxBackwardKernel, softmaxForward } from "./softmax.ts";
 
@@ -47,6 +47,7 @@ export * from "./instrument.ts";
 export const KERNELS: readonly KernelDef<any>[] = [
   matmulBlockedForward,
   matmulTiledForward,
+  matmulVec4Forward,
   activationBackwardKernel,
   denseBiasBackward,
   softmaxForward,

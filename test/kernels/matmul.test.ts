@@ -1,6 +1,7 @@
 /**
- * matmul_blocked_forward and matmul_tiled_forward against the float64 twins (reference/matmul.ts,
- * reference/dense.ts, reference/activations.ts), over awkward shapes, transposes and the fused epilogue.
+ * matmul_blocked_forward, matmul_vec4_forward and matmul_tiled_forward against the float64 twins
+ * (reference/matmul.ts, reference/dense.ts, reference/activations.ts), over awkward shapes, transposes
+ * and the fused epilogue; and the three variants against each other, bit for bit.
  */
 import { afterAll, expect, it } from "vitest";
 import type { GpuContext } from "../../src/gpu/mod.ts";
@@ -8,7 +9,14 @@ import { type MatmulVariant, prepareMatmul } from "../../src/kernels/matmul.ts";
 import { activate, type ElementwiseActivation } from "../../src/reference/activations.ts";
 import { absolute, matmul } from "../../src/reference/matmul.ts";
 import { matrix } from "../../src/reference/matrix.ts";
-import { describeKernel, randomF32, releaseTestContext, runOps, testContext } from "../helpers/gpu.ts";
+import {
+  describeKernel,
+  describeKernels,
+  randomF32,
+  releaseTestContext,
+  runOps,
+  testContext,
+} from "../helpers/gpu.ts";
 import { expectClose, F32_U, gamma, logErrorSummary } from "../helpers/tolerance.ts";
 
 afterAll(async () => {
@@ -28,6 +36,15 @@ const SHAPES: [number, number, number][] = [
   [33, 65, 17],
   [1000, 10, 64],
   [64, 64, 64],
+  // Multiples of 4 in some dimensions only: matmul_vec4_forward's vec4 loads of one operand, scalar
+  // loads of the other, edge blocks (8×8 per invocation) and a K % 4 tail.
+  [4, 4, 4],
+  [12, 20, 8],
+  [13, 20, 28],
+  [20, 13, 28],
+  [28, 12, 13],
+  [256, 10, 256],
+  [36, 44, 7],
 ];
 
 /**
@@ -129,6 +146,77 @@ async function check(ctx: GpuContext, variant: MatmulVariant, c: Case, tag: stri
 
 describeKernel("matmul_blocked_forward", () => matmulCases("blocked"));
 describeKernel("matmul_tiled_forward", () => matmulCases("tiled"));
+describeKernel("matmul_vec4_forward", () => {
+  matmulCases("vec4");
+
+  it("large: 1024×1024 · 1024×1024", async () => {
+    await check(await testContext(), "vec4", { m: 1024, n: 1024, k: 1024 }, "vec4 1024");
+  });
+
+  it("set() that would change which operands are read as vec4 throws", async () => {
+    const ctx = await testContext();
+    const a = ctx.storage("a", 16 * 8), b = ctx.storage("b", 8 * 8), y = ctx.storage("y", 16 * 8);
+    const op = await prepareMatmul(ctx, { label: "vec4 set", a, b, y, m: 16, n: 8, k: 8, variant: "vec4" });
+    op.set({ m: 3 }); // m is not a contiguous dimension here
+    expect(() => op.set({ k: 7 })).toThrow(/prepare the matmul again/);
+    expect(op.uniforms.k).toBe(8);
+    for (const buffer of [a, b, y]) ctx.pool.release(buffer);
+    op.release();
+  });
+});
+
+/**
+ * Determinism across variants: every variant computes each output as the same f32 operations in the
+ * same order (acc + a·b over k, then + bias, then the activation), so on one adapter they must agree
+ * bit for bit. If a compiler contracted differently in one kernel this would show it, and the
+ * per-adapter choice (chooseMatmulVariant) would then be the only thing keeping results stable.
+ */
+describeKernels(
+  ["matmul_blocked_forward", "matmul_vec4_forward", "matmul_tiled_forward"],
+  "bit-identical variants",
+  () => {
+    const cases: Case[] = [
+      { m: 67, n: 36, k: 40, bias: true, activation: "relu" },
+      { m: 40, n: 44, k: 67, transposeA: true, bias: true, activation: "tanh" },
+      { m: 33, n: 24, k: 28, transposeB: true },
+      { m: 24, n: 28, k: 31, transposeA: true, transposeB: true, bias: true, activation: "sigmoid" },
+      { m: 9, n: 7, k: 5 },
+    ];
+    for (const c of cases) {
+      it(`${c.m}×${c.k} · ${c.k}×${c.n}, transposeA ${!!c.transposeA}, transposeB ${!!c.transposeB}`, async () => {
+        const ctx = await testContext();
+        const a = ctx.upload("a", randomF32(`same a ${c.m}`, c.m * c.k));
+        const b = ctx.upload("b", randomF32(`same b ${c.m}`, c.k * c.n));
+        const bias = ctx.upload("bias", randomF32(`same bias ${c.m}`, c.n));
+        const outputs: Uint32Array[] = [];
+        for (const variant of ["blocked", "vec4", "tiled"] as const) {
+          const y = ctx.storage("y", c.m * c.n), z = ctx.storage("z", c.m * c.n);
+          const op = await prepareMatmul(ctx, {
+            ...c,
+            label: `same ${variant}`,
+            a,
+            b,
+            y,
+            z,
+            bias: c.bias ? bias : undefined,
+            variant,
+          });
+          const [gy, gz] = await runOps(ctx, [op], [y, z], { byteLengths: [c.m * c.n * 4, c.m * c.n * 4] });
+          outputs.push(new Uint32Array(gy.buffer, gy.byteOffset, gy.length));
+          outputs.push(new Uint32Array(gz.buffer, gz.byteOffset, gz.length));
+          op.release();
+          ctx.pool.release(y);
+          ctx.pool.release(z);
+        }
+        expect(outputs[2]).toEqual(outputs[0]);
+        expect(outputs[3]).toEqual(outputs[1]);
+        expect(outputs[4]).toEqual(outputs[0]);
+        expect(outputs[5]).toEqual(outputs[1]);
+        for (const buffer of [a, b, bias]) ctx.pool.release(buffer);
+      });
+    }
+  },
+);
 
 function matmulCases(variant: MatmulVariant) {
   for (const [m, n, k] of SHAPES) {
