@@ -1,5 +1,5 @@
 /**
- * `npx deno task bench [--json] [--markdown] [--reps N] [--quick]`: fitcheck against
+ * `npx deno task bench [--json] [--markdown] [--reps N] [--quick] [--from FILE.json]`: fitcheck against
  * @tensorflow/tfjs-backend-webgpu and tfjs-backend-cpu, in one process on one adapter (bench/harness.ts).
  *
  * stdout: the table, or exactly one JSON document (`--json`, CONTRACT §4), or Markdown table rows
@@ -10,10 +10,12 @@
  * @module
  */
 import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { InputError } from "../src/errors.ts";
 import { NoAdapterError } from "../src/gpu/errors.ts";
 import { TOOL_VERSION } from "../src/report/types.ts";
 import { runBench } from "./harness.ts";
 import { renderMarkdown, renderTable } from "./render.ts";
+import { type BenchResult, BenchResultSchema } from "./schema.ts";
 
 /** Exit codes of the bench command. */
 export const BENCH_EXIT = { ok: 0, checkFailed: 1, usage: 2, noAdapter: 3, internal: 70 } as const;
@@ -24,6 +26,8 @@ export interface BenchCliOptions {
   markdown: boolean;
   quick: boolean;
   reps?: number;
+  /** Render this saved `--json` result instead of running. */
+  from?: string;
 }
 
 function repetitions(value: string): number {
@@ -54,6 +58,10 @@ export function parseBenchArgs(
     .option("--markdown", "print the Markdown table rows for BENCHMARKS.md on stdout", false)
     .option("--reps <n>", "timed repetitions per case (>= 5; default 5)", repetitions)
     .option("--quick", "small sizes and few repetitions: tests the harness, figures not comparable", false)
+    .option(
+      "--from <file>",
+      "render a result saved with --json (as a table, or with --markdown) without running",
+    )
     .exitOverride()
     .configureOutput({ writeOut: io.writeOut, writeErr: io.writeErr })
     .allowExcessArguments(false);
@@ -70,6 +78,10 @@ export function parseBenchArgs(
     io.writeErr("error: --json and --markdown both print on stdout: choose one\n");
     return BENCH_EXIT.usage;
   }
+  if (o.from !== undefined && (o.json || o.quick || o.reps !== undefined)) {
+    io.writeErr("error: --from renders a saved result: it takes only --markdown\n");
+    return BENCH_EXIT.usage;
+  }
   return o;
 }
 
@@ -83,7 +95,7 @@ export async function benchMain(
   const parsed = parseBenchArgs(argv, io);
   if (typeof parsed === "number") return parsed;
   try {
-    const result = await runBench({
+    const result = parsed.from !== undefined ? await loadResult(parsed.from) : await runBench({
       gpu,
       quick: parsed.quick,
       reps: parsed.reps,
@@ -98,6 +110,10 @@ export async function benchMain(
     );
     return result.checksOk ? BENCH_EXIT.ok : BENCH_EXIT.checkFailed;
   } catch (error) {
+    if (error instanceof InputError) {
+      io.writeErr(`error: ${error.message}\n`);
+      return BENCH_EXIT.usage;
+    }
     if (error instanceof NoAdapterError) {
       io.writeErr(`error: ${error.message}\n`);
       return BENCH_EXIT.noAdapter;
@@ -106,6 +122,36 @@ export async function benchMain(
     if (Deno.env.get("DEBUG")) io.writeErr(`${(error as Error).stack}\n`);
     return BENCH_EXIT.internal;
   }
+}
+
+/**
+ * A result saved by `--json`, validated against the schema. A relative path resolves against the
+ * directory the command was typed in (`INIT_CWD` under `deno task`).
+ */
+export async function loadResult(file: string): Promise<BenchResult> {
+  const base = Deno.env.get("INIT_CWD") || Deno.cwd();
+  const path = file.startsWith("/") ? file : `${base}/${file}`;
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    throw new InputError(`cannot read the file: ${(error as Error).message}`, { file, field: "--from" });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new InputError(`not JSON: ${(error as Error).message}`, { file });
+  }
+  const parsed = BenchResultSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InputError(`not a fitcheck.bench/v1 result: ${issue.message}`, {
+      file,
+      field: issue.path.join(".") || undefined,
+    });
+  }
+  return parsed.data;
 }
 
 if (import.meta.main) {

@@ -22,7 +22,10 @@ export const SummarySchema = z.object({
 export const CheckSchema = z.object({ name: z.string(), ok: z.boolean(), detail: z.string() }).strict();
 export type Check = z.infer<typeof CheckSchema>;
 
-/** A case's target: `achieved` (the quantity) compared with `threshold`. */
+/**
+ * A case's target: `achieved` (the quantity) compared with `threshold`. For a ratio of two engines,
+ * `achieved` is the median of the per-repetition ratios (paired), not the ratio of the two medians.
+ */
 export const TargetSchema = z.object({
   description: z.string(),
   quantity: z.string(),

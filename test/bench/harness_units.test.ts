@@ -86,12 +86,25 @@ describe("command line", () => {
     expect(a.out.stderr).toMatch(/>= 5.*"3"/);
     const b = io();
     expect(parseBenchArgs(["--json", "--markdown"], b.io)).toBe(BENCH_EXIT.usage);
+    expect(parseBenchArgs(["--from", "x.json", "--quick"], io().io)).toBe(BENCH_EXIT.usage);
     expect(parseBenchArgs(["--reps", "7", "--json"], io().io)).toEqual({
       json: true,
       markdown: false,
       quick: false,
       reps: 7,
     });
+  });
+  test("--from a file that is not a bench result: exit 2 naming the file and the field", async () => {
+    const file = await Deno.makeTempFile({ suffix: ".json" });
+    try {
+      await Deno.writeTextFile(file, JSON.stringify({ schema: "fitcheck.bench/v1", cases: [] }));
+      const a = io();
+      expect(await benchMain(["--from", file], a.io)).toBe(BENCH_EXIT.usage);
+      expect(a.out.stderr).toContain(file);
+      expect(a.out.stderr).toMatch(/field "tool"/);
+    } finally {
+      await Deno.remove(file);
+    }
   });
   test("--help exits 0 with the usage on stdout", () => {
     const a = io();
