@@ -51,11 +51,19 @@ export function inferContext(
 ): AuditContext {
   const y = labels.matrix, p = predictions.matrix;
   if (y.rows !== p.rows) {
+    const skipped = [labels, predictions]
+      .filter((t) => t.blankLines && t.blankLines.count > 0)
+      .map((t) =>
+        `; ${t.file} has blank line${t.blankLines!.count > 1 ? "s" : ""} ${t.blankLines!.lines.join(", ")}` +
+        `${
+          t.blankLines!.count > t.blankLines!.lines.length ? ", ..." : ""
+        } (no row: a missing value is written NaN)`
+      )
+      .join("");
     throw new InputError(
-      `${p.rows} prediction rows but ${y.rows} label rows in ${labels.file}: one prediction row per label row`,
-      {
-        file: predictions.file,
-      },
+      `${p.rows} prediction rows but ${y.rows} label rows in ${labels.file}: one prediction row per label row` +
+        skipped,
+      { file: predictions.file },
     );
   }
   const k = p.cols, t = y.cols;
@@ -81,6 +89,13 @@ export function inferContext(
       const limit = k === 1 ? (task === "multiclass" ? Infinity : 2) : k;
       for (let r = 0; r < y.rows; r++) {
         const v = y.data[r];
+        if (Number.isInteger(v) && v >= limit && k > 1) {
+          throw new InputError(
+            `class label ${v} has no prediction column: ${predictions.file} has ${k} columns ` +
+              `(classes 0..${k - 1}); the predictions need one column per class`,
+            { file: labels.file, row: r + 1, field: labels.columns?.[0] ?? "column 1" },
+          );
+        }
         if (!Number.isInteger(v) || v < 0 || v >= limit) {
           const field = labels.columns?.[0] ?? "column 1";
           throw new InputError(

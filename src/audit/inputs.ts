@@ -5,11 +5,12 @@
  *
  * @module
  */
-import { readCsv } from "../data/csv.ts";
+import { numberHint, readCsv, separatorRemark } from "../data/csv.ts";
 import { readNpy } from "../data/npy.ts";
 import { InputError } from "../errors.ts";
 import type { FileSource } from "../io.ts";
 import type { Matrix } from "../reference/matrix.ts";
+import { parseJsonText } from "../scenario/json_text.ts";
 
 /** A numeric table read from CSV or .npy, with what was learned while reading it. */
 export interface AuditTable {
@@ -24,6 +25,8 @@ export interface AuditTable {
    * float32 precision: .npy, or CSV with more than 8 decimals, which pins down every float32 in [0, 1]).
    */
   writtenPrecision: number;
+  /** Blank lines skipped in a CSV (they hold no row), for messages about row counts. */
+  blankLines?: { count: number; lines: number[] };
 }
 
 /** Reads labels: one column of indices, names or values, K one-hot/multi-label columns, or .npy. */
@@ -70,13 +73,22 @@ async function readTable(
       throw new InputError(
         opts.allowText
           ? `text labels ("${where.value}") must be a single column of class names; this file has ${cols} columns`
-          : `expected a number, got "${where.value}"`,
+          : `expected a number (a probability or logit), got ${JSON.stringify(where.value)}${
+            numberHint(where.value)
+          }${separatorRemark(table)}`,
         { file: path, row: where.row, line: where.line, field: c.name },
       );
     }
     const names = [...new Set(c.text!.filter((t) => t !== ""))].sort();
     const missing = c.text!.indexOf("");
-    if (missing >= 0) throw new InputError("missing label", { file: path, row: missing + 1, field: c.name });
+    if (missing >= 0) {
+      throw new InputError("missing label: every row needs its class", {
+        file: path,
+        line: table.lineOf(missing + 1),
+        row: missing + 1,
+        field: c.name,
+      });
+    }
     const index = new Map(names.map((n, i) => [n, i]));
     const data = Float64Array.from(c.text!, (t) => index.get(t)!);
     return {
@@ -85,6 +97,7 @@ async function readTable(
       columns: table.header,
       classNames: names,
       writtenPrecision: 0,
+      blankLines: table.blankLines,
     };
   }
   const data = new Float64Array(rows * cols);
@@ -93,16 +106,29 @@ async function readTable(
   });
   const m = { data, rows, cols };
   // Non-finite predictions are a symptom (a diverged run), reported as a finding, not an input error.
-  if (opts.allowText) checkFinite(m, path, table.header, "label");
-  return { file: path, matrix: m, columns: table.header, writtenPrecision: writtenPrecision(data) };
+  if (opts.allowText) checkFinite(m, path, table.header, "label", table.lineOf);
+  return {
+    file: path,
+    matrix: m,
+    columns: table.header,
+    writtenPrecision: writtenPrecision(data),
+    blankLines: table.blankLines,
+  };
 }
 
-function checkFinite(m: Matrix, file: string, header: string[] | null, what: string): void {
+function checkFinite(
+  m: Matrix,
+  file: string,
+  header: string[] | null,
+  what: string,
+  lineOf?: (row: number) => number,
+): void {
   for (let i = 0; i < m.data.length; i++) {
     if (Number.isNaN(m.data[i])) {
       const r = Math.floor(i / m.cols), c = i % m.cols;
       throw new InputError(`missing or NaN ${what}: every cell must be a number`, {
         file,
+        ...(lineOf ? { line: lineOf(r + 1) } : {}),
         row: r + 1,
         field: header ? header[c] : `column ${c + 1}`,
       });
@@ -151,7 +177,7 @@ export async function readHistory(path: string, source: FileSource): Promise<His
     if (c === epochCol) continue;
     if (!c.numeric) {
       const w = c.firstText!;
-      throw new InputError(`expected a number, got "${w.value}"`, {
+      throw new InputError(`expected a number, got ${JSON.stringify(w.value)}${numberHint(w.value)}`, {
         file: path,
         row: w.row,
         line: w.line,
@@ -167,6 +193,7 @@ export async function readHistory(path: string, source: FileSource): Promise<His
       if (!Number.isInteger(v) || v < 0) {
         throw new InputError(`epoch must be a non-negative integer (CSVLogger counts from 0), got ${v}`, {
           file: path,
+          line: table.lineOf(i + 1),
           row: i + 1,
           field: "epoch",
         });
@@ -181,14 +208,8 @@ export async function readHistory(path: string, source: FileSource): Promise<His
 }
 
 function parseHistoryJson(text: string, path: string): History {
-  // Python's json.dump writes NaN / Infinity as bare tokens, which JSON.parse rejects: quote them first.
-  const patched = text.replace(/([:[,]\s*)(-?Infinity|NaN)(?=\s*[,\]}])/g, '$1"$2"');
-  let doc: unknown;
-  try {
-    doc = JSON.parse(patched);
-  } catch (e) {
-    throw new InputError(`malformed JSON: ${(e as Error).message}`, { file: path });
-  }
+  // Python's json.dump writes NaN / Infinity as bare tokens, which JSON.parse alone rejects.
+  let doc = parseJsonText(text, path, { nonFinite: true });
   // model.fit(...) in tfjs returns a History whose `.history` is the object; accept either.
   if (
     doc && typeof doc === "object" && !Array.isArray(doc) && "history" in doc &&
@@ -197,9 +218,12 @@ function parseHistoryJson(text: string, path: string): History {
     doc = (doc as { history: unknown }).history;
   }
   if (!doc || typeof doc !== "object" || Array.isArray(doc)) {
-    throw new InputError('expected an object of arrays, as history.history: {"loss": [...], ...}', {
-      file: path,
-    });
+    const got = Array.isArray(doc) ? "an array" : doc === null ? "null" : typeof doc;
+    throw new InputError(
+      `expected an object of arrays, as history.history: {"loss": [...], ...}, got ${got}` +
+        (Array.isArray(doc) ? " (one object per epoch? write one array per key)" : ""),
+      { file: path },
+    );
   }
   const values: Record<string, (number | null)[]> = {};
   const keys: string[] = [];
@@ -212,7 +236,7 @@ function parseHistoryJson(text: string, path: string): History {
       });
     }
     const nums = arr.map((v, i) => {
-      if (typeof v === "number") return v;
+      if (typeof v === "number") return Number.isNaN(v) ? null : v;
       if (v === "NaN" || v === null) return null;
       if (v === "Infinity") return Infinity;
       if (v === "-Infinity") return -Infinity;

@@ -55,16 +55,27 @@ export async function atomicWriteTextFile(
 export async function checkWritableTarget(path: string, options: AtomicWriteOptions = {}): Promise<void> {
   const display = options.display ?? path;
   const dir = dirname(path);
+  // The directory as the user wrote it, when they wrote one ("out/" of "out/r.html").
+  const shownDir = display.includes("/") ? dirname(display) : dir;
   let info: Deno.FileInfo;
   try {
     info = await Deno.stat(dir);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) {
-      throw new InputError(`directory ${dir} does not exist`, { file: display });
+      throw new InputError(`cannot write here: directory ${shownDir} does not exist (create it first)`, {
+        file: display,
+      });
+    }
+    if (e instanceof Deno.errors.PermissionDenied) {
+      throw new InputError(`cannot write here: permission denied on directory ${shownDir}`, {
+        file: display,
+      });
     }
     throw e;
   }
-  if (!info.isDirectory) throw new InputError(`${dir} is not a directory`, { file: display });
+  if (!info.isDirectory) {
+    throw new InputError(`cannot write here: ${shownDir} is a file, not a directory`, { file: display });
+  }
   const target = await Deno.stat(path).catch(() => null);
   if (target?.isDirectory) throw new InputError("is a directory, expected a file", { file: display });
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { InputError } from "../errors.ts";
+import { FileAccessError, InputError } from "../errors.ts";
 import { dirname, type FileSource, joinPath } from "../io.ts";
 
 /** Options of {@linkcode denoFileSource}. */
@@ -60,16 +60,13 @@ export function denoFileSource(options: DenoFileSourceOptions = {}): FileSource 
 /** The InputError for a file-system error the user caused, or null for anything else. */
 export function toInputError(e: unknown, file: string): InputError | null {
   if (e instanceof InputError) return e;
-  if (e instanceof Deno.errors.NotFound) return new InputError("file not found", { file });
-  if (e instanceof Deno.errors.IsADirectory) {
-    return new InputError("is a directory, expected a file", { file });
+  if (e instanceof Deno.errors.NotFound) return new FileAccessError("file not found", file);
+  if (e instanceof Deno.errors.IsADirectory || (e instanceof Error && /os error 21\b/.test(e.message))) {
+    return new FileAccessError("is a directory, expected a file", file);
   }
-  if (e instanceof Deno.errors.PermissionDenied) return new InputError("permission denied", { file });
+  if (e instanceof Deno.errors.PermissionDenied) return new FileAccessError("permission denied", file);
   if (e instanceof Deno.errors.NotADirectory) {
-    return new InputError("a part of the path is not a directory", { file });
-  }
-  if (e instanceof Error && /os error 21\b/.test(e.message)) {
-    return new InputError("is a directory, expected a file", { file });
+    return new FileAccessError("a part of the path is not a directory", file);
   }
   return null;
 }
@@ -108,5 +105,5 @@ export async function checkReadableFile(path: string, options: DenoFileSourceOpt
   } catch (e) {
     throw toInputError(e, display(path)) ?? e;
   }
-  if (info.isDirectory) throw new InputError("is a directory, expected a file", { file: display(path) });
+  if (info.isDirectory) throw new FileAccessError("is a directory, expected a file", display(path));
 }

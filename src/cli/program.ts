@@ -406,10 +406,18 @@ function reportError(e: unknown, io: CliIo, argv: string[]): number {
 /** The InputError's message with its file shown relative to the user's directory when inside it. */
 export function describeInputError(e: InputError, cwd: string): string {
   const file = e.location.file;
-  if (file === undefined) return oneLine(e.message);
+  // Paths the core resolved (another file named in the problem) read as the user would type them.
+  const problem = relativeInside(e.problem, cwd);
+  if (file === undefined) return oneLine(relativeInside(e.message, cwd));
   // A bad option value: "--epochs: expected a positive integer, got "0"".
-  if (file === "<argv>" && e.location.field) return oneLine(`${e.location.field}: ${e.problem}`);
-  return oneLine(formatInputProblem(e.problem, { ...e.location, file: displayPath(file, cwd) }));
+  if (file === "<argv>" && e.location.field) return oneLine(`${e.location.field}: ${problem}`);
+  return oneLine(formatInputProblem(problem, { ...e.location, file: displayPath(file, cwd) }));
+}
+
+/** `text` with every absolute path inside `cwd` written relative to it. */
+function relativeInside(text: string, cwd: string): string {
+  const prefix = cwd.endsWith("/") ? cwd : cwd + "/";
+  return prefix === "/" ? text : text.split(prefix).join("");
 }
 
 /** `path` relative to `cwd` when it lies inside it, else unchanged. */

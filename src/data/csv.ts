@@ -8,7 +8,7 @@
  */
 import { InputError } from "../errors.ts";
 import type { FileSource } from "../io.ts";
-import { createCsvParseStream } from "./_csv_stream.ts";
+import { createCsvRecordStream, createUtf8DecodeStream, CsvSyntaxError, Utf8Error } from "./_csv_stream.ts";
 
 /** One column of a CSV table. */
 export interface CsvColumn {
@@ -33,6 +33,15 @@ export interface CsvTable {
   header: string[] | null;
   rowCount: number;
   columns: CsvColumn[];
+  /** The 1-based physical line of data row `row` (1-based), exact across blank lines and multi-line fields. */
+  lineOf(row: number): number;
+  /** Lines holding only whitespace, skipped (the first few) and how many there were. */
+  blankLines: { count: number; lines: number[] };
+  /**
+   * Set when the file looks separated by something other than commas (its first line is one field
+   * holding ";", a tab or "|"): a hint for the messages of errors that follow from it.
+   */
+  separatorHint?: string;
 }
 
 /** Options of {@linkcode readCsv}. */
@@ -45,16 +54,39 @@ export interface ReadCsvOptions {
   header?: "required" | "auto";
 }
 
-/** Cells that stand for a missing value (pandas' and R's usual spellings). Compared after trimming. */
-export const MISSING_MARKERS: ReadonlySet<string> = new Set(["", "NaN", "nan", "NA", "N/A", "null"]);
+/**
+ * Cells that stand for a missing value: pandas' default `na_values` (what `pd.read_csv` reads as
+ * NaN, so a file pandas reads without complaint reads the same here). Compared after trimming.
+ */
+export const MISSING_MARKERS: ReadonlySet<string> = new Set([
+  "",
+  "#N/A",
+  "#N/A N/A",
+  "#NA",
+  "-1.#IND",
+  "-1.#QNAN",
+  "-NaN",
+  "-nan",
+  "1.#IND",
+  "1.#QNAN",
+  "<NA>",
+  "N/A",
+  "NA",
+  "NULL",
+  "NaN",
+  "None",
+  "n/a",
+  "nan",
+  "null",
+]);
 
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-const INFINITY = /^([+-]?)(?:inf|Inf|INF|infinity|Infinity)$/;
+const INFINITY = /^([+-]?)(?:inf|infinity)$/i;
 
 /**
  * Parses one trimmed cell: a number, NaN for a missing marker, or undefined for text.
- * Decimal notation and infinities (numpy writes "inf") only: `Number()` would also accept "0x1f",
- * "" and " ", which are not numbers in a CSV.
+ * Decimal notation and infinities (numpy writes "inf", JavaScript "Infinity") only: `Number()` would
+ * also accept "0x1f", "" and " ", which are not numbers in a CSV.
  */
 export function parseCell(cell: string): number | undefined {
   if (MISSING_MARKERS.has(cell)) return NaN;
@@ -62,6 +94,21 @@ export function parseCell(cell: string): number | undefined {
   const inf = INFINITY.exec(cell);
   if (inf) return inf[1] === "-" ? -Infinity : Infinity;
   return undefined;
+}
+
+/**
+ * Why a cell that is not a number may have been meant as one, for messages: "" when nothing fits.
+ * Thousands separators and decimal commas are the usual culprits of spreadsheet exports.
+ */
+export function numberHint(cell: string): string {
+  if (/^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$/.test(cell)) {
+    return `; it looks like a number with thousands separators: write ${cell.replaceAll(",", "")}`;
+  }
+  if (/^[+-]?\d+,\d+$/.test(cell)) {
+    return `; it looks like a decimal comma: write ${cell.replace(",", ".")}`;
+  }
+  if (/^[+-]?\d+(?:\.\d+)?\s*%$/.test(cell)) return "; percentages are not numbers: write a fraction";
+  return "";
 }
 
 /** Growable float64 storage, so that a large file never sits in a JS array of boxed numbers. */
@@ -115,11 +162,12 @@ class ColumnBuilder {
 
 /**
  * Reads a CSV file through `source.stream`, so that memory holds the parsed columns, not the text.
- * Handles quoted fields with separators and newlines, CRLF, a UTF-8 BOM and a trailing newline.
- * Missing cells (see {@linkcode MISSING_MARKERS}) become NaN; they are data to diagnose, not errors.
+ * Handles quoted fields with separators and newlines, LF / CRLF / CR line ends, a UTF-8 BOM, blank
+ * lines and a trailing newline. Missing cells (see {@linkcode MISSING_MARKERS}) become NaN; they are
+ * data to diagnose, not errors. Cells are trimmed.
  *
- * @throws {InputError} empty file, no header, header only, duplicate column names, ragged rows,
- * malformed quotes; each names the file and the row or line.
+ * @throws {InputError} not UTF-8, empty file, no header, header only, duplicate or empty column
+ * names, ragged rows, malformed quotes; each names the file and the line (and data row, column).
  *
  * @example
  * ```ts
@@ -134,48 +182,61 @@ export async function readCsv(
   options: ReadCsvOptions = {},
 ): Promise<CsvTable> {
   const headerMode = options.header ?? "required";
-  const bytes = await source.stream(path);
-  const records = bytes
-    // TextDecoderStream is typed as accepting any BufferSource, which TS will not narrow to Uint8Array.
-    .pipeThrough(new TextDecoderStream("utf-8", { fatal: true }) as ReadableWritablePair<string, Uint8Array>)
-    .pipeThrough(createCsvParseStream({ fieldsPerRecord: 0 }));
-
+  const blankLines = { count: 0, lines: [] as number[] };
+  const records = (await source.stream(path))
+    .pipeThrough(createUtf8DecodeStream())
+    .pipeThrough(
+      createCsvRecordStream({
+        onBlankLine: (line) => {
+          if (blankLines.lines.length < 5) blankLines.lines.push(line);
+          blankLines.count++;
+        },
+      }),
+    );
+  const lines = new LineMap();
   let header: string[] | null = null;
   let builders: ColumnBuilder[] = [];
   let width = 0;
   let rows = 0;
   let first = true;
+  let separatorHint: string | undefined;
   try {
     for await (const record of records) {
-      const cells = record.map((c) => c.trim());
+      const cells = record.cells.map((c) => c.trim());
       if (first) {
         first = false;
         width = cells.length;
         builders = cells.map(() => new ColumnBuilder());
+        separatorHint = guessSeparator(cells);
         const looksLikeHeader = cells.some((c) => parseCell(c) === undefined);
         if (headerMode === "required" && !looksLikeHeader) {
           throw new InputError(
             `no header row: the first line (${
               preview(cells)
-            }) holds only numbers; scenario CSV files need a header naming each column`,
-            { file: path, line: 1 },
+            }) holds only numbers; a header naming each column must come first`,
+            { file: path, line: record.line },
           );
         }
         if (looksLikeHeader) {
           header = cells;
-          checkHeader(path, cells);
+          checkHeader(path, cells, record.line);
           continue;
         }
       }
       rows++;
-      // Line of this record, assuming one line per record: exact unless a quoted field spans lines.
-      const line = rows + (header ? 1 : 0);
-      for (let j = 0; j < width; j++) builders[j].push(cells[j], rows, line);
+      lines.add(rows, record.line);
+      if (cells.length !== width) {
+        throw raggedRow(path, { cells, line: record.line, row: rows, width, header, separatorHint });
+      }
+      for (let j = 0; j < width; j++) builders[j].push(cells[j], rows, record.line);
     }
   } catch (e) {
-    throw toInputError(e, path, rows, width);
+    throw toInputError(e, path);
   }
-  if (first) throw new InputError("the file is empty: expected a header row and data rows", { file: path });
+  if (first) {
+    const what = blankLines.count > 0 ? "holds only blank lines" : "is empty";
+    throw new InputError(`the file ${what}: expected a header row and data rows`, { file: path });
+  }
   if (rows === 0) {
     throw new InputError(`header only: no data rows after the header (${preview(header ?? [])})`, {
       file: path,
@@ -183,54 +244,123 @@ export async function readCsv(
     });
   }
   const names = header ?? builders.map((_, j) => `column ${j + 1}`);
-  return { file: path, header, rowCount: rows, columns: builders.map((b, j) => b.finish(names[j])) };
+  return {
+    file: path,
+    header,
+    rowCount: rows,
+    columns: builders.map((b, j) => b.finish(names[j])),
+    lineOf: (row) => lines.lineOf(row),
+    blankLines,
+    ...(separatorHint ? { separatorHint } : {}),
+  };
 }
 
-function checkHeader(path: string, cells: string[]): void {
+/**
+ * Data row -> physical line, stored as the rows where the offset between them changes (a blank line,
+ * a field spanning lines), so a 200 MB file of plain rows costs nothing.
+ */
+class LineMap {
+  #rows: number[] = [];
+  #offsets: number[] = [];
+
+  add(row: number, line: number): void {
+    const offset = line - row;
+    if (this.#offsets.at(-1) !== offset) {
+      this.#rows.push(row);
+      this.#offsets.push(offset);
+    }
+  }
+
+  lineOf(row: number): number {
+    let lo = 0;
+    let hi = this.#rows.length - 1;
+    if (hi < 0) return row + 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.#rows[mid] <= row) lo = mid;
+      else hi = mid - 1;
+    }
+    return row + this.#offsets[lo];
+  }
+}
+
+/** The separator a one-field first line seems to use, when it holds one: ";" (European Excel), tab, "|". */
+function guessSeparator(cells: string[]): string | undefined {
+  if (cells.length !== 1) return undefined;
+  for (const [sep, name] of [[";", '";"'], ["\t", "tabs"], ["|", '"|"']]) {
+    if (cells[0].split(sep).length > 1) return name;
+  }
+  return undefined;
+}
+
+/** A remark naming the separator the file seems to use, for messages; "" when there is none. */
+export function separatorRemark(table: Pick<CsvTable, "separatorHint">): string {
+  return table.separatorHint
+    ? ` (the first line is one field: the file seems separated by ${table.separatorHint}; ` +
+      `fitcheck reads comma-separated files)`
+    : "";
+}
+
+function raggedRow(
+  path: string,
+  r: {
+    cells: string[];
+    line: number;
+    row: number;
+    width: number;
+    header: string[] | null;
+    separatorHint?: string;
+  },
+): InputError {
+  const firstLine = r.header ? "the header" : "the first line";
+  let hint = separatorRemark(r);
+  if (!hint && r.cells.length === r.width + 1 && r.cells[r.width] === "") {
+    hint = " (a trailing comma at the end of the line?)";
+  } else if (!hint && r.cells.length > r.width) {
+    hint = " (a value that holds a comma must be in double quotes)";
+  }
+  return new InputError(
+    `ragged row: expected ${r.width} field${r.width === 1 ? "" : "s"} (as in ${firstLine}) but got ` +
+      `${r.cells.length}: ${preview(r.cells)}${hint}`,
+    { file: path, line: r.line, row: r.row },
+  );
+}
+
+function checkHeader(path: string, cells: string[], line: number): void {
   const seen = new Map<string, number>();
   cells.forEach((name, j) => {
     if (name === "") {
-      throw new InputError(`empty column name in the header (column ${j + 1})`, { file: path, line: 1 });
+      const after = j > 0 ? `, after "${cells[j - 1]}"` : "";
+      throw new InputError(`empty column name in the header (column ${j + 1}${after}): name every column`, {
+        file: path,
+        line,
+      });
     }
     const before = seen.get(name);
     if (before !== undefined) {
-      throw new InputError(`duplicate column name "${name}" (columns ${before + 1} and ${j + 1})`, {
-        file: path,
-        line: 1,
-        field: name,
-      });
+      throw new InputError(
+        `duplicate column name "${name}" (columns ${before + 1} and ${j + 1}): column names must be unique`,
+        { file: path, line, field: name },
+      );
     }
     seen.set(name, j);
   });
 }
 
-/** Turns the parser's and the decoder's errors into InputErrors naming the file and the row. */
-function toInputError(e: unknown, path: string, rowsSoFar: number, width: number): unknown {
-  if (e instanceof InputError) return e;
-  if (e instanceof TypeError && /decod|encoded|UTF-8/i.test(e.message)) {
-    return new InputError(`not UTF-8 text (${e.message}); save the file as UTF-8 CSV`, { file: path });
+/** Turns the decoder's and the parser's errors into InputErrors naming the file and the position. */
+function toInputError(e: unknown, path: string): unknown {
+  if (e instanceof Utf8Error) {
+    return new InputError(e.problem, { file: path, ...(e.line !== undefined ? { line: e.line } : {}) });
   }
-  if (!(e instanceof SyntaxError)) return e;
-  const ragged = /line (\d+): expected (\d+) fields but got (\d+)/.exec(e.message);
-  if (ragged) {
-    return new InputError(
-      `ragged row: expected ${ragged[2]} fields (as in the first line) but got ${ragged[3]}`,
-      { file: path, line: Number(ragged[1]), row: rowsSoFar + 1 },
-    );
+  if (e instanceof CsvSyntaxError) {
+    return new InputError(`malformed CSV: ${e.problem}`, { file: path, line: e.line, column: e.column });
   }
-  const quote = /parse error on line (\d+), column (\d+): (.*)$/.exec(e.message);
-  if (quote) {
-    return new InputError(`malformed CSV: ${quote[3]}`, {
-      file: path,
-      line: Number(quote[1]),
-      column: Number(quote[2]),
-      row: rowsSoFar + 1,
-    });
-  }
-  return new InputError(`malformed CSV: ${e.message} (${width} columns)`, { file: path, row: rowsSoFar + 1 });
+  return e;
 }
 
 function preview(cells: string[]): string {
-  const shown = cells.slice(0, 6).map((c) => JSON.stringify(c)).join(",");
+  const shown = cells.slice(0, 6).map((c) => JSON.stringify(c.length > 30 ? c.slice(0, 27) + "..." : c)).join(
+    ",",
+  );
   return cells.length > 6 ? `${shown},...` : shown;
 }

@@ -5,15 +5,15 @@
  *
  * @module
  */
-import { InputError, type InputLocation } from "../errors.ts";
+import { didYouMean, FileAccessError, InputError, type InputLocation } from "../errors.ts";
 import type { FileSource } from "../io.ts";
 import { Rng } from "../random.ts";
 import { inferTask, type TaskInference } from "../scenario/task.ts";
 import type { DataSpec, Scenario } from "../scenario/types.ts";
-import { type CsvColumn, readCsv } from "./csv.ts";
+import { type CsvColumn, type CsvTable, numberHint, readCsv, separatorRemark } from "./csv.ts";
 import type { Dataset } from "./dataset.ts";
 import { generate } from "./generators.ts";
-import { readNpy } from "./npy.ts";
+import { type NpyArray, readNpy, shapeText } from "./npy.ts";
 import { type Split, splitDataset } from "./split.ts";
 import { type EncodedTargets, encodeTargets } from "./targets.ts";
 import { applyTransforms, duplicateIntoValidation } from "./transforms.ts";
@@ -49,11 +49,27 @@ export async function loadDataSpec(
     file: options.scenarioPath ?? "<inline>",
     field: `${key}.${field}`,
   });
+  // A file a scenario names but that cannot be read: the scenario's key is what the user must fix.
+  const named = async <T>(field: string, read: () => Promise<T>): Promise<T> => {
+    try {
+      return await read();
+    } catch (e) {
+      if (!(e instanceof FileAccessError) || options.scenarioPath === undefined) throw e;
+      throw new InputError(`${e.problem}: ${e.location.file}`, at(field));
+    }
+  };
   switch (spec.kind) {
-    case "csv":
-      return await loadCsv(spec.path, spec.target, spec.features, source);
-    case "npy":
-      return await loadNpy(spec.features, spec.target, source);
+    case "csv": {
+      const table = await named("csv", () => readCsv(spec.path, source, { header: "required" }));
+      return csvDataset(table, spec.target, spec.features, options.scenarioPath ? at : undefined);
+    }
+    case "npy": {
+      const [x, y] = await Promise.all([
+        named("npy.features", () => readNpy(spec.features, source)),
+        named("npy.target", () => readNpy(spec.target, source)),
+      ]);
+      return npyDataset(x, y);
+    }
     case "rows":
       return { dataset: fromRows(spec.rows, spec.target, at("rows")), notes: [] };
     case "generate": {
@@ -67,43 +83,57 @@ export async function loadDataSpec(
   }
 }
 
-async function loadCsv(
-  path: string,
+function csvDataset(
+  table: CsvTable,
   target: string[],
   features: string[] | undefined,
-  source: FileSource,
-): Promise<LoadedData> {
-  const table = await readCsv(path, source, { header: "required" });
+  scenarioKey?: (field: string) => InputLocation,
+): LoadedData {
+  const path = table.file;
   const byName = new Map(table.columns.map((c) => [c.name, c]));
-  const available = () => table.columns.map((c) => `"${c.name}"`).join(", ");
-  const pick = (name: string, role: string): CsvColumn => {
+  const names = table.columns.map((c) => c.name);
+  const pick = (name: string, role: "target" | "features", index: number): CsvColumn => {
     const c = byName.get(name);
     if (!c) {
-      throw new InputError(`no ${role} column "${name}": the columns are ${available()}`, {
-        file: path,
-        field: name,
-      });
+      const shown = names.slice(0, 12).map((n) => JSON.stringify(n)).join(", ") +
+        (names.length > 12 ? `, ... (${names.length} columns)` : "");
+      const where = scenarioKey
+        ? scenarioKey(role === "target" && target.length === 1 ? "target" : `${role}[${index}]`)
+        : { file: path, field: name };
+      // From a scenario the location is its key, so the message names the CSV; else the CSV is the location.
+      const inFile = scenarioKey ? ` in ${path}` : "";
+      throw new InputError(
+        `no ${role === "target" ? "target" : "feature"} column ${JSON.stringify(name)}${inFile}` +
+          `${didYouMean(name, names)}: the columns are ${shown}${separatorRemark(table)}`,
+        where,
+      );
     }
     return c;
   };
-  const targetColumns = target.map((t) => pick(t, "target"));
+  const targetColumns = target.map((t, i) => pick(t, "target", i));
   const featureColumns = features
-    ? features.map((f) => {
+    ? features.map((f, i) => {
       if (target.includes(f)) {
-        throw new InputError(`column "${f}" is both a feature and the target`, { file: path, field: f });
+        throw new InputError(
+          `column "${f}" is both a feature and the target`,
+          scenarioKey ? scenarioKey(`features[${i}]`) : { file: path, field: f },
+        );
       }
-      return pick(f, "feature");
+      return pick(f, "features", i);
     })
     : table.columns.filter((c) => !target.includes(c.name));
+  const available = () => names.map((n) => JSON.stringify(n)).join(", ");
   if (featureColumns.length === 0) {
     throw new InputError(`no feature columns: every column is a target (${available()})`, { file: path });
   }
   for (const c of featureColumns) {
     if (!c.numeric) {
       const t = c.firstText!;
+      const hint = numberHint(t.value) ||
+        "; a missing value may be left empty or written NaN, NA or null; encode categories as numbers";
       throw new InputError(
-        `expected a number in feature column "${c.name}", got ${JSON.stringify(t.value)} ` +
-          `(missing values may be empty, NaN, NA, N/A or null; encode categories as numbers)`,
+        `expected a number in feature column "${c.name}", got ${JSON.stringify(t.value)}${hint}` +
+          separatorRemark(table),
         { file: path, line: t.line, row: t.row, field: c.name },
       );
     }
@@ -115,10 +145,8 @@ async function loadCsv(
   if (textTarget && targetColumns.length > 1) {
     const t = textTarget.firstText!;
     throw new InputError(
-      `expected a number in target column "${textTarget.name}", got ${
-        JSON.stringify(t.value)
-      }: class names are ` +
-        `only read from a single target column`,
+      `expected a number in target column "${textTarget.name}", got ${JSON.stringify(t.value)}: ` +
+        `class names are only read from a single target column${numberHint(t.value)}`,
       { file: path, line: t.line, row: t.row, field: textTarget.name },
     );
   }
@@ -158,24 +186,24 @@ function interleave(columns: Float64Array[], rows: number): Float64Array {
   return out;
 }
 
-async function loadNpy(featuresPath: string, targetPath: string, source: FileSource): Promise<LoadedData> {
-  const [x, y] = await Promise.all([readNpy(featuresPath, source), readNpy(targetPath, source)]);
-  const dims = (a: { shape: number[]; file: string }, what: string): [number, number] => {
+function npyDataset(x: NpyArray, y: NpyArray): LoadedData {
+  const featuresPath = x.file;
+  const targetPath = y.file;
+  const dims = (a: NpyArray, what: string): [number, number] => {
     if (a.shape.length === 1) return [a.shape[0], 1];
     if (a.shape.length === 2) return [a.shape[0], a.shape[1]];
-    throw new InputError(`${what} must be a 1-D or 2-D array, got shape (${a.shape.join(", ")})`, {
-      file: a.file,
-    });
+    throw new InputError(
+      `${what} must be a 1-D or 2-D array (rows, or rows × columns), got shape ${shapeText(a.shape)}`,
+      { file: a.file, field: "shape" },
+    );
   };
   const [n, d] = dims(x, "the features");
   const [m, k] = dims(y, "the target");
   if (n !== m) {
     throw new InputError(
-      `row counts disagree: ${featuresPath} has ${n} rows (shape (${
-        x.shape.join(", ")
-      })) but ${targetPath} has ${m} ` +
-        `(shape (${y.shape.join(", ")}))`,
-      { file: targetPath },
+      `row counts disagree: shape ${shapeText(y.shape)} has ${m} rows but the features in ${featuresPath} ` +
+        `have ${n} (shape ${shapeText(x.shape)}); one target row per feature row`,
+      { file: targetPath, field: "shape" },
     );
   }
   if (d === 0 || k === 0) {

@@ -1,7 +1,7 @@
 /**
  * Where things are in a JSON text: the line and column of every object key and array element, keyed
- * by the same path string the error messages use ("model.layers[1].units"), plus the line and column
- * of a JSON.parse failure. Only run on text JSON.parse accepted (locations) or rejected (syntax).
+ * by the same path string the error messages use ("model.layers[1].units"). Only run on text
+ * JSON.parse accepted; syntax errors are located by json_text.ts.
  *
  * @module
  */
@@ -110,15 +110,4 @@ export function locateJsonPaths(text: string): Map<string, TextPosition> {
   found.set("", at(i));
   value([]);
   return found;
-}
-
-/**
- * The position of a JSON.parse error. V8 says "... at position 45 (line 3 column 5)" or just
- * "at position 45", or "Unexpected end of JSON input": the end of the text.
- */
-export function syntaxErrorPosition(text: string, message: string): TextPosition {
-  const lc = /line (\d+) column (\d+)/.exec(message);
-  if (lc) return { line: Number(lc[1]), column: Number(lc[2]) };
-  const pos = /position (\d+)/.exec(message);
-  return positionAt(text, pos ? Number(pos[1]) : text.length);
 }

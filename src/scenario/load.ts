@@ -5,10 +5,11 @@
  * @module
  */
 import type { z } from "zod";
-import { InputError } from "../errors.ts";
+import { closestName, InputError } from "../errors.ts";
 import type { FileSource } from "../io.ts";
-import { formatPath, locateJsonPaths, syntaxErrorPosition, type TextPosition } from "./_json_locate.ts";
-import { describe, scenarioSchema } from "./schema.ts";
+import { formatPath, locateJsonPaths, type TextPosition } from "./_json_locate.ts";
+import { parseJsonText } from "./json_text.ts";
+import { describe, scenarioSchema, suggestChoice } from "./schema.ts";
 import type { Scenario } from "./types.ts";
 
 /**
@@ -25,20 +26,11 @@ import type { Scenario } from "./types.ts";
  * ```
  */
 export function parseScenario(text: string, path: string, source: FileSource): Scenario {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    const at = syntaxErrorPosition(text, message);
-    const short = message.replace(/\s*\(line \d+ column \d+\)/, "").replace(/ in JSON at position \d+/, "");
-    throw new InputError(`JSON syntax error: ${short}`, {
-      file: path,
-      ...at,
-    });
-  }
+  // Editors hide a byte-order mark; positions are counted without it, as the user sees the file.
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const raw = parseJsonText(body, path);
   const result = scenarioSchema((relative) => source.resolve(path, relative)).safeParse(raw);
-  if (!result.success) throw issueToInputError(result.error.issues, raw, text, path);
+  if (!result.success) throw issueToInputError(result.error.issues, raw, body, path);
   return { ...result.data, path };
 }
 
@@ -49,7 +41,9 @@ export async function loadScenario(path: string, source: FileSource): Promise<Sc
 
 /** The first issue as an InputError; the count of the others is appended so none goes unmentioned. */
 function issueToInputError(issues: z.core.$ZodIssue[], raw: unknown, text: string, file: string): InputError {
-  const issue = issues[0];
+  // An unknown key first: a misspelt key ("modle") is also reported as the missing one ("model"),
+  // and the misspelling is what the user has to fix.
+  const issue = issues.find((i) => i.code === "unrecognized_keys") ?? issues[0];
   let keyPath = [...issue.path];
   // A shorthand string ("loss": "mse") was expanded to {name}: speak about the string the user wrote.
   if (keyPath.at(-1) === "name" && typeof valueAt(raw, keyPath.slice(0, -1)) === "string") {
@@ -60,11 +54,12 @@ function issueToInputError(issues: z.core.$ZodIssue[], raw: unknown, text: strin
   switch (issue.code) {
     case "unrecognized_keys": {
       const key = issue.keys[0];
+      const parent = keyPath;
       keyPath = [...keyPath, key];
       const others = issue.keys.length > 1
         ? ` (also ${issue.keys.slice(1).map((k) => `"${k}"`).join(", ")})`
         : "";
-      problem = `unknown key "${key}"${suggest(key)}${others}`;
+      problem = `unknown key "${key}"${keyHint(key, parent)}${others}`;
       break;
     }
     case "invalid_type":
@@ -77,9 +72,12 @@ function issueToInputError(issues: z.core.$ZodIssue[], raw: unknown, text: strin
       const bound = issue.code === "too_small" ? issue.minimum : issue.maximum;
       const op = issue.code === "too_small" ? (issue.inclusive ? ">=" : ">") : (issue.inclusive ? "<=" : "<");
       if (issue.origin === "array") {
+        const got = (value as unknown[]).length;
         problem = issue.message.startsWith("zero layers")
           ? issue.message
-          : `expected ${op} ${bound} items, got ${(value as unknown[]).length}`;
+          : got === 0 && bound === 1
+          ? "expected a non-empty array, got []"
+          : `expected ${op} ${bound} items, got ${got}`;
       } else if (issue.origin === "string") {
         problem = `expected a non-empty string`;
       } else {
@@ -92,7 +90,9 @@ function issueToInputError(issues: z.core.$ZodIssue[], raw: unknown, text: strin
         ? `${describe(value)} is not allowed: ${
           issue.message.startsWith("Invalid") ? `expected ${describe(issue.values[0])}` : issue.message
         }`
-        : `${describe(value)} is not one of ${issue.values.map((v) => String(v)).join(", ")}`;
+        : `${describe(value)} is not one of ${issue.values.map((v) => String(v)).join(", ")}${
+          suggestChoice(value, issue.values.map(String))
+        }`;
       break;
     default:
       problem = issue.message;
@@ -126,50 +126,67 @@ function article(expected: string): string {
   return words[expected] ?? `a ${expected}`;
 }
 
-/** Every key the scenario format knows, for "did you mean" on an unknown key. */
-const KNOWN_KEYS = [
+/**
+ * Where each key of the scenario format lives, for an unknown key that is a known one in the wrong
+ * object ("epochs" at the top level) or misspelt ("learning_rate"). Keys that live in several places
+ * ("name", "target", "features", "classes") are only suggested by spelling.
+ */
+const KEY_HOMES: Record<string, string> = {
+  description: "",
+  seed: "",
+  task: "",
+  data: "",
+  validation: "",
+  model: "",
+  loss: "",
+  optimizer: "",
+  training: "",
+  metrics: "",
+  expect: "",
+  layers: "model",
+  init: "model",
+  units: "model.layers[i]",
+  activation: "model.layers[i]",
+  dropout: "model.layers[i]",
+  fromLogits: "loss",
+  reduction: "loss",
+  delta: "loss",
+  learningRate: "optimizer",
+  momentum: "optimizer",
+  beta1: "optimizer",
+  beta2: "optimizer",
+  epsilon: "optimizer",
+  rho: "optimizer",
+  epochs: "training",
+  batchSize: "training",
+  shuffle: "training",
+  sameBatchEveryStep: "training",
+  threshold: "metrics[i]",
+  module: "metrics[i]",
+  findings: "expect",
+  fraction: "validation",
+  stratify: "validation",
+  csv: "data",
+  npy: "data",
+  rows: "data",
+  generate: "data",
+  transforms: "data",
+};
+
+/** Keys spelt another way elsewhere: the hint says what to write. */
+const KEY_ALIASES: Record<string, string> = {
+  validationsplit: '"validation": {"fraction": ...}',
+  valsplit: '"validation": {"fraction": ...}',
+  lr: '"learningRate" (in "optimizer")',
+  nepochs: '"epochs" (in "training")',
+  numepochs: '"epochs" (in "training")',
+  batch: '"batchSize" (in "training")',
+};
+
+const OTHER_KEYS = [
   "name",
-  "description",
-  "seed",
-  "task",
-  "data",
-  "validation",
-  "model",
-  "loss",
-  "optimizer",
-  "training",
-  "metrics",
-  "expect",
-  "layers",
-  "init",
-  "units",
-  "activation",
-  "dropout",
-  "fromLogits",
-  "reduction",
-  "delta",
-  "learningRate",
-  "momentum",
-  "beta1",
-  "beta2",
-  "epsilon",
-  "rho",
-  "epochs",
-  "batchSize",
-  "shuffle",
-  "sameBatchEveryStep",
-  "threshold",
-  "module",
-  "findings",
-  "fraction",
-  "stratify",
-  "csv",
-  "npy",
-  "rows",
-  "generate",
   "target",
   "features",
-  "transforms",
   "kind",
   "samples",
   "classes",
@@ -180,24 +197,22 @@ const KNOWN_KEYS = [
   "std",
 ];
 
-/** ` (did you mean "learningRate"?)` for learning_rate, LearningRate, learningrate, lerningRate. */
-function suggest(key: string): string {
-  const squash = (s: string) => s.toLowerCase().replace(/[_-]/g, "");
-  const best = KNOWN_KEYS.find((k) => squash(k) === squash(key)) ??
-    KNOWN_KEYS.find((k) =>
-      editDistance(k.toLowerCase(), key.toLowerCase()) <= Math.min(2, Math.floor(k.length / 4))
-    );
-  return best && best !== key ? ` (did you mean "${best}"?)` : "";
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
+/** ` (did you mean ...?)` / ` (it belongs in "training")` for an unknown key under `parent`. */
+function keyHint(key: string, parent: PropertyKey[]): string {
+  const squashed = key.toLowerCase().replace(/[\s_-]/g, "");
+  const alias = KEY_ALIASES[squashed];
+  if (alias) return ` (did you mean ${alias}?)`;
+  const known = Object.keys(KEY_HOMES);
+  const here = formatPath(parent).replace(/\[\d+\]/g, "[i]");
+  // A key of this very object first ("modle" -> "model", not "module" of a metric).
+  const match = known.find((k) => k.toLowerCase() === squashed) ??
+    closestName(key, known.filter((k) => KEY_HOMES[k] === here)) ??
+    closestName(key, [...known, ...OTHER_KEYS]);
+  if (match === undefined) return "";
+  const home = KEY_HOMES[match];
+  if (home !== undefined && home !== here) {
+    const where = home === "" ? "at the top level" : `in "${home}"`;
+    return match === key ? ` (it belongs ${where})` : ` (did you mean "${match}", ${where}?)`;
   }
-  return prev[b.length];
+  return match === key ? "" : ` (did you mean "${match}"?)`;
 }

@@ -11,6 +11,7 @@
  */
 import { z } from "zod";
 import { type GeneratorKind, GENERATORS, type ParamSpec, TRANSFORM_OPS, TRANSFORMS } from "../data/specs.ts";
+import { didYouMean } from "../errors.ts";
 import { FINDING_CODES } from "../report/types.ts";
 import {
   ACTIVATIONS,
@@ -76,7 +77,9 @@ function tagged<T>(tag: string, what: string, variants: Record<string, z.ZodType
     }
     if (typeof name !== "string" || !(name in variants)) {
       return {
-        message: `unknown ${what} ${describe(name)}: expected one of ${names.join(", ")}`,
+        message: `unknown ${what} ${describe(name)}${suggestChoice(name, names)}: expected one of ${
+          names.join(", ")
+        }`,
         path: [tag],
       };
     }
@@ -333,7 +336,7 @@ function metricSchema(resolve: (p: string) => string) {
       if (m.module === undefined && !(METRIC_NAMES as readonly string[]).includes(m.name)) {
         ctx.addIssue({
           code: "custom",
-          message: `unknown metric "${m.name}": expected one of ${
+          message: `unknown metric "${m.name}"${suggestChoice(m.name, METRIC_NAMES)}: expected one of ${
             METRIC_NAMES.join(", ")
           }, or give a "module"`,
           path: ["name"],
@@ -395,6 +398,35 @@ export function scenarioSchema(resolve: (relative: string) => string) {
 export type ParsedScenario = z.output<ReturnType<typeof scenarioSchema>>;
 const _outputIsScenario = (s: ParsedScenario): Omit<Scenario, "path"> => s;
 void _outputIsScenario;
+
+/**
+ * Names users bring from Keras, PyTorch or habit, mapped to the scenario format's, for "did you
+ * mean" (keys are compared after squashing case, "_", "-" and spaces).
+ */
+const ALIASES: Record<string, string> = {
+  meansquarederror: "mse",
+  meanabsoluteerror: "mae",
+  huberloss: "huber",
+  crossentropy: "categorical-crossentropy",
+  nllloss: "sparse-categorical-crossentropy",
+  bceloss: "binary-crossentropy",
+  bcewithlogitsloss: "binary-crossentropy",
+  mseloss: "mse",
+  l1loss: "mae",
+  acc: "accuracy",
+  identity: "linear",
+  none: "linear",
+  lrelu: "leaky-relu",
+  leakyrelu: "leaky-relu",
+};
+
+/** ` (did you mean "x"?)` for a value not among `choices`, from its spelling or a known alias; else "". */
+export function suggestChoice(value: unknown, choices: readonly string[]): string {
+  if (typeof value !== "string") return "";
+  const alias = ALIASES[value.toLowerCase().replace(/[\s_-]/g, "")];
+  if (alias !== undefined && choices.includes(alias) && alias !== value) return ` (did you mean "${alias}"?)`;
+  return didYouMean(value, choices);
+}
 
 /** A short rendering of a JSON value for messages: `"relux"`, `5`, `an object`, `nothing`. */
 export function describe(value: unknown): string {

@@ -52,7 +52,9 @@ describe("atomicWriteTextFile", () => {
 
   test("a missing directory or a directory target is an InputError and nothing is created", async () => {
     await expect(atomicWriteTextFile(`${dir}/no/such/out.html`, "x", { display: "no/such/out.html" }))
-      .rejects.toThrow(`no/such/out.html: directory ${dir}/no/such does not exist`);
+      .rejects.toThrow(
+        "no/such/out.html: cannot write here: directory no/such does not exist (create it first)",
+      );
     await Deno.mkdir(`${dir}/target.html`);
     await expect(atomicWriteTextFile(`${dir}/target.html`, "x")).rejects.toThrow("is a directory");
     const names = [];

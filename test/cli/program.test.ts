@@ -76,7 +76,9 @@ describe("errors and exit codes", () => {
       field: "age",
     });
     expect(await runCli(["run", "s.json"], c.io, fakeEngines(error))).toBe(EXIT.usage);
-    expect(c.err()).toBe('fitcheck: data/train.csv: row 12, field "age": expected a number, got "abc"\n');
+    expect(c.err()).toBe(
+      'fitcheck: data/train.csv: data row 12, field "age": expected a number, got "abc"\n',
+    );
     expect(c.out()).toBe("");
   });
 

@@ -100,7 +100,7 @@ describe("readCsv errors", () => {
     const e = await inputError(() => read("a,b,c\n1,2,3\n4,5\n"));
     expect(e.location).toEqual({ file: "/d.csv", line: 3, row: 2 });
     expect(e.message).toBe(
-      "/d.csv: line 3, row 2: ragged row: expected 3 fields (as in the first line) but got 2",
+      '/d.csv: line 3 (data row 2): ragged row: expected 3 fields (as in the header) but got 2: "4","5"',
     );
   });
 
@@ -111,16 +111,25 @@ describe("readCsv errors", () => {
   });
 
   it("malformed quotes name the line and column", async () => {
-    const e = await inputError(() => read('a,b\n1,x"y\n'));
-    expect(e.location.file).toBe("/d.csv");
-    expect(e.location.line).toBe(2);
-    expect(e.location.row).toBe(1);
-    expect(e.message).toContain("malformed CSV");
+    const e = await inputError(() => read('a,b\n1,"x"y\n'));
+    expect(e.location).toEqual({ file: "/d.csv", line: 2, column: 6 });
+    expect(e.message).toContain('malformed CSV: unexpected "y" after the closing quote');
+    const open = await inputError(() => read('a,b\n1,2\n3,"x\n4,5\n'));
+    expect(open.location).toEqual({ file: "/d.csv", line: 3, column: 3 });
+    expect(open.message).toContain("unterminated quoted field");
+  });
+
+  it("a quote inside an unquoted field is text, as pandas reads it", async () => {
+    const t = await read('a,b\n1,x"y\n');
+    expect(t.columns[1].text).toEqual(['x"y']);
   });
 
   it("invalid UTF-8", async () => {
     const e = await inputError(() => read(new Uint8Array([0x61, 0x0a, 0xff, 0xfe, 0x0a])));
-    expect(e.message).toMatch(/^\/d\.csv: not UTF-8 text/);
+    expect(e.message).toBe(
+      "/d.csv: line 2: not UTF-8 text: byte 0xFF at byte offset 2 is not valid UTF-8; " +
+        "the file is probably Latin-1 or Windows-1252: save it as UTF-8",
+    );
   });
 
   it("missing file", async () => {

@@ -35,7 +35,9 @@ describe("CSV data sets", () => {
   it("unknown target column lists the available ones", async () => {
     const e = await inputError(() => loadCsvText("a,b,label\n1,2,3\n", ["lable"]));
     expect(e.location).toEqual({ file: "/d.csv", field: "lable" });
-    expect(e.message).toContain('no target column "lable": the columns are "a", "b", "label"');
+    expect(e.message).toContain(
+      'no target column "lable" (did you mean "label"?): the columns are "a", "b", "label"',
+    );
   });
 
   it("unknown feature column", async () => {
@@ -79,8 +81,8 @@ describe("NPY and inline data sets", () => {
     };
     const e = await inputError(() => loadDataSpec(spec, diskFileSource()));
     expect(e.location.file).toBe(fixture("data/reg_y_short.npy"));
-    expect(e.message).toContain(`${fixture("data/reg_x.npy")} has 40 rows`);
-    expect(e.message).toContain(`${fixture("data/reg_y_short.npy")} has 39`);
+    expect(e.message).toContain("shape (39,) has 39 rows");
+    expect(e.message).toContain(`the features in ${fixture("data/reg_x.npy")} have 40 (shape (40, 3))`);
   });
 
   it("inline rows: the target is a column index", async () => {

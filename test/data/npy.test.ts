@@ -68,7 +68,9 @@ describe("readNpy errors name the file and the problem", () => {
     const e = await inputError(() =>
       parseNpy(npyBytes("{'descr': '<f8', 'shape': (2,), }", new Float64Array(2)), "h.npy")
     );
-    expect(e.message).toMatch(/^h\.npy: malformed \.npy header \(no 'fortran_order'\)/);
+    expect(e.message).toMatch(
+      /^h\.npy: field "fortran_order": malformed \.npy header \(no 'fortran_order'\)/,
+    );
   });
 
   it("trailing bytes after the data", async () => {
