@@ -11,8 +11,13 @@ export default defineConfig({
   plugins: base.plugins,
   test: {
     ...base.test,
-    // test/dawn/*.dawn.ts: checks that only make sense on Dawn (named so the Deno suite skips them).
-    include: ["test/kernels/**/*.test.ts", "test/dawn/**/*.dawn.ts"],
+    include: [
+      "test/kernels/**/*.test.ts",
+      // The same kernels against their twins on shapes and values fast-check draws.
+      "test/property/gpu.property.test.ts",
+      // Checks that only make sense on Dawn (named .dawn.ts so the Deno suite skips them).
+      "test/dawn/**/*.dawn.ts",
+    ],
     // coverage.test.ts runs no shader: it lists files with Deno.readDirSync and checks the kernel
     // table against the WGSL text, which says nothing about an implementation and already runs
     // under Deno.
