@@ -8,7 +8,7 @@ import process from "node:process";
 import { afterAll, describe, expect, it } from "vitest";
 import { globals } from "webgpu";
 import { releaseTestContext, testContext } from "../helpers/gpu.ts";
-import { SWIFTSHADER_ICD } from "./dawn_gpu.ts";
+import { noAdapterHint, selectVulkanDriver, SWIFTSHADER_ICD } from "./dawn_gpu.ts";
 
 afterAll(releaseTestContext);
 
@@ -44,5 +44,27 @@ describe("the second implementation: Dawn on SwiftShader", () => {
     // fitcheck keeps whole datasets in one storage buffer: the context raises this limit (SwiftShader
     // under Dawn offers 1 GiB, wgpu on lavapipe 128 MiB).
     expect(ctx.device.limits.maxStorageBufferBindingSize).toBeGreaterThanOrEqual(128 * 2 ** 20);
+  });
+});
+
+describe("Dawn setup helpers", () => {
+  it("selectVulkanDriver fills in SwiftShader only when no driver was chosen", () => {
+    const unset: Record<string, string | undefined> = {};
+    expect(selectVulkanDriver(unset)).toBe(SWIFTSHADER_ICD);
+    expect(unset.VK_ICD_FILENAMES).toBe(SWIFTSHADER_ICD);
+    const empty: Record<string, string | undefined> = { VK_ICD_FILENAMES: "" };
+    expect(selectVulkanDriver(empty)).toBe(SWIFTSHADER_ICD);
+    const chosen: Record<string, string | undefined> = { VK_ICD_FILENAMES: "/opt/icd.json" };
+    expect(selectVulkanDriver(chosen)).toBe("/opt/icd.json");
+  });
+
+  it("the no-adapter line names the driver tried and the fix, on one line", () => {
+    const missing = noAdapterHint(SWIFTSHADER_ICD);
+    expect(missing).toContain(`VK_ICD_FILENAMES=${SWIFTSHADER_ICD}`);
+    expect(missing).toContain("chromium");
+    const other = noAdapterHint("/opt/icd.json");
+    expect(other).toContain("VK_ICD_FILENAMES=/opt/icd.json");
+    expect(other).toContain(`unset it to use SwiftShader (${SWIFTSHADER_ICD}`);
+    for (const line of [missing, other]) expect(line).not.toContain("\n");
   });
 });
