@@ -30,11 +30,14 @@ export function selectVulkanDriver(env: Record<string, string | undefined>): str
 
 /**
  * Creates a Dawn instance and installs it as `navigator.gpu` with the WebGPU globals
- * (GPUBufferUsage, GPUMapMode, GPUShaderStage, ...) on `globalThis`. Idempotent.
+ * (GPUBufferUsage, GPUMapMode, GPUShaderStage, ...) on `globalThis`. Idempotent (one instance per
+ * worker).
  */
 export function installDawn(): GPU {
   const g = globalThis as unknown as { navigator?: { gpu?: GPU } };
-  if (g.navigator?.gpu) return g.navigator.gpu;
+  // Only a Dawn GPU counts as installed: any other navigator.gpu (Deno's wgpu) is replaced.
+  const DawnGpu = (globals as { GPU: abstract new () => GPU }).GPU;
+  if (g.navigator?.gpu instanceof DawnGpu) return g.navigator.gpu;
   Object.assign(globalThis, globals);
   const gpu = create([]);
   // Node 20 has no `navigator`; Node 21+ has one without `gpu` whose getter cannot be replaced by
