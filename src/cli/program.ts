@@ -359,7 +359,9 @@ function reportError(e: unknown, io: CliIo, argv: string[]): number {
   if (e instanceof CommanderError) {
     // --help and --version "fail" with exit code 0 after printing.
     if (e.exitCode === 0) return EXIT.ok;
-    let problem = e.message.replace(/^error: /, "").split("\n")[0];
+    // Commander puts its "(Did you mean --epochs?)" on a second line: keep it, on the one line.
+    let problem = e.message.replace(/^error: /, "").split("\n").map((l) => l.trim()).filter((l) => l)
+      .join(" ");
     if (e.code === "commander.excessArguments" && subcommand === "") {
       const word = argv.find((a) => !a.startsWith("-"));
       problem = `unknown command '${word}' (commands: run, data, audit)`;
