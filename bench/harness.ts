@@ -10,7 +10,7 @@ import { GpuContext } from "../src/gpu/context.ts";
 import { TOOL_VERSION } from "../src/report/types.ts";
 import { benchMatmul } from "./matmul_case.ts";
 import { mlpProblem } from "./mlp.ts";
-import { benchMlpStep, benchOverhead } from "./mlp_case.ts";
+import { benchMlpStep, benchOverhead, OVERHEAD_REPS_FACTOR } from "./mlp_case.ts";
 import { benchReadbacks } from "./readbacks_case.ts";
 import { type BenchResult, BenchResultSchema } from "./schema.ts";
 import { setupTfjs } from "./tfjs.ts";
@@ -70,7 +70,9 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
       benchMatmul(ctx, tfjs, { n: size.n, reps, repMs: size.repMs, maxCount: size.maxCount, seed, progress })
     );
     const mlp = await ctx.scoped(() => benchMlpStep(ctx, tfjs, problem, mlpOptions));
-    const overhead = await ctx.scoped(() => benchOverhead(ctx, problem, mlpOptions));
+    const overhead = await ctx.scoped(() =>
+      benchOverhead(ctx, problem, { ...mlpOptions, repsFactor: quick ? 1 : OVERHEAD_REPS_FACTOR })
+    );
     progress("readbacks-per-epoch: training");
     const readbacks = await benchReadbacks(ctx, problem, { epochs: size.epochs, seed });
     const cases = [matmul, mlp, overhead, readbacks] as const;

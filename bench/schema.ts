@@ -86,6 +86,8 @@ export const OverheadCaseSchema = z.object({
   ratio: positive,
   target: TargetSchema,
   met: z.boolean(),
+  /** Repetitions of this case (a multiple of the run's `reps`: more, shorter pairs). */
+  repetitions: z.number().int().positive(),
   stepsPerRep: z.number().int().positive(),
   stats: z.object({ plain: SummarySchema, instrumented: SummarySchema, ratio: SummarySchema }).strict(),
   checks: z.array(CheckSchema).min(1),

@@ -56,6 +56,7 @@ describe("deno task bench --quick --json", () => {
     expect(overhead.plain).toBeGreaterThan(0);
     expect(overhead.instrumented).toBeGreaterThan(0);
     expect(overhead.ratio).toBe(overhead.stats.ratio.median);
+    for (const s of Object.values(overhead.stats)) expect(s.samples).toHaveLength(overhead.repetitions);
     // At least the one end-of-epoch readback, and a whole number per epoch on a run this regular.
     expect(readbacks.fitcheck).toBeGreaterThanOrEqual(1);
     expect(Number.isInteger(readbacks.fitcheck * readbacks.epochs)).toBe(true);
