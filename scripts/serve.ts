@@ -7,16 +7,10 @@
  * @module
  */
 import { bundle, BundleError, bundleIsStale } from "./bundle.ts";
-import { serveDir as untypedServeDir } from "deno-std/http/file_server.js";
+import { contentType as untypedContentType } from "deno-std/media_types/content_type.js";
 
-/** The options of deno-std's serveDir that this script uses (deno-std ships no type declarations). */
-interface ServeDirOptions {
-  fsRoot?: string;
-  quiet?: boolean;
-  headers?: string[];
-  showDirListing?: boolean;
-}
-const serveDir = untypedServeDir as (req: Request, opts?: ServeDirOptions) => Promise<Response>;
+// deno-std ships no type declarations: typed here, at the import.
+const contentType = untypedContentType as (extensionOrType: string) => string | undefined;
 
 /** Options of {@linkcode startServer}. */
 export interface StartServerOptions {
@@ -38,8 +32,8 @@ export interface RunningServer {
 }
 
 /**
- * Serves `root` on 127.0.0.1. Responses carry `Cache-Control: no-cache` so a rebuilt bundle is
- * picked up on reload.
+ * Serves the files under `root` on 127.0.0.1. Responses carry `Cache-Control: no-cache` so a rebuilt
+ * bundle is picked up on reload.
  *
  * @example
  * ```ts ignore
@@ -50,18 +44,75 @@ export interface RunningServer {
  */
 export function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { promise, resolve } = Promise.withResolvers<Deno.NetAddr>();
+  const root = options.root.replace(/\/+$/, "");
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: options.port, onListen: resolve },
-    (req) =>
-      serveDir(req, {
-        fsRoot: options.root,
-        quiet: !options.log,
-        headers: ["Cache-Control: no-cache"],
-      }),
+    async (req) => {
+      const response = await serveFile(req, root);
+      if (options.log) console.error(`${req.method} ${new URL(req.url).pathname} ${response.status}`);
+      return response;
+    },
   );
   return promise.then((addr) => {
     const origin = `http://127.0.0.1:${addr.port}`;
     return { origin, url: `${origin}/browser/index.html`, close: () => server.shutdown() };
+  });
+}
+
+/**
+ * A static file under `root`, or an error status. deno-std 1.4's `http/file_server.js` cannot be used:
+ * it imports modules its npm package does not ship (`../fs/exists.js`, `./deno.json`, ...), so this is
+ * the part of it the playground needs: GET and HEAD, index.html for a directory, content types, no
+ * listing, nothing outside `root`.
+ */
+export async function serveFile(req: Request, root: string): Promise<Response> {
+  if (req.method !== "GET" && req.method !== "HEAD") return plain(405, "method not allowed");
+  let path: string;
+  try {
+    path = decodeURIComponent(new URL(req.url).pathname);
+  } catch {
+    return plain(400, "bad path");
+  }
+  // Resolve "." and ".." here and refuse what climbs out: never serve outside root.
+  const parts: string[] = [];
+  for (const seg of path.split("/")) {
+    if (seg === "" || seg === ".") continue;
+    if (seg === "..") {
+      if (parts.length === 0) return plain(403, "outside the served directory");
+      parts.pop();
+    } else if (seg.includes("\0")) return plain(400, "bad path");
+    else parts.push(seg);
+  }
+  let file = [root, ...parts].join("/");
+  try {
+    let info = await Deno.stat(file);
+    if (info.isDirectory) {
+      file = `${file}/index.html`;
+      info = await Deno.stat(file);
+    }
+    if (!info.isFile) return plain(404, "not found");
+    const ext = file.slice(file.lastIndexOf(".")).toLowerCase();
+    const headers = new Headers({
+      "content-type": contentType(ext) ?? "application/octet-stream",
+      "content-length": String(info.size),
+      "cache-control": "no-cache",
+    });
+    if (req.method === "HEAD") return new Response(null, { headers });
+    const handle = await Deno.open(file, { read: true });
+    return new Response(handle.readable, { headers });
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) {
+      return plain(404, "not found");
+    }
+    if (e instanceof Deno.errors.PermissionDenied) return plain(403, "permission denied");
+    throw e;
+  }
+}
+
+function plain(status: number, text: string): Response {
+  return new Response(`${status} ${text}\n`, {
+    status,
+    headers: { "content-type": "text/plain; charset=utf-8" },
   });
 }
 

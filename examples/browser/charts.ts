@@ -100,11 +100,16 @@ export class LiveCharts {
 
   /** Adds one epoch's train and validation numbers. */
   add(epoch: number, metrics: { train: SplitMetrics; validation: SplitMetrics | null }): void {
-    this.#scoreName ??= scoreMetric(metrics.train);
-    if (this.#scoreName && this.#score.data.datasets.length === 0) this.#retitleScore(this.#scoreName);
+    // A metric may first appear late (a module metric is computed on the last epoch only): the
+    // score chart keeps every epoch's label, and its series start with gaps.
+    if (this.#scoreName === null) {
+      this.#scoreName = scoreMetric(metrics.train);
+      if (this.#scoreName) this.#retitleScore(this.#scoreName);
+    }
     push(this.#loss, epoch, metrics, "loss");
-    if (this.#scoreName) push(this.#score, epoch, metrics, this.#scoreName);
+    push(this.#score, epoch, metrics, this.#scoreName);
     fitLossAxis(this.#loss);
+    noteNonFinite(this.#loss, "Loss per epoch");
     this.#loss.update();
     this.#score.update();
   }
@@ -131,22 +136,28 @@ function push(
   chart: Chart<"line">,
   epoch: number,
   metrics: { train: SplitMetrics; validation: SplitMetrics | null },
-  key: string,
+  key: string | null,
 ): void {
   const labels = chart.data.labels as number[];
   labels.push(epoch);
+  if (key === null) return;
   for (const split of ["train", "validation"] as Split[]) {
     const m = split === "train" ? metrics.train : metrics.validation;
     if (!m || !(key in m)) continue;
     let d = chart.data.datasets.find((x) => x.label === `${split} ${key}`);
     if (!d) {
       d = dataset(`${split} ${key}`, COLORS[split], false);
-      // A split that appears late (never, in practice) still lines up with its epochs.
       d.data = labels.slice(0, -1).map(() => null);
       chart.data.datasets.push(d);
     }
     d.data.push(finite(m[key]));
   }
+}
+
+/** NaN and Inf cannot be drawn: say so in the title rather than leave an empty plot unexplained. */
+function noteNonFinite(chart: Chart<"line">, title: string): void {
+  const gaps = chart.data.datasets.some((d) => d.data.some((v) => v === null));
+  chart.options.plugins!.title!.text = gaps ? `${title} (NaN/Inf epochs not drawn)` : title;
 }
 
 /**

@@ -56,9 +56,12 @@ let current: { run: (verify: boolean, progress: (e: ProgressEvent) => void) => P
   null;
 let verified: Promise<Report> | null = null;
 
+/** False once the page found no WebGPU: nothing can run, whatever the state. */
+let canRun = true;
+
 function setState(state: State): void {
   body.dataset.state = state;
-  const busy = state === "running" || state === "loading";
+  const busy = state === "running" || state === "loading" || !canRun;
   runGalleryButton.disabled = busy || select.options.length === 0;
   runCsvButton.disabled = busy || !csvReady;
 }
@@ -120,25 +123,31 @@ function showReport(report: Report): void {
   charts.showHistory(report.history);
   const counts = { error: 0, warning: 0, info: 0 };
   for (const f of report.findings) counts[f.severity]++;
-  const words = Object.entries(counts).filter(([, n]) => n > 0).map(([k, n]) =>
-    `${n} ${k}${n > 1 ? "s" : ""}`
-  );
+  const words = Object.entries(counts).filter(([, n]) => n > 0).map(([k, n]) => plural(n, k));
   const verdict = report.summary.status === "ok"
     ? "✓ No problems found"
     : `${report.summary.status === "errors" ? "✗" : "!"} ${words.join(", ")}`;
   const training = report.training as { status?: string; reason?: string } | undefined;
   const ran = training?.status === "skipped"
     ? ` · training skipped: ${training.reason}`
-    : ` · ${report.history.filter((h) => h.epoch > 0).length} epochs in ${
+    : ` · ${plural(report.history.filter((h) => h.epoch > 0).length, "epoch")} in ${
       formatDuration(report.timings.trainMs)
     }`;
   const adapter = report.adapter ? ` on ${report.adapter.description}` : "";
+  if (report.adapter) {
+    byId("adapter", HTMLParagraphElement).textContent = `WebGPU adapter: ${report.adapter.description}` +
+      (report.adapter.isFallbackAdapter ? " (a software fallback: CPU speed)" : "");
+  }
   status.textContent = `${report.scenario?.name ?? ""}: ${verdict}${ran}${adapter}`;
   status.className = `status ${report.summary.status}`;
   byId("symptoms", HTMLParagraphElement).replaceChildren(h("strong", {}, "Symptoms: "), symptomsText(report));
   byId("consistency-slot", HTMLDivElement).replaceChildren(consistencyElement(report));
   byId("findings-title", HTMLHeadingElement).hidden = false;
   byId("findings-slot", HTMLDivElement).replaceChildren(findingsElement(report, { applyFix }));
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
 /**
@@ -238,21 +247,7 @@ async function main(): Promise<void> {
     void runCsv();
   });
 
-  const support = await checkWebGpu();
-  const adapterLine = byId("adapter", HTMLParagraphElement);
-  if (!support.ok) {
-    const banner = byId("no-webgpu", HTMLDivElement);
-    banner.textContent = support.message;
-    banner.dataset.missing = support.missing;
-    banner.hidden = false;
-    adapterLine.textContent = "No WebGPU: nothing can train on this page.";
-    status.textContent = "WebGPU is not available.";
-    body.dataset.reason = "no-webgpu";
-    setState("error");
-    return;
-  }
-  adapterLine.textContent = "WebGPU is available; the adapter is named once a run starts.";
-
+  // The gallery loads even without WebGPU: its descriptions are worth reading either way.
   try {
     const response = await fetch("dist/gallery.json");
     if (!response.ok) {
@@ -269,6 +264,23 @@ async function main(): Promise<void> {
   const wanted = params.get("scenario");
   if (wanted && gallery.some((g) => g.name === wanted)) select.value = wanted;
   describeSelected();
+
+  const support = await checkWebGpu();
+  const adapterLine = byId("adapter", HTMLParagraphElement);
+  if (!support.ok) {
+    const banner = byId("no-webgpu", HTMLDivElement);
+    banner.textContent = support.message;
+    banner.dataset.missing = support.missing;
+    banner.hidden = false;
+    adapterLine.textContent = "No WebGPU: nothing can train on this page.";
+    status.textContent = "WebGPU is not available.";
+    byId("charts", HTMLDivElement).hidden = true;
+    body.dataset.reason = "no-webgpu";
+    canRun = false;
+    setState("error");
+    return;
+  }
+  adapterLine.textContent = "WebGPU is available; the adapter is named once a run starts.";
   setState("idle");
   if (wanted !== null && params.has("autorun")) await runGallery(wanted);
 }
