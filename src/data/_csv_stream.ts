@@ -191,11 +191,26 @@ export function createUtf8DecodeStream(): TransformStream<Uint8Array, string> {
           );
         }
       }
+      let text: string;
       try {
-        controller.enqueue(decoder.decode(chunk, { stream: true }));
+        text = decoder.decode(chunk, { stream: true });
       } catch {
         throw invalidByte(tail, chunk, lines, offset);
       }
+      // Valid UTF-8 but not text: UTF-16 without a byte-order mark, or a binary file.
+      const nul = chunk.indexOf(0);
+      if (nul >= 0) {
+        let line = lines;
+        for (let i = 0; i < nul; i++) if (chunk[i] === LF) line++;
+        throw new Utf8Error(
+          `not text: a NUL byte at byte offset ${
+            offset + nul
+          }; the file is UTF-16 or binary: save it as UTF-8 CSV`,
+          line,
+          offset + nul,
+        );
+      }
+      controller.enqueue(text);
       for (let i = 0; i < chunk.length; i++) if (chunk[i] === LF) lines++;
       offset += chunk.length;
       tail = chunk.slice(Math.max(0, chunk.length - 3));

@@ -331,10 +331,14 @@ function checkHeader(path: string, cells: string[], line: number): void {
   cells.forEach((name, j) => {
     if (name === "") {
       const after = j > 0 ? `, after "${cells[j - 1]}"` : "";
-      throw new InputError(`empty column name in the header (column ${j + 1}${after}): name every column`, {
-        file: path,
-        line,
-      });
+      const trailing = j === cells.length - 1 && j > 0 ? "; a trailing comma at the end of the header?" : "";
+      throw new InputError(
+        `empty column name in the header (column ${j + 1}${after}): name every column${trailing}`,
+        {
+          file: path,
+          line,
+        },
+      );
     }
     const before = seen.get(name);
     if (before !== undefined) {

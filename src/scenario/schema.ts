@@ -434,6 +434,10 @@ export function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
   if (typeof value === "object") return "an object";
+  // JSON.parse reads 1e400 as Infinity, which JSON.stringify would print as null.
+  if (typeof value === "number" && !Number.isFinite(value)) {
+    return `${value} (a number beyond float64's range)`;
+  }
   const text = JSON.stringify(value);
   return text.length > 40 ? `${text.slice(0, 37)}..."` : text;
 }
