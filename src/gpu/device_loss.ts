@@ -13,26 +13,37 @@
  * - Dawn: `device.lost` resolves first (reason "destroyed", "device was destroyed"), then `mapAsync`
  *   rejects with an AbortError; compilation info is empty, `onSubmittedWorkDone` resolves.
  * Neither hangs after destroy(), but the spec allows a lost device's map to stay pending and a real
- * loss (driver reset) is not a destroy(): so every wait races `device.lost`, and a rejection is
- * attributed to a loss when `device.lost` settles within {@linkcode LOSS_GRACE_MS}.
+ * loss (driver reset) is not a destroy(): so every wait races `device.lost`. A rejection, or Deno's
+ * "Parent device is lost" compilation error, is attributed to a loss when `device.lost` resolves or a
+ * probe map is refused (Deno may deliver `lost` up to ~1 s late under load), within
+ * {@linkcode LOSS_GRACE_MS}.
  *
  * @module
  */
 import { DeviceLostError } from "./errors.ts";
 
 /**
- * How long a failed GPU wait waits for `device.lost` before it is taken as a failure of its own. Deno
- * resolves `lost` up to ~50 ms after the rejection it causes (its event loop polls the device every
- * 10 ms); 1 s is 20 times that, and is paid only on a path that is already failing.
+ * The longest a failed GPU wait waits to learn whether the device is lost. A live device answers the
+ * probe (mapping a new 4-byte buffer) in one poll, ~10 ms; a lost one rejects it at once. Deno
+ * delivers `device.lost` itself only when it next polls the device: measured 2 ms idle, up to ~1 s on
+ * a loaded 2-core machine. 5 s bounds a probe that does not answer either; paid only on a failing path.
  */
-export const LOSS_GRACE_MS = 1000;
+export const LOSS_GRACE_MS = 5000;
+
+const MAP_READ = 0x01, COPY_DST = 0x08;
 
 /** The loss state of one device, shared by everything that waits on it. */
 export class DeviceLossWatch {
   #info: GPUDeviceLostInfo | null = null;
+  /** Set when the probe found the device lost before `device.lost` said why. */
+  #probed: { reason: string; message: string } | null = null;
   #lost: Promise<GPUDeviceLostInfo>;
+  #device: GPUDevice;
+  #graceMs: number;
 
-  constructor(device: GPUDevice) {
+  constructor(device: GPUDevice, options: { graceMs?: number } = {}) {
+    this.#device = device;
+    this.#graceMs = options.graceMs ?? LOSS_GRACE_MS;
     this.#lost = device.lost.then((info) => (this.#info = info));
   }
 
@@ -41,15 +52,16 @@ export class DeviceLossWatch {
     return this.#info;
   }
 
-  /** A DeviceLostError for the recorded loss (null while the device is alive). */
+  /** A DeviceLostError for the loss (null while the device is not known to be lost). */
   error(cause?: unknown): DeviceLostError | null {
-    return this.#info ? new DeviceLostError(this.#info, { cause }) : null;
+    const info = this.#info ?? this.#probed;
+    return info ? new DeviceLostError(info, { cause }) : null;
   }
 
   /**
    * Awaits `promise` (a map, a compilation, an error scope), or throws DeviceLostError as soon as the
-   * device is lost. A rejection of `promise` becomes DeviceLostError when the device turns out lost
-   * within {@linkcode LOSS_GRACE_MS}; otherwise it is rethrown as is.
+   * device is lost. A rejection of `promise` becomes DeviceLostError when {@linkcode settle} finds
+   * the device lost; otherwise it is rethrown as is.
    */
   async guard<T>(promise: Promise<T>): Promise<T> {
     const lost = this.error();
@@ -75,15 +87,43 @@ export class DeviceLossWatch {
   }
 
   /**
-   * Waits at most `ms` for the device to be reported lost, for code that saw a failure that a loss
-   * would explain; true when it is lost.
+   * Whether the device is lost, for code that saw a failure a loss would explain: `device.lost`, or a
+   * probe (mapping a new buffer, which a lost device refuses and a live one grants at its next poll),
+   * whichever answers first, within the grace period (false when neither answers).
    */
-  async settle(ms = LOSS_GRACE_MS): Promise<boolean> {
-    if (this.#info) return true;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)));
+  async settle(): Promise<boolean> {
+    if (this.#info || this.#probed) return true;
+    const first = await this.#within(Promise.race([this.#lost.then(() => "lost" as const), this.#probe()]));
+    if (first !== "lost") return false;
+    // Lost: wait (bounded) for `device.lost` to say why.
+    if (!this.#info && (await this.#within(this.#lost)) === null) {
+      this.#probed = { reason: "unknown", message: "the device refuses new work; it reported no reason" };
+    }
+    return true;
+  }
+
+  /** "lost" when a new buffer cannot be mapped, "alive" when it can. */
+  #probe(): Promise<"lost" | "alive"> {
     try {
-      return (await Promise.race([this.#lost, timeout])) !== null;
+      const buffer = this.#device.createBuffer({ label: "loss probe", size: 4, usage: MAP_READ | COPY_DST });
+      return buffer.mapAsync(1 /* GPUMapMode.READ */).then(
+        () => {
+          buffer.destroy();
+          return "alive";
+        },
+        () => "lost",
+      );
+    } catch {
+      return Promise.resolve("lost");
+    }
+  }
+
+  /** `promise`, or null after the grace period. */
+  async #within<T>(promise: Promise<T>): Promise<T | null> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), this.#graceMs)));
+    try {
+      return await Promise.race([promise, timeout]);
     } finally {
       clearTimeout(timer);
     }

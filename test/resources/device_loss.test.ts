@@ -42,11 +42,15 @@ async function withContext(body: (ctx: GpuContext) => Promise<void>): Promise<vo
   }
 }
 
-/** Runs `body`, expecting DeviceLostError within SURFACE_MS; returns it. */
-async function expectLoss(body: () => Promise<unknown>): Promise<DeviceLostError> {
+/**
+ * Runs `body`, expecting DeviceLostError within SURFACE_MS of the loss (`lostAt()`, a
+ * performance.now() time; the call's start when the device is lost before it).
+ */
+async function expectLoss(body: () => Promise<unknown>, lostAt?: () => number): Promise<DeviceLostError> {
   const started = performance.now();
   const error = await body().then(() => null, (e) => e);
-  const ms = performance.now() - started;
+  const ms = performance.now() - Math.max(started, lostAt?.() ?? started);
+  console.log(`DeviceLostError ${ms.toFixed(0)} ms after the loss`);
   expect(error, String(error?.stack)).toBeInstanceOf(DeviceLostError);
   expect(ms).toBeLessThan(SURFACE_MS);
   expect(error.name).toBe("DeviceLostError");
@@ -59,17 +63,21 @@ describe("a lost device", { timeout: 20_000 }, () => {
     const j = await job();
     await withContext(async (ctx) => {
       const epochsSeen: number[] = [];
-      await expectLoss(() =>
+      let lostAt = 0;
+      const run = () =>
         trainOnGpu(
           ctx,
           trainOptions(j, {
             onEpoch: ({ epoch }) => {
               epochsSeen.push(epoch);
-              if (epoch === 2) ctx.device.destroy();
+              if (epoch === 2) {
+                lostAt = performance.now();
+                ctx.device.destroy();
+              }
             },
           }),
-        )
-      );
+        );
+      await expectLoss(run, () => lostAt);
       // Epoch 3's readback is the one that notices; nothing after it runs.
       expect(epochsSeen).toEqual([0, 1, 2]);
       expect(() => ctx.check()).toThrow(DeviceLostError);
@@ -104,20 +112,28 @@ describe("a lost device", { timeout: 20_000 }, () => {
 });
 
 describe("DeviceLossWatch", () => {
-  /** A stand-in device: only `lost` is read. */
-  function fakeDevice() {
+  type Probe = "alive" | "refused" | "silent";
+  /** A stand-in device: `lost` (resolved by `lose`) and a probe buffer answering as `probe` says. */
+  function fakeDevice(probe: Probe = "silent") {
     let lose!: (info: GPUDeviceLostInfo) => void;
     const lost = new Promise<GPUDeviceLostInfo>((r) => (lose = r));
     const info = { reason: "unknown", message: "driver reset" } as GPUDeviceLostInfo;
-    return { device: { lost } as unknown as GPUDevice, lose: () => lose(info) };
+    const mapAsync = () =>
+      probe === "alive"
+        ? Promise.resolve()
+        : probe === "refused"
+        ? Promise.reject(new Error("validation error occurred"))
+        : new Promise<void>(() => {});
+    const device = { lost, createBuffer: () => ({ mapAsync, destroy: () => {} }) } as unknown as GPUDevice;
+    return { device, lose: () => lose(info) };
   }
+  const mapError = new Error("OperationError: validation error occurred");
 
   it("a wait that never settles ends with DeviceLostError when the device is lost", async () => {
     const { device, lose } = fakeDevice();
     const watch = new DeviceLossWatch(device);
-    const forever = new Promise<never>(() => {});
     setTimeout(lose, 20);
-    const error = await watch.guard(forever).catch((e) => e);
+    const error = await watch.guard(new Promise<never>(() => {})).catch((e) => e);
     expect(error).toBeInstanceOf(DeviceLostError);
     expect(error.message).toMatch(/^the WebGPU device was lost \(unknown: driver reset\);/);
     // Once lost, every later wait fails at once.
@@ -127,21 +143,32 @@ describe("DeviceLossWatch", () => {
   it("a rejection followed by the loss (wgpu's order) is the loss, with the rejection as cause", async () => {
     const { device, lose } = fakeDevice();
     const watch = new DeviceLossWatch(device);
-    const mapError = new Error("OperationError: validation error occurred");
     setTimeout(lose, 30);
     const error = await watch.guard(Promise.reject(mapError)).catch((e) => e);
     expect(error).toBeInstanceOf(DeviceLostError);
     expect(error.cause).toBe(mapError);
   });
 
-  it("a rejection without a loss is rethrown as it is, after the grace period", async () => {
-    const { device } = fakeDevice();
-    const watch = new DeviceLossWatch(device);
-    const mapError = new Error("buffer destroyed");
+  it("a rejection on a live device (the probe maps) is rethrown as it is, without waiting", async () => {
+    const watch = new DeviceLossWatch(fakeDevice("alive").device);
     const started = performance.now();
     await expect(watch.guard(Promise.reject(mapError))).rejects.toBe(mapError);
-    expect(performance.now() - started).toBeGreaterThanOrEqual(LOSS_GRACE_MS - 5);
+    expect(performance.now() - started).toBeLessThan(LOSS_GRACE_MS / 2);
     expect(await watch.guard(Promise.resolve("value"))).toBe("value");
+  });
+
+  it("a refused probe is a loss even when device.lost never says why", async () => {
+    const watch = new DeviceLossWatch(fakeDevice("refused").device, { graceMs: 50 });
+    const error = await watch.guard(Promise.reject(mapError)).catch((e) => e);
+    expect(error).toBeInstanceOf(DeviceLostError);
+    expect(error.message).toMatch(/^the WebGPU device was lost \(unknown: the device refuses new work/);
+  });
+
+  it("when neither device.lost nor the probe answers, the rejection is rethrown after the grace period", async () => {
+    const watch = new DeviceLossWatch(fakeDevice("silent").device, { graceMs: 50 });
+    const started = performance.now();
+    await expect(watch.guard(Promise.reject(mapError))).rejects.toBe(mapError);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(45);
   });
 });
 
