@@ -137,3 +137,22 @@ describe("readCsv errors", () => {
     expect(e.location.file).toBe("/nope.csv");
   });
 });
+
+describe("readCsv line numbers", () => {
+  it("stay exact across blank lines, multi-line quoted fields and CR-only line ends", async () => {
+    const t = await read('a,b\r1,"x\ny"\r\r  \r2,z\r3,w');
+    expect(t.rowCount).toBe(3);
+    expect(t.columns[1].text).toEqual(["x\ny", "z", "w"]);
+    // Line 1 header, 2-3 the quoted field, 4 and 5 blank, 6 and 7 the next rows.
+    expect([t.lineOf(1), t.lineOf(2), t.lineOf(3)]).toEqual([2, 6, 7]);
+    expect(t.blankLines).toEqual({ count: 2, lines: [4, 5] });
+    const e = await inputError(() => read("a,b\n\n1,2\n\n3\n"));
+    expect(e.location).toEqual({ file: "/d.csv", line: 5, row: 2 });
+  });
+
+  it("pandas' missing markers are NaN; thousands separators get a hint", async () => {
+    const t = await read("a,b\n#N/A,1\nNone,2\n<NA>,3\n-nan,4\n");
+    expect(Array.from(t.columns[0].values).every(Number.isNaN)).toBe(true);
+    expect(t.columns[0].missing).toBe(4);
+  });
+});
