@@ -39,6 +39,8 @@ function dataset(label: string, color: string, dashed: boolean): ChartDataset<"l
     backgroundColor: color,
     borderDash: dashed ? [6, 4] : [],
     pointRadius: 2,
+    // Points on the last epoch sit on the plot's edge: let them draw past it instead of being cut.
+    clip: 6,
     tension: 0,
     spanGaps: false,
   };
@@ -151,6 +153,8 @@ function push(
       chart.data.datasets.push(d);
     }
     d.data.push(finite(m[key]));
+    // A metric computed on few epochs (a module metric: the last one only) would be a speck: enlarge it.
+    d.pointRadius = d.data.filter((v) => v !== null).length <= 2 ? 5 : 2;
   }
 }
 
