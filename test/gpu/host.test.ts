@@ -66,8 +66,21 @@ describe("BufferPool", () => {
     expect(d).not.toBe(a);
     expect(() => pool.release(b)).not.toThrow();
     expect(() => pool.release(b)).toThrow(/released twice/);
+    expect(pool.stats()).toMatchObject({ created: 3, destroyed: 0 });
     pool.destroyAll();
-    expect(pool.stats()).toMatchObject({ liveBuffers: 0, liveBytes: 0, peakBytes: 288 });
+    expect(pool.stats()).toMatchObject({
+      liveBuffers: 0,
+      liveBytes: 0,
+      peakBytes: 288,
+      created: 3,
+      destroyed: 3,
+    });
+    // Destroyed means destroyed on the device: a copy from one fails validation.
+    device.pushErrorScope("validation");
+    const encoder = device.createCommandEncoder();
+    encoder.copyBufferToBuffer(a, 0, d, 0, 16);
+    device.queue.submit([encoder.finish()]);
+    expect(await device.popErrorScope()).not.toBeNull();
   });
 });
 

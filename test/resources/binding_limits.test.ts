@@ -9,7 +9,9 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { GpuContext, GpuLimitError, STORAGE_USAGE } from "../../src/gpu/mod.ts";
+import { runCli } from "../../src/cli/program.ts";
 import { trainOnGpu } from "../../src/train/train.ts";
+import { fakeEngines, memoryIo } from "../cli/_fake.ts";
 import { releaseTestContext, testContext } from "../helpers/gpu.ts";
 import { inlineJob, trainOptions } from "./_scenario.ts";
 
@@ -121,5 +123,25 @@ describe("training data over the binding limit", () => {
     const records = await trainOnGpu(ctx, trainOptions(j));
     expect(records.phase.status).toBe("completed");
     expect(records.history.length).toBe(2);
+  });
+});
+
+describe("the CLI on data over the limit", () => {
+  it("exits 2 (input too large for this adapter) with the refusal on one line", async () => {
+    const c = memoryIo({ "/u/s.json": "{}" });
+    const limit = 128 * MiB;
+    const refusal = new GpuLimitError({
+      buffer: "train x (40000000 rows × 1 float32)",
+      bytes: 160_000_000,
+      limitName: "maxStorageBufferBindingSize",
+      limit,
+    });
+    expect(await runCli(["run", "s.json"], c.io, fakeEngines(refusal))).toBe(2);
+    expect(c.err()).toBe(
+      'fitcheck: GPU buffer "train x (40000000 rows × 1 float32)" needs 153 MiB (160000000 bytes), ' +
+        "over this adapter's maxStorageBufferBindingSize of 128 MiB (134217728 bytes); " +
+        "use fewer rows or a narrower model\n",
+    );
+    expect(c.out()).toBe("");
   });
 });
