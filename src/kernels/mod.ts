@@ -14,6 +14,7 @@ import { fingerprintForward } from "./fingerprint.ts";
 import { activationStatsForward, updateRatioForward } from "./instrument.ts";
 import { activationBackwardKernel, denseBiasBackward } from "./dense.ts";
 import { dropoutBackward, dropoutForward } from "./dropout.ts";
+import { gatherRowsForward } from "./gather.ts";
 import { matmulBlockedForward, matmulTiledForward, matmulVec4Forward } from "./matmul.ts";
 import { adamUpdate, rmspropUpdate, sgdUpdate } from "./optimizers.ts";
 import { logSoftmaxForward, softmaxBackwardKernel, softmaxForward } from "./softmax.ts";
@@ -32,6 +33,7 @@ export {
 } from "./kernel.ts";
 export * from "./dense.ts";
 export * from "./dropout.ts";
+export * from "./gather.ts";
 export * from "./matmul.ts";
 export * from "./optimizers.ts";
 export * from "./softmax.ts";
@@ -48,6 +50,7 @@ export const KERNELS: readonly KernelDef<any>[] = [
   matmulBlockedForward,
   matmulTiledForward,
   matmulVec4Forward,
+  gatherRowsForward,
   activationBackwardKernel,
   denseBiasBackward,
   softmaxForward,

@@ -1,7 +1,9 @@
 /**
  * One model on the GPU: its parameter and activation buffers, and the prepared ops of a training
- * step (forward with dropout, loss, backward, optimizer, instrumentation) and of an evaluation pass
- * over a whole split. Everything is prepared once; a step only uploads its batch and a few uniforms.
+ * step (batch gather, forward with dropout, loss, backward, optimizer, instrumentation) and of an
+ * evaluation pass over a whole split. Everything is prepared once: the split is uploaded once, the
+ * epoch's row order once per epoch, and a step writes only the uniforms that change (the batch
+ * offset, the dropout step, Adam's step).
  *
  * Step record (u32 words, one per step, copied into the epoch's record buffer after each step):
  *   0-1  loss pair (f32 bits, non-finite count)          2-3  batch fingerprint (two lanes)
@@ -14,6 +16,7 @@ import type { GpuContext } from "../gpu/context.ts";
 import { type DenseOp, prepareDenseBackward, prepareDenseForward } from "../kernels/dense.ts";
 import { prepareDropout } from "../kernels/dropout.ts";
 import { prepareFingerprint } from "../kernels/fingerprint.ts";
+import { prepareGatherRows } from "../kernels/gather.ts";
 import { prepareActivationStats, prepareUpdateRatio, SATURATION_CUTOFFS } from "../kernels/instrument.ts";
 import type { PreparedOp } from "../kernels/kernel.ts";
 import { prepareLossBackward, prepareLossForward, reductionScale } from "../kernels/losses.ts";
@@ -136,6 +139,14 @@ export interface TrainStepSetup {
    * measures one against the other.
    */
   instrument?: boolean;
+  /**
+   * The training split on the GPU (x: rows × inputs, y: rows × targetWidth, f32). With it, each step
+   * gathers its batch on the GPU from the epoch's row order ({@linkcode TrainStep.setOrder}): a step
+   * uploads nothing. Without it, the caller writes `xBatch` and `yBatch` before each submit.
+   */
+  data?: { x: GPUBuffer; y: GPUBuffer };
+  /** Most row numbers one epoch's order holds (default batchSize): steps per epoch × batch size. */
+  orderCapacity?: number;
 }
 
 /** The prepared training step. */
@@ -146,8 +157,16 @@ export interface TrainStep {
   /** The step record, cleared and rewritten every step. */
   record: GPUBuffer;
   recordWords: number;
-  /** Sets the batch rows and the 0-based global step; effective at the next submit. */
-  prepare(rows: number, step: number): void;
+  /**
+   * Writes the epoch's row order (its batches concatenated, row numbers of the split given as
+   * `data`): one write per epoch. Effective at the next submit.
+   */
+  setOrder(order: Uint32Array): void;
+  /**
+   * Sets the batch rows, the 0-based global step and (with `data`) where the batch starts in the
+   * epoch's order; effective at the next submit. Writes only the uniforms that change.
+   */
+  prepare(rows: number, step: number, offset?: number): void;
   /** Encodes the whole step: the copies it needs, then one compute pass. */
   encode(encoder: GPUCommandEncoder): void;
 }
@@ -166,6 +185,22 @@ export async function prepareTrainStep(
   const xBatch = ctx.storage("batch x", B * shape.inputs);
   const yBatch = ctx.storage("batch y", B * setup.targetWidth);
   const record = ctx.storage("step record", recordWords);
+  const orderCapacity = setup.orderCapacity ?? B;
+  const order = setup.data ? ctx.storage("epoch row order", orderCapacity) : null;
+  const gather = setup.data
+    ? await prepareGatherRows(ctx, {
+      label: "batch gather",
+      x: setup.data.x,
+      y: setup.data.y,
+      index: order!,
+      xBatch,
+      yBatch,
+      rows: B,
+      offset: 0,
+      xCols: shape.inputs,
+      yCols: setup.targetWidth,
+    })
+    : null;
 
   const z: GPUBuffer[] = [], act: GPUBuffer[] = [], out: GPUBuffer[] = [], dOut: GPUBuffer[] = [];
   const dAct: GPUBuffer[] = [], dz: GPUBuffer[] = [], dw: GPUBuffer[] = [], db: GPUBuffer[] = [];
@@ -324,13 +359,26 @@ export async function prepareTrainStep(
     reduction: setup.loss.reduction,
   });
 
-  let rows = B;
+  let rows = B, offset = 0;
   return {
     xBatch,
     yBatch,
     record,
     recordWords,
-    prepare(batchRows, step) {
+    setOrder(rowOrder) {
+      if (!order) throw new Error("prepareTrainStep: setOrder needs the training split (setup.data)");
+      if (rowOrder.length > orderCapacity) {
+        throw new RangeError(
+          `an epoch order of ${rowOrder.length} rows exceeds its capacity ${orderCapacity}`,
+        );
+      }
+      ctx.device.queue.writeBuffer(order, 0, rowOrder.buffer, rowOrder.byteOffset, rowOrder.byteLength);
+    },
+    prepare(batchRows, step, batchOffset = 0) {
+      if (gather && (batchRows !== rows || batchOffset !== offset)) {
+        offset = batchOffset;
+        gather.set({ rows: batchRows, offset });
+      }
       if (batchRows !== rows) {
         rows = batchRows;
         fingerprint.set({ rows, xLen: rows * shape.inputs, yLen: rows * setup.targetWidth });
@@ -361,6 +409,7 @@ export async function prepareTrainStep(
         );
       }
       const pass = encoder.beginComputePass({ label: "train step" });
+      gather?.encode(pass);
       if (instrument) fingerprint.encode(pass);
       for (let i = 0; i < L; i++) {
         forward[i].encode(pass);

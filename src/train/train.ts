@@ -1,5 +1,6 @@
 /**
- * The instrumented training loop on WebGPU. Each step is recorded into a command encoder and
+ * The instrumented training loop on WebGPU. The training split is uploaded once and each epoch's row
+ * order once; each step gathers its batch on the GPU, is recorded into a command encoder and
  * submitted without waiting; its record (loss, fingerprint, per-layer gradient norms, update ratios,
  * activation statistics, non-finite counts) is copied on the GPU into the epoch's record buffer. After
  * each epoch one evaluation pass runs per split, and ONE readback brings home the step records, the
@@ -96,6 +97,12 @@ async function train(ctx: GpuContext, options: GpuTrainOptions): Promise<Trainin
   checkBindingLimits(ctx, options);
   const params = uploadParameters(ctx, options.initial);
   const targetWidth = options.train.y.cols;
+  // Each split goes up once: the train split feeds both the batch gather and its evaluation.
+  const upload = (name: string, data: { x: Matrix; y: Matrix }) => ({
+    x: ctx.upload(`${name} x`, toF32(data.x)),
+    y: ctx.upload(`${name} y`, toF32(data.y)),
+  });
+  const trainData = upload("train", options.train);
   const step = await prepareTrainStep(ctx, params, {
     shape,
     loss: options.loss,
@@ -104,19 +111,27 @@ async function train(ctx: GpuContext, options: GpuTrainOptions): Promise<Trainin
     targetWidth,
     dropoutSeed: options.dropoutSeed,
     instrument: options.instrument,
+    data: trainData,
+    orderCapacity: plan.stepsPerEpoch * plan.batchSize,
   });
-  const evaluation = async (name: "train" | "validation", data: { x: Matrix; y: Matrix }) =>
+  const evaluation = async (
+    name: "train" | "validation",
+    data: { x: GPUBuffer; y: GPUBuffer },
+    rows: number,
+  ) =>
     await prepareEvaluation(ctx, params, {
       label: name,
       shape,
       loss: options.loss,
-      x: ctx.upload(`${name} x`, toF32(data.x)),
-      y: ctx.upload(`${name} y`, toF32(data.y)),
-      rows: data.x.rows,
+      x: data.x,
+      y: data.y,
+      rows,
       metrics: options.metrics,
     });
-  const evalTrain = await evaluation("train", options.train);
-  const evalValidation = options.validation ? await evaluation("validation", options.validation) : null;
+  const evalTrain = await evaluation("train", trainData, options.train.x.rows);
+  const evalValidation = options.validation
+    ? await evaluation("validation", upload("validation", options.validation), options.validation.x.rows)
+    : null;
   const stepsPerEpoch = plan.stepsPerEpoch;
   const epochRecords = ctx.storage("epoch step records", stepsPerEpoch * step.recordWords);
   const readbacksAtStart = ctx.readbacks;
@@ -156,11 +171,12 @@ async function train(ctx: GpuContext, options: GpuTrainOptions): Promise<Trainin
   for (let epoch = 1; epoch <= options.epochs; epoch++) {
     const batches = plan.epoch(epoch);
     const rowsPerStep: number[] = [];
+    step.setOrder(concat(batches));
+    let offset = 0;
     for (let s = 0; s < batches.length; s++) {
       const rows = batches[s];
-      ctx.device.queue.writeBuffer(step.xBatch, 0, gather(options.train.x, rows));
-      ctx.device.queue.writeBuffer(step.yBatch, 0, gather(options.train.y, rows));
-      step.prepare(rows.length, globalStep);
+      step.prepare(rows.length, globalStep, offset);
+      offset += rows.length;
       const encoder = ctx.device.createCommandEncoder({ label: `step ${globalStep}` });
       step.encode(encoder);
       encoder.copyBufferToBuffer(
@@ -263,11 +279,13 @@ function snapshot(epoch: number, split: "train" | "validation", r: SplitReadback
   };
 }
 
-function gather(m: Matrix, rows: Uint32Array): Float32Array {
-  const out = new Float32Array(rows.length * m.cols);
-  for (let r = 0; r < rows.length; r++) {
-    const o = rows[r] * m.cols;
-    for (let c = 0; c < m.cols; c++) out[r * m.cols + c] = m.data[o + c];
+/** An epoch's batches as one row order (batch s starts where batch s - 1 ends). */
+function concat(batches: Uint32Array[]): Uint32Array {
+  const out = new Uint32Array(batches.reduce((n, b) => n + b.length, 0));
+  let o = 0;
+  for (const b of batches) {
+    out.set(b, o);
+    o += b.length;
   }
   return out;
 }
