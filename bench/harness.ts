@@ -31,8 +31,28 @@ export interface BenchOptions {
 
 /** The sizes of a full and of a quick run. */
 export const SIZES = {
-  full: { n: 1024, repMs: 500, maxCount: 64, steps: 20, trajectorySteps: 3, batches: 5, epochs: 3, reps: 5 },
-  quick: { n: 256, repMs: 40, maxCount: 4, steps: 2, trajectorySteps: 2, batches: 3, epochs: 2, reps: 3 },
+  full: {
+    n: 1024,
+    repMs: 1000,
+    minCount: 2,
+    maxCount: 64,
+    steps: 20,
+    trajectorySteps: 3,
+    batches: 5,
+    epochs: 3,
+    reps: 5,
+  },
+  quick: {
+    n: 256,
+    repMs: 40,
+    minCount: 1,
+    maxCount: 4,
+    steps: 2,
+    trajectorySteps: 2,
+    batches: 3,
+    epochs: 2,
+    reps: 3,
+  },
 } as const;
 
 /**
@@ -67,7 +87,15 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     const problem = mlpProblem(seed, size.batches);
     const mlpOptions = { reps, steps: size.steps, trajectorySteps: size.trajectorySteps, progress };
     const matmul = await ctx.scoped(() =>
-      benchMatmul(ctx, tfjs, { n: size.n, reps, repMs: size.repMs, maxCount: size.maxCount, seed, progress })
+      benchMatmul(ctx, tfjs, {
+        n: size.n,
+        reps,
+        repMs: size.repMs,
+        minCount: size.minCount,
+        maxCount: size.maxCount,
+        seed,
+        progress,
+      })
     );
     const mlp = await ctx.scoped(() => benchMlpStep(ctx, tfjs, problem, mlpOptions));
     const overhead = await ctx.scoped(() =>

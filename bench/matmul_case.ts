@@ -4,7 +4,7 @@
  *
  * A repetition encodes `count` products and waits once at the end, so Deno's 10 ms wait granularity
  * does not dominate; `count` per engine is calibrated after the warm-up so one repetition lasts about
- * `repMs`. Every engine's product is checked against float64 on sampled entries before it is timed:
+ * `repMs`, with at least `minCount`. Every engine's product is checked against float64 on sampled entries before it is timed:
  * a benchmark of a wrong kernel is worthless.
  *
  * @module
@@ -24,6 +24,8 @@ export interface MatmulCaseOptions {
   reps: number;
   /** Target duration of one repetition, used to calibrate the products per repetition. */
   repMs: number;
+  /** The fewest products per repetition: a repetition times several, not one launch and its wait. */
+  minCount: number;
   /** The most products per repetition (bounds a run on a fast GPU). */
   maxCount: number;
   seed: number;
@@ -99,7 +101,7 @@ export async function benchMatmul(
   const counts = { fitcheck: 1, tfjsWebgpu: 1, tfjsCpu: 1 };
   for (const name of Object.keys(runners) as (keyof typeof runners)[]) {
     const once = await runners[name](1);
-    counts[name] = Math.max(1, Math.min(options.maxCount, Math.round(options.repMs / once)));
+    counts[name] = Math.max(options.minCount, Math.min(options.maxCount, Math.round(options.repMs / once)));
   }
   options.progress(
     `matmul-${n}: ${variant} kernel; products per repetition: fitcheck ${counts.fitcheck}, ` +
