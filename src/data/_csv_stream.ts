@@ -2,8 +2,10 @@
  * The two streaming stages under {@linkcode readCsv}: bytes to text (UTF-8, strict, with the line
  * and byte of the first bad byte), and text to records (RFC 4180) carrying the physical line each
  * record starts on. Written here rather than taken from deno-std so that every error can name the
- * exact line and column: a parser that counts records cannot say where line 5013 is once a quoted
- * field has spanned lines or a blank line has been skipped.
+ * exact line and column: deno-std 1.4's CsvParseStream (used until the bad-input corpus of issue 8)
+ * yields bare records and numbers its errors by record, not by line, so it cannot say where line
+ * 5013 is once a quoted field has spanned lines; it also splits on LF only (a CR-only file is one
+ * line), and it read a 47 MB file in 4.95 s against 2.45 s here. deno-std still writes CSV in tests.
  *
  * Dialect: comma separator; fields may be quoted with `"`, a quote inside a quoted field is `""`;
  * quoted fields may hold separators and line breaks; records end at LF, CRLF or a lone CR (old Mac

