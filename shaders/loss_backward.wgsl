@@ -15,7 +15,8 @@
 // gradient (which passes where min <= p <= max).
 //
 // Bindings (group 0):
-//   0 yTrue  read        array<u32>  rows x cols f32 bits (sparse: rows x 1 class indices)
+//   0 yTrue  read        array<u32>  rows x cols f32 bits (sparse: rows x 1 class indices;
+//                                    TARGET_BROADCAST: rows x 1 values)
 //   1 yPred  read        array<u32>  rows x cols f32 bits
 //   2 grad   read_write  array<u32>  rows x cols f32 bits (bits so a NaN can be written)
 //   3 params uniform     { rows, cols, delta, scale }
@@ -38,6 +39,9 @@ struct Params {
 }
 
 override LOSS: u32 = 0u;
+// 1: yTrue is rows x 1, compared with every column of its row (Keras broadcasting of a (rows, 1)
+// target against (rows, cols) predictions: the classic MSE-on-class-indices setup). Not for sparse.
+override TARGET_BROADCAST: u32 = 0u;
 
 @group(0) @binding(0) var<storage, read> yTrue: array<u32>;
 @group(0) @binding(1) var<storage, read> yPred: array<u32>;
@@ -57,6 +61,9 @@ fn passes(p: f32) -> bool {
 }
 
 fn truth(i: u32) -> f32 {
+  if (TARGET_BROADCAST != 0u) {
+    return bitcast<f32>(yTrue[i / params.cols]);
+  }
   return bitcast<f32>(yTrue[i]);
 }
 
@@ -201,7 +208,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
     return;
   }
   let cols = params.cols;
-  let tCols = select(cols, 1u, LOSS == 7u || LOSS == 8u);
+  let tCols = select(cols, 1u, LOSS == 7u || LOSS == 8u || TARGET_BROADCAST != 0u);
   var finite = true;
   for (var c = 0u; c < cols; c++) {
     finite = finite && isFinite(yPred[r * cols + c]);

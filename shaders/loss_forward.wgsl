@@ -16,7 +16,8 @@
 // The reduced loss (mean or sum over rows) is reduce_forward.wgsl over perRow.
 //
 // Bindings (group 0):
-//   0 yTrue   read        array<u32>  rows x cols f32 bits (sparse: rows x 1 class indices as f32)
+//   0 yTrue   read        array<u32>  rows x cols f32 bits (sparse: rows x 1 class indices as f32;
+//                                     TARGET_BROADCAST: rows x 1 values)
 //   1 yPred   read        array<u32>  rows x cols f32 bits, probabilities or logits
 //   2 perRow  read_write  array<u32>  rows, f32 bits (written as bits: a NaN constant cannot be
 //                                     made with a WGSL const-expression)
@@ -41,6 +42,9 @@ struct Params {
 }
 
 override LOSS: u32 = 0u;
+// 1: yTrue is rows x 1, compared with every column of its row (Keras broadcasting of a (rows, 1)
+// target against (rows, cols) predictions: the classic MSE-on-class-indices setup). Not for sparse.
+override TARGET_BROADCAST: u32 = 0u;
 
 @group(0) @binding(0) var<storage, read> yTrue: array<u32>;
 @group(0) @binding(1) var<storage, read> yPred: array<u32>;
@@ -72,6 +76,9 @@ fn log1pSmall(t: f32) -> f32 {
 }
 
 fn truth(i: u32) -> f32 {
+  if (TARGET_BROADCAST != 0u) {
+    return bitcast<f32>(yTrue[i / params.cols]);
+  }
   return bitcast<f32>(yTrue[i]);
 }
 
@@ -189,7 +196,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
     return;
   }
   let cols = params.cols;
-  let tCols = select(cols, 1u, LOSS == 7u || LOSS == 8u);
+  let tCols = select(cols, 1u, LOSS == 7u || LOSS == 8u || TARGET_BROADCAST != 0u);
   var finite = true;
   for (var c = 0u; c < cols; c++) {
     finite = finite && isFinite(yPred[r * cols + c]);

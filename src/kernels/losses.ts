@@ -42,7 +42,7 @@ export const lossForward: KernelDef<"rows" | "cols" | "delta"> = {
     { name: "perRow", access: "read-write" },
   ],
   uniforms: [{ name: "rows", type: "u32" }, { name: "cols", type: "u32" }, { name: "delta", type: "f32" }],
-  overrides: { LOSS: 0 },
+  overrides: { LOSS: 0, TARGET_BROADCAST: 0 },
   dispatch: (u) => linearWorkgroups(u.rows, ROW_WG),
   twins: [lossPerRow],
 };
@@ -62,7 +62,7 @@ export const lossBackward: KernelDef<"rows" | "cols" | "delta" | "scale"> = {
     { name: "delta", type: "f32" },
     { name: "scale", type: "f32" },
   ],
-  overrides: { LOSS: 0 },
+  overrides: { LOSS: 0, TARGET_BROADCAST: 0 },
   dispatch: (u) => linearWorkgroups(u.rows, ROW_WG),
   twins: [lossGradient],
 };
@@ -75,6 +75,12 @@ export interface LossOpOptions {
   yPred: GPUBuffer;
   rows: number;
   cols: number;
+  /**
+   * Columns of yTrue: `cols` (the default), or 1 to compare one target column with every column of
+   * its row, as Keras broadcasts a (rows, 1) target against (rows, cols) predictions. Sparse losses
+   * always read one column of class indices.
+   */
+  targetCols?: number;
 }
 
 /**
@@ -89,7 +95,7 @@ export function prepareLossForward(
     label: options.label,
     buffers: { yTrue: options.yTrue, yPred: options.yPred, perRow: options.perRow },
     uniforms: { rows: options.rows, cols: options.cols, delta: options.loss.delta ?? 1 },
-    overrides: { LOSS: lossKind(options.loss) },
+    overrides: lossOverrides(options),
   });
 }
 
@@ -110,8 +116,19 @@ export function prepareLossBackward(
       delta: options.loss.delta ?? 1,
       scale: reductionScale(options.reduction, options.rows),
     },
-    overrides: { LOSS: lossKind(options.loss) },
+    overrides: lossOverrides(options),
   });
+}
+
+function lossOverrides(options: LossOpOptions): Record<string, number> {
+  const sparse = options.loss.name === "sparse-categorical-crossentropy";
+  const targetCols = options.targetCols ?? options.cols;
+  if (!sparse && targetCols !== options.cols && targetCols !== 1) {
+    throw new RangeError(
+      `${options.label}: targets of ${targetCols} columns cannot be compared with ${options.cols} predictions`,
+    );
+  }
+  return { LOSS: lossKind(options.loss), TARGET_BROADCAST: !sparse && targetCols !== options.cols ? 1 : 0 };
 }
 
 /** Weight of one row's loss in the reduced loss: 1/rows for "mean", 1 for "sum". */

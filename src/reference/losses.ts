@@ -42,6 +42,7 @@ export interface LossConfig {
 /** Per-row loss values: mse/mae/huber/bce mean over the last axis; categorical ones sum over classes. */
 export function lossPerRow(cfg: LossConfig, yTrue: Matrix, yPred: Matrix): Float64Array {
   checkShapes(cfg, yTrue, yPred);
+  yTrue = broadcastTargets(cfg, yTrue, yPred.cols);
   const { rows, cols } = yPred;
   const out = new Float64Array(rows);
   const p = yPred.data, y = yTrue.data;
@@ -124,6 +125,7 @@ export function lossGradient(
   yPred: Matrix,
 ): Matrix {
   checkShapes(cfg, yTrue, yPred);
+  yTrue = broadcastTargets(cfg, yTrue, yPred.cols);
   const { rows, cols } = yPred;
   const g = matrix(rows, cols);
   const p = yPred.data, y = yTrue.data, d = g.data;
@@ -241,10 +243,22 @@ function classIndex(label: number, row: number, classes: number): number {
   return label;
 }
 
+/**
+ * One target column against several predictions is compared with each of them, as Keras broadcasts
+ * a (rows, 1) target against (rows, cols) predictions (MSE on class indices with a softmax head
+ * trains this way, which is the bug a user brings): the column is repeated.
+ */
+function broadcastTargets(cfg: LossConfig, yTrue: Matrix, cols: number): Matrix {
+  if (cfg.name === "sparse-categorical-crossentropy" || yTrue.cols === cols) return yTrue;
+  const out = matrix(yTrue.rows, cols);
+  for (let r = 0; r < yTrue.rows; r++) out.data.fill(yTrue.data[r], r * cols, (r + 1) * cols);
+  return out;
+}
+
 function checkShapes(cfg: LossConfig, yTrue: Matrix, yPred: Matrix): void {
   const sparse = cfg.name === "sparse-categorical-crossentropy";
   const wantCols = sparse ? 1 : yPred.cols;
-  if (yTrue.rows !== yPred.rows || yTrue.cols !== wantCols) {
+  if (yTrue.rows !== yPred.rows || (yTrue.cols !== wantCols && (sparse || yTrue.cols !== 1))) {
     throw new InputError(
       `${cfg.name}: targets are ${yTrue.rows}×${yTrue.cols} but predictions are ${yPred.rows}×${yPred.cols}` +
         (sparse ? " (sparse targets are one column of class indices)" : ""),

@@ -231,17 +231,18 @@ async function runLoss(
   ctx: GpuContext,
   cfg: LossConfig,
   reduction: Reduction,
-  data: { yTrue: Float32Array; yPred: Float32Array; rows: number; cols: number },
+  data: { yTrue: Float32Array; yPred: Float32Array; rows: number; cols: number; targetCols?: number },
 ): Promise<Run> {
-  const { rows, cols } = data;
+  const { rows, cols, targetCols } = data;
   const yTrue = ctx.upload("yTrue", data.yTrue);
   const yPred = ctx.upload("yPred", data.yPred);
   const perRow = ctx.storage("perRow", rows);
   const grad = ctx.storage("grad", rows * cols);
   const out = ctx.storage("reduced", 2);
   const label = `${tag(cfg)} ${rows}x${cols}`;
-  const fwd = await prepareLossForward(ctx, { label, loss: cfg, yTrue, yPred, perRow, rows, cols });
-  const bwd = await prepareLossBackward(ctx, { label, loss: cfg, yTrue, yPred, grad, rows, cols, reduction });
+  const shape = { rows, cols, targetCols };
+  const fwd = await prepareLossForward(ctx, { label, loss: cfg, yTrue, yPred, perRow, ...shape });
+  const bwd = await prepareLossBackward(ctx, { label, loss: cfg, yTrue, yPred, grad, reduction, ...shape });
   const red = await prepareReduce(ctx, {
     label,
     op: reduction === "mean" ? "mean" : "sum",
@@ -295,6 +296,47 @@ describeKernels(
             });
           });
         }
+      }
+    }
+  },
+);
+
+describeKernels(
+  ["loss_forward", "loss_backward"],
+  "a (rows, 1) target broadcast against every column",
+  () => {
+    // Keras compares a (rows, 1) target with each of the (rows, cols) predictions: MSE on class
+    // indices with a softmax head trains this way. The twin repeats the column; the kernel reads it.
+    const broadcastable = CONFIGS.filter((c) => c.name !== "sparse-categorical-crossentropy");
+    for (const cfg of broadcastable) {
+      for (const [rows, cols] of [[7, 3], [127, 10]] as const) {
+        it(`${tag(cfg)} ${rows}x1 against ${rows}x${cols}`, async () => {
+          const ctx = await testContext();
+          const data = makeInputs(cfg, rows, cols, "broadcast");
+          const column = Float32Array.from({ length: rows }, (_, r) => data.yTrue[r * cols]);
+          const repeated = Float32Array.from({ length: rows * cols }, (_, i) => column[Math.floor(i / cols)]);
+          const yT = mat(repeated, rows, cols);
+          const yP = mat(data.yPred, rows, cols);
+          const got = await runLoss(ctx, cfg, "mean", {
+            yTrue: column,
+            yPred: data.yPred,
+            rows,
+            cols,
+            targetCols: 1,
+          });
+          const ref = lossPerRow(cfg, yT, yP);
+          // The twin broadcasts the same way: one column gives exactly the repeated column's values.
+          expect(lossPerRow(cfg, mat(column, rows, 1), yP)).toEqual(ref);
+          expectClose(got.perRow, ref, forwardTolerance(cfg, yT, yP), {
+            label: `${tag(cfg)} broadcast per-row`,
+            family: "loss forward",
+          });
+          const refGrad = lossGradient({ ...cfg, reduction: "mean" }, yT, yP);
+          expectClose(got.grad, refGrad.data, gradTolerance(cfg, yT, yP, 1 / rows), {
+            label: `${tag(cfg)} broadcast gradient`,
+            family: "loss backward",
+          });
+        });
       }
     }
   },
