@@ -18,14 +18,13 @@ import { type Matrix, matrix } from "../../src/reference/matrix.ts";
 import { Rng } from "../../src/random.ts";
 import type { Reduction } from "../../src/scenario/types.ts";
 import { describeKernels, releaseTestContext, testContext } from "../helpers/gpu.ts";
+import { lossForwardTolerance, lossGradientTolerance } from "../helpers/kernel_tolerances.ts";
 import { expectClose, F32_U as u, gamma, logErrorSummary } from "../helpers/tolerance.ts";
 
 afterAll(async () => {
   await logErrorSummary("test/kernels/losses.test.ts");
   await releaseTestContext();
 });
-
-const LOG_ABS = 2 ** -21;
 
 const CONFIGS: LossConfig[] = [
   { name: "mse", fromLogits: false },
@@ -84,143 +83,6 @@ function mat(data: Float32Array, rows: number, cols: number): Matrix {
   return matrix(rows, cols, data);
 }
 
-/** Per-row allowance of |gpu - ref| for loss_forward, and the relative part. */
-function forwardTolerance(
-  cfg: LossConfig,
-  yTrue: Matrix,
-  yPred: Matrix,
-): { atol: Float64Array; rtol: number } {
-  const { rows, cols: K } = yPred;
-  const atol = new Float64Array(rows);
-  let rtol = 0;
-  for (let r = 0; r < rows; r++) {
-    const o = r * K;
-    const p = yPred.data.subarray(o, o + K);
-    const t = cfg.name === "sparse-categorical-crossentropy" ? null : yTrue.data.subarray(o, o + K);
-    let sumAbsT = 0;
-    if (t) { for (let c = 0; c < K; c++) sumAbsT += Math.abs(t[c]); }
-    else sumAbsT = 1;
-    switch (cfg.name) {
-      case "mse":
-      case "mae":
-      case "huber":
-        // Non-negative terms, each a few roundings (difference, square or the huber branch, whose
-        // δ|e| - δ²/2 >= δ²/2 cancels at most 2x), a K-term sum and the division by K.
-        rtol = 2 * gamma(K + 8);
-        atol[r] = 1e-30;
-        break;
-      case "binary-crossentropy":
-        if (cfg.fromLogits) {
-          // max(x,0) - x·y: roundings of size u|x| each; log1p(exp(-|x|)): exp <= 3 ULP of a value
-          // <= 1 (6u abs), series / log 2^-21 abs; all averaged over K.
-          let meanAbsX = 0;
-          for (let c = 0; c < K; c++) meanAbsX += Math.abs(p[c]) / K;
-          atol[r] = 4 * u * meanAbsX + LOG_ABS + 6 * u;
-        } else {
-          // Each log: 2^-21 abs near 1, else 3 ULP (6u) of |log|; the f32 clip bounds move log by
-          // < 2e-8. Terms are >= 0, so the K-sum is gamma_K relative.
-          atol[r] = LOG_ABS + 2e-8;
-        }
-        rtol = gamma(K + 8);
-        break;
-      case "categorical-crossentropy":
-        if (cfg.fromLogits) {
-          // Terms y·((m - x) + log S) >= 0. S = Σ exp(x - m) >= 1 with each exp <= 6u abs and the
-          // sum gamma_K, so log S errs by <= 6uK + gamma_K (relative error of S) + 2^-21.
-          atol[r] = sumAbsT * (6 * u * K + gamma(K) + LOG_ABS + 6 * u * Math.log(K + 1));
-        } else {
-          // q = p / S carries gamma_K Σ|p| / |S| + 5u (division) relative, which log turns into absolute error,
-          // plus log's own 2^-21 (or 6u relative, covered by rtol).
-          let sumP = 0, sumAbsP = 0;
-          for (let c = 0; c < K; c++) {
-            sumP += p[c];
-            sumAbsP += Math.abs(p[c]);
-          }
-          atol[r] = sumAbsT * (gamma(K + 5) * sumAbsP / Math.abs(sumP) + LOG_ABS + 2e-8);
-        }
-        rtol = gamma(K + 8);
-        break;
-      case "sparse-categorical-crossentropy":
-        // Two logs (2·2^-21), the K-term sum inside log (gamma_K relative -> absolute after log);
-        // from logits as categorical with Σy = 1.
-        atol[r] = cfg.fromLogits
-          ? 6 * u * K + gamma(K) + LOG_ABS + 6 * u * Math.log(K + 1)
-          : 2 * LOG_ABS + gamma(K + 1) + 2e-8;
-        rtol = gamma(K + 8);
-        break;
-    }
-  }
-  return { atol, rtol };
-}
-
-/** Per-element allowance for loss_backward (scale = weight of a row in the reduced loss). */
-function gradTolerance(
-  cfg: LossConfig,
-  yTrue: Matrix,
-  yPred: Matrix,
-  scale: number,
-): { atol: Float64Array; rtol: number } {
-  const { rows, cols: K } = yPred;
-  const atol = new Float64Array(rows * K);
-  // f32(scale) and f32(scale / K): two roundings; the formula's own few more.
-  const rtol = 8 * u;
-  const eps = 1e-7;
-  for (let r = 0; r < rows; r++) {
-    const o = r * K;
-    let sumP = 0, sumAbsP = 0, sumT = 0, sumClip = 0;
-    for (let c = 0; c < K; c++) {
-      sumP += yPred.data[o + c];
-      sumAbsP += Math.abs(yPred.data[o + c]);
-      sumClip += Math.min(Math.max(yPred.data[o + c], eps), 1 - eps);
-      if (cfg.name !== "sparse-categorical-crossentropy") sumT += Math.abs(yTrue.data[o + c]);
-    }
-    for (let c = 0; c < K; c++) {
-      const i = o + c;
-      const p = yPred.data[i];
-      const t = cfg.name === "sparse-categorical-crossentropy" ? 0 : yTrue.data[i];
-      let a = 1e-30;
-      // Where the clip is active the gradient is exactly 0 on both sides (and the bounds below
-      // would divide by 0).
-      const q = cfg.name === "categorical-crossentropy" && !cfg.fromLogits ? p / sumP : p;
-      const clipped = !cfg.fromLogits && cfg.name !== "mse" && cfg.name !== "mae" && cfg.name !== "huber" &&
-        (q < eps || q > 1 - eps);
-      // Categorical from probabilities keeps -hq/S where its own h is clipped to 0.
-      const hAbs = clipped ? 0 : Math.abs(t / q);
-      if (clipped && cfg.name !== "categorical-crossentropy") {
-        atol[i] = a;
-        continue;
-      }
-      switch (cfg.name) {
-        case "binary-crossentropy":
-          // -t/p + (1-t)/(1-p): terms of opposite sign, a division (5u) and up to 3 roundings each;
-          // from logits, sigmoid errs by <= 6u (exp) + 5u (division) + u absolute.
-          a = cfg.fromLogits
-            ? 16 * u * scale / K
-            : 8 * u * (Math.abs(t / p) + Math.abs((1 - t) / (1 - p))) * scale / K;
-          break;
-        case "categorical-crossentropy":
-          // Logits: softmax_k · Σy - y_k, each exp <= 6u abs, S relative 6uK + gamma_K, the division 5u.
-          // Probabilities: h = -y/q with q relative gamma_{K+1} Σ|p|/|S| (+5u per division: p/S, y/q, /S),
-          // minus hq (|hq| <= Σ|y|), divided by S.
-          a = cfg.fromLogits
-            ? (6 * u + 8 * u * K + gamma(K)) * (sumT + 1) * scale
-            : gamma(K + 12) * (sumAbsP / Math.abs(sumP)) * (hAbs + sumT) / Math.abs(sumP) * scale;
-          break;
-        case "sparse-categorical-crossentropy":
-          // 1/S - [c = k]/p: S = Σ clip(p) relative gamma_K; from logits as categorical.
-          a = cfg.fromLogits
-            ? (6 * u + 8 * u * K + gamma(K)) * 2 * scale
-            : (gamma(K + 7) / sumClip + 7 * u / Math.max(p, eps)) * scale;
-          break;
-        default:
-          a = 1e-30;
-      }
-      atol[i] = a;
-    }
-  }
-  return { atol, rtol };
-}
-
 interface Run {
   perRow: Float32Array;
   reduced: Float32Array;
@@ -275,7 +137,7 @@ describeKernels(
             const yP = mat(data.yPred, rows, cols);
             const got = await runLoss(ctx, cfg, reduction, { ...data, rows, cols });
             const ref = lossPerRow(cfg, yT, yP);
-            const fTol = forwardTolerance(cfg, yT, yP);
+            const fTol = lossForwardTolerance(cfg, yT, yP);
             expectClose(got.perRow, ref, fTol, { label: `${tag(cfg)} per-row`, family: "loss forward" });
             // The reduction adds gamma_L (L = 12 per pass + 1) of Σ|per-row| on top of the rows' errors.
             let allowance = 0, sumAbs = 0;
@@ -290,7 +152,7 @@ describeKernels(
             }, { label: `${tag(cfg)} reduced`, family: "loss forward" });
             const refGrad = lossGradient({ ...cfg, reduction }, yT, yP);
             const scale = reduction === "mean" ? 1 / rows : 1;
-            expectClose(got.grad, refGrad.data, gradTolerance(cfg, yT, yP, scale), {
+            expectClose(got.grad, refGrad.data, lossGradientTolerance(cfg, yT, yP, scale), {
               label: `${tag(cfg)} gradient`,
               family: "loss backward",
             });
@@ -327,12 +189,12 @@ describeKernels(
           const ref = lossPerRow(cfg, yT, yP);
           // The twin broadcasts the same way: one column gives exactly the repeated column's values.
           expect(lossPerRow(cfg, mat(column, rows, 1), yP)).toEqual(ref);
-          expectClose(got.perRow, ref, forwardTolerance(cfg, yT, yP), {
+          expectClose(got.perRow, ref, lossForwardTolerance(cfg, yT, yP), {
             label: `${tag(cfg)} broadcast per-row`,
             family: "loss forward",
           });
           const refGrad = lossGradient({ ...cfg, reduction: "mean" }, yT, yP);
-          expectClose(got.grad, refGrad.data, gradTolerance(cfg, yT, yP, 1 / rows), {
+          expectClose(got.grad, refGrad.data, lossGradientTolerance(cfg, yT, yP, 1 / rows), {
             label: `${tag(cfg)} broadcast gradient`,
             family: "loss backward",
           });
@@ -365,12 +227,12 @@ describeKernels(["loss_forward", "loss_backward"], "loss kernel edge cases", () 
         const got = await runLoss(ctx, cfg, "mean", { ...base, rows, cols });
         const ref = lossPerRow(cfg, yT, yP);
         for (const v of got.perRow) expect(Number.isFinite(v)).toBe(true);
-        expectClose(got.perRow, ref, forwardTolerance(cfg, yT, yP), {
+        expectClose(got.perRow, ref, lossForwardTolerance(cfg, yT, yP), {
           label: `${tag(cfg)} ±${big}`,
           family: "loss forward",
         });
         const refGrad = lossGradient({ ...cfg, reduction: "mean" }, yT, yP);
-        expectClose(got.grad, refGrad.data, gradTolerance(cfg, yT, yP, 1 / rows), {
+        expectClose(got.grad, refGrad.data, lossGradientTolerance(cfg, yT, yP, 1 / rows), {
           label: `${tag(cfg)} ±${big} gradient`,
           family: "loss backward",
         });
@@ -393,14 +255,14 @@ describeKernels(["loss_forward", "loss_backward"], "loss kernel edge cases", () 
         const yT = mat(data.yTrue, rows, cfg.name === "sparse-categorical-crossentropy" ? 1 : cols);
         const yP = mat(data.yPred, rows, cols);
         const got = await runLoss(ctx, cfg, "mean", { ...data, rows, cols });
-        expectClose(got.perRow, lossPerRow(cfg, yT, yP), forwardTolerance(cfg, yT, yP), {
+        expectClose(got.perRow, lossPerRow(cfg, yT, yP), lossForwardTolerance(cfg, yT, yP), {
           label: `${tag(cfg)} equal rows`,
           family: "loss forward",
         });
         expectClose(
           got.grad,
           lossGradient({ ...cfg, reduction: "mean" }, yT, yP).data,
-          gradTolerance(cfg, yT, yP, 1 / rows),
+          lossGradientTolerance(cfg, yT, yP, 1 / rows),
           {
             label: `${tag(cfg)} equal rows gradient`,
             family: "loss backward",
@@ -429,7 +291,7 @@ describeKernels(["loss_forward", "loss_backward"], "loss kernel edge cases", () 
       expect(new Uint32Array(got.reduced.buffer)[1], "non-finite rows counted").toBe(4);
       const yT = mat(data.yTrue.slice(sparse ? 4 : 4 * cols), 1, sparse ? 1 : cols);
       const yP = mat(data.yPred.slice(4 * cols), 1, cols);
-      expectClose(got.perRow.subarray(4), lossPerRow(cfg, yT, yP), forwardTolerance(cfg, yT, yP), {
+      expectClose(got.perRow.subarray(4), lossPerRow(cfg, yT, yP), lossForwardTolerance(cfg, yT, yP), {
         label: `${tag(cfg)} finite row`,
       });
     });

@@ -6,9 +6,10 @@
 import { afterAll, expect, it } from "vitest";
 import { readback } from "../../src/gpu/mod.ts";
 import { prepareReduce, type ReduceOp } from "../../src/kernels/reduce.ts";
-import { reduceF64, reducePasses, reduceTreeF32 } from "../../src/reference/reductions.ts";
+import { reduceF64, reduceTreeF32 } from "../../src/reference/reductions.ts";
 import { describeKernel, randomF32, releaseTestContext, testContext } from "../helpers/gpu.ts";
-import { expectClose, F32_U as u, gamma, logErrorSummary } from "../helpers/tolerance.ts";
+import { reduceBound } from "../helpers/kernel_tolerances.ts";
+import { expectClose, logErrorSummary } from "../helpers/tolerance.ts";
 
 afterAll(async () => {
   await logErrorSummary("test/kernels/reduce.test.ts");
@@ -42,21 +43,6 @@ async function gpuReduce(
   return { value: new Float32Array(bytes)[2 * outOffset], count: new Uint32Array(bytes)[2 * outOffset + 1] };
 }
 
-/**
- * Bound of |f32 tree - exact|: every item passes through at most 12 roundings per pass (square, 3
- * sequential adds, 8 tree levels), so gamma_L · Σ|terms| with L = 12 · passes; +1 rounding for the
- * scale, and sqrt halves the relative error of the sum of squares and adds u.
- */
-function bound(op: ReduceOp, data: Float32Array, exact: number): number {
-  if (op === "max" || op === "min") return 0;
-  const L = 12 * reducePasses(data.length) + 1;
-  let sumAbs = 0;
-  for (const x of data) sumAbs += op === "sumsq" || op === "norm" ? x * x : Math.abs(x);
-  if (op === "mean") sumAbs /= data.length;
-  if (op === "norm") return (gamma(L) / 2) * Math.sqrt(sumAbs) + u * Math.abs(exact);
-  return gamma(L) * sumAbs + u * Math.abs(exact);
-}
-
 describeKernel("reduce_forward", () => {
   for (const n of SIZES) {
     it(`all ops over ${n} values: f64 within the tree bound, bits equal to the f32 emulation`, async () => {
@@ -70,7 +56,7 @@ describeKernel("reduce_forward", () => {
         expect(Object.is(got.value, emulated), `${op} n=${n}: gpu ${got.value} vs f32 tree ${emulated}`).toBe(
           true,
         );
-        expectClose([got.value], [exact], { atol: bound(op, data, exact), rtol: 0 }, {
+        expectClose([got.value], [exact], { atol: reduceBound(op, data, exact), rtol: 0 }, {
           label: `${op} n=${n}`,
           family: "reduce",
         });

@@ -5,6 +5,7 @@ import { prepareSoftmax, prepareSoftmaxBackward } from "../../src/kernels/softma
 import { matrix } from "../../src/reference/matrix.ts";
 import { logSoftmax, softmax, softmaxBackward } from "../../src/reference/softmax.ts";
 import { describeKernel, randomF32, releaseTestContext, runOps, testContext } from "../helpers/gpu.ts";
+import { softmaxTolerances } from "../helpers/kernel_tolerances.ts";
 import { expectClose, F32_U, gamma, logErrorSummary } from "../helpers/tolerance.ts";
 
 afterAll(async () => {
@@ -19,27 +20,6 @@ const SHAPES: [number, number][] = [[1, 1], [1, 2], [7, 3], [127, 10], [257, 13]
   4096,
   100,
 ]];
-const ULP = 2 ** -23;
-
-/** Per-row quantities for the bounds in the shaders' headers: d = x - max, Σ_k y_k (4 + 3|d_k|)·2^-23. */
-function rowTerms(x: Float32Array, rows: number, cols: number) {
-  const d = new Float64Array(x.length);
-  const rho = new Float64Array(rows);
-  const y = softmax(matrix(rows, cols, x)).data;
-  for (let r = 0; r < rows; r++) {
-    let m = -Infinity;
-    for (let c = 0; c < cols; c++) m = Math.max(m, x[r * cols + c]);
-    let s = gamma(cols);
-    for (let c = 0; c < cols; c++) {
-      d[r * cols + c] = x[r * cols + c] - m;
-      // A -Inf logit has y = 0 exactly and contributes nothing (0·Inf would poison the bound).
-      if (y[r * cols + c] !== 0) s += y[r * cols + c] * (4 + 3 * Math.abs(d[r * cols + c])) * ULP;
-    }
-    rho[r] = s;
-  }
-  return { d, rho };
-}
-
 async function checkForward(ctx: GpuContext, x: Float32Array, rows: number, cols: number, tag: string) {
   const xb = ctx.upload("x", x);
   const yb = ctx.storage("y", rows * cols);
@@ -47,22 +27,13 @@ async function checkForward(ctx: GpuContext, x: Float32Array, rows: number, cols
   const soft = await prepareSoftmax(ctx, { label: tag, x: xb, y: yb, rows, cols });
   const log = await prepareSoftmax(ctx, { label: tag, x: xb, y: lb, rows, cols, log: true });
   const [gy, gl] = await runOps(ctx, [soft, log], [yb, lb], { byteLengths: [x.length * 4, x.length * 4] });
-  const { d, rho } = rowTerms(x, rows, cols);
   const refY = softmax(matrix(rows, cols, x)).data;
   const refL = logSoftmax(matrix(rows, cols, x)).data;
-  // softmax: relative (4 + 3|d|)·2^-23 + rho + u, plus 2^-126 for flushed subnormals.
-  const yTol = refY.map((v, i) =>
-    (v === 0 ? 0 : ((4 + 3 * Math.abs(d[i])) * ULP + rho[Math.floor(i / cols)] + F32_U) * Math.abs(v)) +
-    2 ** -126
-  );
-  expectClose(gy, refY, { atol: yTol, rtol: 0 }, { label: `${tag} softmax`, family: "softmax" });
-  // log-softmax: |d|·u + rho + 2^-21 (log near 1) + 3 ulp(log s) + u|y|.
-  const lTol = refL.map((v, i) => {
-    const logS = d[i] - v;
-    return Math.abs(d[i]) * F32_U + rho[Math.floor(i / cols)] + 2 ** -21 + 3 * ULP * Math.abs(logS) +
-      F32_U * Math.abs(v);
-  });
-  expectClose(gl, refL, { atol: lTol, rtol: 0 }, { label: `${tag} log-softmax`, family: "log-softmax" });
+  // softmax: relative (4 + 3|d|)·2^-23 + rho + u (+ 2^-126 for flushed subnormals); log-softmax:
+  // |d|·u + rho + 2^-21 (log near 1) + 3 ulp(log s) + u|y|; derived in test/helpers/kernel_tolerances.ts.
+  const tol = softmaxTolerances(x, refY, refL, rows, cols);
+  expectClose(gy, refY, { atol: tol.y, rtol: 0 }, { label: `${tag} softmax`, family: "softmax" });
+  expectClose(gl, refL, { atol: tol.logY, rtol: 0 }, { label: `${tag} log-softmax`, family: "log-softmax" });
   for (const b of [xb, yb, lb]) ctx.pool.release(b);
   soft.release();
   log.release();
