@@ -69,13 +69,17 @@ export async function applyRemedy(
         { ...scenario, loss: { ...scenario.loss, reduction: remedy.reduction } },
         `loss reduction -> ${remedy.reduction}`,
       );
-    case "set-metric":
+    case "set-metric": {
+      // A module metric replaced by the built-in of the same name must say which one it was.
+      const module = scenario.metrics.find((m) => m.name === remedy.from)?.module;
+      const from = module ? `${remedy.from} (${module.slice(module.lastIndexOf("/") + 1)})` : remedy.from;
       return scenarioOnly({
         ...scenario,
         metrics: scenario.metrics.map((m) =>
           m.name === remedy.from ? { name: remedy.to, threshold: remedy.threshold ?? m.threshold } : m
         ),
-      }, `metric ${remedy.from} -> ${remedy.to}`);
+      }, `metric ${from} -> ${module ? "built-in " : ""}${remedy.to}`);
+    }
     case "scale-learning-rate": {
       const lr = scenario.optimizer.learningRate * remedy.factor;
       return scenarioOnly(
