@@ -19,6 +19,7 @@ import { Rng } from "../../src/random.ts";
 import type { Reduction } from "../../src/scenario/types.ts";
 import { describeKernels, releaseTestContext, testContext } from "../helpers/gpu.ts";
 import { lossForwardTolerance, lossGradientTolerance } from "../helpers/kernel_tolerances.ts";
+import { lossInputs } from "../helpers/loss_inputs.ts";
 import { expectClose, F32_U as u, gamma, logErrorSummary } from "../helpers/tolerance.ts";
 
 afterAll(async () => {
@@ -44,39 +45,14 @@ function tag(cfg: LossConfig): string {
   return `${cfg.name}${cfg.fromLogits ? " (logits)" : ""}`;
 }
 
-/** Inputs typical for the loss, rounded to f32; includes exact 0/1 probabilities to hit the clip. */
+/** The loss's typical inputs (test/helpers/loss_inputs.ts) from a stream named by shape and `seed`. */
 function makeInputs(
   cfg: LossConfig,
   rows: number,
   cols: number,
   seed: string,
 ): { yTrue: Float32Array; yPred: Float32Array } {
-  const rng = Rng.fromSeed(99).stream(`${tag(cfg)} ${rows}x${cols} ${seed}`);
-  const sparse = cfg.name === "sparse-categorical-crossentropy";
-  const yTrue = new Float32Array(sparse ? rows : rows * cols);
-  const yPred = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) {
-    const k = rng.int(cols);
-    for (let c = 0; c < cols; c++) {
-      const i = r * cols + c;
-      if (cfg.fromLogits) yPred[i] = rng.uniform(-6, 6);
-      else if (cfg.name === "mse" || cfg.name === "mae" || cfg.name === "huber") {
-        yPred[i] = rng.uniform(-3, 3);
-      } else {
-        const draw = rng.next();
-        yPred[i] = draw < 0.03 ? 0 : draw < 0.06 ? 1 : rng.uniform(0, 1);
-      }
-      if (cfg.name === "binary-crossentropy") yTrue[i] = rng.next() < 0.8 ? rng.int(2) : rng.uniform(0, 1);
-      else if (cfg.name === "categorical-crossentropy") yTrue[i] = c === k ? 1 : 0;
-      else if (!sparse) yTrue[i] = rng.uniform(-3, 3);
-    }
-    if (cfg.name === "categorical-crossentropy" && !cfg.fromLogits) {
-      // Keep the row sum away from 0 (a row of zeros is the NaN case, tested separately).
-      yPred[r * cols + k] = Math.max(yPred[r * cols + k], 0.01);
-    }
-    if (sparse) yTrue[r] = k;
-  }
-  return { yTrue, yPred };
+  return lossInputs(cfg, rows, cols, Rng.fromSeed(99).stream(`${tag(cfg)} ${rows}x${cols} ${seed}`));
 }
 
 function mat(data: Float32Array, rows: number, cols: number): Matrix {

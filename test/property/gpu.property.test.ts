@@ -33,6 +33,7 @@ import {
 } from "../helpers/kernel_tolerances.ts";
 import { checkAsyncProperty } from "../helpers/property.ts";
 import { expectClose, F32_U as u, gamma } from "../helpers/tolerance.ts";
+import { lossInputs } from "../helpers/loss_inputs.ts";
 
 afterAll(releaseTestContext);
 
@@ -160,35 +161,6 @@ describe("GPU kernels against float64 on random shapes", () => {
     { name: "sparse-categorical-crossentropy", fromLogits: true },
   ];
 
-  /** Inputs in each loss's domain (as test/kernels/losses.test.ts draws them), exact 0/1 probabilities included. */
-  function lossInputs(cfg: LossConfig, rows: number, cols: number, s: number) {
-    const rng = Rng.fromSeed(s).stream(`${cfg.name} ${cfg.fromLogits}`);
-    const sparse = cfg.name === "sparse-categorical-crossentropy";
-    const yTrue = new Float32Array(sparse ? rows : rows * cols);
-    const yPred = new Float32Array(rows * cols);
-    for (let r = 0; r < rows; r++) {
-      const k = rng.int(cols);
-      for (let c = 0; c < cols; c++) {
-        const i = r * cols + c;
-        if (cfg.fromLogits) yPred[i] = rng.uniform(-6, 6);
-        else if (cfg.name === "mse" || cfg.name === "mae" || cfg.name === "huber") {
-          yPred[i] = rng.uniform(-3, 3);
-        } else {
-          const draw = rng.next();
-          yPred[i] = draw < 0.03 ? 0 : draw < 0.06 ? 1 : rng.uniform(0, 1);
-        }
-        if (cfg.name === "binary-crossentropy") yTrue[i] = rng.next() < 0.8 ? rng.int(2) : rng.uniform(0, 1);
-        else if (cfg.name === "categorical-crossentropy") yTrue[i] = c === k ? 1 : 0;
-        else if (!sparse) yTrue[i] = rng.uniform(-3, 3);
-      }
-      if (cfg.name === "categorical-crossentropy" && !cfg.fromLogits) {
-        yPred[r * cols + k] = Math.max(yPred[r * cols + k], 0.01);
-      }
-      if (sparse) yTrue[r] = k;
-    }
-    return { yTrue, yPred };
-  }
-
   it("every loss: per-row forward, the reduced loss and the gradient, any rows × cols", async () => {
     const ctx = await testContext();
     const cases = fc.record({
@@ -200,7 +172,7 @@ describe("GPU kernels against float64 on random shapes", () => {
     });
     await checkAsyncProperty(
       fc.asyncProperty(cases, async ({ cfg, rows, cols, reduction, seed }) => {
-        const data = lossInputs(cfg, rows, cols, seed);
+        const data = lossInputs(cfg, rows, cols, Rng.fromSeed(seed).stream(`${cfg.name} ${cfg.fromLogits}`));
         const sparse = cfg.name === "sparse-categorical-crossentropy";
         const yTrue = ctx.upload("yTrue", data.yTrue);
         const yPred = ctx.upload("yPred", data.yPred);
