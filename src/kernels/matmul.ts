@@ -70,7 +70,7 @@ export const matmulVec4Forward: KernelDef<MatmulUniform> = {
   code: vec4Code,
   bindings: MATMUL_BINDINGS,
   uniforms: MATMUL_UNIFORMS,
-  overrides: { ...EPILOGUE_OVERRIDES, A_VEC4: 0, B_VEC4: 0, WG_X: 8, WG_Y: 8 },
+  overrides: { ...EPILOGUE_OVERRIDES, A_VEC4: 0, B_VEC4: 0, WG_X: 32, WG_Y: 1 },
   dispatch: (u, o) => [Math.ceil(u.n / (8 * o.WG_X)), Math.ceil(u.m / (8 * o.WG_Y)), 1],
   twins: [matmul, denseForward, activate],
 };
