@@ -6,9 +6,16 @@
 // (TRANSPOSE_B). op(A) is M×K (A stored K×M when TRANSPOSE_A), op(B) is K×N (B stored N×K when
 // TRANSPOSE_B); all row-major f32, bound from offset 0.
 //
+// Epilogues (override GRADIENT): the dense forward Y = act(C + bias) (Z = C + bias kept when STORE_Z),
+// or, for the backward product dZ·Wᵀ of the layer above, the gradient of the layer below fused in:
+// Y = C ⊙ act'(Z) with Z read from `z` (ACTIVATION selects the derivative; the same code and the same
+// single product as activation_backward.wgsl, so the result is bit-identical to running it after).
+// COLUMN_SUMS adds colsum_j = Σ_p op(B)[p, j] in increasing p (the bias gradient Σ_rows dZ when
+// op(B) = dZ, as dense_bias_backward.wgsl sums it, in the same order: bit-identical).
+//
 // Bindings: 0 a (read), 1 b (read), 2 bias (read, N values; ignored unless HAS_BIAS),
-//           3 y (read-write, M×N), 4 z (read-write, M×N; written only when STORE_Z),
-//           5 params (uniform: m, n, k).
+//           3 y (read-write, M×N), 4 z (read-write, M×N; written when STORE_Z, read when GRADIENT),
+//           5 colsum (read-write, N; written only when COLUMN_SUMS), 6 params (uniform: m, n, k).
 // a and b are declared as arrays of vec4f: the buffer pool rounds every buffer up to 16 bytes, so the
 // last partial vec4 is in bounds (its padding is never used in a sum).
 //
@@ -47,6 +54,8 @@ override ALPHA: f32 = 0.2;
 // Whether op(A) / op(B) tiles are read as aligned vec4s: the host sets them when the operand's
 // contiguous dimension (A: K, or M when TRANSPOSE_A; B: N, or K when TRANSPOSE_B) is a multiple of 4.
 // Constants rather than a test on params: a branch on a uniform inside the loop cost ~1.8x on llvmpipe.
+override GRADIENT: bool = false;
+override COLUMN_SUMS: bool = false;
 override A_VEC4: bool = false;
 override B_VEC4: bool = false;
 // One row of invocations per workgroup: ~10% faster than 8×8 on llvmpipe at 1024³ (CPU time, median
@@ -65,7 +74,8 @@ struct Params {
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<storage, read_write> z: array<f32>;
-@group(0) @binding(5) var<uniform> params: Params;
+@group(0) @binding(5) var<storage, read_write> colsum: array<f32>;
+@group(0) @binding(6) var<uniform> params: Params;
 
 // --- activation (identical in every shader that applies one; the tests compare the copies) ---
 // WGSL may assume finite math and its max/min/clamp need not propagate NaN, so NaN is detected by
@@ -92,6 +102,27 @@ fn activate(v: f32) -> f32 {
   return select(r, v, is_nan(v));
 }
 // --- end activation ---
+
+// --- derivative (a copy of activation_backward.wgsl's; the tests compare the copies) ---
+fn derivative(v: f32) -> f32 {
+  var d = 1.0;
+  switch ACTIVATION {
+    case 1u: { d = select(0.0, 1.0, v > 0.0); }
+    case 2u: { d = select(ALPHA, 1.0, v > 0.0); }
+    case 3u: { d = select(ALPHA * exp(min(v, 0.0)), 1.0, v > 0.0); }
+    case 4u: {
+      let e = exp(-min(abs(v), 88.0));
+      d = e / ((1.0 + e) * (1.0 + e));
+    }
+    case 5u: {
+      let e = exp(-min(2.0 * abs(v), 88.0));
+      d = 4.0 * e / ((1.0 + e) * (1.0 + e));
+    }
+    default: {}
+  }
+  return select(d, v, is_nan(v));
+}
+// --- end derivative ---
 
 fn a_scalar(i: u32) -> f32 {
   return a[i >> 2u][i & 3u];
@@ -164,6 +195,10 @@ fn store(row: u32, col: u32, sum: f32) {
     pre = pre + bias[col];
   }
   let index = row * params.n + col;
+  if (GRADIENT) {
+    y[index] = sum * derivative(z[index]);
+    return;
+  }
   if (STORE_Z) {
     z[index] = pre;
   }
@@ -214,6 +249,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   var c01 = mat4x4f();
   var c10 = mat4x4f();
   var c11 = mat4x4f();
+  var sum_lo = vec4f(0.0);
+  var sum_hi = vec4f(0.0);
   let k_main = params.k & ~3u;
   for (var p = 0u; p < k_main; p = p + 4u) {
     let a_lo = a_tile(r_lo, p);
@@ -224,6 +261,10 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     mac4(&c01, a_lo, b_hi);
     mac4(&c10, a_hi, b_lo);
     mac4(&c11, a_hi, b_hi);
+    if (COLUMN_SUMS) {
+      sum_lo = (((sum_lo + b_lo[0]) + b_lo[1]) + b_lo[2]) + b_lo[3];
+      sum_hi = (((sum_hi + b_hi[0]) + b_hi[1]) + b_hi[2]) + b_hi[3];
+    }
   }
   for (var p = k_main; p < params.k; p = p + 1u) {
     let a_lo = a_column(r_lo, p);
@@ -234,6 +275,21 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     mac1(&c01, a_lo, b_hi);
     mac1(&c10, a_hi, b_lo);
     mac1(&c11, a_hi, b_hi);
+    if (COLUMN_SUMS) {
+      sum_lo = sum_lo + b_lo;
+      sum_hi = sum_hi + b_hi;
+    }
+  }
+  // Every row block sums the same columns; the first one stores them.
+  if (COLUMN_SUMS && row0 == 0u) {
+    for (var j = 0u; j < 4u; j = j + 1u) {
+      if (col0 + j < params.n) {
+        colsum[col0 + j] = sum_lo[j];
+      }
+      if (col0 + 4u + j < params.n) {
+        colsum[col0 + 4u + j] = sum_hi[j];
+      }
+    }
   }
   store4(c00, row0, col0);
   store4(c01, row0, col0 + 4u);

@@ -10,7 +10,8 @@ import { activationBackward, defaultActivationParameter } from "../reference/act
 import { columnSums, denseBackward } from "../reference/dense.ts";
 import type { Activation } from "../scenario/types.ts";
 import { type KernelDef, linearWorkgroups, type PreparedOp, prepareKernel } from "./kernel.ts";
-import { ACTIVATION_CODES, type MatmulVariant, prepareMatmul } from "./matmul.ts";
+import { ACTIVATION_CODES, fusesBackward, type MatmulVariant, prepareMatmul } from "./matmul.ts";
+import type { ElementwiseActivation } from "../reference/activations.ts";
 import { prepareSoftmax, prepareSoftmaxBackward } from "./softmax.ts";
 
 export const activationBackwardKernel: KernelDef<"count"> = {
@@ -128,10 +129,25 @@ export async function prepareDenseForward(
   return sequence(options.label, [fused], (r) => fused.set({ m: r }));
 }
 
+/** The layer below, when its activation gradient is fused into this layer's dX product. */
+export interface FusedInputGradient {
+  /** The layer below's activation (not softmax) and its parameter (Keras defaults when absent). */
+  activation: ElementwiseActivation;
+  activationParameter?: number;
+  /** The layer below's pre-activation Z (rows×inputs). */
+  z: GPUBuffer;
+}
+
 /**
  * Prepares the backward pass from dY: dZ = dY ⊙ act'(Z) (softmax: its Jacobian-vector product
  * from Y), dW = Xᵀ·dZ, db = Σ_rows dZ, and dX = dZ·Wᵀ when `dx` is given (the first layer needs none).
  * Buffers: dy, dz rows×units; dw inputs×units; db units; dx rows×inputs.
+ *
+ * Where the matmul variant fuses ({@linkcode fusesBackward}: vec4), db comes out of the dW product
+ * (one dispatch fewer), and two more fusions are offered: `inputGradient` makes `dx` receive the layer
+ * below's dZ = (dZ·Wᵀ) ⊙ act'(Z_below) directly, and `dzReady` (on the layer below) skips its own
+ * dY ⊙ act'(Z) because `dz` already holds it. Both give the same f32 operations in the same order as
+ * the separate kernels (tested bit for bit).
  */
 export async function prepareDenseBackward(
   ctx: GpuContext,
@@ -145,13 +161,21 @@ export async function prepareDenseBackward(
     dw: GPUBuffer;
     db: GPUBuffer;
     dx?: GPUBuffer;
+    inputGradient?: FusedInputGradient;
+    dzReady?: boolean;
   },
 ): Promise<DenseOp> {
   const { rows, inputs, units } = options;
   const label = options.label;
+  const fused = fusesBackward(ctx, options.variant);
+  if ((options.inputGradient || options.dzReady) && !fused) {
+    throw new Error(`${label}: fused backward steps need the vec4 matmul variant`);
+  }
   const ops: PreparedOp<string>[] = [];
   const setters: ((r: number) => void)[] = [];
-  if (options.activation === "softmax") {
+  if (options.dzReady) {
+    // dz was written by the layer above's dX product (inputGradient there).
+  } else if (options.activation === "softmax") {
     const op = await prepareSoftmaxBackward(ctx, {
       label: `${label} softmax'`,
       y: options.y,
@@ -177,7 +201,7 @@ export async function prepareDenseBackward(
     setters.push((r) => op.set({ count: r * units }));
   }
   const dw = await prepareMatmul(ctx, {
-    label: `${label} Xᵀ·dZ`,
+    label: fused ? `${label} Xᵀ·dZ, Σ dZ` : `${label} Xᵀ·dZ`,
     a: options.x,
     b: options.dz,
     y: options.dw,
@@ -186,19 +210,23 @@ export async function prepareDenseBackward(
     k: rows,
     transposeA: true,
     variant: options.variant,
+    columnSums: fused ? options.db : undefined,
   });
   ops.push(dw);
   setters.push((r) => dw.set({ k: r }));
-  const db = await prepareKernel(ctx, denseBiasBackward, {
-    label: `${label} Σ dZ`,
-    buffers: { dz: options.dz, db: options.db },
-    uniforms: { rows, cols: units },
-  });
-  ops.push(db);
-  setters.push((r) => db.set({ rows: r }));
+  if (!fused) {
+    const db = await prepareKernel(ctx, denseBiasBackward, {
+      label: `${label} Σ dZ`,
+      buffers: { dz: options.dz, db: options.db },
+      uniforms: { rows, cols: units },
+    });
+    ops.push(db);
+    setters.push((r) => db.set({ rows: r }));
+  }
   if (options.dx) {
+    const below = options.inputGradient;
     const dx = await prepareMatmul(ctx, {
-      label: `${label} dZ·Wᵀ`,
+      label: below ? `${label} (dZ·Wᵀ)⊙act'(Z below)` : `${label} dZ·Wᵀ`,
       a: options.dz,
       b: options.w,
       y: options.dx,
@@ -207,6 +235,14 @@ export async function prepareDenseBackward(
       k: units,
       transposeB: true,
       variant: options.variant,
+      ...(below
+        ? {
+          gradient: true,
+          z: below.z,
+          activation: below.activation,
+          activationParameter: below.activationParameter,
+        }
+        : {}),
     });
     ops.push(dx);
     setters.push((r) => dx.set({ m: r }));

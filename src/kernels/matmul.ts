@@ -8,8 +8,8 @@ import tiledCode from "../../shaders/matmul_tiled_forward.wgsl" with { type: "te
 import vec4Code from "../../shaders/matmul_vec4_forward.wgsl" with { type: "text" };
 import type { GpuContext } from "../gpu/context.ts";
 import type { AdapterReport } from "../report/types.ts";
-import { activate } from "../reference/activations.ts";
-import { denseForward } from "../reference/dense.ts";
+import { activate, activationBackward } from "../reference/activations.ts";
+import { columnSums, denseForward } from "../reference/dense.ts";
 import { matmul } from "../reference/matmul.ts";
 import type { ElementwiseActivation } from "../reference/activations.ts";
 import { defaultActivationParameter } from "../reference/activations.ts";
@@ -68,11 +68,19 @@ export const matmulBlockedForward: KernelDef<MatmulUniform> = {
 export const matmulVec4Forward: KernelDef<MatmulUniform> = {
   name: "matmul_vec4_forward",
   code: vec4Code,
-  bindings: MATMUL_BINDINGS,
+  bindings: [...MATMUL_BINDINGS, { name: "colsum", access: "read-write" }],
   uniforms: MATMUL_UNIFORMS,
-  overrides: { ...EPILOGUE_OVERRIDES, A_VEC4: 0, B_VEC4: 0, WG_X: 32, WG_Y: 1 },
+  overrides: {
+    ...EPILOGUE_OVERRIDES,
+    GRADIENT: 0,
+    COLUMN_SUMS: 0,
+    A_VEC4: 0,
+    B_VEC4: 0,
+    WG_X: 32,
+    WG_Y: 1,
+  },
   dispatch: (u, o) => [Math.ceil(u.n / (8 * o.WG_X)), Math.ceil(u.m / (8 * o.WG_Y)), 1],
-  twins: [matmul, denseForward, activate],
+  twins: [matmul, denseForward, activate, activationBackward, columnSums],
 };
 
 /** Workgroup-tiled matmul: 64×64 tiles staged through workgroup memory (discrete GPUs). */
@@ -133,6 +141,18 @@ export interface MatmulOptions {
   activationParameter?: number;
   /** Default: {@linkcode chooseMatmulVariant} of the context's adapter. */
   variant?: MatmulVariant;
+  /**
+   * Backward fusion (vec4 variant only, see {@linkcode fusesBackward}): Y = op(A)·op(B) ⊙ act'(Z),
+   * with Z read from `z` and `activation` selecting the derivative; no bias.
+   */
+  gradient?: boolean;
+  /** Backward fusion (vec4 only): also writes the n column sums of op(B) here (the bias gradient). */
+  columnSums?: GPUBuffer;
+}
+
+/** Whether `variant` (default: the adapter's) fuses the dense backward's elementwise steps. */
+export function fusesBackward(ctx: GpuContext, variant?: MatmulVariant): boolean {
+  return (variant ?? chooseMatmulVariant(ctx.adapter)) === "vec4";
 }
 
 /**
@@ -157,6 +177,14 @@ export async function prepareMatmul(
   const activation = options.activation ?? "linear";
   const shape = { m: options.m, n: options.n, k: options.k };
   const vectorised = variant === "vec4" ? vec4Operands(shape, options) : null;
+  if ((options.gradient || options.columnSums) && !vectorised) {
+    throw new Error(
+      `matmul ${options.label}: fused backward epilogues need the vec4 variant, not ${variant}`,
+    );
+  }
+  if (options.gradient && (!options.z || options.bias)) {
+    throw new Error(`matmul ${options.label}: the gradient epilogue reads z and takes no bias`);
+  }
   const op = await prepareKernel(ctx, MATMUL_KERNELS[variant], {
     label: options.label,
     buffers: {
@@ -165,16 +193,24 @@ export async function prepareMatmul(
       bias: options.bias ?? ctx.placeholder("bias"),
       y: options.y,
       z: options.z ?? ctx.placeholder("pre-activation"),
+      colsum: options.columnSums ?? ctx.placeholder("column sums"),
     },
     uniforms: shape,
     overrides: {
       TRANSPOSE_A: options.transposeA ? 1 : 0,
       TRANSPOSE_B: options.transposeB ? 1 : 0,
       HAS_BIAS: options.bias ? 1 : 0,
-      STORE_Z: options.z ? 1 : 0,
+      STORE_Z: options.z && !options.gradient ? 1 : 0,
       ACTIVATION: ACTIVATION_CODES[activation],
       ALPHA: options.activationParameter ?? (defaultActivationParameter(activation) || 0.2),
-      ...(vectorised ? { A_VEC4: vectorised.a ? 1 : 0, B_VEC4: vectorised.b ? 1 : 0 } : {}),
+      ...(vectorised
+        ? {
+          A_VEC4: vectorised.a ? 1 : 0,
+          B_VEC4: vectorised.b ? 1 : 0,
+          GRADIENT: options.gradient ? 1 : 0,
+          COLUMN_SUMS: options.columnSums ? 1 : 0,
+        }
+        : {}),
     },
   });
   if (!vectorised) return op;

@@ -14,6 +14,8 @@
  */
 import type { GpuContext } from "../gpu/context.ts";
 import { type DenseOp, prepareDenseBackward, prepareDenseForward } from "../kernels/dense.ts";
+import { fusesBackward } from "../kernels/matmul.ts";
+import type { ElementwiseActivation } from "../reference/activations.ts";
 import { prepareDropout } from "../kernels/dropout.ts";
 import { prepareFingerprint } from "../kernels/fingerprint.ts";
 import { prepareGatherRows } from "../kernels/gather.ts";
@@ -230,6 +232,12 @@ export async function prepareTrainStep(
     yCols: setup.targetWidth,
     slot: 1,
   });
+  // Layer i's dX product also applies act'(Z) of layer i - 1 (writing that layer's dZ) where the
+  // matmul variant fuses and nothing sits between them (dropout, or softmax's Jacobian needs Y).
+  const fuse = fusesBackward(ctx);
+  const fusedBelow = shape.layers.map((_, i) =>
+    fuse && i > 0 && shape.layers[i - 1].dropout === 0 && shape.layers[i - 1].activation !== "softmax"
+  );
   const forward: DenseOp[] = [], backward: DenseOp[] = [];
   const dropFwd: (PreparedOp<string> | null)[] = [], dropBwd: (PreparedOp<string> | null)[] = [];
   const stats: (PreparedOp<string> | null)[] = [];
@@ -290,7 +298,11 @@ export async function prepareTrainStep(
         dz: dz[i],
         dw: dw[i],
         db: db[i],
-        dx: i > 0 ? dOut[i - 1] : undefined,
+        dx: i === 0 ? undefined : fusedBelow[i] ? dz[i - 1] : dOut[i - 1],
+        inputGradient: fusedBelow[i]
+          ? { activation: shape.layers[i - 1].activation as ElementwiseActivation, z: z[i - 1] }
+          : undefined,
+        dzReady: fusedBelow[i + 1] ?? false,
       }),
     );
     const wCount = layer.inputs * layer.units;

@@ -8,7 +8,7 @@ import {
   prepareDenseBackward,
   prepareDenseForward,
 } from "../../src/kernels/dense.ts";
-import { ACTIVATION_CODES } from "../../src/kernels/matmul.ts";
+import { ACTIVATION_CODES, type MatmulVariant } from "../../src/kernels/matmul.ts";
 import { prepareKernel } from "../../src/kernels/kernel.ts";
 import {
   activationBackward,
@@ -19,7 +19,14 @@ import { columnSums, denseBackward, denseForward } from "../../src/reference/den
 import { absolute, matmul } from "../../src/reference/matmul.ts";
 import { matrix } from "../../src/reference/matrix.ts";
 import type { Activation } from "../../src/scenario/types.ts";
-import { describeKernel, randomF32, releaseTestContext, runOps, testContext } from "../helpers/gpu.ts";
+import {
+  describeKernel,
+  describeKernels,
+  randomF32,
+  releaseTestContext,
+  runOps,
+  testContext,
+} from "../helpers/gpu.ts";
 import { expectClose, F32_U, gamma, logErrorSummary } from "../helpers/tolerance.ts";
 
 afterAll(async () => {
@@ -114,8 +121,17 @@ describeKernel("dense_bias_backward", () => {
 });
 
 /** The composite ops training uses, checked end to end against the dense twin. */
-for (const activation of ["relu", "tanh", "softmax", "sigmoid"] as Activation[]) {
-  it(`dense layer forward + backward (${activation}), full batch then a partial batch`, async () => {
+for (
+  const [activation, variant] of [
+    ["relu", "vec4"],
+    ["tanh", "vec4"],
+    ["softmax", "vec4"],
+    ["sigmoid", "vec4"],
+    ["relu", "blocked"],
+    ["softmax", "blocked"],
+  ] as [Activation, MatmulVariant][]
+) {
+  it(`dense layer forward + backward (${activation}, ${variant}), full batch then a partial batch`, async () => {
     const ctx = await testContext();
     const [cap, inputs, units] = [37, 13, activation === "softmax" ? 5 : 11];
     const xd = randomF32(`dl x ${activation}`, cap * inputs);
@@ -136,7 +152,7 @@ for (const activation of ["relu", "tanh", "softmax", "sigmoid"] as Activation[])
       ctx.storage("db", units),
       ctx.storage("dx", cap * inputs),
     ];
-    const shape = { label: `dense ${activation}`, rows: cap, inputs, units, activation };
+    const shape = { label: `dense ${activation}`, rows: cap, inputs, units, activation, variant };
     const fwd = await prepareDenseForward(ctx, { ...shape, x, w, b, z, y });
     const bwd = await prepareDenseBackward(ctx, { ...shape, x, w, z, y, dy, dz, dw, db, dx });
     for (const rows of [cap, 6]) {
@@ -181,3 +197,133 @@ for (const activation of ["relu", "tanh", "softmax", "sigmoid"] as Activation[])
     bwd.release();
   });
 }
+
+/**
+ * The fused backward of matmul_vec4_forward (bias gradient as column sums of the dW product; the
+ * layer below's act' in the dX product's epilogue) must reproduce the separate kernels bit for bit:
+ * the same f32 operations in the same order. Two layers: "above" (units 11, relu) over "below"
+ * (12 units, each elementwise activation), 37 rows, then a partial batch of 6.
+ */
+describeKernels(
+  ["matmul_vec4_forward", "activation_backward", "dense_bias_backward", "matmul_blocked_forward"],
+  "fused dense backward, bit-identical to the separate kernels",
+  () => {
+    for (const below of ELEMENTWISE) {
+      it(`layer below ${below}`, async () => {
+        const ctx = await testContext();
+        const [cap, inputs, mid, units] = [37, 13, 12, 11];
+        const up = (name: string, n: number, scale = 1) =>
+          ctx.upload(name, randomF32(`fused ${below} ${name}`, n, { scale }));
+        const [x0, zBelow, act, w, zAbove, yAbove, dy] = [
+          up("x0", cap * inputs),
+          up("z below", cap * mid, 3),
+          up("act below", cap * mid),
+          up("w above", mid * units, 0.5),
+          up("z above", cap * units),
+          up("y above", cap * units),
+          up("dy", cap * units),
+        ];
+        const out = (name: string, n: number) => ctx.storage(name, n);
+        const [dzAbove, dwAbove, dbAbove, dxU, dzBelowU, dzBelowF] = [
+          out("dz above", cap * units),
+          out("dw above", mid * units),
+          out("db above", units),
+          out("dx unfused", cap * mid),
+          out("dz below unfused", cap * mid),
+          out("dz below fused", cap * mid),
+        ];
+        const [dw0U, db0U, dw0F, db0F] = [
+          out("dw below unfused", inputs * mid),
+          out("db below unfused", mid),
+          out("dw below fused", inputs * mid),
+          out("db below fused", mid),
+        ];
+        const above = {
+          rows: cap,
+          inputs: mid,
+          units,
+          activation: "relu" as const,
+          x: act,
+          w,
+          z: zAbove,
+          y: yAbove,
+        };
+        const common = { ...above, dy, dz: dzAbove, dw: dwAbove, db: dbAbove };
+        // Unfused: dX, then dY ⊙ act'(Z) and the bias sums as their own kernels (blocked matmul).
+        const aboveU = await prepareDenseBackward(ctx, {
+          ...common,
+          label: "above unfused",
+          variant: "blocked",
+          dx: dxU,
+        });
+        const belowU = await prepareDenseBackward(ctx, {
+          label: "below unfused",
+          rows: cap,
+          inputs,
+          units: mid,
+          activation: below,
+          variant: "blocked",
+          x: x0,
+          w: out("w below", inputs * mid),
+          z: zBelow,
+          y: act,
+          dy: dxU,
+          dz: dzBelowU,
+          dw: dw0U,
+          db: db0U,
+        });
+        const aboveF = await prepareDenseBackward(ctx, {
+          ...common,
+          label: "above fused",
+          variant: "vec4",
+          dx: dzBelowF,
+          inputGradient: { activation: below, z: zBelow },
+        });
+        const belowF = await prepareDenseBackward(ctx, {
+          label: "below fused",
+          rows: cap,
+          inputs,
+          units: mid,
+          activation: below,
+          variant: "vec4",
+          x: x0,
+          w: out("w below", inputs * mid),
+          z: zBelow,
+          y: act,
+          dy: dxU,
+          dz: dzBelowF,
+          dw: dw0F,
+          db: db0F,
+          dzReady: true,
+        });
+        const ops = [aboveU, belowU, aboveF, belowF];
+        for (const rows of [cap, 6]) {
+          for (const op of ops) op.setRows(rows);
+          const got = await runOps(ctx, ops, [dzBelowU, dzBelowF, dw0U, dw0F, db0U, db0F, dbAbove], {
+            byteLengths: [
+              rows * mid * 4,
+              rows * mid * 4,
+              inputs * mid * 4,
+              inputs * mid * 4,
+              mid * 4,
+              mid * 4,
+              units * 4,
+            ],
+          });
+          const bits = got.map((f) => Array.from(new Uint32Array(f.buffer, f.byteOffset, f.length)));
+          expect(bits[1], `dZ below, ${rows} rows`).toEqual(bits[0]);
+          expect(bits[3], `dW below, ${rows} rows`).toEqual(bits[2]);
+          expect(bits[5], `db below, ${rows} rows`).toEqual(bits[4]);
+          // And against the twin: db is the column sums of the dZ both paths produced.
+          const dzRef = matrix(rows, mid, Float64Array.from(got[0]));
+          const tol = columnSums(absolute(dzRef)).map((v) => gamma(rows) * v);
+          expectClose(got[5], columnSums(dzRef), { atol: tol, rtol: 0 }, {
+            label: `db below ${below} ${rows}`,
+          });
+          expect(bits[6].some((b) => b !== 0)).toBe(true);
+        }
+        for (const op of ops) op.release();
+      });
+    }
+  },
+);

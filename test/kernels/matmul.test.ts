@@ -5,7 +5,8 @@
  */
 import { afterAll, expect, it } from "vitest";
 import type { GpuContext } from "../../src/gpu/mod.ts";
-import { type MatmulVariant, prepareMatmul } from "../../src/kernels/matmul.ts";
+import { type MatmulVariant, matmulVec4Forward, prepareMatmul } from "../../src/kernels/matmul.ts";
+import { activationBackwardKernel } from "../../src/kernels/dense.ts";
 import { activate, type ElementwiseActivation } from "../../src/reference/activations.ts";
 import { absolute, matmul } from "../../src/reference/matmul.ts";
 import { matrix } from "../../src/reference/matrix.ts";
@@ -151,6 +152,23 @@ describeKernel("matmul_vec4_forward", () => {
 
   it("large: 1024×1024 · 1024×1024", async () => {
     await check(await testContext(), "vec4", { m: 1024, n: 1024, k: 1024 }, "vec4 1024");
+  });
+
+  it("its derivative block is activation_backward.wgsl's, character for character", () => {
+    const block = (code: string) =>
+      code.slice(code.indexOf("fn derivative("), code.indexOf("\n}\n", code.indexOf("fn derivative(")));
+    expect(block(matmulVec4Forward.code).length).toBeGreaterThan(100);
+    expect(block(matmulVec4Forward.code)).toBe(block(activationBackwardKernel.code));
+  });
+
+  it("fused epilogues are refused by the other variants", async () => {
+    const ctx = await testContext();
+    const a = ctx.storage("a", 16), y = ctx.storage("y", 16), z = ctx.storage("z", 16);
+    await expect(
+      prepareMatmul(ctx, { label: "g", a, b: a, y, z, m: 4, n: 4, k: 4, gradient: true, variant: "blocked" }),
+    )
+      .rejects.toThrow(/vec4 variant/);
+    for (const buffer of [a, y, z]) ctx.pool.release(buffer);
   });
 
   it("set() that would change which operands are read as vec4 throws", async () => {
