@@ -259,11 +259,16 @@ function lossTaskFindings(s: Facts, headReported: boolean): Finding[] {
       ? { kind: "set-loss", loss: "categorical-crossentropy", activation: "softmax", fromLogits: false }
       : { kind: "set-loss", loss: "binary-crossentropy", activation: "sigmoid", fromLogits: false };
     const indices = task === "multiclass" && targets.columns === 1 && units === 1;
+    // One column of class indices against several outputs: Keras broadcasts it, so every output is
+    // pulled towards the index itself.
+    const broadcast = task === "multiclass" && targets.columns === 1 && units > 1;
     out.push(makeFinding("loss-task-mismatch", {
       severity: brier ? "warning" : "error",
       title: `${loss.name} on ${task} class targets`,
       message: indices
         ? `${loss.name} regresses the class index as a number: class 1 sits "between" 0 and 2, an undecided model is rewarded for predicting the mean index, and nothing in the loss respects class boundaries.`
+        : broadcast
+        ? `${loss.name} compares the one column of class indices with each of the ${units} outputs (Keras broadcasting), so every output is pulled towards the index itself: an output for class 0 is asked for 2 on class-2 rows, no output is asked to be the likeliest for its class, and the predicted class is left to chance.`
         : `${loss.name} measures distances to the 0/1 target entries instead of the likelihood of the right class, so it can be low while the predicted class is wrong${
           brier
             ? " (for sigmoid outputs it is the Brier score: it learns, but corrects confident mistakes slowly)"

@@ -351,6 +351,7 @@ export async function prepareTrainStep(
     perRow,
     rows: B,
     cols: K,
+    targetCols: setup.targetWidth,
   });
   const lossReduce = await prepareReduce(ctx, {
     label: "batch loss reduce",
@@ -368,6 +369,7 @@ export async function prepareTrainStep(
     grad: dOut[L - 1],
     rows: B,
     cols: K,
+    targetCols: setup.targetWidth,
     reduction: setup.loss.reduction,
   });
 
@@ -478,6 +480,8 @@ export async function prepareEvaluation(
     x: GPUBuffer;
     y: GPUBuffer;
     rows: number;
+    /** Columns of y: K, or 1 for class indices (sparse) or one column broadcast against K outputs. */
+    targetCols: number;
     metrics: EngineMetric[];
   },
 ): Promise<SplitEvaluation> {
@@ -534,6 +538,7 @@ export async function prepareEvaluation(
       perRow,
       rows: N,
       cols: K,
+      targetCols: options.targetCols,
     }),
   );
   ops.push(

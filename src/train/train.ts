@@ -126,6 +126,7 @@ async function train(ctx: GpuContext, options: GpuTrainOptions): Promise<Trainin
       x: data.x,
       y: data.y,
       rows,
+      targetCols: options.train.y.cols,
       metrics: options.metrics,
     });
   const evalTrain = await evaluation("train", trainData, options.train.x.rows);
