@@ -30,9 +30,9 @@
 //   A, transposed:     contiguous in m  -> one vec4 per k     when M % 4 == 0;
 //   B, not transposed: contiguous in n  -> one vec4 per k     when N % 4 == 0;
 //   B, transposed:     contiguous in k  -> one vec4 per col   when K % 4 == 0;
-// (overrides A_VEC4, B_VEC4), otherwise four scalar loads. The tiles are transposed in registers where needed. Rows and columns
-// past the edge are clamped onto the last valid one (loads never branch; results not stored). The
-// last K % 4 steps use scalar loads. Any M, N, K >= 0 works.
+// (overrides A_VEC4, B_VEC4), otherwise four scalar loads. The tiles are transposed in registers
+// where needed. Rows and columns past the edge are clamped onto the last valid one (loads never
+// branch; results not stored). The last K % 4 steps use scalar loads. Any M, N, K >= 0 works.
 //
 // Summation order: each output is acc = (((0 + a_0·b_0) + a_1·b_1) + ...) in k order, written as
 // `acc + a * b` exactly like matmul_blocked_forward, so both kernels compute the same sequence of
@@ -41,7 +41,9 @@
 // Accuracy: a recursive f32 sum of K products plus the bias: error at most
 // gamma_{K+1}·(Σ_k |a_ik||b_kj| + |bias_j|), gamma_n = n·u/(1 - n·u), u = 2^-24 (Higham, Lemma 3.1;
 // fusing into fma only lowers it). The activation adds its own error and scales the error of Z by at
-// most max|act'| (1 for relu/leaky/tanh, 1/4 for sigmoid, max(1, ALPHA) for elu).
+// most max|act'| (1 for relu/leaky/tanh, 1/4 for sigmoid, max(1, ALPHA) for elu). GRADIENT: C's
+// error times |act'(Z)|, plus activation_backward.wgsl's (one product; (8 + 4|z|)·2^-23 relative for
+// the derivatives through exp). COLUMN_SUMS: a recursive sum of K terms, gamma_{K-1}·Σ_p |b_pj|.
 
 override TRANSPOSE_A: bool = false;
 override TRANSPOSE_B: bool = false;
@@ -51,11 +53,12 @@ override STORE_Z: bool = false;
 override ACTIVATION: u32 = 0u;
 // leaky-relu's negative slope (Keras activations.leaky_relu default 0.2) or elu's alpha (1.0).
 override ALPHA: f32 = 0.2;
+// The backward epilogues (see the header): Y = C ⊙ act'(Z), and the column sums of op(B).
+override GRADIENT: bool = false;
+override COLUMN_SUMS: bool = false;
 // Whether op(A) / op(B) tiles are read as aligned vec4s: the host sets them when the operand's
 // contiguous dimension (A: K, or M when TRANSPOSE_A; B: N, or K when TRANSPOSE_B) is a multiple of 4.
 // Constants rather than a test on params: a branch on a uniform inside the loop cost ~1.8x on llvmpipe.
-override GRADIENT: bool = false;
-override COLUMN_SUMS: bool = false;
 override A_VEC4: bool = false;
 override B_VEC4: bool = false;
 // One row of invocations per workgroup: ~10% faster than 8×8 on llvmpipe at 1024³ (CPU time, median
