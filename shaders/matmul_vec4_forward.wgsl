@@ -80,6 +80,15 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> colsum: array<f32>;
 @group(0) @binding(6) var<uniform> params: Params;
 
+// m, n, k as used by the whole shader. Lavapipe (Mesa 22) "inlines" uniforms that decide branches
+// and loop bounds: it recompiles the shader with their values as constants at EVERY pipeline bind,
+// ~2 ms of LLVM per matmul dispatch in a training step that alternates kernels (measured: the step's
+// matmuls cost 2× their isolated time). Mixing in a value only known at run time (the binding's
+// length; min(v, len + v) = v without overflow: len < 2^30 and v < 2^31) keeps them uniforms.
+var<private> dims: vec3u;
+
+
+
 // --- activation (identical in every shader that applies one; the tests compare the copies) ---
 // WGSL may assume finite math and its max/min/clamp need not propagate NaN, so NaN is detected by
 // bit pattern and passed through; exp and tanh arguments are clamped where the result is already
@@ -138,20 +147,20 @@ fn b_scalar(i: u32) -> f32 {
 // op(A)[row, p] for the 4 rows r: one value per row.
 fn a_column(r: vec4u, p: u32) -> vec4f {
   if (TRANSPOSE_A) {
-    let o = p * params.m;
+    let o = p * dims.x;
     return vec4f(a_scalar(o + r.x), a_scalar(o + r.y), a_scalar(o + r.z), a_scalar(o + r.w));
   }
-  let k = params.k;
+  let k = dims.z;
   return vec4f(a_scalar(r.x * k + p), a_scalar(r.y * k + p), a_scalar(r.z * k + p), a_scalar(r.w * k + p));
 }
 
 // op(B)[p, col] for the 4 columns c.
 fn b_row(c: vec4u, p: u32) -> vec4f {
   if (TRANSPOSE_B) {
-    let k = params.k;
+    let k = dims.z;
     return vec4f(b_scalar(c.x * k + p), b_scalar(c.y * k + p), b_scalar(c.z * k + p), b_scalar(c.w * k + p));
   }
-  let o = p * params.n;
+  let o = p * dims.y;
   return vec4f(b_scalar(o + c.x), b_scalar(o + c.y), b_scalar(o + c.z), b_scalar(o + c.w));
 }
 
@@ -160,12 +169,12 @@ fn a_tile(r: vec4u, p: u32) -> mat4x4f {
   if (A_VEC4) {
     if (TRANSPOSE_A) {
       // M % 4 == 0 and r.x % 4 == 0: rows r.x..r.x+3 are one aligned vec4 of row p + kk.
-      let m4 = params.m >> 2u;
+      let m4 = dims.x >> 2u;
       let q = r.x >> 2u;
       return mat4x4f(a[p * m4 + q], a[(p + 1u) * m4 + q], a[(p + 2u) * m4 + q], a[(p + 3u) * m4 + q]);
     }
     // K % 4 == 0 and p % 4 == 0: k = p..p+3 of row r_i is one aligned vec4.
-    let k4 = params.k >> 2u;
+    let k4 = dims.z >> 2u;
     let q = p >> 2u;
     return transpose(mat4x4f(a[r.x * k4 + q], a[r.y * k4 + q], a[r.z * k4 + q], a[r.w * k4 + q]));
   }
@@ -177,12 +186,12 @@ fn b_tile(c: vec4u, p: u32) -> mat4x4f {
   if (B_VEC4) {
     if (TRANSPOSE_B) {
       // K % 4 == 0: k = p..p+3 of stored row c_j is one aligned vec4.
-      let k4 = params.k >> 2u;
+      let k4 = dims.z >> 2u;
       let q = p >> 2u;
       return transpose(mat4x4f(b[c.x * k4 + q], b[c.y * k4 + q], b[c.z * k4 + q], b[c.w * k4 + q]));
     }
     // N % 4 == 0 and c.x % 4 == 0: columns c.x..c.x+3 of row p + kk are one aligned vec4.
-    let n4 = params.n >> 2u;
+    let n4 = dims.y >> 2u;
     let q = c.x >> 2u;
     return mat4x4f(b[p * n4 + q], b[(p + 1u) * n4 + q], b[(p + 2u) * n4 + q], b[(p + 3u) * n4 + q]);
   }
@@ -190,14 +199,14 @@ fn b_tile(c: vec4u, p: u32) -> mat4x4f {
 }
 
 fn store(row: u32, col: u32, sum: f32) {
-  if (row >= params.m || col >= params.n) {
+  if (row >= dims.x || col >= dims.y) {
     return;
   }
   var pre = sum;
   if (HAS_BIAS) {
     pre = pre + bias[col];
   }
-  let index = row * params.n + col;
+  let index = row * dims.y + col;
   if (GRADIENT) {
     y[index] = sum * derivative(z[index]);
     return;
@@ -237,16 +246,18 @@ fn store4(acc: mat4x4f, row0: u32, col0: u32) {
 
 @compute @workgroup_size(WG_X, WG_Y)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let given = vec3u(params.m, params.n, params.k);
+  dims = min(given, vec3u(arrayLength(&y)) + given);
   let row0 = gid.y * 8u;
   let col0 = gid.x * 8u;
-  if (row0 >= params.m || col0 >= params.n) {
+  if (row0 >= dims.x || col0 >= dims.y) {
     return;
   }
   let steps = vec4u(0u, 1u, 2u, 3u);
-  let r_lo = min(vec4u(row0) + steps, vec4u(params.m - 1u));
-  let r_hi = min(vec4u(row0 + 4u) + steps, vec4u(params.m - 1u));
-  let c_lo = min(vec4u(col0) + steps, vec4u(params.n - 1u));
-  let c_hi = min(vec4u(col0 + 4u) + steps, vec4u(params.n - 1u));
+  let r_lo = min(vec4u(row0) + steps, vec4u(dims.x - 1u));
+  let r_hi = min(vec4u(row0 + 4u) + steps, vec4u(dims.x - 1u));
+  let c_lo = min(vec4u(col0) + steps, vec4u(dims.y - 1u));
+  let c_hi = min(vec4u(col0 + 4u) + steps, vec4u(dims.y - 1u));
   // The 8×8 block as four 4×4 sub-blocks [row half][column half]; column i of each is output row i.
   var c00 = mat4x4f();
   var c01 = mat4x4f();
@@ -254,7 +265,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   var c11 = mat4x4f();
   var sum_lo = vec4f(0.0);
   var sum_hi = vec4f(0.0);
-  let k_main = params.k & ~3u;
+  let k_main = dims.z & ~3u;
   for (var p = 0u; p < k_main; p = p + 4u) {
     let a_lo = a_tile(r_lo, p);
     let a_hi = a_tile(r_hi, p);
@@ -269,7 +280,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
       sum_hi = (((sum_hi + b_hi[0]) + b_hi[1]) + b_hi[2]) + b_hi[3];
     }
   }
-  for (var p = k_main; p < params.k; p = p + 1u) {
+  for (var p = k_main; p < dims.z; p = p + 1u) {
     let a_lo = a_column(r_lo, p);
     let a_hi = a_column(r_hi, p);
     let b_lo = b_row(c_lo, p);
@@ -286,10 +297,10 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   // Every row block sums the same columns; the first one stores them.
   if (COLUMN_SUMS && row0 == 0u) {
     for (var j = 0u; j < 4u; j = j + 1u) {
-      if (col0 + j < params.n) {
+      if (col0 + j < dims.y) {
         colsum[col0 + j] = sum_lo[j];
       }
-      if (col0 + 4u + j < params.n) {
+      if (col0 + 4u + j < dims.y) {
         colsum[col0 + 4u + j] = sum_hi[j];
       }
     }
