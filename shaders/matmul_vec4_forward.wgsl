@@ -15,7 +15,12 @@
 //
 // Bindings: 0 a (read), 1 b (read), 2 bias (read, N values; ignored unless HAS_BIAS),
 //           3 y (read-write, M×N), 4 z (read-write, M×N; written when STORE_Z, read when GRADIENT),
-//           5 colsum (read-write, N; written only when COLUMN_SUMS), 6 params (uniform: m, n, k).
+//           5 colsum (read-write, N; written only when COLUMN_SUMS),
+//           6 norms (read-write, ceil(M/8)·ceil(N/8); written only when BLOCK_NORMS),
+//           7 params (uniform: m, n, k).
+// BLOCK_NORMS: each invocation also writes the L2 norm of the Y values it stored (its 8×8 block, rows
+// then columns, in f32) at norms[block row · ceil(N/8) + block column]: ‖Y‖ = ‖norms‖, so one small
+// reduction gives the gradient norm without a pass over all of Y (instrumented training steps).
 // a and b are declared as arrays of vec4f: the buffer pool rounds every buffer up to 16 bytes, so the
 // last partial vec4 is in bounds (its padding is never used in a sum).
 //
@@ -44,6 +49,7 @@
 // most max|act'| (1 for relu/leaky/tanh, 1/4 for sigmoid, max(1, ALPHA) for elu). GRADIENT: C's
 // error times |act'(Z)|, plus activation_backward.wgsl's (one product; (8 + 4|z|)·2^-23 relative for
 // the derivatives through exp). COLUMN_SUMS: a recursive sum of K terms, gamma_{K-1}·Σ_p |b_pj|.
+// BLOCK_NORMS: a sum of 64 squares (gamma_64 relative) and a sqrt (1 ULP) per block.
 
 override TRANSPOSE_A: bool = false;
 override TRANSPOSE_B: bool = false;
@@ -56,6 +62,7 @@ override ALPHA: f32 = 0.2;
 // The backward epilogues (see the header): Y = C ⊙ act'(Z), and the column sums of op(B).
 override GRADIENT: bool = false;
 override COLUMN_SUMS: bool = false;
+override BLOCK_NORMS: bool = false;
 // Whether op(A) / op(B) tiles are read as aligned vec4s: the host sets them when the operand's
 // contiguous dimension (A: K, or M when TRANSPOSE_A; B: N, or K when TRANSPOSE_B) is a multiple of 4.
 // Constants rather than a test on params: a branch on a uniform inside the loop cost ~1.8x on llvmpipe.
@@ -78,7 +85,8 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<storage, read_write> z: array<f32>;
 @group(0) @binding(5) var<storage, read_write> colsum: array<f32>;
-@group(0) @binding(6) var<uniform> params: Params;
+@group(0) @binding(6) var<storage, read_write> norms: array<f32>;
+@group(0) @binding(7) var<uniform> params: Params;
 
 // m, n, k as used by the whole shader. Lavapipe (Mesa 22) "inlines" uniforms that decide branches
 // and loop bounds: it recompiles the shader with their values as constants at EVERY pipeline bind,
@@ -309,4 +317,18 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   store4(c01, row0, col0 + 4u);
   store4(c10, row0 + 4u, col0);
   store4(c11, row0 + 4u, col0 + 4u);
+  if (BLOCK_NORMS) {
+    var squares = 0.0;
+    for (var i = 0u; i < 8u; i = i + 1u) {
+      for (var j = 0u; j < 8u; j = j + 1u) {
+        let row = row0 + i;
+        let col = col0 + j;
+        if (row < dims.x && col < dims.y) {
+          let v = y[row * dims.y + col];
+          squares = squares + v * v;
+        }
+      }
+    }
+    norms[gid.y * ((dims.y + 7u) / 8u) + gid.x] = sqrt(squares);
+  }
 }

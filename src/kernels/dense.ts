@@ -163,12 +163,14 @@ export async function prepareDenseBackward(
     dx?: GPUBuffer;
     inputGradient?: FusedInputGradient;
     dzReady?: boolean;
+    /** Fused only: receives the 8×8 block norms of dW (see prepareMatmul's `blockNorms`). */
+    dwBlockNorms?: GPUBuffer;
   },
 ): Promise<DenseOp> {
   const { rows, inputs, units } = options;
   const label = options.label;
   const fused = fusesBackward(ctx, options.variant);
-  if ((options.inputGradient || options.dzReady) && !fused) {
+  if ((options.inputGradient || options.dzReady || options.dwBlockNorms) && !fused) {
     throw new Error(`${label}: fused backward steps need the vec4 matmul variant`);
   }
   const ops: PreparedOp<string>[] = [];
@@ -211,6 +213,7 @@ export async function prepareDenseBackward(
     transposeA: true,
     variant: options.variant,
     columnSums: fused ? options.db : undefined,
+    blockNorms: options.dwBlockNorms,
   });
   ops.push(dw);
   setters.push((r) => dw.set({ k: r }));

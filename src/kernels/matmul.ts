@@ -68,12 +68,16 @@ export const matmulBlockedForward: KernelDef<MatmulUniform> = {
 export const matmulVec4Forward: KernelDef<MatmulUniform> = {
   name: "matmul_vec4_forward",
   code: vec4Code,
-  bindings: [...MATMUL_BINDINGS, { name: "colsum", access: "read-write" }],
+  bindings: [...MATMUL_BINDINGS, { name: "colsum", access: "read-write" }, {
+    name: "norms",
+    access: "read-write",
+  }],
   uniforms: MATMUL_UNIFORMS,
   overrides: {
     ...EPILOGUE_OVERRIDES,
     GRADIENT: 0,
     COLUMN_SUMS: 0,
+    BLOCK_NORMS: 0,
     A_VEC4: 0,
     B_VEC4: 0,
     WG_X: 32,
@@ -148,6 +152,16 @@ export interface MatmulOptions {
   gradient?: boolean;
   /** Backward fusion (vec4 only): also writes the n column sums of op(B) here (the bias gradient). */
   columnSums?: GPUBuffer;
+  /**
+   * vec4 only: also writes the L2 norm of each 8×8 block of Y here ({@linkcode blockNormCount} values;
+   * their L2 norm is ‖Y‖).
+   */
+  blockNorms?: GPUBuffer;
+}
+
+/** How many block norms `prepareMatmul({ blockNorms })` writes for an m×n product. */
+export function blockNormCount(m: number, n: number): number {
+  return Math.ceil(m / 8) * Math.ceil(n / 8);
 }
 
 /** Whether `variant` (default: the adapter's) fuses the dense backward's elementwise steps. */
@@ -177,7 +191,7 @@ export async function prepareMatmul(
   const activation = options.activation ?? "linear";
   const shape = { m: options.m, n: options.n, k: options.k };
   const vectorised = variant === "vec4" ? vec4Operands(shape, options) : null;
-  if ((options.gradient || options.columnSums) && !vectorised) {
+  if ((options.gradient || options.columnSums || options.blockNorms) && !vectorised) {
     throw new Error(
       `matmul ${options.label}: fused backward epilogues need the vec4 variant, not ${variant}`,
     );
@@ -194,6 +208,7 @@ export async function prepareMatmul(
       y: options.y,
       z: options.z ?? ctx.placeholder("pre-activation"),
       colsum: options.columnSums ?? ctx.placeholder("column sums"),
+      norms: options.blockNorms ?? ctx.placeholder("block norms"),
     },
     uniforms: shape,
     overrides: {
@@ -209,6 +224,7 @@ export async function prepareMatmul(
           B_VEC4: vectorised.b ? 1 : 0,
           GRADIENT: options.gradient ? 1 : 0,
           COLUMN_SUMS: options.columnSums ? 1 : 0,
+          BLOCK_NORMS: options.blockNorms ? 1 : 0,
         }
         : {}),
     },

@@ -14,7 +14,7 @@
  */
 import type { GpuContext } from "../gpu/context.ts";
 import { type DenseOp, prepareDenseBackward, prepareDenseForward } from "../kernels/dense.ts";
-import { fusesBackward } from "../kernels/matmul.ts";
+import { blockNormCount, fusesBackward } from "../kernels/matmul.ts";
 import type { ElementwiseActivation } from "../reference/activations.ts";
 import { prepareDropout } from "../kernels/dropout.ts";
 import { prepareFingerprint } from "../kernels/fingerprint.ts";
@@ -286,6 +286,11 @@ export async function prepareTrainStep(
         cutoff: layer.activation === "tanh" ? SATURATION_CUTOFFS.tanh : SATURATION_CUTOFFS.sigmoid,
       }),
     );
+    // Instrumented and fused: the dW product also writes its 8×8 block norms, so ‖dW‖ is a small
+    // one-pass reduction instead of a two-pass one over all of dW.
+    const dwNorms = instrument && fuse
+      ? ctx.storage(`layer ${i} dW block norms`, blockNormCount(layer.inputs, layer.units))
+      : null;
     backward.push(
       await prepareDenseBackward(ctx, {
         ...common,
@@ -303,6 +308,7 @@ export async function prepareTrainStep(
           ? { activation: shape.layers[i - 1].activation as ElementwiseActivation, z: z[i - 1] }
           : undefined,
         dzReady: fusedBelow[i + 1] ?? false,
+        dwBlockNorms: dwNorms ?? undefined,
       }),
     );
     const wCount = layer.inputs * layer.units;
@@ -310,8 +316,8 @@ export async function prepareTrainStep(
       await prepareReduce(ctx, {
         label: `layer ${i} ‖dW‖`,
         op: "norm",
-        input: dw[i],
-        n: wCount,
+        input: dwNorms ?? dw[i],
+        n: dwNorms ? blockNormCount(layer.inputs, layer.units) : wCount,
         output: record,
         outOffset: base / 2,
       }),

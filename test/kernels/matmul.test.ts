@@ -5,7 +5,12 @@
  */
 import { afterAll, expect, it } from "vitest";
 import type { GpuContext } from "../../src/gpu/mod.ts";
-import { type MatmulVariant, matmulVec4Forward, prepareMatmul } from "../../src/kernels/matmul.ts";
+import {
+  blockNormCount,
+  type MatmulVariant,
+  matmulVec4Forward,
+  prepareMatmul,
+} from "../../src/kernels/matmul.ts";
 import { activationBackwardKernel } from "../../src/kernels/dense.ts";
 import { activate, type ElementwiseActivation } from "../../src/reference/activations.ts";
 import { absolute, matmul } from "../../src/reference/matmul.ts";
@@ -160,6 +165,46 @@ describeKernel("matmul_vec4_forward", () => {
     expect(block(matmulVec4Forward.code).length).toBeGreaterThan(100);
     expect(block(matmulVec4Forward.code)).toBe(block(activationBackwardKernel.code));
   });
+
+  for (
+    const [m, n, k, transposeA] of [[1, 1, 1, false], [13, 20, 28, true], [64, 256, 37, true], [
+      9,
+      10,
+      4,
+      false,
+    ]] as const
+  ) {
+    it(`block norms of ${m}×${n} (k ${k}): each is the L2 norm of its 8×8 block of Y`, async () => {
+      const ctx = await testContext();
+      const a = ctx.upload("a", randomF32(`bn a ${m}`, m * k)),
+        b = ctx.upload("b", randomF32(`bn b ${m}`, k * n));
+      const y = ctx.storage("y", m * n), count = blockNormCount(m, n), norms = ctx.storage("norms", count);
+      const op = await prepareMatmul(ctx, {
+        label: "block norms",
+        a,
+        b,
+        y,
+        m,
+        n,
+        k,
+        transposeA,
+        blockNorms: norms,
+        variant: "vec4",
+      });
+      const [gy, gn] = await runOps(ctx, [op], [y, norms], { byteLengths: [m * n * 4, count * 4] });
+      const cols = Math.ceil(n / 8);
+      const ref = new Float64Array(count);
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++) ref[Math.floor(i / 8) * cols + Math.floor(j / 8)] += gy[i * n + j] ** 2;
+      }
+      // 64 f32 squares summed (gamma_64 relative, the squares' own rounding included) and one sqrt
+      // (1 ULP): relative error <= (gamma_64 / 2 + 2^-23) on the norm.
+      const rtol = gamma(64) / 2 + 2 ** -23;
+      expectClose(gn, ref.map(Math.sqrt), { atol: 0, rtol }, { label: `block norms ${m}×${n}` });
+      op.release();
+      for (const buffer of [a, b, y, norms]) ctx.pool.release(buffer);
+    });
+  }
 
   it("fused epilogues are refused by the other variants", async () => {
     const ctx = await testContext();
