@@ -5,133 +5,52 @@
  *
  * Tolerances are derived per row / element from WGSL's accuracy rules (+ - * correctly rounded, / within 2.5 ULP = 5u;
  * log: absolute 2^-21 on [0.5, 2], else 3 ULP; exp: (3 + 2|x|) ULP) and the K-term row sums
- * (gamma_K · Σ|terms|, Higham Lemma 3.1); see each branch of `forwardTolerance` / `gradTolerance`.
+ * (gamma_K · Σ|terms|, Higham Lemma 3.1); see each branch of `lossForwardTolerance` /
+ * `lossGradientTolerance` in test/helpers/kernel_tolerances.ts.
  * One ULP of a float32 value v is at most 2u|v| (u = 2^-24).
  */
 import { afterAll, expect, it } from "vitest";
-import type { GpuContext } from "../../src/gpu/mod.ts";
-import { readbackF32 } from "../../src/gpu/mod.ts";
-import { prepareLossBackward, prepareLossForward } from "../../src/kernels/losses.ts";
-import { prepareReduce } from "../../src/kernels/reduce.ts";
-import { type LossConfig, lossGradient, lossPerRow, reduceLoss } from "../../src/reference/losses.ts";
+import { type LossConfig, lossGradient, lossPerRow } from "../../src/reference/losses.ts";
 import { type Matrix, matrix } from "../../src/reference/matrix.ts";
 import { Rng } from "../../src/random.ts";
-import type { Reduction } from "../../src/scenario/types.ts";
 import { describeKernels, releaseTestContext, testContext } from "../helpers/gpu.ts";
 import { lossForwardTolerance, lossGradientTolerance } from "../helpers/kernel_tolerances.ts";
-import { lossInputs } from "../helpers/loss_inputs.ts";
-import { expectClose, F32_U as u, gamma, logErrorSummary } from "../helpers/tolerance.ts";
+import { expectLossMatchesTwin, LOSS_CONFIGS, lossInputs, lossTag, runLoss } from "../helpers/loss_cases.ts";
+import { expectClose, logErrorSummary } from "../helpers/tolerance.ts";
 
 afterAll(async () => {
   await logErrorSummary("test/kernels/losses.test.ts");
   await releaseTestContext();
 });
 
-const CONFIGS: LossConfig[] = [
-  { name: "mse", fromLogits: false },
-  { name: "mae", fromLogits: false },
-  { name: "huber", fromLogits: false, delta: 0.7 },
-  { name: "binary-crossentropy", fromLogits: false },
-  { name: "binary-crossentropy", fromLogits: true },
-  { name: "categorical-crossentropy", fromLogits: false },
-  { name: "categorical-crossentropy", fromLogits: true },
-  { name: "sparse-categorical-crossentropy", fromLogits: false },
-  { name: "sparse-categorical-crossentropy", fromLogits: true },
-];
-
 const SHAPES: [number, number][] = [[1, 1], [1, 5], [7, 3], [127, 10], [257, 2], [1000, 13], [31, 257]];
 
-function tag(cfg: LossConfig): string {
-  return `${cfg.name}${cfg.fromLogits ? " (logits)" : ""}`;
-}
-
-/** The loss's typical inputs (test/helpers/loss_inputs.ts) from a stream named by shape and `seed`. */
+/** The loss's typical inputs (test/helpers/loss_cases.ts) from a stream named by shape and `seed`. */
 function makeInputs(
   cfg: LossConfig,
   rows: number,
   cols: number,
   seed: string,
 ): { yTrue: Float32Array; yPred: Float32Array } {
-  return lossInputs(cfg, rows, cols, Rng.fromSeed(99).stream(`${tag(cfg)} ${rows}x${cols} ${seed}`));
+  return lossInputs(cfg, rows, cols, Rng.fromSeed(99).stream(`${lossTag(cfg)} ${rows}x${cols} ${seed}`));
 }
 
 function mat(data: Float32Array, rows: number, cols: number): Matrix {
   return matrix(rows, cols, data);
 }
 
-interface Run {
-  perRow: Float32Array;
-  reduced: Float32Array;
-  grad: Float32Array;
-}
-
-async function runLoss(
-  ctx: GpuContext,
-  cfg: LossConfig,
-  reduction: Reduction,
-  data: { yTrue: Float32Array; yPred: Float32Array; rows: number; cols: number; targetCols?: number },
-): Promise<Run> {
-  const { rows, cols, targetCols } = data;
-  const yTrue = ctx.upload("yTrue", data.yTrue);
-  const yPred = ctx.upload("yPred", data.yPred);
-  const perRow = ctx.storage("perRow", rows);
-  const grad = ctx.storage("grad", rows * cols);
-  const out = ctx.storage("reduced", 2);
-  const label = `${tag(cfg)} ${rows}x${cols}`;
-  const shape = { rows, cols, targetCols };
-  const fwd = await prepareLossForward(ctx, { label, loss: cfg, yTrue, yPred, perRow, ...shape });
-  const bwd = await prepareLossBackward(ctx, { label, loss: cfg, yTrue, yPred, grad, reduction, ...shape });
-  const red = await prepareReduce(ctx, {
-    label,
-    op: reduction === "mean" ? "mean" : "sum",
-    input: perRow,
-    n: rows,
-    output: out,
-  });
-  ctx.submit(label, (pass) => {
-    fwd.encode(pass);
-    red.encode(pass);
-    bwd.encode(pass);
-  });
-  const [a, b, c] = await readbackF32(ctx, [perRow, out, grad]);
-  for (const op of [fwd, bwd, red]) op.release();
-  for (const buf of [yTrue, yPred, perRow, grad, out]) ctx.pool.release(buf);
-  return { perRow: a, reduced: b, grad: c };
-}
-
 describeKernels(
   ["loss_forward", "loss_backward", "reduce_forward"],
   "loss kernels against the float64 twin",
   () => {
-    for (const cfg of CONFIGS) {
+    for (const cfg of LOSS_CONFIGS) {
       for (const [rows, cols] of SHAPES) {
         for (const reduction of ["mean", "sum"] as const) {
-          it(`${tag(cfg)} ${rows}x${cols} ${reduction}`, async () => {
+          it(`${lossTag(cfg)} ${rows}x${cols} ${reduction}`, async () => {
             const ctx = await testContext();
             const data = makeInputs(cfg, rows, cols, "main");
-            const yT = mat(data.yTrue, rows, cfg.name === "sparse-categorical-crossentropy" ? 1 : cols);
-            const yP = mat(data.yPred, rows, cols);
             const got = await runLoss(ctx, cfg, reduction, { ...data, rows, cols });
-            const ref = lossPerRow(cfg, yT, yP);
-            const fTol = lossForwardTolerance(cfg, yT, yP);
-            expectClose(got.perRow, ref, fTol, { label: `${tag(cfg)} per-row`, family: "loss forward" });
-            // The reduction adds gamma_L (L = 12 per pass + 1) of Σ|per-row| on top of the rows' errors.
-            let allowance = 0, sumAbs = 0;
-            for (let r = 0; r < rows; r++) {
-              allowance += fTol.atol[r] + fTol.rtol * Math.abs(ref[r]);
-              sumAbs += Math.abs(ref[r]);
-            }
-            const div = reduction === "mean" ? rows : 1;
-            expectClose(got.reduced.subarray(0, 1), [reduceLoss(ref, reduction)], {
-              atol: (allowance + gamma(14) * sumAbs) / div,
-              rtol: 2 * u,
-            }, { label: `${tag(cfg)} reduced`, family: "loss forward" });
-            const refGrad = lossGradient({ ...cfg, reduction }, yT, yP);
-            const scale = reduction === "mean" ? 1 / rows : 1;
-            expectClose(got.grad, refGrad.data, lossGradientTolerance(cfg, yT, yP, scale), {
-              label: `${tag(cfg)} gradient`,
-              family: "loss backward",
-            });
+            expectLossMatchesTwin(cfg, reduction, { ...data, rows, cols }, got, lossTag(cfg));
           });
         }
       }
@@ -145,10 +64,10 @@ describeKernels(
   () => {
     // Keras compares a (rows, 1) target with each of the (rows, cols) predictions: MSE on class
     // indices with a softmax head trains this way. The twin repeats the column; the kernel reads it.
-    const broadcastable = CONFIGS.filter((c) => c.name !== "sparse-categorical-crossentropy");
+    const broadcastable = LOSS_CONFIGS.filter((c) => c.name !== "sparse-categorical-crossentropy");
     for (const cfg of broadcastable) {
       for (const [rows, cols] of [[7, 3], [127, 10]] as const) {
-        it(`${tag(cfg)} ${rows}x1 against ${rows}x${cols}`, async () => {
+        it(`${lossTag(cfg)} ${rows}x1 against ${rows}x${cols}`, async () => {
           const ctx = await testContext();
           const data = makeInputs(cfg, rows, cols, "broadcast");
           const column = Float32Array.from({ length: rows }, (_, r) => data.yTrue[r * cols]);
@@ -166,12 +85,12 @@ describeKernels(
           // The twin broadcasts the same way: one column gives exactly the repeated column's values.
           expect(lossPerRow(cfg, mat(column, rows, 1), yP)).toEqual(ref);
           expectClose(got.perRow, ref, lossForwardTolerance(cfg, yT, yP), {
-            label: `${tag(cfg)} broadcast per-row`,
+            label: `${lossTag(cfg)} broadcast per-row`,
             family: "loss forward",
           });
           const refGrad = lossGradient({ ...cfg, reduction: "mean" }, yT, yP);
           expectClose(got.grad, refGrad.data, lossGradientTolerance(cfg, yT, yP, 1 / rows), {
-            label: `${tag(cfg)} broadcast gradient`,
+            label: `${lossTag(cfg)} broadcast gradient`,
             family: "loss backward",
           });
         });
@@ -181,10 +100,10 @@ describeKernels(
 );
 
 describeKernels(["loss_forward", "loss_backward"], "loss kernel edge cases", () => {
-  const logitCfgs = CONFIGS.filter((c) => c.fromLogits);
+  const logitCfgs = LOSS_CONFIGS.filter((c) => c.fromLogits);
   for (const cfg of logitCfgs) {
     for (const big of [100, 1e4]) {
-      it(`${tag(cfg)} with logits ±${big}`, async () => {
+      it(`${lossTag(cfg)} with logits ±${big}`, async () => {
         const ctx = await testContext();
         const rows = 6, cols = 4;
         const base = makeInputs(cfg, rows, cols, `big ${big}`);
@@ -204,20 +123,20 @@ describeKernels(["loss_forward", "loss_backward"], "loss kernel edge cases", () 
         const ref = lossPerRow(cfg, yT, yP);
         for (const v of got.perRow) expect(Number.isFinite(v)).toBe(true);
         expectClose(got.perRow, ref, lossForwardTolerance(cfg, yT, yP), {
-          label: `${tag(cfg)} ±${big}`,
+          label: `${lossTag(cfg)} ±${big}`,
           family: "loss forward",
         });
         const refGrad = lossGradient({ ...cfg, reduction: "mean" }, yT, yP);
         expectClose(got.grad, refGrad.data, lossGradientTolerance(cfg, yT, yP, 1 / rows), {
-          label: `${tag(cfg)} ±${big} gradient`,
+          label: `${lossTag(cfg)} ±${big} gradient`,
           family: "loss backward",
         });
       });
     }
   }
 
-  for (const cfg of CONFIGS) {
-    it(`${tag(cfg)}: all-equal rows and a batch of one`, async () => {
+  for (const cfg of LOSS_CONFIGS) {
+    it(`${lossTag(cfg)}: all-equal rows and a batch of one`, async () => {
       const ctx = await testContext();
       for (const rows of [1, 5]) {
         const cols = 4;
@@ -232,7 +151,7 @@ describeKernels(["loss_forward", "loss_backward"], "loss kernel edge cases", () 
         const yP = mat(data.yPred, rows, cols);
         const got = await runLoss(ctx, cfg, "mean", { ...data, rows, cols });
         expectClose(got.perRow, lossPerRow(cfg, yT, yP), lossForwardTolerance(cfg, yT, yP), {
-          label: `${tag(cfg)} equal rows`,
+          label: `${lossTag(cfg)} equal rows`,
           family: "loss forward",
         });
         expectClose(
@@ -240,14 +159,14 @@ describeKernels(["loss_forward", "loss_backward"], "loss kernel edge cases", () 
           lossGradient({ ...cfg, reduction: "mean" }, yT, yP).data,
           lossGradientTolerance(cfg, yT, yP, 1 / rows),
           {
-            label: `${tag(cfg)} equal rows gradient`,
+            label: `${lossTag(cfg)} equal rows gradient`,
             family: "loss backward",
           },
         );
       }
     });
 
-    it(`${tag(cfg)}: NaN and ±Inf inputs make their row NaN, other rows stay exact`, async () => {
+    it(`${lossTag(cfg)}: NaN and ±Inf inputs make their row NaN, other rows stay exact`, async () => {
       const ctx = await testContext();
       const rows = 5, cols = 3;
       const data = makeInputs(cfg, rows, cols, "nonfinite");
@@ -268,7 +187,7 @@ describeKernels(["loss_forward", "loss_backward"], "loss kernel edge cases", () 
       const yT = mat(data.yTrue.slice(sparse ? 4 : 4 * cols), 1, sparse ? 1 : cols);
       const yP = mat(data.yPred.slice(4 * cols), 1, cols);
       expectClose(got.perRow.subarray(4), lossPerRow(cfg, yT, yP), lossForwardTolerance(cfg, yT, yP), {
-        label: `${tag(cfg)} finite row`,
+        label: `${lossTag(cfg)} finite row`,
       });
     });
   }

@@ -12,11 +12,9 @@
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { readback, readbackF32 } from "../../src/gpu/mod.ts";
-import { prepareLossBackward, prepareLossForward } from "../../src/kernels/losses.ts";
 import { type MatmulVariant, prepareMatmul } from "../../src/kernels/matmul.ts";
 import { prepareReduce } from "../../src/kernels/reduce.ts";
 import { prepareSoftmax } from "../../src/kernels/softmax.ts";
-import { type LossConfig, lossGradient, lossPerRow, reduceLoss } from "../../src/reference/losses.ts";
 import { absolute, matmul } from "../../src/reference/matmul.ts";
 import { matrix } from "../../src/reference/matrix.ts";
 import { reduceF64, type ReduceOp, reduceTreeF32 } from "../../src/reference/reductions.ts";
@@ -24,16 +22,10 @@ import { logSoftmax, softmax } from "../../src/reference/softmax.ts";
 import { Rng } from "../../src/random.ts";
 import type { Reduction } from "../../src/scenario/types.ts";
 import { releaseTestContext, testContext } from "../helpers/gpu.ts";
-import {
-  lossForwardTolerance,
-  lossGradientTolerance,
-  matmulTolerance,
-  reduceBound,
-  softmaxTolerances,
-} from "../helpers/kernel_tolerances.ts";
+import { matmulTolerance, reduceBound, softmaxTolerances } from "../helpers/kernel_tolerances.ts";
 import { checkAsyncProperty } from "../helpers/property.ts";
-import { expectClose, F32_U as u, gamma } from "../helpers/tolerance.ts";
-import { lossInputs } from "../helpers/loss_inputs.ts";
+import { expectClose } from "../helpers/tolerance.ts";
+import { expectLossMatchesTwin, LOSS_CONFIGS, lossInputs, lossTag, runLoss } from "../helpers/loss_cases.ts";
 
 afterAll(releaseTestContext);
 
@@ -149,22 +141,10 @@ describe("GPU kernels against float64 on random shapes", () => {
     );
   });
 
-  const LOSSES: LossConfig[] = [
-    { name: "mse", fromLogits: false },
-    { name: "mae", fromLogits: false },
-    { name: "huber", fromLogits: false, delta: 0.7 },
-    { name: "binary-crossentropy", fromLogits: false },
-    { name: "binary-crossentropy", fromLogits: true },
-    { name: "categorical-crossentropy", fromLogits: false },
-    { name: "categorical-crossentropy", fromLogits: true },
-    { name: "sparse-categorical-crossentropy", fromLogits: false },
-    { name: "sparse-categorical-crossentropy", fromLogits: true },
-  ];
-
   it("every loss: per-row forward, the reduced loss and the gradient, any rows × cols", async () => {
     const ctx = await testContext();
     const cases = fc.record({
-      cfg: fc.constantFrom(...LOSSES),
+      cfg: fc.constantFrom(...LOSS_CONFIGS),
       rows: fc.integer({ min: 1, max: 200 }),
       cols: fc.integer({ min: 1, max: 40 }),
       reduction: fc.constantFrom<Reduction>("mean", "sum"),
@@ -173,67 +153,9 @@ describe("GPU kernels against float64 on random shapes", () => {
     await checkAsyncProperty(
       fc.asyncProperty(cases, async ({ cfg, rows, cols, reduction, seed }) => {
         const data = lossInputs(cfg, rows, cols, Rng.fromSeed(seed).stream(`${cfg.name} ${cfg.fromLogits}`));
-        const sparse = cfg.name === "sparse-categorical-crossentropy";
-        const yTrue = ctx.upload("yTrue", data.yTrue);
-        const yPred = ctx.upload("yPred", data.yPred);
-        const perRow = ctx.storage("perRow", rows);
-        const grad = ctx.storage("grad", rows * cols);
-        const out = ctx.storage("reduced", 2);
-        const label = `property ${cfg.name}`;
-        const fwd = await prepareLossForward(ctx, { label, loss: cfg, yTrue, yPred, perRow, rows, cols });
-        const bwd = await prepareLossBackward(ctx, {
-          label,
-          loss: cfg,
-          yTrue,
-          yPred,
-          grad,
-          rows,
-          cols,
-          reduction,
-        });
-        const red = await prepareReduce(ctx, {
-          label,
-          op: reduction === "mean" ? "mean" : "sum",
-          input: perRow,
-          n: rows,
-          output: out,
-        });
-        ctx.submit(label, (pass) => {
-          fwd.encode(pass);
-          red.encode(pass);
-          bwd.encode(pass);
-        });
-        const [gotRows, gotReduced, gotGrad] = await readbackF32(ctx, [perRow, out, grad]);
-        for (const op of [fwd, bwd, red]) op.release();
-        for (const buf of [yTrue, yPred, perRow, grad, out]) ctx.pool.release(buf);
-
-        const yT = matrix(rows, sparse ? 1 : cols, data.yTrue);
-        const yP = matrix(rows, cols, data.yPred);
-        const tag = `${cfg.name}${cfg.fromLogits ? " (logits)" : ""} ${rows}×${cols} ${reduction}`;
-        const ref = lossPerRow(cfg, yT, yP);
-        const fTol = lossForwardTolerance(cfg, yT, yP);
-        expectClose(gotRows.subarray(0, rows), ref, fTol, { label: `${tag} per-row` });
-        // As in losses.test.ts: the rows' allowances plus gamma_14 Σ|per-row| for the reduction tree.
-        let allowance = 0, sumAbs = 0;
-        for (let r = 0; r < rows; r++) {
-          allowance += fTol.atol[r] + fTol.rtol * Math.abs(ref[r]);
-          sumAbs += Math.abs(ref[r]);
-        }
-        const div = reduction === "mean" ? rows : 1;
-        expectClose(gotReduced.subarray(0, 1), [reduceLoss(ref, reduction)], {
-          atol: (allowance + gamma(14) * sumAbs) / div,
-          rtol: 2 * u,
-        }, { label: `${tag} reduced` });
-        const refGrad = lossGradient({ ...cfg, reduction }, yT, yP);
-        const scale = reduction === "mean" ? 1 / rows : 1;
-        expectClose(
-          gotGrad.subarray(0, rows * cols),
-          refGrad.data,
-          lossGradientTolerance(cfg, yT, yP, scale),
-          {
-            label: `${tag} gradient`,
-          },
-        );
+        const got = await runLoss(ctx, cfg, reduction, { ...data, rows, cols });
+        const label = `${lossTag(cfg)} ${rows}×${cols} ${reduction}`;
+        expectLossMatchesTwin(cfg, reduction, { ...data, rows, cols }, got, label);
       }),
       2 * RUNS,
     );

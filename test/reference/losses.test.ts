@@ -8,22 +8,7 @@ import { InputError } from "../../src/errors.ts";
 import { type LossConfig, lossGradient, lossPerRow, reduceLoss } from "../../src/reference/losses.ts";
 import { fromRows, type Matrix, matrix } from "../../src/reference/matrix.ts";
 import { Rng } from "../../src/random.ts";
-
-const CONFIGS: LossConfig[] = [
-  { name: "mse", fromLogits: false },
-  { name: "mae", fromLogits: false },
-  { name: "huber", fromLogits: false, delta: 0.7 },
-  { name: "binary-crossentropy", fromLogits: false },
-  { name: "binary-crossentropy", fromLogits: true },
-  { name: "categorical-crossentropy", fromLogits: false },
-  { name: "categorical-crossentropy", fromLogits: true },
-  { name: "sparse-categorical-crossentropy", fromLogits: false },
-  { name: "sparse-categorical-crossentropy", fromLogits: true },
-];
-
-function tag(cfg: LossConfig): string {
-  return `${cfg.name}${cfg.fromLogits ? " (logits)" : ""}`;
-}
+import { LOSS_CONFIGS, lossTag } from "../helpers/loss_cases.ts";
 
 /** Inputs in the smooth interior: probabilities in [0.05, 0.95], errors away from kinks. */
 function smoothInputs(
@@ -33,7 +18,7 @@ function smoothInputs(
   seed: string,
   options: { normalize?: boolean } = {},
 ) {
-  const rng = Rng.fromSeed(3).stream(`${tag(cfg)} ${seed}`);
+  const rng = Rng.fromSeed(3).stream(`${lossTag(cfg)} ${seed}`);
   const sparse = cfg.name === "sparse-categorical-crossentropy";
   const yTrue = matrix(rows, sparse ? 1 : cols);
   const yPred = matrix(rows, cols);
@@ -106,20 +91,20 @@ describe("loss reference: hand-computed values", () => {
   });
 
   it("propagates NaN", () => {
-    for (const cfg of CONFIGS) {
+    for (const cfg of LOSS_CONFIGS) {
       const { yTrue, yPred } = smoothInputs(cfg, 2, 3, "nan");
       yPred.data[1] = NaN;
       const v = lossPerRow(cfg, yTrue, yPred);
-      expect(Number.isNaN(v[0]), tag(cfg)).toBe(true);
-      expect(Number.isFinite(v[1]), tag(cfg)).toBe(true);
+      expect(Number.isNaN(v[0]), lossTag(cfg)).toBe(true);
+      expect(Number.isFinite(v[1]), lossTag(cfg)).toBe(true);
     }
   });
 });
 
 describe("loss gradients against central finite differences", () => {
-  for (const cfg of CONFIGS) {
+  for (const cfg of LOSS_CONFIGS) {
     for (const reduction of ["mean", "sum"] as const) {
-      it(`${tag(cfg)} ${reduction}`, () => {
+      it(`${lossTag(cfg)} ${reduction}`, () => {
         const { yTrue, yPred } = smoothInputs(cfg, 3, 4, "fd");
         const g = lossGradient({ ...cfg, reduction }, yTrue, yPred);
         const f = (m: Matrix) => reduceLoss(lossPerRow(cfg, yTrue, m), reduction);
@@ -132,7 +117,7 @@ describe("loss gradients against central finite differences", () => {
           plus.data[i] += h;
           minus.data[i] -= h;
           const fd = (f(plus) - f(minus)) / (2 * h);
-          expect(Math.abs(fd - g.data[i]), `${tag(cfg)} [${i}]: fd ${fd} vs analytic ${g.data[i]}`)
+          expect(Math.abs(fd - g.data[i]), `${lossTag(cfg)} [${i}]: fd ${fd} vs analytic ${g.data[i]}`)
             .toBeLessThanOrEqual(1e-8 + 1e-6 * Math.abs(g.data[i]));
         }
       });
@@ -159,8 +144,8 @@ describe("loss reference against tfjs (CPU backend, float32)", () => {
   // gamma_{K+8}·Σ|terms| plus, for logs of normalised or clipped probabilities, ~8u absolute per
   // unit of target mass (the relative error of the argument becomes absolute after the log).
   const u = 2 ** -24;
-  for (const cfg of CONFIGS) {
-    it(tag(cfg), () => {
+  for (const cfg of LOSS_CONFIGS) {
+    it(lossTag(cfg), () => {
       const rows = 64, cols = 5;
       const { yTrue, yPred } = smoothInputs(cfg, rows, cols, "tfjs", { normalize: true });
       // Feed both the same float32 values.
@@ -202,7 +187,7 @@ describe("loss reference against tfjs (CPU backend, float32)", () => {
       for (let r = 0; r < rows; r++) {
         const allowed = 8 * u * 2 + (cols + 8) * u * 4 * Math.max(1, Math.abs(ours[r]));
         const err = Math.abs(theirs[r] - ours[r]);
-        expect(err, `${tag(cfg)} row ${r}: tfjs ${theirs[r]} vs ours ${ours[r]}`).toBeLessThanOrEqual(
+        expect(err, `${lossTag(cfg)} row ${r}: tfjs ${theirs[r]} vs ours ${ours[r]}`).toBeLessThanOrEqual(
           allowed,
         );
       }
