@@ -50,7 +50,7 @@ export async function benchMatmul(
   const { tf } = tfjs;
   const aBuffer = ctx.upload("bench A", a), bBuffer = ctx.upload("bench B", b);
   const yBuffer = ctx.storage("bench C", n * n);
-  const variant = chooseMatmulVariant(ctx.adapter);
+  const variant = chooseMatmulVariant(ctx.adapter, { m: n, n, k: n });
   const op = await prepareMatmul(ctx, {
     label: "bench A·B",
     a: aBuffer,

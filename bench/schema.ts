@@ -47,7 +47,7 @@ export const MatmulCaseSchema = z.object({
   met: z.boolean(),
   /** The matrix size actually used (1024, or smaller with --quick). */
   n: z.number().int().positive(),
-  /** fitcheck's matmul variant for this adapter. */
+  /** fitcheck's matmul variant for this adapter and this product (chooseMatmulVariant). */
   variant: z.string(),
   productsPerRep: z.object({
     fitcheck: z.number().int().positive(),

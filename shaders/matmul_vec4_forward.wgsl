@@ -18,8 +18,9 @@
 //           5 colsum (read-write, N; written only when COLUMN_SUMS),
 //           6 norms (read-write, ceil(M/8)·ceil(N/8); written only when BLOCK_NORMS),
 //           7 params (uniform: m, n, k).
-// BLOCK_NORMS: each invocation also writes the L2 norm of the Y values it stored (its 8×8 block, rows
-// then columns, in f32) at norms[block row · ceil(N/8) + block column]: ‖Y‖ = ‖norms‖, so one small
+// BLOCK_NORMS: each invocation also writes the L2 norm of the Y values it stored (its 8×8 block: the
+// squares summed row by row within each 4×4 sub-block, then the four sub-blocks, in f32) at
+// norms[block row · ceil(N/8) + block column]: ‖Y‖ = ‖norms‖, so one small
 // reduction gives the gradient norm without a pass over all of Y (instrumented training steps).
 // a and b are declared as arrays of vec4f: the buffer pool rounds every buffer up to 16 bytes, so the
 // last partial vec4 is in bounds (its padding is never used in a sum).
@@ -206,9 +207,11 @@ fn b_tile(c: vec4u, p: u32) -> mat4x4f {
   return mat4x4f(b_row(c, p), b_row(c, p + 1u), b_row(c, p + 2u), b_row(c, p + 3u));
 }
 
-fn store(row: u32, col: u32, sum: f32) {
+// Stores Y[row, col] from the product's sum through the epilogue and returns the value stored (0
+// past the edge, where nothing is stored), for BLOCK_NORMS.
+fn store(row: u32, col: u32, sum: f32) -> f32 {
   if (row >= dims.x || col >= dims.y) {
-    return;
+    return 0.0;
   }
   var pre = sum;
   if (HAS_BIAS) {
@@ -216,13 +219,16 @@ fn store(row: u32, col: u32, sum: f32) {
   }
   let index = row * dims.y + col;
   if (GRADIENT) {
-    y[index] = sum * derivative(z[index]);
-    return;
+    let g = sum * derivative(z[index]);
+    y[index] = g;
+    return g;
   }
   if (STORE_Z) {
     z[index] = pre;
   }
-  y[index] = activate(pre);
+  let out = activate(pre);
+  y[index] = out;
+  return out;
 }
 
 // acc[i] += op(A)[row i, p + kk] · op(B)[p + kk, cols] for kk = 0..3 in order: the 16 multiply-adds
@@ -244,12 +250,16 @@ fn mac1(acc: ptr<function, mat4x4f>, av: vec4f, bv: vec4f) {
   (*acc)[3] = (*acc)[3] + av.w * bv;
 }
 
-fn store4(acc: mat4x4f, row0: u32, col0: u32) {
+// Stores a 4×4 sub-block and returns the sum of squares of the values stored, row by row (BLOCK_NORMS).
+fn store4(acc: mat4x4f, row0: u32, col0: u32) -> f32 {
+  var squares = 0.0;
   for (var i = 0u; i < 4u; i = i + 1u) {
     for (var j = 0u; j < 4u; j = j + 1u) {
-      store(row0 + i, col0 + j, acc[i][j]);
+      let v = store(row0 + i, col0 + j, acc[i][j]);
+      squares = squares + v * v;
     }
   }
+  return squares;
 }
 
 @compute @workgroup_size(WG_X, WG_Y)
@@ -313,22 +323,11 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
       }
     }
   }
-  store4(c00, row0, col0);
-  store4(c01, row0, col0 + 4u);
-  store4(c10, row0 + 4u, col0);
-  store4(c11, row0 + 4u, col0 + 4u);
+  // The squares come from the values as stored (registers, not a re-read of Y), summed per 4×4
+  // sub-block and then over the four; unused when BLOCK_NORMS is off (the compiler drops them).
+  let squares = ((store4(c00, row0, col0) + store4(c01, row0, col0 + 4u)) +
+    store4(c10, row0 + 4u, col0)) + store4(c11, row0 + 4u, col0 + 4u);
   if (BLOCK_NORMS) {
-    var squares = 0.0;
-    for (var i = 0u; i < 8u; i = i + 1u) {
-      for (var j = 0u; j < 8u; j = j + 1u) {
-        let row = row0 + i;
-        let col = col0 + j;
-        if (row < dims.x && col < dims.y) {
-          let v = y[row * dims.y + col];
-          squares = squares + v * v;
-        }
-      }
-    }
     norms[gid.y * ((dims.y + 7u) / 8u) + gid.x] = sqrt(squares);
   }
 }

@@ -6,7 +6,7 @@ import { type DeviceLossWatch, watchDeviceLoss } from "./device_loss.ts";
 import { formatCompilationMessage, GpuError } from "./errors.ts";
 
 /** How a shader binds one resource at `@group(0) @binding(i)`, i being its position. */
-export type BindingAccess = "read" | "read-write" | "uniform";
+export type BindingAccess = "read" | "read-write" | "uniform" | "texture" | "write-texture";
 
 /** What the cache needs to know about a kernel. */
 export interface ShaderSource {
@@ -114,13 +114,7 @@ export class PipelineCache {
     if (!layout) {
       layout = this.device.createBindGroupLayout({
         label: `${source.name} bindings`,
-        entries: source.layout.map((access, binding) => ({
-          binding,
-          visibility: 4, /* GPUShaderStage.COMPUTE */
-          buffer: {
-            type: access === "uniform" ? "uniform" : access === "read" ? "read-only-storage" : "storage",
-          },
-        })),
+        entries: source.layout.map((access, binding) => ({ binding, ...layoutEntry(access) })),
       });
       this.#layouts.set(source.name, layout);
     }
@@ -147,4 +141,29 @@ async function compileModule(
     throw new GpuError(`shader module invalid: ${scopeError.message.trim()}`, { kernel: source.name });
   }
   return module;
+}
+
+/**
+ * The bind group layout entry of one binding. Textures are 2D rgba32float, the only texture format
+ * kernels use (matmul operands packed four floats a texel): sampled ones as `texture_2d<f32>` (read
+ * with textureLoad; rgba32float is not filterable), written ones as
+ * `texture_storage_2d<rgba32float, write>`.
+ */
+function layoutEntry(access: BindingAccess): Omit<GPUBindGroupLayoutEntry, "binding"> {
+  const visibility = 4; /* GPUShaderStage.COMPUTE */
+  switch (access) {
+    case "texture":
+      return { visibility, texture: { sampleType: "unfilterable-float", viewDimension: "2d" } };
+    case "write-texture":
+      return {
+        visibility,
+        storageTexture: { access: "write-only", format: "rgba32float", viewDimension: "2d" },
+      };
+    case "uniform":
+      return { visibility, buffer: { type: "uniform" } };
+    case "read":
+      return { visibility, buffer: { type: "read-only-storage" } };
+    case "read-write":
+      return { visibility, buffer: { type: "storage" } };
+  }
 }

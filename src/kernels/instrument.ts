@@ -1,92 +1,103 @@
 /**
- * Kernel definitions of the per-step instrumentation: `update_ratio_forward.wgsl` (‖Δw‖/‖w‖) and
- * `activation_stats_forward.wgsl` (dead ReLU units, saturated sigmoid/tanh pre-activations). Both
- * write into a per-step record buffer at a word offset the loop derives from the step index, so an
- * epoch of records is read back at once. Gradient norms are prepareReduce with op "norm".
+ * Kernel definition of the per-step instrumentation: `layer_record_forward.wgsl` writes what the
+ * instrumented step records about one layer (‖∂L/∂W‖, ‖∂L/∂b‖, ‖ΔW‖/‖W‖, dead ReLU units or
+ * saturated sigmoid/tanh pre-activations) into a per-step record buffer at a word offset the loop
+ * derives from the step index, so an epoch of records is read back at once. One dispatch per layer
+ * per step: on CPU adapters each dispatch has a fixed cost of ~0.1 ms (see the shader).
  *
  * @module
  */
-import ratioCode from "../../shaders/update_ratio_forward.wgsl" with { type: "text" };
-import activationCode from "../../shaders/activation_stats_forward.wgsl" with { type: "text" };
+import layerRecordCode from "../../shaders/layer_record_forward.wgsl" with { type: "text" };
 import type { GpuContext } from "../gpu/context.ts";
 import { deadFraction, saturatedFraction, SATURATION_CUTOFFS, updateRatio } from "../reference/instrument.ts";
+import { reduceF64 } from "../reference/reductions.ts";
 import { type KernelDef, type PreparedOp, prepareKernel } from "./kernel.ts";
 
 export { SATURATION_CUTOFFS } from "../reference/instrument.ts";
 
-/** Record words written by each op. */
-export const UPDATE_RATIO_WORDS = 4;
-export const ACTIVATION_STATS_WORDS = 2;
+/** Record words written per layer: ‖∂L/∂W‖ (2), ‖∂L/∂b‖ (2), update ratio (4), statistic (2). */
+export const LAYER_RECORD_WORDS = 10;
 
-/** `update_ratio_forward.wgsl`: record[offset..+3] = ratio, ‖Δw‖, ‖w_old‖ (f32), nonFinite (u32). */
-export const updateRatioForward: KernelDef<"n" | "offset"> = {
-  name: "update_ratio_forward",
-  code: ratioCode,
+/** The activation statistic a layer records: see {@linkcode activationStatistic} in train/. */
+export type LayerStatistic = "dead" | "saturated" | null;
+
+type LayerRecordUniform = "grads" | "biases" | "weights" | "rows" | "units" | "offset" | "cutoff";
+
+/** `layer_record_forward.wgsl`: record[offset .. offset + 9], see the shader for the layout. */
+export const layerRecordForward: KernelDef<LayerRecordUniform> = {
+  name: "layer_record_forward",
+  code: layerRecordCode,
   bindings: [
+    { name: "grads", access: "read" },
+    { name: "biasGrads", access: "read" },
     { name: "wNew", access: "read" },
     { name: "wOld", access: "read" },
+    { name: "z", access: "read" },
     { name: "record", access: "read-write" },
   ],
-  uniforms: [{ name: "n", type: "u32" }, { name: "offset", type: "u32" }],
-  overrides: {},
-  dispatch: () => [1, 1, 1],
-  twins: [updateRatio],
-};
-
-/** `activation_stats_forward.wgsl`: record[offset] = fraction (f32), record[offset + 1] = count (u32). */
-export const activationStatsForward: KernelDef<"rows" | "units" | "offset" | "cutoff"> = {
-  name: "activation_stats_forward",
-  code: activationCode,
-  bindings: [{ name: "z", access: "read" }, { name: "record", access: "read-write" }],
   uniforms: [
+    { name: "grads", type: "u32" },
+    { name: "biases", type: "u32" },
+    { name: "weights", type: "u32" },
     { name: "rows", type: "u32" },
     { name: "units", type: "u32" },
     { name: "offset", type: "u32" },
     { name: "cutoff", type: "f32" },
   ],
-  overrides: { MODE: 0 },
+  overrides: { STAT: 0 },
   dispatch: () => [1, 1, 1],
-  twins: [deadFraction, saturatedFraction],
+  twins: [reduceF64, updateRatio, deadFraction, saturatedFraction],
 };
 
-/** Prepares ‖w_new − w_old‖/‖w_old‖ over n words; `wOld` is a copy taken before the step. */
-export function prepareUpdateRatio(
-  ctx: GpuContext,
-  options: { label: string; wNew: GPUBuffer; wOld: GPUBuffer; record: GPUBuffer; n: number; offset: number },
-): Promise<PreparedOp<"n" | "offset">> {
-  return prepareKernel(ctx, updateRatioForward, {
-    label: options.label,
-    buffers: { wNew: options.wNew, wOld: options.wOld, record: options.record },
-    uniforms: { n: options.n, offset: options.offset },
-  });
+/** Options of {@linkcode prepareLayerRecord}. */
+export interface LayerRecordOptions {
+  label: string;
+  /** ∂L/∂W, or the L2 norms of its blocks (their norm is ‖∂L/∂W‖): `gradCount` values. */
+  grads: GPUBuffer;
+  gradCount: number;
+  /** ∂L/∂b: `biasCount` values. */
+  biasGrads: GPUBuffer;
+  biasCount: number;
+  /** W after the step and a copy taken before it: `weightCount` values each. */
+  wNew: GPUBuffer;
+  wOld: GPUBuffer;
+  weightCount: number;
+  /** The statistic of the pre-activations `z` (rows × units); null records none. */
+  statistic: LayerStatistic;
+  z: GPUBuffer;
+  rows: number;
+  units: number;
+  /** |z| beyond which a pre-activation is saturated (SATURATION_CUTOFFS; sigmoid's by default). */
+  cutoff?: number;
+  record: GPUBuffer;
+  /** First of the {@linkcode LAYER_RECORD_WORDS} record words written. */
+  offset: number;
 }
 
-/**
- * Prepares the activation statistic of one layer: "dead" for the ReLU family, "saturated" for
- * sigmoid (cutoff 4) or tanh (cutoff 2.5); `z` holds the rows × units pre-activations.
- */
-export function prepareActivationStats(
+/** Prepares one layer's record; `set({ rows })` follows a partial batch. */
+export function prepareLayerRecord(
   ctx: GpuContext,
-  options: {
-    label: string;
-    kind: "dead" | "saturated";
-    z: GPUBuffer;
-    record: GPUBuffer;
-    rows: number;
-    units: number;
-    offset: number;
-    cutoff?: number;
-  },
-): Promise<PreparedOp<"rows" | "units" | "offset" | "cutoff">> {
-  return prepareKernel(ctx, activationStatsForward, {
+  options: LayerRecordOptions,
+): Promise<PreparedOp<LayerRecordUniform>> {
+  return prepareKernel(ctx, layerRecordForward, {
     label: options.label,
-    buffers: { z: options.z, record: options.record },
+    buffers: {
+      grads: options.grads,
+      biasGrads: options.biasGrads,
+      wNew: options.wNew,
+      wOld: options.wOld,
+      z: options.z,
+      record: options.record,
+    },
     uniforms: {
+      grads: options.gradCount,
+      biases: options.biasCount,
+      weights: options.weightCount,
       rows: options.rows,
       units: options.units,
       offset: options.offset,
       cutoff: options.cutoff ?? SATURATION_CUTOFFS.sigmoid,
     },
-    overrides: { MODE: options.kind === "dead" ? 0 : 1 },
+    overrides: { STAT: options.statistic === null ? 0 : options.statistic === "dead" ? 1 : 2 },
   });
 }

@@ -1,7 +1,7 @@
 /**
  * The shape every kernel definition shares, and the generic prepare-once / encode-many machinery.
  *
- * A kernel is one WGSL file `shaders/<name>.wgsl` with `fn main`, its storage bindings at
+ * A kernel is one WGSL file `shaders/<name>.wgsl` with `fn main`, its storage (or texture) bindings at
  * `@group(0) @binding(0..n-1)` in the order of `bindings`, and, when `uniforms` is not empty, a
  * `struct Params` of 4-byte scalars in the order of `uniforms` at `@binding(n)`. Shapes that change
  * per call (the rows of the last partial batch, Adam's step) live in that uniform; fixed choices
@@ -14,10 +14,14 @@
 import type { GpuContext } from "../gpu/context.ts";
 import type { BindingAccess, OverrideConstants } from "../gpu/pipeline_cache.ts";
 
-/** A storage binding: its name (as in the WGSL) and how the shader accesses it. */
+/**
+ * A binding: its name (as in the WGSL) and how the shader accesses it: a storage buffer, or a 2D
+ * rgba32float texture read with textureLoad ("texture") or written with textureStore
+ * ("write-texture").
+ */
 export interface KernelBinding {
   name: string;
-  access: "read" | "read-write";
+  access: "read" | "read-write" | "texture" | "write-texture";
 }
 
 /** One field of `struct Params`. */
@@ -54,8 +58,10 @@ export type BoundBuffer = GPUBuffer | { buffer: GPUBuffer; size: number };
 export interface PrepareOptions<U extends string> {
   /** Shown in validation messages and on the bind group / uniform buffer. */
   label: string;
-  /** One buffer per binding name. */
+  /** One buffer per buffer binding name. */
   buffers: Readonly<Record<string, BoundBuffer>>;
+  /** One texture per texture binding name (bound as a view of the whole texture). */
+  textures?: Readonly<Record<string, GPUTexture>>;
   /** Initial uniform values; every field must be given. */
   uniforms: Readonly<Record<U, number>>;
   /** Override constants; unspecified ones keep the shader's defaults. */
@@ -109,6 +115,13 @@ export async function prepareKernel<U extends string>(
     overrides,
   );
   const entries: GPUBindGroupEntry[] = def.bindings.map((binding, index) => {
+    if (binding.access === "texture" || binding.access === "write-texture") {
+      const texture = options.textures?.[binding.name];
+      if (!texture) {
+        throw new Error(`kernel ${def.name}: no texture for binding "${binding.name}" (${options.label})`);
+      }
+      return { binding: index, resource: texture.createView() };
+    }
     const bound = options.buffers[binding.name];
     if (!bound) {
       throw new Error(`kernel ${def.name}: no buffer for binding "${binding.name}" (${options.label})`);

@@ -1,16 +1,18 @@
 /**
- * The matmul kernels (register-blocked 4×4, register-blocked 8×8 with vec4 loads, workgroup-tiled)
- * with the fused dense epilogue, and the per-adapter choice between them.
+ * The matmul kernels (register-blocked 4×4, register-blocked 8×8 with vec4 loads, the same 8×8 fed
+ * from textures, workgroup-tiled) with the fused dense epilogue, and the choice between them.
  * @module
  */
 import blockedCode from "../../shaders/matmul_blocked_forward.wgsl" with { type: "text" };
+import packCode from "../../shaders/matmul_pack_forward.wgsl" with { type: "text" };
+import textureCode from "../../shaders/matmul_texture_forward.wgsl" with { type: "text" };
 import tiledCode from "../../shaders/matmul_tiled_forward.wgsl" with { type: "text" };
 import vec4Code from "../../shaders/matmul_vec4_forward.wgsl" with { type: "text" };
 import type { GpuContext } from "../gpu/context.ts";
 import type { AdapterReport } from "../report/types.ts";
 import { activate, activationBackward } from "../reference/activations.ts";
 import { columnSums, denseForward } from "../reference/dense.ts";
-import { matmul } from "../reference/matmul.ts";
+import { matmul, packTexels } from "../reference/matmul.ts";
 import type { ElementwiseActivation } from "../reference/activations.ts";
 import { defaultActivationParameter } from "../reference/activations.ts";
 import { type KernelBinding, type KernelDef, type PreparedOp, prepareKernel } from "./kernel.ts";
@@ -98,30 +100,84 @@ export const matmulTiledForward: KernelDef<MatmulUniform> = {
   twins: [matmul, denseForward, activate],
 };
 
-/** Which matmul kernel to use. */
-export type MatmulVariant = "blocked" | "vec4" | "tiled";
+/**
+ * op(X) packed four columns a texel into an rgba32float texture (transposed operands come out in the
+ * same layout), for {@linkcode matmulTextureForward}.
+ */
+export const matmulPackForward: KernelDef<"rows" | "cols"> = {
+  name: "matmul_pack_forward",
+  code: packCode,
+  bindings: [{ name: "x", access: "read" }, { name: "packed", access: "write-texture" }],
+  uniforms: [{ name: "rows", type: "u32" }, { name: "cols", type: "u32" }],
+  overrides: { TRANSPOSE: 0, WG_X: 64 },
+  dispatch: (u, o) => [Math.ceil(Math.ceil(u.cols / 4) / o.WG_X), u.rows, 1],
+  twins: [packTexels],
+};
 
-const MATMUL_KERNELS: Readonly<Record<MatmulVariant, KernelDef<MatmulUniform>>> = {
+/**
+ * The 8×8 register-blocked product of {@linkcode matmulVec4Forward} (same summation order, so the
+ * same bits) with its operands read from textures that {@linkcode matmulPackForward} filled: on CPU
+ * adapters a texel fetch is far cheaper than a storage-buffer load (see the shader). Dense forward
+ * epilogue only.
+ */
+export const matmulTextureForward: KernelDef<MatmulUniform> = {
+  name: "matmul_texture_forward",
+  code: textureCode,
+  bindings: [
+    { name: "a_tex", access: "texture" },
+    { name: "b_tex", access: "texture" },
+    ...MATMUL_BINDINGS.slice(2),
+  ],
+  uniforms: MATMUL_UNIFORMS,
+  overrides: { HAS_BIAS: 0, STORE_Z: 0, ACTIVATION: 0, ALPHA: 0.2, WG_X: 32, WG_Y: 1 },
+  dispatch: (u, o) => [Math.ceil(u.n / (8 * o.WG_X)), Math.ceil(u.m / (8 * o.WG_Y)), 1],
+  twins: [matmul, denseForward, activate],
+};
+
+/** Which matmul kernel to use. */
+export type MatmulVariant = "blocked" | "vec4" | "texture" | "tiled";
+
+const MATMUL_KERNELS: Readonly<Record<Exclude<MatmulVariant, "texture">, KernelDef<MatmulUniform>>> = {
   blocked: matmulBlockedForward,
   vec4: matmulVec4Forward,
   tiled: matmulTiledForward,
 };
 
 /**
- * The matmul variant for an adapter: a fixed rule of the adapter's identity, never a timing, so the
- * same adapter always runs the same kernel (determinism, issue 8). CPU software adapters (fallback:
- * llvmpipe, lavapipe, SwiftShader) run invocations as SIMD lanes, pay for every barrier and for
- * every load lane by lane, so the register-blocked 8×8 vec4 kernel wins there (llvmpipe, 1024³, CPU
- * time: vec4 ~2× blocked 4×4, which is ~4× the workgroup-tiled one); hardware adapters reuse tiles
- * from on-chip memory. A timed choice was rejected: on this shared 2-core machine the same kernel's
- * time swings 2× between runs, so a measurement could pick differently on the same adapter. All three
- * variants compute each output with the same operations in the same order (tested bit for bit on the
- * adapter under test), so a caller that passes `variant` explicitly changes speed, not results, there.
+ * The matmul variant for an adapter and, when given, a product: a fixed rule of the adapter's
+ * identity and the shape, never a timing, so the same product on the same adapter always runs the
+ * same kernel (determinism, issue 8). CPU software adapters (fallback: llvmpipe, lavapipe,
+ * SwiftShader) run invocations as SIMD lanes, pay for every barrier and for every load lane by lane,
+ * so the register-blocked 8×8 kernels win there (llvmpipe, 1024³, CPU time: vec4 ~2× blocked 4×4,
+ * which is ~4× the workgroup-tiled one), and a large product is faster still with its operands
+ * packed into textures first ({@linkcode packsPayOff}); hardware adapters reuse tiles from
+ * on-chip memory. A timed choice was rejected: on this shared 2-core machine the same kernel's time
+ * swings 2× between runs, so a measurement could pick differently on the same adapter. All variants
+ * compute each output with the same operations in the same order (tested bit for bit on the adapter
+ * under test), so the choice changes speed, not results.
  */
-export function chooseMatmulVariant(adapter: AdapterReport): MatmulVariant {
-  return adapter.isFallbackAdapter || /llvmpipe|swiftshader|lavapipe/i.test(adapter.description)
-    ? "vec4"
-    : "tiled";
+export function chooseMatmulVariant(
+  adapter: AdapterReport,
+  product?: { m: number; n: number; k: number; fused?: boolean },
+): MatmulVariant {
+  if (!(adapter.isFallbackAdapter || /llvmpipe|swiftshader|lavapipe/i.test(adapter.description))) {
+    return "tiled";
+  }
+  return product && !product.fused && packsPayOff(product) ? "texture" : "vec4";
+}
+
+/**
+ * Whether packing the operands into textures pays off on a CPU adapter: packing costs two more
+ * dispatches and one pass over each operand (O(m·k + k·n)), and makes the product's loads cheaper
+ * (O(m·n·k)). Measured on llvmpipe, texture over vec4 time (median of 5, the machine busy; run
+ * `deno run -A scripts/measure_matmul_variants.ts`): 1024³ 1.35×, 1024×256×1024 1.21×, 512³ 1.15×,
+ * 384³ 1.17×, 256³ 1.01×, 128³ 0.78×, 256×10×256 0.70×. So: at least 2^25 multiply-adds (384³ is
+ * 2^25.7, 256³ 2^24), and both output dimensions and k at least 64 so the packed operands are reused
+ * enough (a product with a handful of columns would pack a large A for little work).
+ */
+export function packsPayOff(product: { m: number; n: number; k: number }): boolean {
+  const { m, n, k } = product;
+  return m * n * k >= 2 ** 25 && Math.min(m, n, k) >= 64;
 }
 
 /** Options of {@linkcode prepareMatmul}. */
@@ -187,11 +243,14 @@ export async function prepareMatmul(
   ctx: GpuContext,
   options: MatmulOptions,
 ): Promise<PreparedOp<MatmulUniform>> {
-  const variant = options.variant ?? chooseMatmulVariant(ctx.adapter);
-  const activation = options.activation ?? "linear";
   const shape = { m: options.m, n: options.n, k: options.k };
+  const fused = !!(options.gradient || options.columnSums || options.blockNorms);
+  let variant = options.variant ?? chooseMatmulVariant(ctx.adapter, { ...shape, fused });
+  if (variant === "texture" && !options.variant && !fitsTextures(ctx, shape)) variant = "vec4";
+  if (variant === "texture") return await prepareTextureMatmul(ctx, options);
+  const activation = options.activation ?? "linear";
   const vectorised = variant === "vec4" ? vec4Operands(shape, options) : null;
-  if ((options.gradient || options.columnSums || options.blockNorms) && !vectorised) {
+  if (fused && !vectorised) {
     throw new Error(
       `matmul ${options.label}: fused backward epilogues need the vec4 variant, not ${variant}`,
     );
@@ -253,5 +312,109 @@ function vec4Operands(
   return {
     a: (options.transposeA ? shape.m : shape.k) % 4 === 0,
     b: (options.transposeB ? shape.k : shape.n) % 4 === 0,
+  };
+}
+
+/** Whether both packed operands of an m×n×k product fit the device's 2D texture size. */
+function fitsTextures(ctx: GpuContext, shape: Record<MatmulUniform, number>): boolean {
+  const limit = ctx.device.limits.maxTextureDimension2D;
+  const { m, n, k } = shape;
+  return Math.max(m, k, Math.ceil(k / 4), Math.ceil(n / 4)) <= limit;
+}
+
+/**
+ * The texture variant: op(A) and op(B) packed into rgba32float textures (matmul_pack_forward), then
+ * the product (matmul_texture_forward); the three dispatches are encoded together. The textures are
+ * sized for the prepared shape, so `set` may shrink m, n or k (a partial batch) but not grow them.
+ */
+async function prepareTextureMatmul(
+  ctx: GpuContext,
+  options: MatmulOptions,
+): Promise<PreparedOp<MatmulUniform>> {
+  if (options.gradient || options.columnSums || options.blockNorms) {
+    throw new Error(`matmul ${options.label}: fused backward epilogues need the vec4 variant, not texture`);
+  }
+  const prepared = { m: options.m, n: options.n, k: options.k };
+  if (!fitsTextures(ctx, prepared)) {
+    throw new RangeError(
+      `matmul ${options.label}: m=${prepared.m}, n=${prepared.n}, k=${prepared.k} does not fit the ` +
+        `device's ${ctx.device.limits.maxTextureDimension2D}-texel textures; use the vec4 variant`,
+    );
+  }
+  const texture = (label: string, width: number, height: number) =>
+    ctx.device.createTexture({
+      label: `${options.label} ${label}`,
+      // A texture cannot be empty; a 0-sized operand is never read.
+      size: [Math.max(1, width), Math.max(1, height)],
+      format: "rgba32float",
+      usage: 0x04 /* TEXTURE_BINDING */ | 0x08, /* STORAGE_BINDING */
+    });
+  const { m, n, k } = prepared;
+  const aTexture = texture("packed A", Math.ceil(k / 4), m);
+  const bTexture = texture("packed B", Math.ceil(n / 4), k);
+  const packA = await prepareKernel(ctx, matmulPackForward, {
+    label: `${options.label} pack A`,
+    buffers: { x: options.a },
+    textures: { packed: aTexture },
+    uniforms: { rows: m, cols: k },
+    overrides: { TRANSPOSE: options.transposeA ? 1 : 0 },
+  });
+  const packB = await prepareKernel(ctx, matmulPackForward, {
+    label: `${options.label} pack B`,
+    buffers: { x: options.b },
+    textures: { packed: bTexture },
+    uniforms: { rows: k, cols: n },
+    overrides: { TRANSPOSE: options.transposeB ? 1 : 0 },
+  });
+  const activation = options.activation ?? "linear";
+  const product = await prepareKernel(ctx, matmulTextureForward, {
+    label: options.label,
+    buffers: {
+      bias: options.bias ?? ctx.placeholder("bias"),
+      y: options.y,
+      z: options.z ?? ctx.placeholder("pre-activation"),
+    },
+    textures: { a_tex: aTexture, b_tex: bTexture },
+    uniforms: prepared,
+    overrides: {
+      HAS_BIAS: options.bias ? 1 : 0,
+      STORE_Z: options.z ? 1 : 0,
+      ACTIVATION: ACTIVATION_CODES[activation],
+      ALPHA: options.activationParameter ?? (defaultActivationParameter(activation) || 0.2),
+    },
+  });
+  return {
+    label: options.label,
+    kernel: matmulTextureForward.name,
+    get uniforms() {
+      return product.uniforms;
+    },
+    get workgroups() {
+      return product.workgroups;
+    },
+    set(values) {
+      const next = { ...product.uniforms, ...values };
+      if (next.m > prepared.m || next.n > prepared.n || next.k > prepared.k) {
+        throw new RangeError(
+          `matmul ${options.label}: m=${next.m}, n=${next.n}, k=${next.k} outgrows the textures prepared ` +
+            `for m=${prepared.m}, n=${prepared.n}, k=${prepared.k}; prepare the matmul again`,
+        );
+      }
+      packA.set({ rows: next.m, cols: next.k });
+      packB.set({ rows: next.k, cols: next.n });
+      product.set(values);
+    },
+    encode(pass) {
+      packA.encode(pass);
+      packB.encode(pass);
+      product.encode(pass);
+    },
+    release() {
+      packA.release();
+      packB.release();
+      product.release();
+      aTexture.destroy();
+      bTexture.destroy();
+    },
   };
 }

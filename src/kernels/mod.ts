@@ -11,11 +11,17 @@ import { reduceForward } from "./reduce.ts";
 import { argmaxForward, confusionForward, correctForward, thresholdForward } from "./metrics.ts";
 import { columnStatsForward } from "./column_stats.ts";
 import { fingerprintForward } from "./fingerprint.ts";
-import { activationStatsForward, updateRatioForward } from "./instrument.ts";
+import { layerRecordForward } from "./instrument.ts";
 import { activationBackwardKernel, denseBiasBackward } from "./dense.ts";
 import { dropoutBackward, dropoutForward } from "./dropout.ts";
 import { gatherRowsForward } from "./gather.ts";
-import { matmulBlockedForward, matmulTiledForward, matmulVec4Forward } from "./matmul.ts";
+import {
+  matmulBlockedForward,
+  matmulPackForward,
+  matmulTextureForward,
+  matmulTiledForward,
+  matmulVec4Forward,
+} from "./matmul.ts";
 import { adamUpdate, rmspropUpdate, sgdUpdate } from "./optimizers.ts";
 import { logSoftmaxForward, softmaxBackwardKernel, softmaxForward } from "./softmax.ts";
 
@@ -50,6 +56,8 @@ export const KERNELS: readonly KernelDef<any>[] = [
   matmulBlockedForward,
   matmulTiledForward,
   matmulVec4Forward,
+  matmulPackForward,
+  matmulTextureForward,
   gatherRowsForward,
   activationBackwardKernel,
   denseBiasBackward,
@@ -70,6 +78,5 @@ export const KERNELS: readonly KernelDef<any>[] = [
   confusionForward,
   columnStatsForward,
   fingerprintForward,
-  updateRatioForward,
-  activationStatsForward,
+  layerRecordForward,
 ];

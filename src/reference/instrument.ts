@@ -1,6 +1,6 @@
 /**
- * Float64 twins of the per-step instrumentation kernels (`update_ratio_forward.wgsl`,
- * `activation_stats_forward.wgsl`); gradient norms are `reduceF64("norm", ...)` (reductions.ts).
+ * Float64 twins of the per-step instrumentation (`layer_record_forward.wgsl`): the update ratio and
+ * the activation statistics; its gradient norms are `reduceF64("norm", ...)` (reductions.ts).
  *
  * @module
  */

@@ -44,3 +44,21 @@ export function matmul(a: Matrix, b: Matrix, options: MatmulOptions = {}): Matri
 export function absolute(m: Matrix): Matrix {
   return { data: m.data.map(Math.abs), rows: m.rows, cols: m.cols };
 }
+
+/**
+ * op(X) (X stored transposed when `transpose`) laid out four columns a texel, as
+ * matmul_pack_forward writes its rgba32float texture: row r, texel q holds op(X)[r, 4q..4q+3], 0 past
+ * the last column. Returns rows × ceil(cols/4) × 4 values, row by row.
+ */
+export function packTexels(x: Matrix, transpose = false): Float64Array {
+  const rows = transpose ? x.cols : x.rows;
+  const cols = transpose ? x.rows : x.cols;
+  const width = Math.ceil(cols / 4) * 4;
+  const out = new Float64Array(rows * width);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      out[r * width + c] = transpose ? x.data[c * x.cols + r] : x.data[r * x.cols + c];
+    }
+  }
+  return out;
+}

@@ -19,12 +19,17 @@ import type { ElementwiseActivation } from "../reference/activations.ts";
 import { prepareDropout } from "../kernels/dropout.ts";
 import { prepareFingerprint } from "../kernels/fingerprint.ts";
 import { prepareGatherRows } from "../kernels/gather.ts";
-import { prepareActivationStats, prepareUpdateRatio, SATURATION_CUTOFFS } from "../kernels/instrument.ts";
+import {
+  LAYER_RECORD_WORDS,
+  type LayerStatistic,
+  prepareLayerRecord,
+  SATURATION_CUTOFFS,
+} from "../kernels/instrument.ts";
 import type { PreparedOp } from "../kernels/kernel.ts";
 import { prepareLossBackward, prepareLossForward, reductionScale } from "../kernels/losses.ts";
 import { prepareCorrect } from "../kernels/metrics.ts";
 import { type AdamOp, prepareAdam, prepareRmsprop, prepareSgd } from "../kernels/optimizers.ts";
-import { type PreparedReduce, prepareReduce } from "../kernels/reduce.ts";
+import { prepareReduce } from "../kernels/reduce.ts";
 import { columnStatsWords, prepareColumnStats } from "../kernels/column_stats.ts";
 import type { LossConfig } from "../reference/losses.ts";
 import type { Activation, LossSpec, OptimizerSpec } from "../scenario/types.ts";
@@ -32,7 +37,7 @@ import type { ModelShape } from "./model.ts";
 import type { LayerWeights } from "./records.ts";
 
 export const STEP_HEADER_WORDS = 4;
-export const LAYER_RECORD_WORDS = 10;
+export { LAYER_RECORD_WORDS };
 
 export function stepRecordWords(layers: number): number {
   return STEP_HEADER_WORDS + LAYER_RECORD_WORDS * layers;
@@ -44,7 +49,7 @@ export type EngineMetric =
   | { name: string; kind: "elementwise"; loss: "mae" | "mse"; root: boolean };
 
 /** The statistic recorded per layer per step, by activation (null: none). */
-export function activationStatistic(activation: Activation): "dead" | "saturated" | null {
+export function activationStatistic(activation: Activation): LayerStatistic {
   if (activation === "relu") return "dead";
   if (activation === "sigmoid" || activation === "tanh") return "saturated";
   return null;
@@ -240,9 +245,7 @@ export async function prepareTrainStep(
   );
   const forward: DenseOp[] = [], backward: DenseOp[] = [];
   const dropFwd: (PreparedOp<string> | null)[] = [], dropBwd: (PreparedOp<string> | null)[] = [];
-  const stats: (PreparedOp<string> | null)[] = [];
-  const normW: PreparedReduce[] = [], normB: PreparedReduce[] = [];
-  const updates: UpdateOp[] = [], ratios: PreparedOp<string>[] = [];
+  const updates: UpdateOp[] = [], layerRecords: PreparedOp<string>[] = [];
   for (let i = 0; i < L; i++) {
     const layer = shape.layers[i];
     const base = STEP_HEADER_WORDS + LAYER_RECORD_WORDS * i;
@@ -273,21 +276,8 @@ export async function prepareTrainStep(
       });
     dropFwd.push(layer.dropout > 0 ? await dropout("forward") : null);
     dropBwd.push(layer.dropout > 0 ? await dropout("backward") : null);
-    const stat = activationStatistic(layer.activation);
-    stats.push(
-      stat === null ? null : await prepareActivationStats(ctx, {
-        label: `layer ${i} ${stat} units`,
-        kind: stat,
-        z: z[i],
-        record,
-        rows: B,
-        units: layer.units,
-        offset: base + 8,
-        cutoff: layer.activation === "tanh" ? SATURATION_CUTOFFS.tanh : SATURATION_CUTOFFS.sigmoid,
-      }),
-    );
-    // Instrumented and fused: the dW product also writes its 8×8 block norms, so ‖dW‖ is a small
-    // one-pass reduction instead of a two-pass one over all of dW.
+    // Instrumented and fused: the dW product also writes its 8×8 block norms, so the layer record
+    // reads ~64× fewer values for ‖dW‖.
     const dwNorms = instrument && fuse
       ? ctx.storage(`layer ${i} dW block norms`, blockNormCount(layer.inputs, layer.units))
       : null;
@@ -312,40 +302,29 @@ export async function prepareTrainStep(
       }),
     );
     const wCount = layer.inputs * layer.units;
-    normW.push(
-      await prepareReduce(ctx, {
-        label: `layer ${i} ‖dW‖`,
-        op: "norm",
-        input: dwNorms ?? dw[i],
-        n: dwNorms ? blockNormCount(layer.inputs, layer.units) : wCount,
-        output: record,
-        outOffset: base / 2,
-      }),
-    );
-    normB.push(
-      await prepareReduce(ctx, {
-        label: `layer ${i} ‖db‖`,
-        op: "norm",
-        input: db[i],
-        n: layer.units,
-        output: record,
-        outOffset: base / 2 + 1,
-      }),
-    );
     updates.push(
       await prepareUpdate(ctx, `layer ${i} W update`, setup.optimizer, params.weights[i], dw[i], wCount),
     );
     updates.push(
       await prepareUpdate(ctx, `layer ${i} b update`, setup.optimizer, params.biases[i], db[i], layer.units),
     );
-    ratios.push(
-      await prepareUpdateRatio(ctx, {
-        label: `layer ${i} ‖ΔW‖/‖W‖`,
+    layerRecords.push(
+      await prepareLayerRecord(ctx, {
+        label: `layer ${i} record`,
+        grads: dwNorms ?? dw[i],
+        gradCount: dwNorms ? blockNormCount(layer.inputs, layer.units) : wCount,
+        biasGrads: db[i],
+        biasCount: layer.units,
         wNew: params.weights[i],
         wOld: wOld[i],
+        weightCount: wCount,
+        statistic: activationStatistic(layer.activation),
+        z: z[i],
+        rows: B,
+        units: layer.units,
+        cutoff: layer.activation === "tanh" ? SATURATION_CUTOFFS.tanh : SATURATION_CUTOFFS.sigmoid,
         record,
-        n: wCount,
-        offset: base + 4,
+        offset: base,
       }),
     );
   }
@@ -407,7 +386,7 @@ export async function prepareTrainStep(
         shape.layers.forEach((layer, i) => {
           dropFwd[i]?.set({ count: rows * layer.units });
           dropBwd[i]?.set({ count: rows * layer.units });
-          stats[i]?.set({ rows });
+          layerRecords[i].set({ rows });
         });
         lossForward.set({ rows });
         lossReduce.set({ n: rows });
@@ -434,7 +413,6 @@ export async function prepareTrainStep(
       for (let i = 0; i < L; i++) {
         forward[i].encode(pass);
         dropFwd[i]?.encode(pass);
-        if (instrument) stats[i]?.encode(pass);
       }
       lossForward.encode(pass);
       lossReduce.encode(pass);
@@ -443,15 +421,13 @@ export async function prepareTrainStep(
         dropBwd[i]?.encode(pass);
         backward[i].encode(pass);
       }
-      // Norms and updates after the whole backward pass: dX of layer i reads W_i before its update.
+      // Updates after the whole backward pass (dX of layer i reads W_i before its update), then each
+      // layer's record: its gradients, the update it made, and its pre-activations Z (intact since
+      // the forward pass).
       for (let i = 0; i < L; i++) {
-        if (instrument) {
-          normW[i].encode(pass);
-          normB[i].encode(pass);
-        }
         updates[2 * i].op.encode(pass);
         updates[2 * i + 1].op.encode(pass);
-        if (instrument) ratios[i].encode(pass);
+        if (instrument) layerRecords[i].encode(pass);
       }
       pass.end();
     },

@@ -55,16 +55,31 @@ describe("definitions agree with their WGSL", () => {
   for (const kernel of KERNELS) {
     it(`${kernel.name}: bindings, access, Params fields and override names`, () => {
       const code = kernel.code;
-      const bindings = [
+      const buffers = [
         ...code.matchAll(/@binding\((\d+)\)\s*var<(storage|uniform)(?:,\s*(read_write|read))?>\s*(\w+)/g),
-      ]
-        .map((m) => ({ index: Number(m[1]), kind: m[2], access: m[3], name: m[4] }))
-        .sort((a, b) => a.index - b.index);
-      const storage = bindings.filter((b) => b.kind === "storage");
-      expect(storage.map((b) => [b.index, b.name, b.access === "read_write" ? "read-write" : "read"]))
-        .toEqual(
-          kernel.bindings.map((b, i) => [i, b.name, b.access]),
-        );
+      ].map((m) => ({
+        index: Number(m[1]),
+        kind: m[2],
+        access: m[3] === "read_write" ? "read-write" : "read",
+        name: m[4],
+      }));
+      const textures = [
+        ...code.matchAll(
+          /@binding\((\d+)\)\s*var\s+(\w+)\s*:\s*texture_(2d<f32>|storage_2d<rgba32float,\s*write>)/g,
+        ),
+      ].map((m) => ({
+        index: Number(m[1]),
+        kind: "texture",
+        access: m[3] === "2d<f32>" ? "texture" : "write-texture",
+        name: m[2],
+      }));
+      const bindings = [...buffers, ...textures].sort((a, b) => a.index - b.index);
+      expect(code.match(/@binding\(/g)?.length, "every binding is a storage buffer, a uniform or a texture")
+        .toBe(bindings.length);
+      const resources = bindings.filter((b) => b.kind !== "uniform");
+      expect(resources.map((b) => [b.index, b.name, b.access])).toEqual(
+        kernel.bindings.map((b, i) => [i, b.name, b.access]),
+      );
       const uniform = bindings.filter((b) => b.kind === "uniform");
       if (kernel.uniforms.length === 0) {
         expect(uniform).toEqual([]);

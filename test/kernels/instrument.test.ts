@@ -1,27 +1,18 @@
 /**
- * Column statistics, batch fingerprint, update ratio and activation statistics kernels against
- * their twins (src/reference/stats.ts, fingerprint.ts, instrument.ts).
+ * Column statistics, batch fingerprint and per-layer step record kernels against their twins
+ * (src/reference/stats.ts, fingerprint.ts, instrument.ts, reductions.ts).
  */
 import { afterAll, expect, it } from "vitest";
 import { readback } from "../../src/gpu/mod.ts";
 import { prepareColumnStats } from "../../src/kernels/column_stats.ts";
 import { prepareFingerprint } from "../../src/kernels/fingerprint.ts";
-import {
-  prepareActivationStats,
-  prepareUpdateRatio,
-  SATURATION_CUTOFFS,
-} from "../../src/kernels/instrument.ts";
+import { LAYER_RECORD_WORDS, prepareLayerRecord, SATURATION_CUTOFFS } from "../../src/kernels/instrument.ts";
 import { batchFingerprint } from "../../src/reference/fingerprint.ts";
 import { deadFraction, saturatedFraction, updateRatio } from "../../src/reference/instrument.ts";
 import { matrix } from "../../src/reference/matrix.ts";
+import { reduceF64 } from "../../src/reference/reductions.ts";
 import { columnStats, decodeColumnStats } from "../../src/reference/stats.ts";
-import {
-  describeKernel,
-  describeKernels,
-  randomF32,
-  releaseTestContext,
-  testContext,
-} from "../helpers/gpu.ts";
+import { describeKernel, randomF32, releaseTestContext, testContext } from "../helpers/gpu.ts";
 import { expectClose, F32_U as u, gamma, logErrorSummary } from "../helpers/tolerance.ts";
 
 afterAll(async () => {
@@ -167,120 +158,151 @@ describeKernel("fingerprint_forward", () => {
   }
 });
 
-describeKernels(["update_ratio_forward", "activation_stats_forward"], "per-step instrumentation", () => {
+/** Runs one layer record into a fresh record buffer and returns its words (f32 and u32 views). */
+async function runLayerRecord(
+  options: {
+    grads: Float32Array;
+    biasGrads: Float32Array;
+    wNew: Float32Array;
+    wOld: Float32Array;
+    z?: Float32Array;
+    rows?: number;
+    units?: number;
+    statistic?: "dead" | "saturated" | null;
+    cutoff?: number;
+    offset?: number;
+  },
+): Promise<{ f: Float32Array; w: Uint32Array }> {
+  const ctx = await testContext();
+  const offset = options.offset ?? 0;
+  const record = ctx.storage("layer record", offset + LAYER_RECORD_WORDS);
+  const buffers = [
+    ctx.upload("grads", options.grads),
+    ctx.upload("bias grads", options.biasGrads),
+    ctx.upload("w new", options.wNew),
+    ctx.upload("w old", options.wOld),
+    ctx.upload("z", options.z ?? new Float32Array(1)),
+  ];
+  const op = await prepareLayerRecord(ctx, {
+    label: "layer record",
+    grads: buffers[0],
+    gradCount: options.grads.length,
+    biasGrads: buffers[1],
+    biasCount: options.biasGrads.length,
+    wNew: buffers[2],
+    wOld: buffers[3],
+    weightCount: options.wNew.length,
+    statistic: options.statistic ?? null,
+    z: buffers[4],
+    rows: options.rows ?? 0,
+    units: options.units ?? 0,
+    cutoff: options.cutoff,
+    record,
+    offset,
+  });
+  ctx.submit("layer record", (pass) => op.encode(pass));
+  const [bytes] = await readback(ctx, [record]);
+  op.release();
+  for (const buffer of [...buffers, record]) ctx.pool.release(buffer);
+  return { f: new Float32Array(bytes), w: new Uint32Array(bytes) };
+}
+
+describeKernel("layer_record_forward", () => {
   for (const n of [1, 7, 257, 1000, 65_537, 1_000_000]) {
-    it(`update ratio over ${n} weights, written at a record offset`, async () => {
-      const ctx = await testContext();
+    it(`gradient norms and update ratio over ${n} weights, written at a record offset`, async () => {
       const wOld = randomF32(`w ${n}`, n, { scale: 0.5 });
       const step = randomF32(`dw ${n}`, n, { scale: 1e-3 });
       const wNew = wOld.map((w, i) => w + step[i]);
-      const record = ctx.storage("ratio record", 16);
-      const op = await prepareUpdateRatio(ctx, {
-        label: "ratio",
-        wNew: ctx.upload("wNew", wNew),
-        wOld: ctx.upload("wOld", wOld),
-        record,
-        n,
-        offset: 5,
-      });
-      ctx.submit("ratio", (pass) => op.encode(pass));
-      const [bytes] = await readback(ctx, [record]);
-      const f = new Float32Array(bytes), w = new Uint32Array(bytes);
-      const ref = updateRatio(wNew, wOld);
-      // Each Σ of squares: ceil(n/256) + 9 roundings (gamma_L relative, terms >= 0), sqrt halves
+      const grads = randomF32(`g ${n}`, n, { scale: 2 });
+      const biasGrads = randomF32(`gb ${n}`, Math.min(n, 300), { scale: 0.1 });
+      const { f, w } = await runLayerRecord({ grads, biasGrads, wNew, wOld, offset: 5 });
+      const ratio = updateRatio(wNew, wOld);
+      const gradNorm = reduceF64("norm", grads), biasNorm = reduceF64("norm", biasGrads);
+      // Each Σ of squares: ceil(count/256) + 9 roundings (gamma_L relative, terms >= 0), sqrt halves
       // it, +u; the ratio adds both and one division.
-      const L = Math.ceil(n / 256) + 9;
-      const rel = gamma(L) + 3 * u;
-      expectClose([f[6], f[7]], [ref.deltaNorm, ref.weightNorm], { atol: 0, rtol: rel }, {
-        label: "norms",
+      const rel = (count: number) => gamma(Math.ceil(count / 256) + 9) + 3 * u;
+      expectClose([f[5]], [gradNorm.value], { atol: 0, rtol: rel(n) }, {
+        label: "gradient norm",
         family: "instrument",
       });
-      expectClose([f[5]], [ref.ratio], { atol: 0, rtol: 2 * rel }, { label: "ratio", family: "instrument" });
-      expect(w[8]).toBe(0);
+      expectClose([f[7]], [biasNorm.value], { atol: 0, rtol: rel(biasGrads.length) }, {
+        label: "bias gradient norm",
+        family: "instrument",
+      });
+      expectClose([f[10], f[11]], [ratio.deltaNorm, ratio.weightNorm], { atol: 0, rtol: rel(n) }, {
+        label: "update norms",
+        family: "instrument",
+      });
+      expectClose([f[9]], [ratio.ratio], { atol: 0, rtol: 2 * rel(n) }, {
+        label: "ratio",
+        family: "instrument",
+      });
+      expect([w[6], w[8], w[12]]).toEqual([0, 0, 0]);
+      // No statistic asked for: its words and the words before the offset are left alone.
+      expect([w[13], w[14], ...w.subarray(0, 5)]).toEqual([0, 0, 0, 0, 0, 0, 0]);
     });
   }
 
-  it("update ratio: zero weights give 0 or Infinity, non-finite gives NaN with a count", async () => {
-    const ctx = await testContext();
-    const cases: [number[], number[]][] = [[[0, 0], [0, 0]], [[0, 1], [0, 0]], [[NaN, 1], [1, Infinity]]];
-    const record = ctx.storage("ratio edge", 12);
-    const ops: { encode(pass: GPUComputePassEncoder): void }[] = [];
-    for (const [i, [a, b]] of cases.entries()) {
-      ops.push(
-        await prepareUpdateRatio(ctx, {
-          label: `edge ${i}`,
-          wNew: ctx.upload(`a${i}`, new Float32Array(a)),
-          wOld: ctx.upload(`b${i}`, new Float32Array(b)),
-          record,
-          n: 2,
-          offset: 4 * i,
-        }),
-      );
-    }
-    ctx.submit("ratio edge", (pass) => ops.forEach((op) => op.encode(pass)));
-    const [bytes] = await readback(ctx, [record]);
-    const f = new Float32Array(bytes), w = new Uint32Array(bytes);
-    expect(f[0]).toBe(updateRatio([0, 0], [0, 0]).ratio);
-    expect(f[4]).toBe(updateRatio([0, 1], [0, 0]).ratio);
-    expect(f[4]).toBe(Infinity);
-    expect(Number.isNaN(f[8])).toBe(true);
-    expect(w[11]).toBe(updateRatio([NaN, 1], [1, Infinity]).nonFinite);
+  it("zero weights give a ratio of 0 or Infinity; non-finite inputs give NaN with a count", async () => {
+    const one = new Float32Array([1, 2]);
+    const zero = await runLayerRecord({
+      grads: one,
+      biasGrads: one,
+      wNew: new Float32Array(2),
+      wOld: new Float32Array(2),
+    });
+    expect(zero.f[4]).toBe(updateRatio([0, 0], [0, 0]).ratio);
+    const grown = await runLayerRecord({
+      grads: one,
+      biasGrads: one,
+      wNew: new Float32Array([0, 1]),
+      wOld: new Float32Array(2),
+    });
+    expect(grown.f[4]).toBe(Infinity);
+    const broken = await runLayerRecord({
+      grads: new Float32Array([1, NaN, Infinity, 2]),
+      biasGrads: new Float32Array([-Infinity, 3]),
+      wNew: new Float32Array([NaN, 1]),
+      wOld: new Float32Array([1, Infinity]),
+    });
+    expect(Number.isNaN(broken.f[0])).toBe(true);
+    expect(broken.w[1]).toBe(reduceF64("norm", [1, NaN, Infinity, 2]).nonFinite);
+    expect(Number.isNaN(broken.f[2])).toBe(true);
+    expect(broken.w[3]).toBe(1);
+    expect([broken.f[4], broken.f[5], broken.f[6]].every(Number.isNaN)).toBe(true);
+    expect(broken.w[7]).toBe(updateRatio([NaN, 1], [1, Infinity]).nonFinite);
   });
 
   const layerShapes: [number, number][] = [[1, 1], [7, 3], [32, 257], [127, 10], [1000, 13], [1, 1000]];
   for (const [rows, units] of layerShapes) {
     it(`dead and saturated fractions, ${rows}x${units}`, async () => {
-      const ctx = await testContext();
       const z = randomF32(`z ${rows}x${units}`, rows * units, { scale: 6 });
       // Make every third unit dead (z <= 0 on every row, one of them exactly -0 / 0).
       for (let u2 = 0; u2 < units; u2 += 3) {
         for (let r = 0; r < rows; r++) z[r * units + u2] = -Math.abs(z[r * units + u2]);
       }
       z[0] = 0;
-      const record = ctx.storage("act record", 8);
-      const zb = ctx.upload("z", z);
-      const ops = [
-        await prepareActivationStats(ctx, {
-          label: "dead",
-          kind: "dead",
-          z: zb,
-          record,
-          rows,
-          units,
-          offset: 0,
-        }),
-        await prepareActivationStats(ctx, {
-          label: "sig",
-          kind: "saturated",
-          z: zb,
-          record,
-          rows,
-          units,
-          offset: 2,
-          cutoff: SATURATION_CUTOFFS.sigmoid,
-        }),
-        await prepareActivationStats(ctx, {
-          label: "tanh",
-          kind: "saturated",
-          z: zb,
-          record,
-          rows,
-          units,
-          offset: 4,
-          cutoff: SATURATION_CUTOFFS.tanh,
-        }),
-      ];
-      ctx.submit("activation stats", (pass) => ops.forEach((op) => op.encode(pass)));
-      const [bytes] = await readback(ctx, [record]);
-      const f = new Float32Array(bytes), w = new Uint32Array(bytes);
-      const dead = deadFraction(z, rows, units);
-      const sig = saturatedFraction(z, { rows, units, cutoff: SATURATION_CUTOFFS.sigmoid });
-      const tanh = saturatedFraction(z, { rows, units, cutoff: SATURATION_CUTOFFS.tanh });
-      expect([w[1], w[3], w[5]]).toEqual([dead.count, sig.count, tanh.count]);
-      expectClose([f[0], f[2], f[4]], [dead.fraction, sig.fraction, tanh.fraction], { atol: 0, rtol: u }, {
-        label: "fractions",
-        family: "instrument",
+      const weights = new Float32Array([1]);
+      const common = { grads: weights, biasGrads: weights, wNew: weights, wOld: weights, z, rows, units };
+      const dead = await runLayerRecord({ ...common, statistic: "dead" });
+      const sig = await runLayerRecord({
+        ...common,
+        statistic: "saturated",
+        cutoff: SATURATION_CUTOFFS.sigmoid,
       });
+      const tanh = await runLayerRecord({
+        ...common,
+        statistic: "saturated",
+        cutoff: SATURATION_CUTOFFS.tanh,
+      });
+      const refDead = deadFraction(z, rows, units);
+      const refSig = saturatedFraction(z, { rows, units, cutoff: SATURATION_CUTOFFS.sigmoid });
+      const refTanh = saturatedFraction(z, { rows, units, cutoff: SATURATION_CUTOFFS.tanh });
+      expect([dead.w[9], sig.w[9], tanh.w[9]]).toEqual([refDead.count, refSig.count, refTanh.count]);
+      expectClose([dead.f[8], sig.f[8], tanh.f[8]], [refDead.fraction, refSig.fraction, refTanh.fraction], {
+        atol: 0,
+        rtol: u,
+      }, { label: "fractions", family: "instrument" });
     });
   }
 });

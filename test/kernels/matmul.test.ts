@@ -1,19 +1,25 @@
 /**
- * matmul_blocked_forward, matmul_vec4_forward and matmul_tiled_forward against the float64 twins
- * (reference/matmul.ts, reference/dense.ts, reference/activations.ts), over awkward shapes, transposes
- * and the fused epilogue; and the three variants against each other, bit for bit.
+ * matmul_blocked_forward, matmul_vec4_forward, matmul_texture_forward (with matmul_pack_forward) and
+ * matmul_tiled_forward against the float64 twins (reference/matmul.ts, reference/dense.ts,
+ * reference/activations.ts), over awkward shapes, transposes and the fused epilogue; the four
+ * variants against each other, bit for bit; and the per-adapter, per-shape choice between them.
  */
-import { afterAll, expect, it } from "vitest";
-import type { GpuContext } from "../../src/gpu/mod.ts";
+import { afterAll, describe, expect, it } from "vitest";
+import { type GpuContext, readbackF32 } from "../../src/gpu/mod.ts";
+import type { AdapterReport } from "../../src/report/types.ts";
 import {
   blockNormCount,
+  chooseMatmulVariant,
+  matmulPackForward,
   type MatmulVariant,
   matmulVec4Forward,
+  packsPayOff,
   prepareMatmul,
 } from "../../src/kernels/matmul.ts";
+import { prepareKernel } from "../../src/kernels/kernel.ts";
 import { activationBackwardKernel } from "../../src/kernels/dense.ts";
 import { activate, type ElementwiseActivation } from "../../src/reference/activations.ts";
-import { absolute, matmul } from "../../src/reference/matmul.ts";
+import { absolute, matmul, packTexels } from "../../src/reference/matmul.ts";
 import { matrix } from "../../src/reference/matrix.ts";
 import {
   describeKernel,
@@ -228,6 +234,99 @@ describeKernel("matmul_vec4_forward", () => {
   });
 });
 
+describeKernel("matmul_texture_forward", () => {
+  matmulCases("texture");
+
+  it("large: 1024×1024 · 1024×1024 (the shape the default choice packs)", async () => {
+    await check(await testContext(), "texture", { m: 1024, n: 1024, k: 1024 }, "texture 1024");
+  });
+
+  it("fused backward epilogues are refused", async () => {
+    const ctx = await testContext();
+    const a = ctx.storage("a", 16), y = ctx.storage("y", 16), z = ctx.storage("z", 16);
+    await expect(
+      prepareMatmul(ctx, { label: "g", a, b: a, y, z, m: 4, n: 4, k: 4, gradient: true, variant: "texture" }),
+    ).rejects.toThrow(/vec4 variant/);
+    for (const buffer of [a, y, z]) ctx.pool.release(buffer);
+  });
+
+  it("set() may shrink the prepared shape but not grow it (the textures are sized for it)", async () => {
+    const ctx = await testContext();
+    const a = ctx.storage("a", 16 * 8), b = ctx.storage("b", 8 * 8), y = ctx.storage("y", 16 * 8);
+    const op = await prepareMatmul(ctx, { label: "tex set", a, b, y, m: 16, n: 8, k: 8, variant: "texture" });
+    op.set({ m: 3, k: 5 });
+    expect(() => op.set({ n: 9 })).toThrow(/prepare the matmul again/);
+    expect(op.uniforms).toEqual({ m: 3, n: 8, k: 5 });
+    for (const buffer of [a, b, y]) ctx.pool.release(buffer);
+    op.release();
+  });
+});
+
+describeKernel("matmul_pack_forward", () => {
+  // (rows, cols): 1, primes, a partial last texel, and several texels per row.
+  const shapes: [number, number][] = [[1, 1], [1, 7], [5, 1], [7, 13], [13, 4], [33, 65], [64, 257]];
+  for (const [rows, cols] of shapes) {
+    for (const transpose of [false, true]) {
+      it(`${rows}×${cols}, transpose ${transpose}: texels hold the values exactly, zeros past the last column`, async () => {
+        const ctx = await testContext();
+        const data = randomF32(`pack ${rows} ${cols} ${transpose}`, rows * cols);
+        const x = ctx.upload("x", data);
+        const width = Math.ceil(cols / 4);
+        const texture = ctx.device.createTexture({
+          label: "packed",
+          size: [width, rows],
+          format: "rgba32float",
+          usage: 0x08 /* STORAGE_BINDING */ | 0x01, /* COPY_SRC */
+        });
+        const op = await prepareKernel(ctx, matmulPackForward, {
+          label: "pack",
+          buffers: { x },
+          textures: { packed: texture },
+          uniforms: { rows, cols },
+          overrides: { TRANSPOSE: transpose ? 1 : 0 },
+        });
+        // Texture rows are copied out at a pitch that is a multiple of 256 bytes (WebGPU's rule).
+        const pitch = Math.ceil((width * 16) / 256) * 256;
+        const out = ctx.storage("texels", (pitch / 4) * rows);
+        ctx.submit("pack", (pass) => op.encode(pass));
+        const encoder = ctx.device.createCommandEncoder();
+        encoder.copyTextureToBuffer({ texture }, { buffer: out, bytesPerRow: pitch }, [width, rows]);
+        ctx.device.queue.submit([encoder.finish()]);
+        const [texels] = await readbackF32(ctx, [out]);
+        const got = new Float32Array(rows * width * 4);
+        for (let r = 0; r < rows; r++) {
+          got.set(texels.subarray((r * pitch) / 4, (r * pitch) / 4 + width * 4), r * width * 4);
+        }
+        // X is stored cols×rows when transposed: the twin takes the stored matrix.
+        const stored = transpose ? matrix(cols, rows, data) : matrix(rows, cols, data);
+        expect(Array.from(got)).toEqual(Array.from(packTexels(stored, transpose)));
+        op.release();
+        texture.destroy();
+        for (const buffer of [x, out]) ctx.pool.release(buffer);
+      });
+    }
+  }
+});
+
+describe("the matmul variant for an adapter and a product", () => {
+  const cpu = { description: "llvmpipe (LLVM 15.0.6, 256 bits)", isFallbackAdapter: false } as AdapterReport;
+  const gpu = { description: "NVIDIA H100", isFallbackAdapter: false } as AdapterReport;
+  it("hardware adapters tile through workgroup memory whatever the shape", () => {
+    expect(chooseMatmulVariant(gpu)).toBe("tiled");
+    expect(chooseMatmulVariant(gpu, { m: 1024, n: 1024, k: 1024 })).toBe("tiled");
+  });
+  it("CPU adapters pack large products into textures, and keep vec4 for small and fused ones", () => {
+    expect(chooseMatmulVariant(cpu)).toBe("vec4");
+    expect(chooseMatmulVariant(cpu, { m: 1024, n: 1024, k: 1024 })).toBe("texture");
+    expect(chooseMatmulVariant(cpu, { m: 1024, n: 1024, k: 1024, fused: true })).toBe("vec4");
+    // The MLP training step's products (batch 256, widths 64..256) stay unpacked.
+    expect(chooseMatmulVariant(cpu, { m: 256, n: 256, k: 256 })).toBe("vec4");
+    expect(chooseMatmulVariant(cpu, { m: 4096, n: 8, k: 4096 })).toBe("vec4");
+    expect(packsPayOff({ m: 384, n: 384, k: 384 })).toBe(true);
+    expect(packsPayOff({ m: 256, n: 256, k: 256 })).toBe(false);
+  });
+});
+
 /**
  * Determinism across variants: every variant computes each output as the same f32 operations in the
  * same order (acc + a·b over k, then + bias, then the activation), so on one adapter they must agree
@@ -235,7 +334,7 @@ describeKernel("matmul_vec4_forward", () => {
  * per-adapter choice (chooseMatmulVariant) would then be the only thing keeping results stable.
  */
 describeKernels(
-  ["matmul_blocked_forward", "matmul_vec4_forward", "matmul_tiled_forward"],
+  ["matmul_blocked_forward", "matmul_vec4_forward", "matmul_texture_forward", "matmul_tiled_forward"],
   "bit-identical variants",
   () => {
     const cases: Case[] = [
@@ -252,7 +351,7 @@ describeKernels(
         const b = ctx.upload("b", randomF32(`same b ${c.m}`, c.k * c.n));
         const bias = ctx.upload("bias", randomF32(`same bias ${c.m}`, c.n));
         const outputs: Uint32Array[] = [];
-        for (const variant of ["blocked", "vec4", "tiled"] as const) {
+        for (const variant of ["blocked", "vec4", "tiled", "texture"] as const) {
           const y = ctx.storage("y", c.m * c.n), z = ctx.storage("z", c.m * c.n);
           const op = await prepareMatmul(ctx, {
             ...c,
@@ -275,6 +374,8 @@ describeKernels(
         expect(outputs[3]).toEqual(outputs[1]);
         expect(outputs[4]).toEqual(outputs[0]);
         expect(outputs[5]).toEqual(outputs[1]);
+        expect(outputs[6]).toEqual(outputs[0]);
+        expect(outputs[7]).toEqual(outputs[1]);
         for (const buffer of [a, b, bias]) ctx.pool.release(buffer);
       });
     }
