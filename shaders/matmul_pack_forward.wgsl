@@ -6,8 +6,8 @@
 // Why: CPU adapters (llvmpipe) load from a storage buffer lane by lane, with a branch per lane and a
 // bounds check per component, while a texel fetch is one branch-free gather of 16 bytes per lane.
 // Packing costs one read of X per product (O(rows·cols)); the product then reads every texel
-// ~(the other dimension)/8 times (O(rows·cols·n/8)), so for products of more than a few dozen columns
-// the packing is a small part of the time and the product's loads get ~2× cheaper (matmul.ts).
+// ~(the other dimension)/8 times (O(rows·cols·n/8)), so for large products
+// the packing is a small part of the time and the product runs faster overall (matmul.ts packsPayOff).
 //
 // Exact: values are copied, never computed, so the packed product is bit-identical to one that
 // reads the buffer.

@@ -6,7 +6,8 @@
 // Why textures: the same register-blocked 8×8 product as matmul_vec4_forward, whose time on CPU
 // adapters is spent in loads: llvmpipe (Mesa 22) loads from a storage buffer lane by lane, a branch
 // per lane and a bounds check per component, while a texel fetch is a branch-free 16-byte gather per
-// lane. Measured on llvmpipe at 1024³: 1.7-2.7× the vec4 kernel's GFLOP/s, bit-identical results.
+// lane. Measured on llvmpipe at 1024³: 1.39× the vec4 kernel's speed, packing included, with
+// bit-identical results (matmul.ts packsPayOff has the other shapes).
 //
 // Summation order: acc = (((0 + a_0·b_0) + a_1·b_1) + ...) in k order, then + bias, then the
 // activation: the same operations as matmul_blocked_forward and matmul_vec4_forward (tested bit for

@@ -169,9 +169,9 @@ export function chooseMatmulVariant(
 /**
  * Whether packing the operands into textures pays off on a CPU adapter: packing costs two more
  * dispatches and one pass over each operand (O(m·k + k·n)), and makes the product's loads cheaper
- * (O(m·n·k)). Measured on llvmpipe, texture over vec4 time (median of 5, the machine busy; run
- * `deno run -A scripts/measure_matmul_variants.ts`): 1024³ 1.35×, 1024×256×1024 1.21×, 512³ 1.15×,
- * 384³ 1.17×, 256³ 1.01×, 128³ 0.78×, 256×10×256 0.70×. So: at least 2^25 multiply-adds (384³ is
+ * (O(m·n·k)). Measured on llvmpipe, vec4 time over texture time (median of 5 paired repetitions,
+ * the machine quiet; `deno run -A scripts/measure_matmul_variants.ts`): 1024³ 1.39×,
+ * 1024×256×1024 1.22×, 512³ 1.21×, 384³ 1.21×, 256³ 1.08×, 128³ 0.83×, 256×10×256 0.70×. So: at least 2^25 multiply-adds (384³ is
  * 2^25.7, 256³ 2^24), and both output dimensions and k at least 64 so the packed operands are reused
  * enough (a product with a handful of columns would pack a large A for little work).
  */
@@ -199,7 +199,10 @@ export interface MatmulOptions {
   activation?: ElementwiseActivation;
   /** leaky-relu's negative slope or elu's alpha; Keras's default (0.2, 1.0) when absent. */
   activationParameter?: number;
-  /** Default: {@linkcode chooseMatmulVariant} of the context's adapter. */
+  /**
+   * Default: {@linkcode chooseMatmulVariant} of the context's adapter and this product (with the
+   * texture variant only where the packed operands fit the device's textures).
+   */
   variant?: MatmulVariant;
   /**
    * Backward fusion (vec4 variant only, see {@linkcode fusesBackward}): Y = op(A)·op(B) ⊙ act'(Z),
@@ -231,7 +234,8 @@ export function fusesBackward(ctx: GpuContext, variant?: MatmulVariant): boolean
  * variant, the contiguous dimension of each operand (A: k, or m when transposed; B: n, or k when
  * transposed) decides at prepare time whether it is read as vec4s: `set` may not change such a
  * dimension between a multiple of 4 and a non-multiple (it throws a RangeError; prepare again).
- * Buffers must be pool-allocated (sizes rounded up to 16 bytes) and bound whole.
+ * The texture variant sizes its textures for the prepared shape: `set` may shrink m, n or k but not
+ * grow them (RangeError). Buffers must be pool-allocated (sizes rounded up to 16 bytes) and bound whole.
  *
  * @example
  * ```ts
