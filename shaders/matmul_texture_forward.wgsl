@@ -121,15 +121,18 @@ fn store(row: u32, col: u32, sum: f32) {
   y[index] = activate(pre);
 }
 
-// acc[i] += op(A)[row i, p + kk] · op(B)[p + kk, cols] for kk = 0..3 in order (unrolled by hand: a
-// loop would index the tiles dynamically, which CPU compilers lower to stack memory).
+// acc[i] += op(A)[row i, p + kk] · op(B)[p + kk, cols] for kk = 0..3 in order: the 16 multiply-adds
+// of a 4×4 sub-block for 4 steps of the reduction.
 fn mac4(acc: ptr<function, mat4x4f>, at: mat4x4f, bt: mat4x4f) {
+  // Unrolled by hand: a loop over kk would index the tiles dynamically, which CPU compilers lower to
+  // stack memory instead of registers.
   mac1(acc, at[0], bt[0]);
   mac1(acc, at[1], bt[1]);
   mac1(acc, at[2], bt[2]);
   mac1(acc, at[3], bt[3]);
 }
 
+// One step of the reduction (the last K % 4).
 fn mac1(acc: ptr<function, mat4x4f>, av: vec4f, bv: vec4f) {
   (*acc)[0] = (*acc)[0] + av.x * bv;
   (*acc)[1] = (*acc)[1] + av.y * bv;

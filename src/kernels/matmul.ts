@@ -345,31 +345,27 @@ async function prepareTextureMatmul(
         `device's ${ctx.device.limits.maxTextureDimension2D}-texel textures; use the vec4 variant`,
     );
   }
-  const texture = (label: string, width: number, height: number) =>
-    ctx.device.createTexture({
-      label: `${options.label} ${label}`,
+  // op(X), rows × cols, packed into a texture of ceil(cols/4) × rows texels.
+  const pack = async (name: string, x: GPUBuffer, rows: number, cols: number, transpose?: boolean) => {
+    const texture = ctx.device.createTexture({
+      label: `${options.label} packed ${name}`,
       // A texture cannot be empty; a 0-sized operand is never read.
-      size: [Math.max(1, width), Math.max(1, height)],
+      size: [Math.max(1, Math.ceil(cols / 4)), Math.max(1, rows)],
       format: "rgba32float",
       usage: 0x04 /* TEXTURE_BINDING */ | 0x08, /* STORAGE_BINDING */
     });
+    const op = await prepareKernel(ctx, matmulPackForward, {
+      label: `${options.label} pack ${name}`,
+      buffers: { x },
+      textures: { packed: texture },
+      uniforms: { rows, cols },
+      overrides: { TRANSPOSE: transpose ? 1 : 0 },
+    });
+    return { texture, op };
+  };
   const { m, n, k } = prepared;
-  const aTexture = texture("packed A", Math.ceil(k / 4), m);
-  const bTexture = texture("packed B", Math.ceil(n / 4), k);
-  const packA = await prepareKernel(ctx, matmulPackForward, {
-    label: `${options.label} pack A`,
-    buffers: { x: options.a },
-    textures: { packed: aTexture },
-    uniforms: { rows: m, cols: k },
-    overrides: { TRANSPOSE: options.transposeA ? 1 : 0 },
-  });
-  const packB = await prepareKernel(ctx, matmulPackForward, {
-    label: `${options.label} pack B`,
-    buffers: { x: options.b },
-    textures: { packed: bTexture },
-    uniforms: { rows: k, cols: n },
-    overrides: { TRANSPOSE: options.transposeB ? 1 : 0 },
-  });
+  const { texture: aTexture, op: packA } = await pack("A", options.a, m, k, options.transposeA);
+  const { texture: bTexture, op: packB } = await pack("B", options.b, k, n, options.transposeB);
   const activation = options.activation ?? "linear";
   const product = await prepareKernel(ctx, matmulTextureForward, {
     label: options.label,

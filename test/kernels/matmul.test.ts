@@ -11,6 +11,7 @@ import {
   blockNormCount,
   chooseMatmulVariant,
   matmulPackForward,
+  matmulTextureForward,
   type MatmulVariant,
   matmulVec4Forward,
   packsPayOff,
@@ -239,6 +240,17 @@ describeKernel("matmul_texture_forward", () => {
 
   it("large: 1024×1024 · 1024×1024 (the shape the default choice packs)", async () => {
     await check(await testContext(), "texture", { m: 1024, n: 1024, k: 1024 }, "texture 1024");
+  });
+
+  it("its multiply-add blocks are matmul_vec4_forward's, character for character (same bits by design)", () => {
+    const block = (code: string, name: string) => {
+      const start = code.indexOf(`fn ${name}(`);
+      return code.slice(start, code.indexOf("\n}\n", start));
+    };
+    for (const name of ["mac4", "mac1"]) {
+      expect(block(matmulTextureForward.code, name).length).toBeGreaterThan(100);
+      expect(block(matmulTextureForward.code, name)).toBe(block(matmulVec4Forward.code, name));
+    }
   });
 
   it("fused backward epilogues are refused", async () => {
