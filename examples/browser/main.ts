@@ -14,7 +14,7 @@ import { checkWebGpu } from "../../src/browser/webgpu_support.ts";
 import { isInputError } from "../../src/errors.ts";
 import { createGpuContext } from "../../src/gpu/mod.ts";
 import { memoryFileSource } from "../../src/io.ts";
-import { formatDuration } from "../../src/report/_format.ts";
+import { formatDuration } from "../../src/report/format.ts";
 import type { Finding, Report } from "../../src/report/types.ts";
 import { LiveCharts } from "./charts.ts";
 import { setUpCsvForm } from "./csv_form.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 import { remedyOf } from "../../src/diagnose/finding.ts";
-import { formatNumber, summarize } from "../../src/report/_format.ts";
+import { formatNumber, summarize } from "../../src/report/format.ts";
 import type { Finding, Report, SplitMetrics, Verification } from "../../src/report/types.ts";
 import { overlayChart, scoreMetric } from "./charts.ts";
 import { h } from "./dom.ts";

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { countWords, escapeControls, formatDuration, formatNumber, summarize } from "./_format.ts";
+import { countWords, escapeControls, formatDuration, formatNumber, summarize } from "./format.ts";
 import { HTML_SCRIPT } from "./_html_script.ts";
 import type { ConsistencyEntry, Finding, Report } from "./types.ts";
 

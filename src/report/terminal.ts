@@ -6,7 +6,7 @@
  */
 import Table from "cli-table3";
 import { type Palette, palette } from "./_colors.ts";
-import { countWords, formatDuration, formatNumber, summarize, wrapText } from "./_format.ts";
+import { countWords, formatDuration, formatNumber, summarize, wrapText } from "./format.ts";
 import type {
   ConsistencyEntry,
   Finding,

@@ -1,5 +1,6 @@
 /**
- * Number and value formatting shared by the terminal and HTML renderers. Internal to src/report/.
+ * Number and value formatting shared by the terminal and HTML renderers and the browser page
+ * (examples/browser), so that every place that shows a report writes numbers the same way.
  *
  * @module
  */
