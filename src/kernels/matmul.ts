@@ -251,14 +251,13 @@ export async function prepareMatmul(
   const fused = !!(options.gradient || options.columnSums || options.blockNorms);
   let variant = options.variant ?? chooseMatmulVariant(ctx.adapter, { ...shape, fused });
   if (variant === "texture" && !options.variant && !fitsTextures(ctx, shape)) variant = "vec4";
-  if (variant === "texture") return await prepareTextureMatmul(ctx, options);
-  const activation = options.activation ?? "linear";
-  const vectorised = variant === "vec4" ? vec4Operands(shape, options) : null;
-  if (fused && !vectorised) {
+  if (fused && variant !== "vec4") {
     throw new Error(
       `matmul ${options.label}: fused backward epilogues need the vec4 variant, not ${variant}`,
     );
   }
+  if (variant === "texture") return await prepareTextureMatmul(ctx, options);
+  const vectorised = variant === "vec4" ? vec4Operands(shape, options) : null;
   if (options.gradient && (!options.z || options.bias)) {
     throw new Error(`matmul ${options.label}: the gradient epilogue reads z and takes no bias`);
   }
@@ -277,10 +276,7 @@ export async function prepareMatmul(
     overrides: {
       TRANSPOSE_A: options.transposeA ? 1 : 0,
       TRANSPOSE_B: options.transposeB ? 1 : 0,
-      HAS_BIAS: options.bias ? 1 : 0,
-      STORE_Z: options.z && !options.gradient ? 1 : 0,
-      ACTIVATION: ACTIVATION_CODES[activation],
-      ALPHA: options.activationParameter ?? (defaultActivationParameter(activation) || 0.2),
+      ...denseEpilogue(options),
       ...(vectorised
         ? {
           A_VEC4: vectorised.a ? 1 : 0,
@@ -319,6 +315,20 @@ function vec4Operands(
   };
 }
 
+/**
+ * The dense forward epilogue's override constants, which every variant declares: bias, Z kept (not
+ * under the gradient epilogue, which reads Z), activation and its parameter.
+ */
+function denseEpilogue(options: MatmulOptions) {
+  const activation = options.activation ?? "linear";
+  return {
+    HAS_BIAS: options.bias ? 1 : 0,
+    STORE_Z: options.z && !options.gradient ? 1 : 0,
+    ACTIVATION: ACTIVATION_CODES[activation],
+    ALPHA: options.activationParameter ?? (defaultActivationParameter(activation) || 0.2),
+  };
+}
+
 /** Whether both packed operands of an m×n×k product fit the device's 2D texture size. */
 function fitsTextures(ctx: GpuContext, shape: Record<MatmulUniform, number>): boolean {
   const limit = ctx.device.limits.maxTextureDimension2D;
@@ -335,9 +345,6 @@ async function prepareTextureMatmul(
   ctx: GpuContext,
   options: MatmulOptions,
 ): Promise<PreparedOp<MatmulUniform>> {
-  if (options.gradient || options.columnSums || options.blockNorms) {
-    throw new Error(`matmul ${options.label}: fused backward epilogues need the vec4 variant, not texture`);
-  }
   const prepared = { m: options.m, n: options.n, k: options.k };
   if (!fitsTextures(ctx, prepared)) {
     throw new RangeError(
@@ -366,7 +373,6 @@ async function prepareTextureMatmul(
   const { m, n, k } = prepared;
   const { texture: aTexture, op: packA } = await pack("A", options.a, m, k, options.transposeA);
   const { texture: bTexture, op: packB } = await pack("B", options.b, k, n, options.transposeB);
-  const activation = options.activation ?? "linear";
   const product = await prepareKernel(ctx, matmulTextureForward, {
     label: options.label,
     buffers: {
@@ -376,12 +382,7 @@ async function prepareTextureMatmul(
     },
     textures: { a_tex: aTexture, b_tex: bTexture },
     uniforms: prepared,
-    overrides: {
-      HAS_BIAS: options.bias ? 1 : 0,
-      STORE_Z: options.z ? 1 : 0,
-      ACTIVATION: ACTIVATION_CODES[activation],
-      ALPHA: options.activationParameter ?? (defaultActivationParameter(activation) || 0.2),
-    },
+    overrides: denseEpilogue(options),
   });
   return {
     label: options.label,

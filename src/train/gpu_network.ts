@@ -245,7 +245,7 @@ export async function prepareTrainStep(
   );
   const forward: DenseOp[] = [], backward: DenseOp[] = [];
   const dropFwd: (PreparedOp<string> | null)[] = [], dropBwd: (PreparedOp<string> | null)[] = [];
-  const updates: UpdateOp[] = [], layerRecords: PreparedOp<string>[] = [];
+  const updates: UpdateOp[] = [], layerRecords: (PreparedOp<string> | null)[] = [];
   for (let i = 0; i < L; i++) {
     const layer = shape.layers[i];
     const base = STEP_HEADER_WORDS + LAYER_RECORD_WORDS * i;
@@ -308,8 +308,9 @@ export async function prepareTrainStep(
     updates.push(
       await prepareUpdate(ctx, `layer ${i} b update`, setup.optimizer, params.biases[i], db[i], layer.units),
     );
+    // The lean step (instrument: false) records nothing, so it prepares no record.
     layerRecords.push(
-      await prepareLayerRecord(ctx, {
+      !instrument ? null : await prepareLayerRecord(ctx, {
         label: `layer ${i} record`,
         grads: dwNorms ?? dw[i],
         gradCount: dwNorms ? blockNormCount(layer.inputs, layer.units) : wCount,
@@ -386,7 +387,7 @@ export async function prepareTrainStep(
         shape.layers.forEach((layer, i) => {
           dropFwd[i]?.set({ count: rows * layer.units });
           dropBwd[i]?.set({ count: rows * layer.units });
-          layerRecords[i].set({ rows });
+          layerRecords[i]?.set({ rows });
         });
         lossForward.set({ rows });
         lossReduce.set({ n: rows });
@@ -427,7 +428,7 @@ export async function prepareTrainStep(
       for (let i = 0; i < L; i++) {
         updates[2 * i].op.encode(pass);
         updates[2 * i + 1].op.encode(pass);
-        if (instrument) layerRecords[i].encode(pass);
+        layerRecords[i]?.encode(pass);
       }
       pass.end();
     },

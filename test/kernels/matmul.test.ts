@@ -101,6 +101,12 @@ interface Case {
   scale?: number;
 }
 
+/** The text of WGSL function `name` in `code`, from `fn name(` to its closing brace's line. */
+function wgslFunction(code: string, name: string): string {
+  const start = code.indexOf(`fn ${name}(`);
+  return code.slice(start, code.indexOf("\n}\n", start));
+}
+
 async function check(ctx: GpuContext, variant: MatmulVariant, c: Case, tag: string) {
   const { m, n, k } = c;
   const scale = c.scale ?? 1;
@@ -167,10 +173,9 @@ describeKernel("matmul_vec4_forward", () => {
   });
 
   it("its derivative block is activation_backward.wgsl's, character for character", () => {
-    const block = (code: string) =>
-      code.slice(code.indexOf("fn derivative("), code.indexOf("\n}\n", code.indexOf("fn derivative(")));
-    expect(block(matmulVec4Forward.code).length).toBeGreaterThan(100);
-    expect(block(matmulVec4Forward.code)).toBe(block(activationBackwardKernel.code));
+    expect(wgslFunction(matmulVec4Forward.code, "derivative").length).toBeGreaterThan(100);
+    expect(wgslFunction(matmulVec4Forward.code, "derivative"))
+      .toBe(wgslFunction(activationBackwardKernel.code, "derivative"));
   });
 
   for (
@@ -243,13 +248,9 @@ describeKernel("matmul_texture_forward", () => {
   });
 
   it("its multiply-add blocks are matmul_vec4_forward's, character for character (same bits by design)", () => {
-    const block = (code: string, name: string) => {
-      const start = code.indexOf(`fn ${name}(`);
-      return code.slice(start, code.indexOf("\n}\n", start));
-    };
     for (const name of ["mac4", "mac1"]) {
-      expect(block(matmulTextureForward.code, name).length).toBeGreaterThan(100);
-      expect(block(matmulTextureForward.code, name)).toBe(block(matmulVec4Forward.code, name));
+      expect(wgslFunction(matmulTextureForward.code, name).length).toBeGreaterThan(100);
+      expect(wgslFunction(matmulTextureForward.code, name)).toBe(wgslFunction(matmulVec4Forward.code, name));
     }
   });
 
