@@ -8,8 +8,11 @@
  * - `mse`, `mae`, `huber`, `binary-crossentropy`: element losses averaged over the K columns
  *   (Keras reduces the last axis with a mean).
  * - `categorical-crossentropy` and `sparse-categorical-crossentropy`: summed over the K classes.
- * - Probabilities are clipped to [1e-7, 1 - 1e-7] (Keras `epsilon()`); categorical from
- *   probabilities first divides the row by its sum, then clips, then takes `-Σ y log p`.
+ * - Probabilities are clipped to [1e-7, 1 - 1e-7] (Keras `epsilon()`); binary takes
+ *   `-[y log c + (1-y) log(1 - c)]` of the clipped `c` (Keras 3; tf.keras 2 adds another 1e-7
+ *   inside both logs, PyTorch's `BCELoss` does not clip but clamps each log at -100: deliberate
+ *   differences, the audit knows both); categorical from probabilities first divides the row by
+ *   its sum, then clips, then takes `-Σ y log p`.
  * - Sparse categorical from probabilities follows Keras' backend exactly: clip, take the log, then a
  *   softmax cross-entropy over those logs, i.e. `-log(c_y / Σ_j c_j)` with `c = clip(p)`. For a row
  *   that already sums to 1 this equals `-log clip(p_y)`.
@@ -72,9 +75,11 @@ export function lossPerRow(cfg: LossConfig, yTrue: Matrix, yPred: Matrix): Float
           if (cfg.fromLogits) {
             acc += Math.max(x, 0) - x * t + Math.log1p(Math.exp(-Math.abs(x)));
           } else {
-            // log(clip(1 - x)) equals log(1 - clip(x)) in exact arithmetic but keeps the clip
-            // bound exact (1 - (1 - 1e-7) is not 1e-7 in floating point).
-            acc -= t * Math.log(clip(x)) + (1 - t) * Math.log(clip(1 - x));
+            // Keras 3's order: clip x, then log(1 - clip(x)). At the upper bound that is
+            // log(1 - (1 - 1e-7)) = log(1.00000000058e-7), not log(1e-7): float64 keeps the
+            // rounding of 1 - 1e-7, as Keras (and a torch clamp) do.
+            const q = clip(x);
+            acc -= t * Math.log(q) + (1 - t) * Math.log(1 - q);
           }
         }
         acc /= cols;
