@@ -194,6 +194,11 @@ def classification_case(idx):
         auc_y, auc_p = y, scores
     else:
         pred = np.argmax(scores, axis=1)  # first maximum on ties, as tf.argmax
+        exp["argmax"] = pred.tolist()
+        # tf.math.in_top_k (Keras top_k_categorical_accuracy): ties at the boundary count as in,
+        # i.e. a hit when fewer than k classes score strictly higher than the true one.
+        above = (scores > scores[np.arange(n), labels][:, None]).sum(axis=1)
+        exp["topK"] = {str(kk): num(np.mean(above < kk)) for kk in [1, 2, 3]}
         acc = num(accuracy_score(labels, pred))
         if kind == "sparse":
             exp["sparseCategoricalAccuracy"] = acc
@@ -576,8 +581,40 @@ def trainer_case(idx):
     }
 
 
+# ---------------------------------------------------------------------------------------------
+# Column statistics (numpy over the finite values, std with ddof 0) and matrix products
+def column_case(idx):
+    n = int(rng.choice([1, 2, 5, 17, 40]))
+    k = int(rng.choice([1, 2, 4]))
+    x = rounded(rng.normal(0, float(rng.choice([1, 10, 1000])), size=(n, k)), 3)
+    x[rng.random((n, k)) < 0.15] = 0.0
+    if rng.random() < 0.3:
+        x[rng.random((n, k)) < 0.2] = rng.choice([np.nan, np.inf, -np.inf])
+    cols = []
+    for c in range(k):
+        v = x[:, c][np.isfinite(x[:, c])]
+        if len(v) == 0:
+            cols.append({"mean": "NaN", "std": "NaN", "min": "NaN", "max": "NaN", "zeroFraction": "NaN",
+                         "beyondFraction": "NaN", "nonFinite": n, "finite": 0})
+            continue
+        cols.append({"mean": num(np.mean(v)), "std": num(np.std(v)), "min": num(np.min(v)), "max": num(np.max(v)),
+                     "zeroFraction": num(np.mean(v == 0)), "beyondFraction": num(np.mean(np.abs(v) > 5)),
+                     "nonFinite": int(n - len(v)), "finite": int(len(v))})
+    return {"id": f"columns-{idx}", "x": nums(x), "expect": cols}
+
+
+def matmul_case(idx):
+    m, k, n = (int(rng.integers(1, 9)) for _ in range(3))
+    ta, tb = bool(rng.random() < 0.5), bool(rng.random() < 0.5)
+    a = rounded(rng.normal(0, 1, size=(k, m) if ta else (m, k)), 3)
+    b = rounded(rng.normal(0, 1, size=(n, k) if tb else (k, n)), 3)
+    c = (a.T if ta else a) @ (b.T if tb else b)
+    return {"id": f"matmul-{idx}", "a": nums(a), "b": nums(b), "transposeA": ta, "transposeB": tb, "expect": nums(c)}
+
+
 def main():
-    counts = {"classification": 1800, "regression": 500, "losses": 1800, "softmax": 300, "optimizers": 600, "trainer": 45}
+    counts = {"classification": 1800, "regression": 500, "losses": 1800, "softmax": 300, "optimizers": 600, "trainer": 45,
+              "columns": 200, "matmul": 200}
     goldens = {
         "schema": "fitcheck.goldens/v1",
         "generator": {"script": "scripts/goldens/make_goldens.py", "seed": SEED, "python": sys.version.split()[0],
@@ -589,6 +626,8 @@ def main():
         "softmax": [softmax_case(i) for i in range(counts["softmax"])],
         "optimizers": [optimizer_case(i) for i in range(counts["optimizers"])],
         "trainer": [trainer_case(i) for i in range(counts["trainer"])],
+        "columns": [column_case(i) for i in range(counts["columns"])],
+        "matmul": [matmul_case(i) for i in range(counts["matmul"])],
     }
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     path = os.path.join(root, "test", "fixtures", "goldens", "goldens.json")

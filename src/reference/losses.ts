@@ -21,7 +21,11 @@
  * - Gradients are of the clipped function: zero where the clip is active (TF's clip_by_value
  *   gradient passes only where `min <= x <= max`); `mae` uses sign(0) = 0, as TF's abs gradient.
  *
- * Non-finite inputs propagate (NaN in, NaN out); nothing here hides them.
+ * - Kinks follow TF and PyTorch: huber at |e| = delta takes the quadratic side (the same value and
+ *   gradient either way); binary from logits at x = 0 has gradient sigmoid(0) - y (TF's).
+ *
+ * Non-finite inputs propagate (NaN in, NaN out); nothing here hides them. Held to PyTorch float64
+ * autograd of these Keras formulas by test/reference/goldens.test.ts (scripts/goldens/make_goldens.py).
  *
  * @module
  */

@@ -21,6 +21,8 @@
  *   neither is left out. The per-class view ({@linkcode perClassFromConfusion}) keeps recall NaN
  *   for a class absent from `yTrue`, and balanced accuracy leaves such classes out, as sklearn's
  *   `balanced_accuracy_score` does.
+ * - Keras 3's `F1Score(average="macro")` is a different quantity (every output column thresholded
+ *   and averaged, absent classes included, 1e-7 added to its denominators): not copied here.
  * - Held to scikit-learn, PyTorch and copies of Keras' algorithms by test/reference/goldens.test.ts
  *   (goldens from scripts/goldens/make_goldens.py).
  *
@@ -388,7 +390,8 @@ export interface AucOptions {
    * thresholds take): scores CLIPPED to [0, 1] first, labels read as `y != 0`, `numThresholds`
    * thresholds `[-ε, 1/(n-1), ..., (n-2)/(n-1), 1+ε]`, each score counted above the thresholds below
    * its bucket `max(ceil(p·(n-1)) - 1, 0)` (Keras' form of `p > t`), ROC trapezoids
-   * ("interpolation"), ratios with divide_no_nan.
+   * ("interpolation"), ratios with divide_no_nan. Computed in float64; Keras runs it in float32,
+   * so a score within a float32 rounding of a bucket edge can land one bucket over there.
    */
   method?: "exact" | "keras";
   numThresholds?: number;

@@ -39,9 +39,19 @@ import {
   recall,
   rmse,
   sparseCategoricalAccuracy,
+  topKCategoricalAccuracy,
   trueClasses,
 } from "../../src/reference/metrics.ts";
 import { adamStep, rmspropStep, sgdStep } from "../../src/reference/optimizers.ts";
+import { absolute, matmul } from "../../src/reference/matmul.ts";
+import {
+  argmaxRows,
+  confusionCounts,
+  type CorrectMode,
+  correctRows,
+  thresholdValues,
+} from "../../src/reference/classify.ts";
+import { columnStats } from "../../src/reference/stats.ts";
 import { logSoftmax, softmax, softmaxBackward } from "../../src/reference/softmax.ts";
 import { referenceStep, referenceTrainerState } from "../../src/reference/trainer.ts";
 import type { LossName, OptimizerSpec, Reduction } from "../../src/scenario/types.ts";
@@ -189,6 +199,44 @@ describe("classification metrics against scikit-learn and Keras", () => {
       // Buckets are exact (the same ceil(p·199) on both sides); 199 trapezoids of 4 roundings each,
       // summed (numpy pairwise, ours in order) to ≤ 1: (4 + 1)·199 roundings at S = 1.
       mm.close(c.id, "auc keras", auc(y, p, { method: "keras" }), n(c.expect.aucKeras), 4 * 5 * 199 * U);
+    }
+    mm.expectNone();
+  });
+
+  it("top-k accuracy: tf.math.in_top_k's rule (ties at the boundary count as in)", () => {
+    const mm = new Mismatches();
+    for (const c of cases.filter((c) => c.expect.topK)) {
+      for (const [k, want] of Object.entries(c.expect.topK) as [string, Num][]) {
+        const got = topKCategoricalAccuracy(m(c.yTrue), m(c.yPred), { k: Number(k) });
+        mm.close(c.id, `top-${k}`, got, n(want), COUNT_TOL);
+      }
+    }
+    mm.expectNone();
+  });
+
+  it("the GPU metric kernels' twins: argmax (numpy's first maximum), p > t, per-row correctness, confusion counts", () => {
+    const mm = new Mismatches();
+    for (const c of cases) {
+      const y = m(c.yTrue), p = m(c.yPred), e = c.expect;
+      if (e.argmax) expect(Array.from(argmaxRows(p)), c.id).toEqual(e.argmax);
+      const mode: CorrectMode = e.accuracy.kind === "sparse-categorical"
+        ? "sparse"
+        : e.accuracy.kind === "binary"
+        ? "binary"
+        : "categorical";
+      const rows = correctRows(mode, y, p, { threshold: c.threshold });
+      mm.close(
+        c.id,
+        "mean correctRows",
+        rows.reduce((s, v) => s + v, 0) / rows.length,
+        n(e.accuracy.value),
+        COUNT_TOL,
+      );
+      if (!e.confusion) continue;
+      const classes = e.confusion.length;
+      const predicted = p.cols === 1 ? thresholdValues(p.data, c.threshold) : argmaxRows(p);
+      const counts = confusionCounts(y, predicted, { classes, oneHot: y.cols > 1 });
+      expect(Array.from(counts), c.id).toEqual([...e.confusion.flat(), 0]);
     }
     mm.expectNone();
   });
@@ -379,6 +427,48 @@ describe("activations and softmax against torch float64 autograd", () => {
           );
         }
       }
+    }
+    mm.expectNone();
+  });
+});
+
+describe("column statistics and matrix products against numpy", () => {
+  it("columnStats over the finite values: mean, std (ddof 0), min, max, zero and beyond-5 fractions", () => {
+    const mm = new Mismatches();
+    for (const c of GOLDENS.columns as Any[]) {
+      const x = m(c.x);
+      columnStats(x).forEach((got, col) => {
+        const want = c.expect[col];
+        expect(got.finite, c.id).toBe(want.finite);
+        expect(got.nonFinite, c.id).toBe(want.nonFinite);
+        // numpy sums pairwise, we in order: ≤ 2·(rows + 2) roundings at S = max|x| for the mean;
+        // the std's centred sum of squares at S = max|x|², halved by the root.
+        const s = maxAbs(x.data.filter((_, i) => i % x.cols === col));
+        const ops = 2 * (x.rows + 4);
+        for (const key of ["mean", "std", "min", "max", "zeroFraction", "beyondFraction"] as const) {
+          const tol = key === "mean" || key === "std"
+            ? 4 * ops * U * s
+            : key.endsWith("Fraction")
+            ? 4 * U
+            : 0;
+          mm.close(c.id, `${key} ${col}`, got[key], n(want[key]), tol);
+        }
+      });
+    }
+    mm.expectNone();
+  });
+
+  it("matmul with either operand transposed", () => {
+    const mm = new Mismatches();
+    for (const c of GOLDENS.matmul as Any[]) {
+      const a = m(c.a), b = m(c.b);
+      const got = matmul(a, b, { transposeA: c.transposeA, transposeB: c.transposeB });
+      const want = m(c.expect);
+      // Σ_k a_ik b_kj: k products and k - 1 additions, in any order: ≤ 2k roundings at S = Σ|a||b|.
+      const abs = matmul(absolute(a), absolute(b), { transposeA: c.transposeA, transposeB: c.transposeB });
+      const k = c.transposeA ? a.rows : a.cols;
+      expect([got.rows, got.cols], c.id).toEqual([want.rows, want.cols]);
+      got.data.forEach((v, i) => mm.close(c.id, `c${i}`, v, want.data[i], 4 * 2 * k * U * abs.data[i]));
     }
     mm.expectNone();
   });
