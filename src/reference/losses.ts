@@ -15,7 +15,9 @@
  *   its sum, then clips, then takes `-Σ y log p`.
  * - Sparse categorical from probabilities follows Keras' backend exactly: clip, take the log, then a
  *   softmax cross-entropy over those logs, i.e. `-log(c_y / Σ_j c_j)` with `c = clip(p)`. For a row
- *   that already sums to 1 this equals `-log clip(p_y)`.
+ *   that already sums to 1 this equals `-log clip(p_y)`. (That is Keras 3's TensorFlow backend and
+ *   tf.keras 2; Keras 3's JAX and NumPy backends divide by the row sum, then clip, as categorical
+ *   does: the two differ only on rows that do not sum to 1 or where the clip is active.)
  * - Binary from logits uses the stable form `max(x, 0) - x·y + log(1 + exp(-|x|))`; categorical
  *   from logits uses log-sum-exp with the row maximum subtracted.
  * - Gradients are of the clipped function: zero where the clip is active (TF's clip_by_value

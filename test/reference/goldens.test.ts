@@ -283,6 +283,41 @@ describe("regression metrics against scikit-learn", () => {
     mm.expectNone();
   });
 
+  it("r2 follows Keras R2Score too, but for a constant column predicted exactly (Keras NaN from 0/0; ours 1, as sklearn)", () => {
+    const mm = new Mismatches();
+    let exactConstant = 0;
+    for (const c of cases) {
+      const y = m(c.yTrue), p = m(c.yPred), keras = n(c.expect.r2Keras);
+      if (y.rows < 2) continue;
+      if (Number.isNaN(keras)) {
+        // Keras's only NaN: a constant column with SSres = 0, where sklearn (and we) say 1.
+        exactConstant++;
+        expect(n(c.expect.r2), c.id).not.toBeNaN();
+        continue;
+      }
+      // Keras's SStot = Σy² - Σy·mean cancels at S = Σy²: relative error ≤ 3·rows·u·Σy²/SStot.
+      let kappa = 1;
+      for (let col = 0; col < y.cols; col++) {
+        let sum = 0, sq = 0;
+        for (let r = 0; r < y.rows; r++) {
+          sum += y.data[r * y.cols + col];
+          sq += y.data[r * y.cols + col] ** 2;
+        }
+        const tot = sq - sum * (sum / y.rows);
+        if (tot > 0) kappa = Math.max(kappa, sq / tot);
+      }
+      mm.close(
+        c.id,
+        "r2 vs Keras",
+        r2(y, p),
+        keras,
+        4 * 6 * (y.rows + 2) * U * kappa * (1 + Math.abs(1 - keras)),
+      );
+    }
+    expect(exactConstant).toBeGreaterThan(0);
+    mm.expectNone();
+  });
+
   it("the issue's r2 case: a constant column scores 0 (Keras R2Score, sklearn); beside a perfect column, 0.5", () => {
     expect(r2(fromRows([[2], [2], [2]]), fromRows([[1], [2], [3]]))).toBe(0);
     expect(r2(fromRows([[1, 2], [2, 2], [3, 2]]), fromRows([[1, 1], [2, 2], [3, 3]]))).toBe(0.5);
