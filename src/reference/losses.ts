@@ -118,7 +118,12 @@ export function lossPerRow(cfg: LossConfig, yTrue: Matrix, yPred: Matrix): Float
   return out;
 }
 
-/** The reduced loss: "mean" = sum/rows (Keras SUM_OVER_BATCH_SIZE), "sum" = sum of per-row values. */
+/**
+ * The reduced loss: "mean" = sum/rows (Keras SUM_OVER_BATCH_SIZE), "sum" = sum of per-row values
+ * (Keras SUM). For mse/mae/huber/bce a row's value is already the mean over its columns, so with K
+ * columns "mean" equals PyTorch's `reduction="mean"` (over all elements) but "sum" is PyTorch's
+ * `reduction="sum"` divided by K: a deliberate difference, Keras semantics (CONTRACT §2).
+ */
 export function reduceLoss(perRow: Float64Array, reduction: Reduction): number {
   // Plain left-to-right float64 summation: its error (≤ n·2^-53·Σ|v|) is far below any tolerance a
   // float32 engine is held to, so there is no need for compensated sums here.

@@ -21,6 +21,9 @@
  *   neither is left out. The per-class view ({@linkcode perClassFromConfusion}) keeps recall NaN
  *   for a class absent from `yTrue`, and balanced accuracy leaves such classes out, as sklearn's
  *   `balanced_accuracy_score` does.
+ * - {@linkcode precision}, {@linkcode recall} and {@linkcode f1} read single-label predictions
+ *   (argmax). For multi-label targets the element-wise forms are sklearn's `average="micro"` on the
+ *   thresholded indicator matrix.
  * - Keras 3's `F1Score(average="macro")` is a different quantity (every output column thresholded
  *   and averaged, absent classes included, 1e-7 added to its denominators): not copied here.
  * - Held to scikit-learn, PyTorch and copies of Keras' algorithms by test/reference/goldens.test.ts
