@@ -27,11 +27,13 @@ import {
   binaryAccuracy,
   categoricalAccuracy,
   type ClassAverage,
+  computeMetric,
   confusionMatrix,
   elementwisePrecision,
   elementwiseRecall,
   f1,
   mae,
+  type MetricName,
   mse,
   oneHot,
   precision,
@@ -237,6 +239,28 @@ describe("classification metrics against scikit-learn and Keras", () => {
       const predicted = p.cols === 1 ? thresholdValues(p.data, c.threshold) : argmaxRows(p);
       const counts = confusionCounts(y, predicted, { classes, oneHot: y.cols > 1 });
       expect(Array.from(counts), c.id).toEqual([...e.confusion.flat(), 0]);
+    }
+    mm.expectNone();
+  });
+
+  it("computeMetric by name (what the consistency check and analyse call) gives the same values", () => {
+    const mm = new Mismatches();
+    for (const c of cases.filter((c) => c.kind !== "multilabel")) {
+      const y = m(c.yTrue), p = m(c.yPred), e = c.expect, t = { threshold: c.threshold };
+      const avg = e.prf[p.cols === 1 ? "binary" : "macro"];
+      const want: [MetricName, Num][] = [
+        ["accuracy", e.accuracy.value],
+        ["precision", avg.precision],
+        ["recall", avg.recall],
+        ["f1", avg.f1],
+        ["balanced-accuracy", e.balancedAccuracy],
+        ["auc", e.aucExact],
+      ];
+      // The tolerances of the tests above: AUC's (cells counted after one-hot encoding), else counts'.
+      const aucTol = 4 * 4 * (y.rows * p.cols + 1) * U;
+      for (const [name, v] of want) {
+        mm.close(c.id, name, computeMetric(name, y, p, t).value, n(v), name === "auc" ? aucTol : COUNT_TOL);
+      }
     }
     mm.expectNone();
   });
