@@ -19,6 +19,8 @@ Where Keras and scikit-learn/PyTorch disagree, each case records which rule it f
   RMSprop's epsilon inside the root).
 
 Inputs are short decimals (exact in any parser); every random choice comes from one seed.
+To probe beyond the committed cases: GOLDENS_SEED=1 GOLDENS_SCALE=4 GOLDENS_OUT=/tmp/g.json, then
+run the test with FITCHECK_GOLDENS=/tmp/g.json.
 """
 import json
 import math
@@ -45,7 +47,8 @@ from sklearn.metrics import (
 warnings.filterwarnings("ignore")
 torch.set_default_dtype(torch.float64)
 EPS = 1e-7  # Keras backend.epsilon()
-SEED = 20261201
+SEED = int(os.environ.get("GOLDENS_SEED", "20261201"))
+SCALE = float(os.environ.get("GOLDENS_SCALE", "1"))  # case counts times this (a probe, not committed)
 rng = np.random.default_rng(SEED)
 
 
@@ -615,6 +618,7 @@ def matmul_case(idx):
 def main():
     counts = {"classification": 1800, "regression": 500, "losses": 1800, "softmax": 300, "optimizers": 600, "trainer": 45,
               "columns": 200, "matmul": 200}
+    counts = {k: max(1, int(v * SCALE)) for k, v in counts.items()}
     goldens = {
         "schema": "fitcheck.goldens/v1",
         "generator": {"script": "scripts/goldens/make_goldens.py", "seed": SEED, "python": sys.version.split()[0],
@@ -630,7 +634,7 @@ def main():
         "matmul": [matmul_case(i) for i in range(counts["matmul"])],
     }
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    path = os.path.join(root, "test", "fixtures", "goldens", "goldens.json")
+    path = os.environ.get("GOLDENS_OUT") or os.path.join(root, "test", "fixtures", "goldens", "goldens.json")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:
         json.dump(goldens, f, separators=(",", ":"), allow_nan=False)
