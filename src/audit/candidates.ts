@@ -10,6 +10,7 @@
 import type { Matrix } from "../reference/matrix.ts";
 import {
   auc,
+  averageClassMetric,
   binaryAccuracy,
   categoricalAccuracy,
   elementwisePrecision,
@@ -190,7 +191,7 @@ export function buildCandidates(ctx: AuditContext, options: { batchSize?: number
         id: "auc-keras-200-on-logits",
         family: "auc",
         tags: [],
-        description: "tf.keras AUC() fed logits: its thresholds in [0, 1] cut logits",
+        description: "tf.keras AUC() fed logits: clipped to [0, 1], then cut by its thresholds in [0, 1]",
         ...semantics("AUC thresholds in [0, 1] applied to logits (Keras AUC needs from_logits=True)"),
         compute: (raw) => auc(y, raw, { method: "keras" }),
       });
@@ -500,21 +501,8 @@ function averaged(
     for (let j = 1; j < k; j++) if (p.data[r * k + j] > p.data[r * k + best]) best = j;
     cm[ctx.classes![r] * c + best]++;
   }
-  if (avg === "micro") {
-    let hits = 0;
-    for (let i = 0; i < c; i++) hits += cm[i * c + i];
-    return hits / p.rows;
-  }
-  const pc = perClassFromConfusion({ data: cm, rows: c, cols: c });
-  const v = fam === "precision" ? pc.precision : fam === "recall" ? pc.recall : pc.f1;
-  let s = 0, w = 0;
-  for (let i = 0; i < c; i++) {
-    if (pc.support[i] === 0 || Number.isNaN(v[i])) continue;
-    const weight = avg === "weighted" ? pc.support[i] : 1;
-    s += weight * v[i];
-    w += weight;
-  }
-  return w > 0 ? s / w : NaN;
+  // The averages (and which classes they count) are the reference's: sklearn's rules.
+  return averageClassMetric(perClassFromConfusion({ data: cm, rows: c, cols: c }), fam, avg);
 }
 
 function toProbs(raw: Matrix, softmax: boolean): Matrix {

@@ -3,8 +3,11 @@
  * definitions, independently of the WGSL kernels.
  *
  * - `leaky-relu`: tf.keras / Keras 3 `activations.leaky_relu` defaults to negative_slope 0.2 (the
- *   `LeakyReLU` layer defaults to 0.3, but a Dense layer's `activation="leaky_relu"` uses 0.2).
- * - `elu`: alpha 1.0; derivative alpha·e^z for z <= 0 (continuous at 0 when alpha = 1).
+ *   `LeakyReLU` layer defaults to 0.3, but a Dense layer's `activation="leaky_relu"` uses 0.2;
+ *   PyTorch's `leaky_relu` defaults to 0.01: Keras's default is kept, a deliberate difference).
+ * - `elu`: alpha 1.0; derivative alpha·e^z for z <= 0 (continuous at 0 when alpha = 1). The value
+ *   below 0 is alpha·expm1(z); TF's and PyTorch's kernels take exp(z) - 1, which loses the digits
+ *   of small |z| (a deliberate difference: both agree within 2^-53 absolute).
  * - Derivatives at the kinks follow TensorFlow's gradients: relu'(0) = 0, leaky'(0) = slope, elu'(0) = alpha.
  * @module
  */

@@ -8,17 +8,26 @@
  * - `mse`, `mae`, `huber`, `binary-crossentropy`: element losses averaged over the K columns
  *   (Keras reduces the last axis with a mean).
  * - `categorical-crossentropy` and `sparse-categorical-crossentropy`: summed over the K classes.
- * - Probabilities are clipped to [1e-7, 1 - 1e-7] (Keras `epsilon()`); categorical from
- *   probabilities first divides the row by its sum, then clips, then takes `-Σ y log p`.
+ * - Probabilities are clipped to [1e-7, 1 - 1e-7] (Keras `epsilon()`); binary takes
+ *   `-[y log c + (1-y) log(1 - c)]` of the clipped `c` (Keras 3; tf.keras 2 adds another 1e-7
+ *   inside both logs, PyTorch's `BCELoss` does not clip but clamps each log at -100: deliberate
+ *   differences, the audit knows both); categorical from probabilities first divides the row by
+ *   its sum, then clips, then takes `-Σ y log p`.
  * - Sparse categorical from probabilities follows Keras' backend exactly: clip, take the log, then a
  *   softmax cross-entropy over those logs, i.e. `-log(c_y / Σ_j c_j)` with `c = clip(p)`. For a row
- *   that already sums to 1 this equals `-log clip(p_y)`.
+ *   that already sums to 1 this equals `-log clip(p_y)`. (That is Keras 3's TensorFlow backend and
+ *   tf.keras 2; Keras 3's JAX and NumPy backends divide by the row sum, then clip, as categorical
+ *   does: the two differ only on rows that do not sum to 1 or where the clip is active.)
  * - Binary from logits uses the stable form `max(x, 0) - x·y + log(1 + exp(-|x|))`; categorical
  *   from logits uses log-sum-exp with the row maximum subtracted.
  * - Gradients are of the clipped function: zero where the clip is active (TF's clip_by_value
  *   gradient passes only where `min <= x <= max`); `mae` uses sign(0) = 0, as TF's abs gradient.
  *
- * Non-finite inputs propagate (NaN in, NaN out); nothing here hides them.
+ * - Kinks follow TF and PyTorch: huber at |e| = delta takes the quadratic side (the same value and
+ *   gradient either way); binary from logits at x = 0 has gradient sigmoid(0) - y (TF's).
+ *
+ * Non-finite inputs propagate (NaN in, NaN out); nothing here hides them. Held to PyTorch float64
+ * autograd of these Keras formulas by test/reference/goldens.test.ts (scripts/goldens/make_goldens.py).
  *
  * @module
  */
@@ -72,9 +81,11 @@ export function lossPerRow(cfg: LossConfig, yTrue: Matrix, yPred: Matrix): Float
           if (cfg.fromLogits) {
             acc += Math.max(x, 0) - x * t + Math.log1p(Math.exp(-Math.abs(x)));
           } else {
-            // log(clip(1 - x)) equals log(1 - clip(x)) in exact arithmetic but keeps the clip
-            // bound exact (1 - (1 - 1e-7) is not 1e-7 in floating point).
-            acc -= t * Math.log(clip(x)) + (1 - t) * Math.log(clip(1 - x));
+            // Keras 3's order: clip x, then log(1 - clip(x)). At the upper bound that is
+            // log(1 - (1 - 1e-7)) = log(1.00000000058e-7), not log(1e-7): float64 keeps the
+            // rounding of 1 - 1e-7, as Keras (and a torch clamp) do.
+            const q = clip(x);
+            acc -= t * Math.log(q) + (1 - t) * Math.log(1 - q);
           }
         }
         acc /= cols;
@@ -107,7 +118,12 @@ export function lossPerRow(cfg: LossConfig, yTrue: Matrix, yPred: Matrix): Float
   return out;
 }
 
-/** The reduced loss: "mean" = sum/rows (Keras SUM_OVER_BATCH_SIZE), "sum" = sum of per-row values. */
+/**
+ * The reduced loss: "mean" = sum/rows (Keras SUM_OVER_BATCH_SIZE), "sum" = sum of per-row values
+ * (Keras SUM). For mse/mae/huber/bce a row's value is already the mean over its columns, so with K
+ * columns "mean" equals PyTorch's `reduction="mean"` (over all elements) but "sum" is PyTorch's
+ * `reduction="sum"` divided by K: a deliberate difference, Keras semantics (CONTRACT §2).
+ */
 export function reduceLoss(perRow: Float64Array, reduction: Reduction): number {
   // Plain left-to-right float64 summation: its error (≤ n·2^-53·Σ|v|) is far below any tolerance a
   // float32 engine is held to, so there is no need for compensated sums here.

@@ -10,11 +10,24 @@
  * - Predicted class: one output unit → `p > threshold` (Keras `y_pred > threshold`, strict);
  *   several units → argmax, the first maximum on ties (as `tf.argmax` and tfjs `argMax`).
  * - Binary metrics take a threshold (default 0.5). Multi-class precision, recall and F1 are MACRO
- *   averages over the classes (CONTRACT §2); Keras' own `Precision`/`Recall` binarise every output
- *   at the threshold instead (micro over elements): that variant is {@linkcode elementwisePrecision}.
- * - Undefined ratios: precision of a class never predicted is 0 (Keras' divide_no_nan, sklearn's
- *   zero_division=0); recall of a class absent from `yTrue` is NaN and is left out of macro
- *   averages and balanced accuracy (it has no rows to recall).
+ *   averages over the classes (CONTRACT §2); `average` picks sklearn's other averages. Keras' own
+ *   `Precision`/`Recall` binarise every output at the threshold instead (micro over elements):
+ *   that variant is {@linkcode elementwisePrecision}.
+ * - Which classes an average runs over, and undefined ratios, follow scikit-learn 1.2
+ *   (`precision_recall_fscore_support` with `labels=None`, `zero_division=0`): the classes that
+ *   occur in `yTrue` OR in the predictions. A class predicted but absent from `yTrue` counts with
+ *   precision 0 (all its predictions are wrong) and recall 0 (0/0 → zero_division); a class
+ *   present but never predicted has precision 0 (Keras' divide_no_nan gives the same); a class in
+ *   neither is left out. The per-class view ({@linkcode perClassFromConfusion}) keeps recall NaN
+ *   for a class absent from `yTrue`, and balanced accuracy leaves such classes out, as sklearn's
+ *   `balanced_accuracy_score` does.
+ * - {@linkcode precision}, {@linkcode recall} and {@linkcode f1} read single-label predictions
+ *   (argmax). For multi-label targets the element-wise forms are sklearn's `average="micro"` on the
+ *   thresholded indicator matrix.
+ * - Keras 3's `F1Score(average="macro")` is a different quantity (every output column thresholded
+ *   and averaged, absent classes included, 1e-7 added to its denominators): not copied here.
+ * - Held to scikit-learn, PyTorch and copies of Keras' algorithms by test/reference/goldens.test.ts
+ *   (goldens from scripts/goldens/make_goldens.py).
  *
  * @module
  */
@@ -213,6 +226,8 @@ export interface PerClassMetrics {
   support: Float64Array;
   /** Rows predicted as this class. */
   predicted: Float64Array;
+  /** Rows of this class predicted as it (the confusion diagonal). */
+  truePositives: Float64Array;
 }
 
 /** Per-class precision, recall, F1 and support. */
@@ -233,6 +248,7 @@ export function perClassFromConfusion(cm: Matrix): PerClassMetrics {
     f1: new Float64Array(c),
     support: new Float64Array(c),
     predicted: new Float64Array(c),
+    truePositives: new Float64Array(c),
   };
   for (let i = 0; i < c; i++) {
     for (let j = 0; j < c; j++) {
@@ -242,6 +258,7 @@ export function perClassFromConfusion(cm: Matrix): PerClassMetrics {
   }
   for (let i = 0; i < c; i++) {
     const tp = cm.data[i * c + i];
+    out.truePositives[i] = tp;
     const p = out.predicted[i] > 0 ? tp / out.predicted[i] : 0;
     const r = out.support[i] > 0 ? tp / out.support[i] : NaN;
     out.precision[i] = p;
@@ -251,36 +268,99 @@ export function perClassFromConfusion(cm: Matrix): PerClassMetrics {
   return out;
 }
 
+/** How precision, recall and F1 are averaged over classes (scikit-learn's `average`). */
+export type ClassAverage = "binary" | "macro" | "weighted" | "micro";
+
+/** Options of {@linkcode precision}, {@linkcode recall} and {@linkcode f1}. */
+export interface AveragedOptions extends ThresholdOptions {
+  /**
+   * `"binary"`: the positive class 1 only; `"macro"`: unweighted mean over the classes in `yTrue` or
+   * the predictions; `"weighted"`: the same weighted by support; `"micro"`: from the summed counts
+   * (single-label: equals accuracy). Default: binary for one output unit, else macro (CONTRACT §2).
+   */
+  average?: ClassAverage;
+}
+
 /**
  * Precision: binary (one output unit, positive class 1, `p > threshold`) or the macro average over
- * classes (several units, argmax). Binary with no predicted positive → 0 (Keras divide_no_nan).
+ * classes (several units, argmax); see the module note for which classes a macro average counts.
+ * Binary with no predicted positive → 0 (Keras divide_no_nan, sklearn `zero_division=0`).
+ *
+ * @example
+ * ```ts
+ * import { fromRows } from "./matrix.ts";
+ * // class 0 is predicted once but never true: it counts with precision 0, as in sklearn.
+ * precision(fromRows([[1], [1]]), fromRows([[0.2, 0.8], [0.9, 0.1]])); // 0.5
+ * ```
  */
-export function precision(yTrue: Matrix, yPred: Matrix, options: ThresholdOptions = {}): number {
-  const pc = perClassMetrics(yTrue, yPred, options);
-  return yPred.cols === 1 ? pc.precision[1] : macro(pc.precision, pc.support);
+export function precision(yTrue: Matrix, yPred: Matrix, options: AveragedOptions = {}): number {
+  return averagedMetric("precision", yTrue, yPred, options);
 }
 
-/** Recall: binary (positive class 1) or macro over the classes present in `yTrue`. */
-export function recall(yTrue: Matrix, yPred: Matrix, options: ThresholdOptions = {}): number {
-  const pc = perClassMetrics(yTrue, yPred, options);
-  if (yPred.cols === 1) return Number.isNaN(pc.recall[1]) ? 0 : pc.recall[1];
-  return macro(pc.recall, pc.support);
+/** Recall: binary (positive class 1; no positive row → 0) or macro, as {@linkcode precision}. */
+export function recall(yTrue: Matrix, yPred: Matrix, options: AveragedOptions = {}): number {
+  return averagedMetric("recall", yTrue, yPred, options);
 }
 
-/** F1: binary (positive class 1) or macro F1 (mean of per-class F1 over classes present in `yTrue`). */
-export function f1(yTrue: Matrix, yPred: Matrix, options: ThresholdOptions = {}): number {
-  const pc = perClassMetrics(yTrue, yPred, options);
-  if (yPred.cols === 1) {
-    const p = pc.precision[1], r = Number.isNaN(pc.recall[1]) ? 0 : pc.recall[1];
-    return p + r > 0 ? (2 * p * r) / (p + r) : 0;
-  }
-  return macro(pc.f1, pc.support);
+/**
+ * F1: binary (positive class 1) or macro F1 (the mean of per-class F1, as sklearn's `f1_score`,
+ * not the F1 of the mean precision and recall), as {@linkcode precision}.
+ */
+export function f1(yTrue: Matrix, yPred: Matrix, options: AveragedOptions = {}): number {
+  return averagedMetric("f1", yTrue, yPred, options);
 }
 
 /** Macro F1 whatever the shape (binary included: the mean of both classes' F1). */
 export function macroF1(yTrue: Matrix, yPred: Matrix, options: ThresholdOptions = {}): number {
+  return averagedMetric("f1", yTrue, yPred, { ...options, average: "macro" });
+}
+
+function averagedMetric(
+  which: "precision" | "recall" | "f1",
+  yTrue: Matrix,
+  yPred: Matrix,
+  options: AveragedOptions,
+): number {
   const pc = perClassMetrics(yTrue, yPred, options);
-  return macro(pc.f1, pc.support);
+  return averageClassMetric(pc, which, options.average ?? (yPred.cols === 1 ? "binary" : "macro"));
+}
+
+/**
+ * Averages one per-class metric the way scikit-learn does (module note): the classes counted are
+ * those with support or predictions; 0/0 ratios are 0. `"binary"` takes class 1.
+ */
+export function averageClassMetric(
+  pc: PerClassMetrics,
+  which: "precision" | "recall" | "f1",
+  average: ClassAverage,
+): number {
+  const c = pc.support.length;
+  const value = (i: number): number => {
+    const p = pc.precision[i], r = Number.isNaN(pc.recall[i]) ? 0 : pc.recall[i];
+    if (which === "precision") return p;
+    if (which === "recall") return r;
+    return p + r > 0 ? (2 * p * r) / (p + r) : 0;
+  };
+  if (average === "binary") return value(1);
+  if (average === "micro") {
+    let tp = 0, predicted = 0, support = 0;
+    for (let i = 0; i < c; i++) {
+      tp += pc.truePositives[i];
+      predicted += pc.predicted[i];
+      support += pc.support[i];
+    }
+    const p = predicted > 0 ? tp / predicted : 0, r = support > 0 ? tp / support : 0;
+    return which === "precision" ? p : which === "recall" ? r : p + r > 0 ? (2 * p * r) / (p + r) : 0;
+  }
+  let s = 0, w = 0;
+  for (let i = 0; i < c; i++) {
+    if (pc.support[i] === 0 && pc.predicted[i] === 0) continue;
+    const weight = average === "weighted" ? pc.support[i] : 1;
+    if (weight === 0) continue;
+    s += weight * value(i);
+    w += weight;
+  }
+  return w > 0 ? s / w : 0;
 }
 
 /** Mean per-class recall over the classes present in `yTrue` (sklearn `balanced_accuracy_score`). */
@@ -308,9 +388,13 @@ export function elementwiseRecall(yTrue: Matrix, yPred: Matrix, options: Thresho
 export interface AucOptions {
   /**
    * `"exact"` (default): the Mann–Whitney statistic, ties counted one half, equal to the trapezoid
-   * area over every distinct threshold. `"keras"`: tf.keras `AUC()` defaults: `numThresholds`
-   * thresholds `[-ε, 1/(n-1), ..., (n-2)/(n-1), 1+ε]` (ε = 1e-7), `p > t`, trapezoids
-   * ("interpolation" on the ROC curve), ratios with divide_no_nan.
+   * area over every distinct threshold (sklearn `roc_auc_score`). `"keras"`: Keras `AUC()` defaults
+   * (Keras 3 `metrics_utils._update_confusion_matrix_variables_optimized`, the path its evenly spaced
+   * thresholds take): scores CLIPPED to [0, 1] first, labels read as `y != 0`, `numThresholds`
+   * thresholds `[-ε, 1/(n-1), ..., (n-2)/(n-1), 1+ε]`, each score counted above the thresholds below
+   * its bucket `max(ceil(p·(n-1)) - 1, 0)` (Keras' form of `p > t`), ROC trapezoids
+   * ("interpolation"), ratios with divide_no_nan. Computed in float64; Keras runs it in float32,
+   * so a score within a float32 rounding of a bucket edge can land one bucket over there.
    */
   method?: "exact" | "keras";
   numThresholds?: number;
@@ -318,8 +402,16 @@ export interface AucOptions {
 
 /**
  * ROC AUC over every element (Keras `AUC(multi_label=False)` flattens one-hot or multi-label
- * matrices: a micro average). `yTrue` must be 0/1 with the shape of `yPred`; for class indices with
- * several units, one-hot them first. No positives or no negatives → NaN (exact) / 0 (keras).
+ * matrices: sklearn's `average="micro"`). `yTrue` must be 0/1 with the shape of `yPred`; for class
+ * indices with several units, one-hot them first. No positives or no negatives → NaN (exact:
+ * sklearn raises there) / 0 (keras: divide_no_nan). Exact AUC ranks any real score; the Keras form
+ * sees scores outside [0, 1] as 0 or 1 (logits must go through a sigmoid first, as `from_logits`).
+ *
+ * @example
+ * ```ts
+ * import { fromRows } from "./matrix.ts";
+ * auc(fromRows([[0], [1]]), fromRows([[-1], [2]]), { method: "keras" }); // 1: clipped to 0 and 1
+ * ```
  */
 export function auc(yTrue: Matrix, yPred: Matrix, options: AucOptions = {}): number {
   sameShape(yTrue, yPred, "auc");
@@ -350,22 +442,27 @@ function exactAuc(y: Float64Array, p: Float64Array): number {
 }
 
 function kerasAuc(y: Float64Array, p: Float64Array, n: number): number {
-  const eps = 1e-7;
-  const thresholds = [-eps];
-  for (let i = 1; i < n - 1; i++) thresholds.push(i / (n - 1));
-  thresholds.push(1 + eps);
-  const tpr: number[] = [], fpr: number[] = [];
-  for (const t of thresholds) {
-    let tp = 0, fp = 0, fn = 0, tn = 0;
-    for (let i = 0; i < p.length; i++) {
-      const predicted = p[i] > t, actual = y[i] === 1;
-      if (predicted && actual) tp++;
-      else if (predicted) fp++;
-      else if (actual) fn++;
-      else tn++;
+  // Counts per bucket, then reverse cumulative sums: tp[i] = positives scored above threshold i.
+  const tpBucket = new Float64Array(n), fpBucket = new Float64Array(n);
+  let positives = 0, negatives = 0;
+  for (let i = 0; i < p.length; i++) {
+    const clipped = Math.min(Math.max(p[i], 0), 1);
+    const bucket = Math.max(Math.ceil(clipped * (n - 1)) - 1, 0);
+    if (y[i] !== 0) {
+      tpBucket[bucket]++;
+      positives++;
+    } else {
+      fpBucket[bucket]++;
+      negatives++;
     }
-    tpr.push(tp + fn > 0 ? tp / (tp + fn) : 0);
-    fpr.push(fp + tn > 0 ? fp / (fp + tn) : 0);
+  }
+  const tpr = new Float64Array(n), fpr = new Float64Array(n);
+  let tp = 0, fp = 0;
+  for (let i = n - 1; i >= 0; i--) {
+    tp += tpBucket[i];
+    fp += fpBucket[i];
+    tpr[i] = positives > 0 ? tp / positives : 0;
+    fpr[i] = negatives > 0 ? fp / negatives : 0;
   }
   let area = 0;
   for (let i = 0; i < n - 1; i++) area += (fpr[i] - fpr[i + 1]) * ((tpr[i] + tpr[i + 1]) / 2);
@@ -394,17 +491,32 @@ export function rmse(yTrue: Matrix, yPred: Matrix): number {
 }
 
 /**
- * Coefficient of determination, per output column then averaged uniformly (Keras `R2Score` default
- * `class_aggregation="uniform_average"`; sklearn's `r2_score` default). A constant target column
- * gives NaN for that column (0/0), as there is no variance to explain.
+ * Coefficient of determination, per output column then averaged uniformly (sklearn `r2_score`
+ * default `multioutput="uniform_average"`; Keras `R2Score` default `class_aggregation`).
+ * A constant target column (SStot = 0, detected exactly rather than through a rounded mean) scores
+ * 1 when predicted exactly and 0 otherwise: sklearn's `force_finite=True` (its default). Keras'
+ * `R2Score` also gives 0 there (it maps the infinite ratio to 0) but NaN for the exact prediction
+ * (0/0), which this does not copy. Fewer than two rows → NaN (sklearn: "not well-defined").
+ *
+ * @example
+ * ```ts
+ * import { fromRows } from "./matrix.ts";
+ * r2(fromRows([[1, 5], [2, 5], [3, 5]]), fromRows([[1, 4], [2, 4], [3, 4]])); // (1 + 0) / 2
+ * ```
  */
 export function r2(yTrue: Matrix, yPred: Matrix): number {
   sameShape(yTrue, yPred, "r2");
   const { rows, cols } = yPred;
+  if (rows < 2) return NaN;
   let total = 0;
   for (let c = 0; c < cols; c++) {
-    let mean = 0;
-    for (let r = 0; r < rows; r++) mean += yTrue.data[r * cols + c];
+    let mean = 0, constant = true;
+    const first = yTrue.data[c];
+    for (let r = 0; r < rows; r++) {
+      const y = yTrue.data[r * cols + c];
+      mean += y;
+      if (y !== first) constant = false;
+    }
     mean /= rows;
     let ssRes = 0, ssTot = 0;
     for (let r = 0; r < rows; r++) {
@@ -412,7 +524,8 @@ export function r2(yTrue: Matrix, yPred: Matrix): number {
       ssRes += (y - yPred.data[r * cols + c]) ** 2;
       ssTot += (y - mean) ** 2;
     }
-    total += 1 - ssRes / ssTot;
+    if (constant) ssTot = 0;
+    total += ssTot !== 0 ? 1 - ssRes / ssTot : ssRes === 0 ? 1 : 0;
   }
   return total / cols;
 }

@@ -1,6 +1,19 @@
 /**
  * Float64 optimizer updates with Keras semantics and defaults (keras/src/optimizers/*.py, Keras 3;
  * tf.keras 2 differs only where noted). Each returns new arrays and leaves its inputs alone.
+ *
+ * Against PyTorch (held to it by test/reference/goldens.test.ts, goldens from
+ * scripts/goldens/make_goldens.py):
+ * - SGD with momentum: torch keeps v ← μv + g and steps w ← w - lr·v; Keras keeps v ← μv - lr·g and
+ *   steps w ← w + v. With a constant learning rate the two are the same update (Keras' v is -lr
+ *   times torch's): checked against `torch.optim.SGD`.
+ * - Adam: a deliberate difference. Keras adds ε to √v and folds both bias corrections into the
+ *   step size; `torch.optim.Adam` adds ε to √v̂ = √v / √(1 - β2^t). With ε = 0 they agree (checked
+ *   against torch); with ε > 0 Keras' effective ε is ε·√(1 - β2^t), larger in early steps. The
+ *   goldens copy Keras' update_step in numpy.
+ * - RMSprop: Keras 3 puts ε inside the root (`epsilonInsideSqrt`, the default here), a deliberate
+ *   difference from `torch.optim.RMSprop` and tf.keras 2, which add it to the root; the latter is
+ *   `epsilonInsideSqrt: false`, checked against torch.
  * @module
  */
 

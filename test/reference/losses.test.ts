@@ -67,11 +67,12 @@ describe("loss reference: hand-computed values", () => {
     // Categorical from probabilities renormalises: [2, 2] -> [0.5, 0.5].
     expect(lossPerRow({ name: "categorical-crossentropy", fromLogits: false }, y, fromRows([[2, 2]]))[0])
       .toBeCloseTo(Math.log(2), 15);
-    // Clipping: p = 1 with y = 0 gives -log(1e-7); logits stay finite at ±1e4.
+    // Clipping: p = 1 with y = 0 gives -log(1 - (1 - 1e-7)) (≈ -log(1e-7); Keras 3's order: clip,
+    // then 1 - p, so the rounding of 1 - 1e-7 stays); logits stay finite at ±1e4.
     expect(
       lossPerRow({ name: "binary-crossentropy", fromLogits: false }, fromRows([[0]]), fromRows([[1]]))[0],
     )
-      .toBeCloseTo(-Math.log(1e-7), 10);
+      .toBe(-Math.log(1 - (1 - 1e-7)));
     expect(
       lossPerRow({ name: "binary-crossentropy", fromLogits: true }, fromRows([[0]]), fromRows([[1e4]]))[0],
     ).toBe(1e4);
