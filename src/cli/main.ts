@@ -33,6 +33,8 @@ export function denoCliIo(): CliIo {
     checkWritable: (path, shown) => checkWritableTarget(path, { display: shown }),
     checkReadable: (path, shown) => checkReadableFile(path, { display: () => shown }),
     chartLibraries: readChartLibraries,
+    // The reference pages ship with the code: read beside this module, wherever the user runs from.
+    readDoc: (path) => Deno.readTextFile(new URL(`../../${path}`, import.meta.url)),
   };
 }
 
