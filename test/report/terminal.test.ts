@@ -37,7 +37,7 @@ describe("renderReport", () => {
     expect(text).toContain("✗ loss-task-mismatch: Mean squared error trained on one-hot class targets");
     expect(text).toMatch(/│ targetColumns\s+│ 3\s+│/);
     // a long array is truncated with its remainder counted
-    expect(text).toContain("[0.334, 0.331, 0.335, 0, 0, 0, … +4]");
+    expect(text).toContain("0.334, 0.331, 0.335, 0, 0, 0, 0, 0, … +2 more");
     expect(text).toContain('fix: Use "loss": "categorical-crossentropy"');
     expect(text).toContain("verified (confirmed): loss -> categorical-crossentropy");
     expect(text).toMatch(/│ validation\.accuracy\s+│ 0\.3\s+│ 0\.9499\s+│/);
