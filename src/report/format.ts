@@ -349,3 +349,12 @@ export function consistencyGroups<E extends { ok: boolean }>(
     outside: entries.filter((e) => !e.ok && status(e) !== "wrong-definition"),
   };
 }
+
+/** `report.verify.notVerified`, when present and well formed. */
+export function notVerifiedOf(report: Readonly<Record<string, unknown>>): { code: string; reason: string }[] {
+  const v = report.verify as { notVerified?: unknown } | undefined;
+  const list = Array.isArray(v?.notVerified) ? v.notVerified : [];
+  return list.filter((e): e is { code: string; reason: string } =>
+    typeof e === "object" && e !== null && typeof e.code === "string" && typeof e.reason === "string"
+  );
+}

@@ -16,6 +16,7 @@ import {
   evidenceItems,
   formatDuration,
   formatNumber,
+  notVerifiedOf,
 } from "./format.ts";
 import { HTML_SCRIPT } from "./_html_script.ts";
 import type { ConsistencyEntry, Finding, Report } from "./types.ts";
@@ -53,7 +54,7 @@ export function renderHtml(report: Report, libraries: ChartLibraries): string {
 ${header(report)}
 ${curvesSection(report)}
 ${classesSection(report)}
-${findingsSection(report.findings)}
+${findingsSection(report)}
 ${consistencySection(report)}
 <footer>${esc(timings(report))} · fitcheck ${esc(report.tool.version)}</footer>
 <script type="application/json" id="fitcheck-report">${jsonForScript(report)}</script>
@@ -125,7 +126,8 @@ function classesSection(report: Report): string {
   return `<section id="classes"><h2>Per class</h2><div class="charts">${parts.join("")}</div></section>`;
 }
 
-function findingsSection(findings: Finding[]): string {
+function findingsSection(report: Report): string {
+  const findings = report.findings;
   if (findings.length === 0) return `<section id="findings"><h2>Findings</h2><p>No findings.</p></section>`;
   const items = findings.map((f, index) => {
     const evidence = evidenceItems(f.evidence, { maxRows: 20, maxItems: 12 });
@@ -139,7 +141,17 @@ ${evidence.length > 0 ? evidenceTable(evidence) : ""}
 ${verification(f, index)}
 </article>`;
   });
-  return `<section id="findings"><h2>Findings</h2>${items.join("\n")}</section>`;
+  return `<section id="findings"><h2>Findings</h2>${items.join("\n")}${notVerifiedHtml(report)}</section>`;
+}
+
+/** The findings --verify did not retrain for, and why. */
+function notVerifiedHtml(report: Report): string {
+  const entries = notVerifiedOf(report);
+  if (entries.length === 0) return "";
+  const rows = entries.map((e) => [e.code, e.reason]);
+  return `<div class="not-verified"><p><strong>--verify did not retrain for ${entries.length} finding${
+    entries.length === 1 ? "" : "s"
+  }:</strong></p>${table(["finding", "why"], rows, "not-verified")}</div>`;
 }
 
 function verification(f: Finding, index: number): string {

@@ -14,6 +14,7 @@ import {
   evidenceItems,
   formatDuration,
   formatNumber,
+  notVerifiedOf,
   wrapText,
 } from "./format.ts";
 import type {
@@ -69,6 +70,7 @@ export function renderReport(report: Report, options: RenderOptions): string {
     out.push("", p.bold(`${SECTION[severity]} (${group.length})`));
     for (const finding of group) out.push(...renderFinding(finding, width, p));
   }
+  out.push(...renderNotVerified(report, width, p));
   // Data mode computes no engine numbers, so there is nothing to check against the reference.
   if (report.mode !== "data" || report.consistency.length > 0) {
     out.push(
@@ -78,6 +80,21 @@ export function renderReport(report: Report, options: RenderOptions): string {
   }
   out.push(p.dim(timingsLine(report)));
   return out.join("\n") + "\n";
+}
+
+/** After a --verify run: the findings it did not retrain for, grouped by why (the additive `verify` field). */
+function renderNotVerified(report: Report, width: number, p: Palette): string[] {
+  const entries = notVerifiedOf(report);
+  if (entries.length === 0) return [];
+  const byReason = new Map<string, string[]>();
+  for (const e of entries) byReason.set(e.reason, [...(byReason.get(e.reason) ?? []), e.code]);
+  const out = ["", p.bold(`--verify: ${countWords({ finding: entries.length })} not retrained`)];
+  for (const [reason, codes] of byReason) {
+    out.push(
+      ...wrapText(`${reason}: ${codes.join(", ")}`, width - 4).map((l, i) => (i === 0 ? "  " : "    ") + l),
+    );
+  }
+  return out;
 }
 
 function adapterLine(report: Report): string {

@@ -3,6 +3,7 @@
 // gallery_findings.json holds the findings of real runs: `npx deno task diagnose run
 // examples/scenarios/<name>.json --json`, one per gallery scenario, keeping `summary` and `findings`.
 import { describe, expect, it } from "vitest";
+import { notVerified } from "../../src/app/verify.ts";
 import { audit } from "../../src/audit/mod.ts";
 import { memoryFileSource } from "../../src/io.ts";
 import { cellText, consistencyGroups, evidenceItems, remedyWords } from "../../src/report/format.ts";
@@ -156,5 +157,39 @@ describe("real runs read without object literals", async () => {
     expect(text).not.toContain("outside tolerance");
     expect(text).toContain("reproduced within tolerance, but only by a definition that does not fit");
     expect(text).not.toMatch(/sparse-ce-probs-keras2|bce-probs-keras2 =/);
+  });
+});
+
+describe("--verify says which findings it did not retrain for", () => {
+  const f = (code: Finding["code"], severity: Finding["severity"], evidence: Record<string, unknown> = {}) =>
+    ({ code, severity, title: "t", message: "m", evidence, fix: "f" }) as Finding;
+  it("names each with its reason, in the report and on the terminal and HTML", () => {
+    const findings = [
+      {
+        ...f("loss-task-mismatch", "error", { remedy: { kind: "set-loss", loss: "mse" } }),
+        verification: { change: "loss -> mse", before: {}, after: {}, confirmed: true },
+      },
+      f("insufficient-data", "error"),
+      f("label-noise", "warning"),
+      f("class-imbalance", "error", { remedy: { kind: "stratify" } }),
+    ];
+    const list = notVerified(findings);
+    expect(list).toEqual([
+      { code: "insufficient-data", reason: "no automatic remedy: its fix is advice to act on" },
+      { code: "label-noise", reason: "a warning: --verify retrains for errors only" },
+      { code: "class-imbalance", reason: "its remedy does not apply to this scenario" },
+    ]);
+    const report = {
+      ...withFindings({ status: "errors", primary: "loss-task-mismatch" }, findings),
+      verify: { notVerified: list },
+    };
+    const text = renderReport(report, { color: false, width: 80 });
+    expect(text).toContain("--verify: 3 findings not retrained");
+    expect(text).toContain("no automatic remedy: its fix is advice to act on: insufficient-data");
+    expect(renderHtml(report, libraries)).toContain("--verify did not retrain for 3 findings");
+    // Without --verify nothing is said.
+    expect(renderReport(withFindings(report.summary, findings), { color: false, width: 80 })).not.toContain(
+      "not retrained",
+    );
   });
 });

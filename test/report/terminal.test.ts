@@ -16,6 +16,22 @@ describe("renderReport", () => {
     });
   }
 
+  test("each sparkline has its own scale: a falling train loss never draws flat beside a larger series", () => {
+    const report = loadFixture("run_loss_task_mismatch");
+    const train = [0.98, 0.8, 0.6, 0.45, 0.35, 0.24];
+    const validation = [112, 111, 110, 110, 109, 108];
+    report.history = train.map((loss, i) => ({
+      epoch: i + 1,
+      train: { loss },
+      validation: { loss: validation[i] },
+    }));
+    const text = renderReport(report, { color: false, width: 80 });
+    const line = text.split("\n").find((l) => l.includes("0.98 → 0.24"))!;
+    expect(line).toMatch(/train\s+█[▇▆▅]/);
+    expect(line).toContain("▁");
+    expect(text).toContain("each line on its own scale");
+  });
+
   test("colour adds escape codes and nothing else", () => {
     const report = loadFixture("run_loss_task_mismatch");
     const colored = renderReport(report, { color: true, width: 80 });
