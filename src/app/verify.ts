@@ -103,9 +103,9 @@ export function notVerified(findings: readonly Finding[]): NotVerified[] {
   return findings.filter((f) => !f.verification).map((f) => ({
     code: f.code,
     reason: f.severity !== "error"
-      ? `a ${f.severity}: --verify retrains for errors only`
+      ? "not an error (--verify retrains for errors only)"
       : !remedyOf(f)
-      ? "no automatic remedy: its fix is advice to act on"
+      ? "no automatic remedy (the fix is advice to act on)"
       : "its remedy does not apply to this scenario",
   }));
 }

@@ -107,7 +107,8 @@ export function buildProgram(io: CliIo, engines: Engines, setExit: (code: number
   const program = configure(new Command("diagnose"), io)
     .description(
       "Trains every scenario of the gallery and checks that each gives the findings it expects; " +
-        "or, with a subcommand, diagnoses one scenario (run), a dataset (data) or a run made elsewhere (audit).",
+        "or, with a subcommand, diagnoses one scenario (run), a dataset (data) or a run made elsewhere " +
+        "(audit), or explains a finding code (explain).",
     )
     .enablePositionalOptions()
     .option("--json", "print the fitcheck.gallery/v1 document instead of the table")
@@ -127,7 +128,7 @@ export function buildProgram(io: CliIo, engines: Engines, setExit: (code: number
       examples([
         ["", "the gallery: every examples/scenarios/*.json, a table of expected vs found findings"],
         ["--json > gallery.json", "the same as one JSON document"],
-        ["run examples/scenarios/mse-on-multiclass.json", "one scenario, read in the terminal"],
+        ["run examples/scenarios/a0-ex1-mse-on-multiclass.json", "one scenario, read in the terminal"],
         ["run --help", "the options of a subcommand"],
       ]),
     )
@@ -176,7 +177,7 @@ export function buildProgram(io: CliIo, engines: Engines, setExit: (code: number
     .addHelpText(
       "after",
       examples([
-        ["run examples/scenarios/mse-on-multiclass.json", "train, diagnose, print the report"],
+        ["run examples/scenarios/a0-ex1-mse-on-multiclass.json", "train, diagnose, print the report"],
         ["run my-setup.json --verify --html report.html", "also confirm each fix and write charts"],
         ["run my-setup.json --epochs 5 --json | jq .findings", "machine-readable, for scripts"],
       ]),
@@ -382,11 +383,23 @@ function configure(command: Command, io: CliIo): Command {
     });
 }
 
+/** Exit codes and where the reference lives, after every command's help (lines within 80 columns). */
+const HELP_FOOTER = `Exit codes: 0 no error finding, 1 error findings (gallery: unmet expectation),
+2 bad usage or input, 3 no WebGPU adapter (or the device was lost), 70 internal
+error. NO_COLOR=1 disables colour; DEBUG=1 adds the stack to an error.
+
+Reference, in the repository's docs/:
+  docs/README.md          the index
+  docs/cli.md             every command and flag
+  docs/scenario.md        scenario files: every key, default and value
+  docs/report.md          the report (terminal, --json, --html)
+  docs/audit.md           the inputs of audit
+  docs/findings/CODE.md   one page per finding code (${HELP_PREFIX} explain CODE)
+`;
+
 function examples(rows: [string, string][]): string {
   const lines = rows.map(([args, what]) => `  ${HELP_PREFIX}${args ? " " + args : ""}\n      ${what}`);
-  return `\nExamples:\n${
-    lines.join("\n")
-  }\n\nExit codes: 0 no error finding, 1 error findings (gallery: unmet expectation),\n2 bad usage or input, 3 no WebGPU adapter (or the device was lost), 70 internal error. NO_COLOR=1 disables colour.\n\nReference (in the repository): docs/README.md, the index; docs/cli.md, every command and flag;\ndocs/scenario.md, scenario files; docs/report.md, the report; docs/audit.md, audit inputs;\ndocs/findings/CODE.md, one page per finding code (also: ${HELP_PREFIX} explain CODE).\n`;
+  return `\nExamples:\n${lines.join("\n")}\n\n${HELP_FOOTER}`;
 }
 
 function subcommandOf(argv: string[], commands: readonly string[]): string {

@@ -62,6 +62,17 @@ export function renderReport(report: Report, options: RenderOptions): string {
   out.push(verdictLine(report, p));
   const symptoms = symptomsLine(report);
   if (symptoms) out.push(...wrapText(symptoms, width).map((l, i) => (i === 0 ? l : "  " + l)));
+  for (const line of setupLines(report)) {
+    out.push(...wrapText(line, width).map((l, i) => (i === 0 ? l : "  " + l)));
+  }
+  const notes = notesOf(report);
+  if (notes.length > 0) {
+    out.push(p.dim("notes:"));
+    for (const note of notes.slice(0, 8)) {
+      out.push(...wrapText(safe(note), width - 4).map((l, i) => p.dim((i === 0 ? "  • " : "    ") + l)));
+    }
+    if (notes.length > 8) out.push(p.dim(`  … +${notes.length - 8} more (see --json)`));
+  }
   const curves = renderCurves(report.history, width, p);
   if (curves.length > 0) out.push("", ...curves);
   for (const severity of SEVERITIES) {
@@ -97,10 +108,53 @@ function renderNotVerified(report: Report, width: number, p: Palette): string[] 
   return out;
 }
 
+/**
+ * What the run was about, from the report's additive fields: the task (and how it was inferred), the
+ * data of `diagnose data`, and a training phase that was skipped (with why).
+ */
+function setupLines(report: Report): string[] {
+  const lines: string[] = [];
+  const task = report.task as { task?: unknown; inferred?: unknown; reason?: unknown } | undefined;
+  if (task && typeof task.task === "string") {
+    lines.push(
+      `task: ${task.task}${
+        task.inferred === true && typeof task.reason === "string" ? ` (inferred: ${safe(task.reason)})` : ""
+      }`,
+    );
+  }
+  const data = report.data as Record<string, unknown> | undefined;
+  for (const split of ["train", "validation"] as const) {
+    const d = data?.[split] as
+      | { file?: unknown; rows?: unknown; features?: unknown; targets?: unknown }
+      | null
+      | undefined;
+    if (!d || typeof d.file !== "string") continue;
+    const features = Array.isArray(d.features) ? d.features.length : null;
+    const targets = Array.isArray(d.targets) ? d.targets.join(", ") : null;
+    lines.push(
+      `${split}: ${safe(d.file.split("/").pop()!)} (${d.rows} rows${
+        features !== null ? `, ${features} features` : ""
+      }${targets ? `; target ${safe(targets)}` : ""})`,
+    );
+  }
+  const training = report.training as { status?: unknown; reason?: unknown } | undefined;
+  if (training?.status === "skipped") {
+    lines.push(`training: skipped${typeof training.reason === "string" ? `: ${safe(training.reason)}` : ""}`);
+  }
+  return lines;
+}
+
+/** The report's additive `notes` (what loading and transforming the data did), less the task line's. */
+function notesOf(report: Report): string[] {
+  const notes = Array.isArray(report.notes) ? report.notes : [];
+  return notes.filter((n): n is string => typeof n === "string" && !n.startsWith("task inferred:"));
+}
+
 function adapterLine(report: Report): string {
   const a = report.adapter;
   if (!a) return "adapter: none (nothing ran on the GPU)";
-  const details = [a.vendor, a.architecture].filter((s) => s).join(" ");
+  // A bare number (Mesa's PCI-style vendor id 65541) says nothing to a reader.
+  const details = [a.vendor, a.architecture].filter((s) => s && !/^\d+$/.test(s)).join(" ");
   return `adapter: ${safe(a.description || "unnamed")}${details ? ` (${safe(details)})` : ""}` +
     (a.isFallbackAdapter ? ", software fallback" : "");
 }
@@ -259,7 +313,7 @@ function renderEvidence(items: EvidenceItem[], width: number, p: Palette): strin
 }
 
 function keyValueTable(entries: [string, string][], width: number): string {
-  const keyWidth = Math.min(28, Math.max(...entries.map(([k]) => k.length)) + 2);
+  const keyWidth = Math.min(34, Math.max(...entries.map(([k]) => k.length)) + 2);
   const room = Math.max(16, width - keyWidth - 3);
   // As wide as the longest value needs (cells wrap beyond that), never wider than the room.
   const widest = Math.max(...entries.map(([, v]) => v.length));

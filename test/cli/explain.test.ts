@@ -71,6 +71,14 @@ describe("explain", () => {
       expect(await runCli(args, c.io, engines())).toBe(EXIT.ok);
       expect(c.out(), args.join(" ")).toContain("docs/cli.md");
       expect(c.out(), args.join(" ")).toContain("docs/findings/CODE.md");
+      // An example a user copies must work: the gallery files it names exist.
+      for (const m of c.out().matchAll(/examples\/scenarios\/([a-z0-9-]+\.json)/g)) {
+        expect(await Deno.stat(`examples/scenarios/${m[1]}`).then(() => true, () => false), m[0]).toBe(true);
+      }
+      // Prose wraps within 100 columns (an example command is kept whole, so it can be copied).
+      for (const line of c.out().split("\n").filter((l) => !l.startsWith("  npx "))) {
+        expect(line.length, line).toBeLessThanOrEqual(100);
+      }
     }
     const run = memoryIo({});
     await runCli(["run", "--help"], run.io, engines());

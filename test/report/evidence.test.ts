@@ -175,8 +175,8 @@ describe("--verify says which findings it did not retrain for", () => {
     ];
     const list = notVerified(findings);
     expect(list).toEqual([
-      { code: "insufficient-data", reason: "no automatic remedy: its fix is advice to act on" },
-      { code: "label-noise", reason: "a warning: --verify retrains for errors only" },
+      { code: "insufficient-data", reason: "no automatic remedy (the fix is advice to act on)" },
+      { code: "label-noise", reason: "not an error (--verify retrains for errors only)" },
       { code: "class-imbalance", reason: "its remedy does not apply to this scenario" },
     ]);
     const report = {
@@ -185,7 +185,7 @@ describe("--verify says which findings it did not retrain for", () => {
     };
     const text = renderReport(report, { color: false, width: 80 });
     expect(text).toContain("--verify: 3 findings not retrained");
-    expect(text).toContain("no automatic remedy: its fix is advice to act on: insufficient-data");
+    expect(text).toContain("no automatic remedy (the fix is advice to act on): insufficient-data");
     expect(renderHtml(report, libraries)).toContain("--verify did not retrain for 3 findings");
     // Without --verify nothing is said.
     expect(renderReport(withFindings(report.summary, findings), { color: false, width: 80 })).not.toContain(

@@ -32,6 +32,22 @@ describe("renderReport", () => {
     expect(text).toContain("each line on its own scale");
   });
 
+  test("says the task and how it was inferred, a skipped training and why, and the notes", () => {
+    const report = {
+      ...loadFixture("run_loss_task_mismatch"),
+      task: { task: "regression", inferred: true, reason: "2 distinct non-integer values" },
+      training: { status: "skipped", reason: "labels 0.5 have no class index" },
+      notes: ["generated 600 rows with blobs", "task inferred: regression (…)"],
+      adapter: { description: "llvmpipe", isFallbackAdapter: true, vendor: "65541", architecture: "" },
+    };
+    const text = renderReport(report, { color: false, width: 80 });
+    expect(text).toContain("task: regression (inferred: 2 distinct non-integer values)");
+    expect(text).toContain("training: skipped: labels 0.5 have no class index");
+    expect(text).toContain("  • generated 600 rows with blobs");
+    expect(text).not.toContain("• task inferred");
+    expect(text).toContain("adapter: llvmpipe, software fallback");
+  });
+
   test("colour adds escape codes and nothing else", () => {
     const report = loadFixture("run_loss_task_mismatch");
     const colored = renderReport(report, { color: true, width: 80 });
