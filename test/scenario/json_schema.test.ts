@@ -34,6 +34,24 @@ describe("docs/scenario.schema.json", () => {
     ).toBe(true);
   });
 
+  it("constrains every part: no schema is {} (a z.unknown() or a transform whose variants were not declared)", () => {
+    const empty: string[] = [];
+    const walk = (node: unknown, path: string) => {
+      if (!node || typeof node !== "object") return;
+      if (!Array.isArray(node) && Object.keys(node).length === 0) empty.push(path);
+      for (const [k, v] of Object.entries(node)) {
+        // Values, not schemas.
+        if (k !== "default" && k !== "const" && k !== "enum" && k !== "examples") walk(v, `${path}/${k}`);
+      }
+    };
+    walk(scenarioJsonSchema(), "#");
+    expect(
+      empty,
+      "these parts of the scenario schema accept anything in the JSON Schema: build them with dispatch() or " +
+        "tagged() in src/scenario/schema.ts (which declare their variants), or a plain zod object/union",
+    ).toEqual([]);
+  });
+
   it("rejects what the loader rejects: an unknown key, a wrong type, a missing key", () => {
     const ok = {
       name: "x",
