@@ -33,8 +33,8 @@ export interface MarkdownOptions {
 export function renderMarkdown(markdown: string, options: MarkdownOptions): string {
   const width = Math.max(options.width ?? 80, 40);
   const p = palette(options.color);
-  const inline = (text: string) => renderInline(text, options.color);
   const strip = (text: string) => stripInline(text, options.path);
+  const wrap = (text: string, w: number) => wrapInline(text, w, options.color, options.path);
   const lines = markdown.replace(/\r\n/g, "\n").split("\n");
   const out: string[] = [];
   const blank = () => {
@@ -93,8 +93,7 @@ export function renderMarkdown(markdown: string, options: MarkdownOptions): stri
       const bullet = /\d/.test(item[2]) ? item[2] : "•";
       const lead = "  ".repeat(depth) + "  " + bullet + " ";
       const rest = " ".repeat(lead.length);
-      const wrapped = wrapText(strip(text), width - lead.length);
-      out.push(...paintWrapped(wrapped, text, inline).map((l, k) => (k === 0 ? lead : rest) + l));
+      out.push(...wrap(text, width - lead.length).map((l, k) => (k === 0 ? lead : rest) + l));
       inList = true;
       continue;
     }
@@ -107,20 +106,78 @@ export function renderMarkdown(markdown: string, options: MarkdownOptions): stri
       text += " " + lines[i++].trim();
     }
     blank();
-    out.push(...paintWrapped(wrapText(strip(text), width), text, inline));
+    out.push(...wrap(text, width));
     out.push("");
   }
   while (out.at(-1) === "") out.pop();
   return out.join("\n") + "\n";
 }
 
+/** A styled stretch of the plain text: inline code or bold. */
+interface Span {
+  start: number;
+  end: number;
+  kind: "code" | "bold";
+}
+
+/**
+ * Inline Markdown read into plain text and the styled spans in it: `code` → code, **bold** → bold,
+ * [text](url) → text (url), escapes unescaped.
+ */
+function parseInline(text: string, base?: string): { plain: string; spans: Span[] } {
+  let plain = "";
+  const spans: Span[] = [];
+  const unescape = (t: string) => t.replace(/\\([\\`*_|[\]])/g, "$1");
+  let last = 0;
+  for (const m of text.matchAll(/`([^`]+)`|\*\*([^*]+)\*\*|\[([^\]]+)\]\(([^)]+)\)/g)) {
+    plain += unescape(text.slice(last, m.index));
+    last = m.index! + m[0].length;
+    if (m[1] !== undefined || m[2] !== undefined) {
+      const shown = m[1] ?? unescape(m[2]).replace(/`/g, "");
+      spans.push({
+        start: plain.length,
+        end: plain.length + shown.length,
+        kind: m[1] !== undefined ? "code" : "bold",
+      });
+      plain += shown;
+    } else {
+      plain += linkText(m[3], m[4], base);
+    }
+  }
+  plain += unescape(text.slice(last));
+  return { plain, spans };
+}
+
 /** Inline Markdown removed: `code` → code, **bold** → bold, [text](url) → text (url). */
 export function stripInline(text: string, base?: string): string {
-  return text
-    .replace(/\[([^\]]+)\]\(([^)]+)\)/g, (_m, label: string, url: string) => linkText(label, url, base))
-    .replace(/\*\*([^*]+)\*\*/g, "$1")
-    .replace(/`([^`]+)`/g, "$1")
-    .replace(/\\([\\`*_|[\]])/g, "$1");
+  return parseInline(text, base).plain;
+}
+
+/**
+ * Wraps inline Markdown to `width` and paints its code and bold spans, after wrapping (so escapes
+ * never count towards the width). wrapText breaks only at spaces or inside over-long words, so each
+ * wrapped line is found in the plain text in order, and the spans are mapped onto it by offset.
+ */
+function wrapInline(text: string, width: number, color: boolean, base?: string): string[] {
+  const { plain, spans } = parseInline(text, base);
+  const lines = wrapText(plain, width);
+  if (!color || spans.length === 0) return lines;
+  const p = palette(color);
+  const paint = (kind: Span["kind"], t: string) => (kind === "code" ? p.info(t) : p.bold(t));
+  let cursor = 0;
+  return lines.map((line) => {
+    const at = plain.indexOf(line, cursor);
+    if (at < 0) return line;
+    cursor = at + line.length;
+    let out = "", pos = 0;
+    for (const s of spans) {
+      const from = Math.max(s.start - at, pos), to = Math.min(s.end - at, line.length);
+      if (to <= from) continue;
+      out += line.slice(pos, from) + paint(s.kind, line.slice(from, to));
+      pos = to;
+    }
+    return out + line.slice(pos);
+  });
 }
 
 function linkText(label: string, url: string, base: string | undefined): string {
@@ -140,36 +197,6 @@ function resolveRelative(base: string, url: string): string {
     else if (part !== ".") parts.push(part);
   }
   return parts.join("/");
-}
-
-/**
- * Colour for inline code and bold, applied after wrapping (so escapes never count towards the
- * width): each wrapped line is searched for the spans that were code or bold in the source.
- */
-function paintWrapped(wrapped: string[], source: string, inline: (t: string) => string): string[] {
-  if (inline("`x`") === "x") return wrapped;
-  const spans = [...source.matchAll(/`([^`]+)`|\*\*([^*]+)\*\*/g)].map((m) => ({
-    text: m[1] ?? m[2],
-    code: m[1] !== undefined,
-  }));
-  return wrapped.map((line) => {
-    let painted = line;
-    for (const s of spans) {
-      if (painted.includes(s.text)) {
-        painted = painted.replace(s.text, inline(s.code ? `\`${s.text}\`` : `**${s.text}**`));
-      }
-    }
-    return painted;
-  });
-}
-
-function renderInline(text: string, color: boolean): string {
-  const p = palette(color);
-  const code = (s: string) => (color ? p.info(s) : s);
-  return text.replace(/`([^`]+)`/g, (_m, c: string) => code(c)).replace(
-    /\*\*([^*]+)\*\*/g,
-    (_m, b: string) => p.bold(b),
-  );
 }
 
 function splitRow(line: string): string[] {
