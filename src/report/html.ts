@@ -86,7 +86,12 @@ function header(report: Report): string {
     if (symptoms.validation) rows.push(["validation", metricsText(symptoms.validation)]);
     const baseline = Object.entries(symptoms.baseline).filter(([, v]) => v !== undefined);
     if (baseline.length > 0) {
-      rows.push(["baseline", metricsText(Object.fromEntries(baseline) as Record<string, number>)]);
+      // "majority class accuracy 0.34", in words as the terminal writes it.
+      const words = (k: string) => k.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+      rows.push([
+        "baseline",
+        baseline.map(([k, v]) => `${words(k)} ${formatNumber(v as number)}`).join(" · "),
+      ]);
     }
   }
   return `<header>
