@@ -19,9 +19,17 @@ export function isFindingCode(value: string): value is FindingCode {
   return (FINDING_CODES as readonly string[]).includes(value);
 }
 
+/** Words users type for a code that shares none of its letters' order ("nan" for non-finite-*). */
+const ALIASES: Record<string, readonly FindingCode[]> = {
+  nan: ["non-finite-loss", "non-finite-data"],
+  inf: ["non-finite-loss", "non-finite-data"],
+  lr: ["learning-rate-too-high", "learning-rate-too-low"],
+  leak: ["feature-label-leakage", "train-validation-overlap"],
+};
+
 /**
- * The codes `query` most likely meant, best first: codes containing it (or contained in it), then by
- * edit distance.
+ * The codes `query` most likely meant, best first: an alias, then codes containing it (or contained in
+ * it), then by edit distance to the whole code or to one of its words (so "nan" finds non-finite-*).
  *
  * @example
  * ```ts
@@ -30,7 +38,13 @@ export function isFindingCode(value: string): value is FindingCode {
  */
 export function closestCodes(query: string, count = 3): FindingCode[] {
   const q = query.toLowerCase().replace(/[\s_]+/g, "-");
-  const score = (code: string) => (code.includes(q) || q.includes(code) ? 0 : 1000) + editDistance(q, code);
+  const aliased = ALIASES[q] ?? [];
+  const score = (code: FindingCode) => {
+    if (aliased.includes(code)) return -1;
+    if (code.includes(q) || q.includes(code)) return 0;
+    const words = code.split("-").map((w) => editDistance(q, w) + 1);
+    return 1 + Math.min(editDistance(q, code), ...words);
+  };
   return [...FINDING_CODES].sort((a, b) => score(a) - score(b) || a.localeCompare(b)).slice(0, count);
 }
 

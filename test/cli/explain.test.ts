@@ -50,6 +50,9 @@ describe("explain", () => {
     expect(closestCodes("dead-rleu")[0]).toBe("dead-relu");
     expect(closestCodes("double_softmax")[0]).toBe("double-softmax");
     expect(closestCodes("nan-loss", 5)).toContain("non-finite-loss");
+    expect(closestCodes("nan").slice(0, 2).sort()).toEqual(["non-finite-data", "non-finite-loss"]);
+    expect(closestCodes("imbalance")[0]).toBe("class-imbalance");
+    expect(closestCodes("learning-rate-to-high")[0]).toBe("learning-rate-too-high");
   });
 
   test("without a code it lists every code by family with its summary", async () => {
