@@ -117,7 +117,8 @@ export function forensicFindings(
     out.push({
       code: "loss-task-mismatch",
       severity: sev("error"),
-      title: `The logged loss is ${c.best!.id} on ${
+      // Named in words (the definition's description up to its details), not by its internal id.
+      title: `The logged loss is ${c.best!.description.split(/ between | of |: | \(/)[0]} on ${
         c.best!.problem?.includes("continuous") ? "a continuous target" : "class labels"
       }`,
       message: `${c.quantity} = ${fmt(c.logged!)} at epoch ${c.epoch} is reproduced by ${

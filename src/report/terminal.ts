@@ -320,18 +320,24 @@ function keyValueTable(entries: [string, string][], width: number): string {
   const valueWidth = Math.min(room, Math.max(8, widest + 2));
   const table = new Table({
     colWidths: [keyWidth, valueWidth],
-    wordWrap: true,
-    wrapOnWordBoundary: true,
     style: { head: [], border: [], compact: true },
   });
-  for (const [k, v] of entries) table.push([k, v]);
+  for (const [k, v] of entries) table.push([cell(k, keyWidth), cell(v, valueWidth)]);
   return table.toString();
+}
+
+/**
+ * A cell's text wrapped to its column (cli-table3 pads one space each side): at spaces where it can,
+ * inside a word only where a word is wider than the column. Never cut short with "…".
+ */
+function cell(text: string, columnWidth: number): string {
+  return wrapText(text, Math.max(1, columnWidth - 2)).join("\n");
 }
 
 /**
  * A table whose columns keep their natural width while it fits in `width`. A table too wide with at
  * most three rows is turned on its side (one line per column, one column per row), which reads
- * better than squeezed columns; a longer one gives way in its widest columns, wrapping inside words.
+ * better than squeezed columns; a longer one gives way in its widest columns, its cells wrapping.
  */
 function fittedTable(head: string[] | null, rows: string[][], width: number): string {
   const all = head ? [head, ...rows] : rows;
@@ -353,14 +359,13 @@ function fittedTable(head: string[] | null, rows: string[][], width: number): st
     widths[widest]--;
   }
   const table = new Table({
-    ...(head ? { head } : {}),
+    ...(head ? { head: head.map((h, c) => cell(h, widths[c])) } : {}),
     colWidths: widths,
-    wordWrap: true,
-    // A cell wraps at spaces where it can and inside a word where it must: never cut with "…".
-    wrapOnWordBoundary: false,
     style: { head: [], border: [], compact: true },
   });
-  for (const row of rows) table.push(Array.from({ length: columns }, (_, c) => row[c] ?? ""));
+  for (const row of rows) {
+    table.push(Array.from({ length: columns }, (_, c) => cell(row[c] ?? "", widths[c])));
+  }
   return table.toString();
 }
 

@@ -193,3 +193,34 @@ describe("--verify says which findings it did not retrain for", () => {
     );
   });
 });
+
+describe("audit messages name definitions in words, not by internal id", () => {
+  it("an unreproduced loss names its nearest definition by its description", async () => {
+    const r = await audit(
+      { labels: "/y.csv", predictions: "/p.csv", history: "/h.json" },
+      memoryFileSource({
+        "/y.csv": "0\n1\n2\n",
+        "/p.csv": "0.7,0.2,0.1\n0.1,0.8,0.1\n0.2,0.2,0.6\n",
+        "/h.json": JSON.stringify({ val_loss: [3.3] }),
+      }),
+    );
+    const f = r.findings.find((x) => x.code === "loss-mismatch")!;
+    expect(f.title).toMatch(/not reproduced/);
+    const nearest = f.message.match(/the nearest is (.+?) = /)![1];
+    // An id is one token ("sparse-ce-probs-keras2"); a description is words.
+    expect(nearest).toMatch(/ /);
+  });
+
+  it("a regression loss on class labels is named in words in the title", async () => {
+    const r = await audit(
+      { labels: "/y.csv", predictions: "/p.csv", history: "/h.json" },
+      memoryFileSource({
+        "/y.csv": "0\n1\n2\n",
+        "/p.csv": "0.7,0.2,0.1\n0.1,0.8,0.1\n0.2,0.2,0.6\n",
+        "/h.json": JSON.stringify({ val_loss: [0.9] }),
+      }),
+    );
+    const f = r.findings.find((x) => x.code === "loss-task-mismatch")!;
+    expect(f.title).toBe("The logged loss is mean absolute error on class labels");
+  });
+});
