@@ -295,6 +295,8 @@ export function remedyWords(r: RemedyLike): string {
     case "set-reduction":
       return head(`set loss.reduction to ${r.reduction}`);
     case "set-metric":
+      // A module metric named like a built-in ("accuracy"): the fix is the built-in definition.
+      if (r.from === r.to) return head(`compute ${r.to} with the built-in definition instead of the module`);
       return head(
         `compute metric ${r.to} instead of ${r.from}${
           r.threshold !== undefined ? ` (threshold ${r.threshold})` : ""

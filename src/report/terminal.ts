@@ -200,7 +200,9 @@ const BARS = "▁▂▃▄▅▆▇█";
 function renderCurves(history: HistoryEntry[], width: number, p: Palette): string[] {
   if (history.length < 2) return [];
   const metrics = curveMetrics(history);
-  const label = 22; // "  accuracy  validation "
+  // "  accuracy  validation ": the metric column as wide as the longest name ("binary-accuracy").
+  const nameWidth = Math.max(10, ...metrics.map((m) => m.length + 1));
+  const label = 2 + nameWidth + 11;
   const tail = 24; // " 1.099 → 0.0213 (best 0.01)"
   const room = Math.max(10, width - label - tail);
   const picks = sampleIndices(history.length, room);
@@ -224,7 +226,7 @@ function renderCurves(history: HistoryEntry[], width: number, p: Palette): strin
       const lo = Math.min(...finite), hi = Math.max(...finite);
       if (values.some((v) => v === null || !Number.isFinite(v))) gaps = true;
       const line = picks.map((i) => spark(values[i], lo, hi)).join("");
-      const name = (first ? metric : "").padEnd(10);
+      const name = (first ? metric : "").padEnd(nameWidth);
       const start = values[0];
       out.push(
         `  ${name}${split.padEnd(11)}${line}  ${formatNumber(start)} → ${formatNumber(values.at(-1))}`,
@@ -232,7 +234,7 @@ function renderCurves(history: HistoryEntry[], width: number, p: Palette): strin
       first = false;
     }
   }
-  if (gaps) out.push(p.dim("  × no finite value that epoch"));
+  if (gaps) out.push(p.dim("  × no value that epoch (not computed, or NaN/Inf)"));
   return out;
 }
 

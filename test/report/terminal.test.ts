@@ -30,6 +30,13 @@ describe("renderReport", () => {
     expect(line).toMatch(/train\s+█[▇▆▅]/);
     expect(line).toContain("▁");
     expect(text).toContain("each line on its own scale");
+    // A long metric name keeps its own column.
+    report.history = train.map((v, i) => ({
+      epoch: i + 1,
+      train: { "binary-accuracy": v },
+      validation: null,
+    }));
+    expect(renderReport(report, { color: false, width: 80 })).toMatch(/  binary-accuracy train +[▁-█]/);
   });
 
   test("says the task and how it was inferred, a skipped training and why, and the notes", () => {
@@ -88,7 +95,7 @@ describe("renderReport", () => {
   test("non-finite epochs are marked, failing consistency checks are listed", () => {
     const hostile = renderReport(loadFixture("run_non_finite_hostile"), { color: false, width: 80 });
     expect(hostile).toMatch(/train\s+▁▁▂▄█×××××/);
-    expect(hostile).toContain("× no finite value that epoch");
+    expect(hostile).toContain("× no value that epoch (not computed, or NaN/Inf)");
     const audit = renderReport(loadFixture("audit_metric_mismatch"), { color: false, width: 80 });
     expect(audit).toContain("adapter: none (nothing ran on the GPU)");
     expect(audit).toContain("2 outside tolerance:");
