@@ -100,7 +100,9 @@ export function buildProgram(io: CliIo, engines: Engines, setExit: (code: number
       log: (line) => io.writeErr(line + "\n"),
     });
   const printReport = (report: Report, json: boolean) => {
-    io.writeOut(json ? JSON.stringify(report, null, 2) + "\n" : renderReport(report, { color, width }));
+    io.writeOut(
+      json ? JSON.stringify(report, null, 2) + "\n" : renderReport(report, { color, width, cwd: io.cwd }),
+    );
     setExit(report.findings.some((f) => f.severity === "error") ? EXIT.findings : EXIT.ok);
   };
 

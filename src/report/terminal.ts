@@ -34,6 +34,8 @@ export interface RenderOptions {
   color: boolean;
   /** Columns available; the output never exceeds max(width, 60). Default 80. */
   width?: number;
+  /** The user's directory: a scenario path inside it is shown relative to it, as they would type it. */
+  cwd?: string;
 }
 
 const SEVERITIES: readonly Severity[] = ["error", "warning", "info"];
@@ -57,7 +59,9 @@ export function renderReport(report: Report, options: RenderOptions): string {
   out.push(
     ...wrapText(`fitcheck ${report.tool.version} · ${report.mode}${safe(subject)}`, width).map(p.bold),
   );
-  if (report.scenario) out.push(...wrapText(safe(report.scenario.path), width).map(p.dim));
+  if (report.scenario) {
+    out.push(...wrapText(safe(relativeTo(report.scenario.path, options.cwd)), width).map(p.dim));
+  }
   out.push(...wrapText(adapterLine(report), width));
   out.push(verdictLine(report, p));
   const symptoms = symptomsLine(report);
@@ -532,7 +536,8 @@ function galleryRow(entry: GalleryEntry, report: Report | null): GalleryRow {
     ),
     ...entry.found.filter((c) => !expected.has(c)).map((c) => ({ kind: "extra" as const, text: `+ ${c}` })),
   ];
-  if (entry.error) lines.push({ kind: "error", text: safe(entry.error) });
+  // The message follows the table in full; a cell would cut its paths short.
+  if (entry.error) lines.push({ kind: "error", text: "could not run (below)" });
   else if (lines.length === 0) lines.push({ kind: "met", text: "✓ (none)" });
   return { entry, ...finalMetrics(report), lines };
 }
@@ -574,6 +579,13 @@ function finalMetrics(report: Report | null): { loss: number | null; accuracy: n
  */
 function safe(text: string): string {
   return text.replace(TERMINAL_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** `path` relative to `cwd` when it lies inside it, else unchanged. */
+function relativeTo(path: string, cwd: string | undefined): string {
+  if (!cwd) return path;
+  const prefix = cwd.endsWith("/") ? cwd : cwd + "/";
+  return path.startsWith(prefix) ? path.slice(prefix.length) : path;
 }
 
 function indent(text: string, prefix: string): string[] {

@@ -55,6 +55,17 @@ describe("renderReport", () => {
     expect(text).toContain("adapter: llvmpipe, software fallback");
   });
 
+  test("the scenario path reads as the user would type it, relative to their directory", () => {
+    const report = loadFixture("run_loss_task_mismatch");
+    report.scenario = { name: "x", path: "/home/u/proj/examples/scenarios/x.json" };
+    expect(renderReport(report, { color: false, cwd: "/home/u/proj" })).toContain(
+      "\nexamples/scenarios/x.json\n",
+    );
+    expect(renderReport(report, { color: false, cwd: "/elsewhere" })).toContain(
+      "\n/home/u/proj/examples/scenarios/x.json\n",
+    );
+  });
+
   test("colour adds escape codes and nothing else", () => {
     const report = loadFixture("run_loss_task_mismatch");
     const colored = renderReport(report, { color: true, width: 80 });
@@ -163,6 +174,9 @@ describe("renderGallery", () => {
     expect(text).toContain("+ initial-loss-anomaly");
     expect(text).toMatch(/✗ accuracy-hides-class-failure\s+FAIL\s+12\.3/);
     expect(text).toContain("broken: examples/scenarios/broken.json: line 3:5: not valid JSON");
+    // The table says where the message is; the message itself follows in full, never cut by a cell.
+    expect(text).toMatch(/broken\s+–\s+–\s+could not run \(below\)\s+error/);
+    expect(text).not.toContain("…");
     expect(text).toContain("✗ 2 of 3 scenarios did not give the expected findings");
   });
 
