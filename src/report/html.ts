@@ -286,7 +286,7 @@ h1 { margin: 0 0 .25rem; font-size: 1.6rem; } h2 { border-bottom: 1px solid var(
 h3 { font-size: 1.05rem; margin: 0 0 .5rem; }
 .status { font-weight: 600; margin: 0 0 .75rem; } .status-errors { color: var(--error); } .status-warnings { color: var(--warning); } .status-ok { color: var(--ok); }
 table { border-collapse: collapse; margin: .5rem 0; font-size: .9rem; } td, th { border: 1px solid var(--line); padding: .2rem .5rem; text-align: left; vertical-align: top; }
-table.facts td:first-child, table.evidence td:first-child { color: var(--muted); white-space: nowrap; }
+table.facts td:first-child, table.evidence > tbody > tr > td:first-child { color: var(--muted); white-space: nowrap; }
 table.evidence > tbody > tr > td:last-child { font-family: ui-monospace, monospace; word-break: break-word; }
 table.evidence-sub { margin: 0; font-size: 0.95em; }
 table.evidence-sub td, table.evidence-sub th { padding: 1px 8px 1px 0; }
