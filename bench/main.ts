@@ -10,6 +10,7 @@
  * @module
  */
 import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { ensureRuntimeDir } from "../src/cli/runtime_dir.ts";
 import { InputError } from "../src/errors.ts";
 import { NoAdapterError } from "../src/gpu/errors.ts";
 import { TOOL_VERSION } from "../src/report/types.ts";
@@ -163,6 +164,9 @@ if (import.meta.main) {
   };
   // stdout carries the one document: anything a library logs during the run goes to stderr instead.
   console.log = console.info = console.error;
+  // Keeps libwayland's XDG_RUNTIME_DIR complaint (wgpu's GL probe) off stderr, as the CLI does.
+  const cleanup = await ensureRuntimeDir();
   const code = await benchMain(Deno.args, { writeOut: write(Deno.stdout), writeErr: write(Deno.stderr) });
+  await cleanup();
   Deno.exit(code);
 }

@@ -94,7 +94,7 @@ export function didYouMean(value: string, choices: readonly string[]): string {
 }
 
 /** Edit distance with adjacent transpositions (optimal string alignment): "modle" is 1 from "model". */
-function editDistance(a: string, b: string): number {
+export function editDistance(a: string, b: string): number {
   const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i]);
   for (let j = 0; j <= b.length; j++) d[0][j] = j;
   for (let i = 1; i <= a.length; i++) {

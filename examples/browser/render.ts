@@ -6,7 +6,7 @@
  * @module
  */
 import { remedyOf } from "../../src/diagnose/finding.ts";
-import { formatNumber, summarize } from "../../src/report/format.ts";
+import { cellText, evidenceItems, formatNumber } from "../../src/report/format.ts";
 import type { Finding, Report, SplitMetrics, Verification } from "../../src/report/types.ts";
 import { overlayChart, scoreMetric } from "./charts.ts";
 import { h } from "./dom.ts";
@@ -119,22 +119,29 @@ function findingElement(f: Finding, actions: FindingActions): HTMLElement {
   return el;
 }
 
-/** Evidence as a compact two-column table: nested values summarized on one line. */
+/** Evidence as a two-column table (src/report/format.ts `evidenceItems`): nested lists as small tables. */
 function evidenceTable(evidence: Record<string, unknown>): HTMLElement | null {
-  const entries = Object.entries(evidence);
-  if (entries.length === 0) return null;
+  const items = evidenceItems(evidence);
+  if (items.length === 0) return null;
+  const value = (item: typeof items[number]) => {
+    if (item.kind !== "table") return item.text;
+    const head = item.columns.some((c) => c) ? [h("tr", {}, ...item.columns.map((c) => h("th", {}, c)))] : [];
+    const rows = item.rows.map((r) => h("tr", {}, ...r.map((c) => h("td", {}, c))));
+    const more = item.more > 0 ? [h("tr", {}, h("td", {}, `… +${item.more} more`))] : [];
+    return h("table", { class: "evidence-sub" }, ...head, ...rows, ...more);
+  };
   return h(
     "table",
     { class: "evidence" },
     h("caption", {}, "Evidence"),
-    ...entries.map(([k, v]) => h("tr", {}, h("td", {}, k), h("td", {}, summarize(v, { maxLength: 140 })))),
+    ...items.map((item) => h("tr", {}, h("td", {}, item.key), h("td", {}, value(item)))),
   );
 }
 
 /** The verification of an applied fix: the change, before/after key symptoms, and overlaid curves. */
 export function verificationElement(v: Verification): HTMLElement {
   const keys = [...new Set([...Object.keys(v.before), ...Object.keys(v.after)])];
-  const cell = (x: unknown) => (typeof x === "number" ? formatNumber(x) : summarize(x, { maxLength: 80 }));
+  const cell = (x: unknown) => cellText(x, 4);
   const el = h(
     "div",
     { class: "verification", "data-confirmed": String(v.confirmed) },

@@ -15,7 +15,7 @@ import { loadScenario } from "../scenario/load.ts";
 import type { Scenario } from "../scenario/types.ts";
 import { analyse, type Analysis, type ModuleMetric } from "./analyse.ts";
 import type { ProgressSink } from "./types.ts";
-import { verifyFindings } from "./verify.ts";
+import { notVerified, verifyFindings } from "./verify.ts";
 
 export interface RunScenarioOptions {
   source: FileSource;
@@ -80,6 +80,8 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     notes: analysis.data.notes,
     ...(analysis.perClass ? { perClass: analysis.perClass } : {}),
     ...(analysis.confusion ? { confusion: analysis.confusion } : {}),
+    // Additive: what --verify did not retrain for, and why.
+    ...(options.verify ? { verify: { notVerified: notVerified(ordered) } } : {}),
   };
 }
 

@@ -88,6 +88,28 @@ export async function verifyFindings(
   return out;
 }
 
+/** A finding `--verify` did not retrain for, and why (the report's additive `verify.notVerified`). */
+export interface NotVerified {
+  code: FindingCode;
+  reason: string;
+}
+
+/**
+ * The findings of a `--verify` run that carry no verification, each with the reason: only errors are
+ * retrained; some fixes are advice with no automatic remedy; a remedy may not apply to the scenario.
+ * So that a silent --verify never reads as "checked".
+ */
+export function notVerified(findings: readonly Finding[]): NotVerified[] {
+  return findings.filter((f) => !f.verification).map((f) => ({
+    code: f.code,
+    reason: f.severity !== "error"
+      ? "not an error (--verify retrains for errors only)"
+      : !remedyOf(f)
+      ? "no automatic remedy (the fix is advice to act on)"
+      : "its remedy does not apply to this scenario",
+  }));
+}
+
 function confirmed(code: FindingCode, before: KeySymptoms, after: KeySymptoms): boolean {
   const gone = !after.findings.includes(code);
   if (INTEGRITY.has(code)) return gone;

@@ -94,7 +94,7 @@ export function forensicFindings(
         constant[0].epochs
       } epochs while the loss goes from ${fmt(constant[0].lossRange[1])} to ${fmt(constant[0].lossRange[0])}${
         check?.best
-          ? `, and no definition recomputed from the predictions gives it (nearest: ${check.best.id} = ${
+          ? `, and no definition recomputed from the predictions gives it (nearest: ${check.best.description} = ${
             fmt(check.best.value)
           })`
           : ""
@@ -117,7 +117,8 @@ export function forensicFindings(
     out.push({
       code: "loss-task-mismatch",
       severity: sev("error"),
-      title: `The logged loss is ${c.best!.id} on ${
+      // Named in words (the definition's description up to its details), not by its internal id.
+      title: `The logged loss is ${c.best!.description.split(/ between | of |: | \(/)[0]} on ${
         c.best!.problem?.includes("continuous") ? "a continuous target" : "class labels"
       }`,
       message: `${c.quantity} = ${fmt(c.logged!)} at epoch ${c.epoch} is reproduced by ${
@@ -190,7 +191,7 @@ export function forensicFindings(
       message: `No definition recomputed from the predictions gives ${c.quantity} = ${
         fmt(c.logged!)
       } at epoch ${c.epoch} within ${fmt(c.tolerance)}${
-        near ? `; the nearest is ${near.id} = ${fmt(near.value)} (off by ${fmt(near.absError)})` : ""
+        near ? `; the nearest is ${near.description} = ${fmt(near.value)} (off by ${fmt(near.absError)})` : ""
       }.${
         isLoss && above
           ? " A logged loss above the data loss is what a regularisation penalty (kernel_regularizer, weight decay in the loss) adds."

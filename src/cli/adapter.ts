@@ -1,6 +1,8 @@
 // `deno task adapter`: prints the WebGPU adapter the tests and the CLI will use (CI logs it).
 import { acquireGpu, NoAdapterError } from "../gpu/mod.ts";
+import { ensureRuntimeDir } from "./runtime_dir.ts";
 
+const cleanup = await ensureRuntimeDir();
 try {
   const { device, report } = await acquireGpu({ label: "fitcheck adapter probe" });
   const limits = device.limits;
@@ -15,6 +17,7 @@ try {
       `maxComputeWorkgroupStorageSize ${limits.maxComputeWorkgroupStorageSize}`,
   );
   device.destroy();
+  await cleanup();
 } catch (error) {
   if (error instanceof NoAdapterError) {
     console.error(error.message);

@@ -10,6 +10,7 @@ import { readChartLibraries } from "./chart_libraries.ts";
 import { checkReadableFile, denoFileSource, listDirectory } from "./deno_file_source.ts";
 import { createEngines } from "./engines.ts";
 import { type CliIo, displayPath, runCli } from "./program.ts";
+import { ensureRuntimeDir } from "./runtime_dir.ts";
 
 /** The process side of the CLI, from Deno. */
 export function denoCliIo(): CliIo {
@@ -33,6 +34,8 @@ export function denoCliIo(): CliIo {
     checkWritable: (path, shown) => checkWritableTarget(path, { display: shown }),
     checkReadable: (path, shown) => checkReadableFile(path, { display: () => shown }),
     chartLibraries: readChartLibraries,
+    // The reference pages ship with the code: read beside this module, wherever the user runs from.
+    readDoc: (path) => Deno.readTextFile(new URL(`../../${path}`, import.meta.url)),
   };
 }
 
@@ -43,6 +46,9 @@ function writeAllSync(file: typeof Deno.stdout, bytes: Uint8Array): void {
 }
 
 if (import.meta.main) {
+  // Before any adapter is requested: keeps libwayland's XDG_RUNTIME_DIR complaint off stderr.
+  const cleanup = await ensureRuntimeDir();
   const code = await runCli(Deno.args, denoCliIo(), createEngines());
+  await cleanup();
   Deno.exit(code);
 }

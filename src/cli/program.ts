@@ -22,7 +22,15 @@ import { type FileSource, joinPath } from "../io.ts";
 import type { ChartLibraries } from "../report/html.ts";
 import { renderHtml } from "../report/html.ts";
 import { renderGallery, renderReport } from "../report/terminal.ts";
-import { type Report, TOOL_VERSION } from "../report/types.ts";
+import { FINDING_CODES, type Report, TOOL_VERSION } from "../report/types.ts";
+import {
+  closestCodes,
+  codeListText,
+  explainText,
+  findingDocPath,
+  isFindingCode,
+  pageSummary,
+} from "./explain.ts";
 import { columnList, oneOf, pathValue, positiveInteger, TASKS } from "./options.ts";
 import { createProgress } from "./progress.ts";
 
@@ -51,6 +59,8 @@ export interface CliIo {
   /** Throws an InputError when `path` cannot be written (called before a long run). */
   checkWritable(path: string, display: string): Promise<void>;
   chartLibraries(): Promise<ChartLibraries>;
+  /** The text of a file of the repository (`docs/findings/x.md`), for `explain`; rejects when absent. */
+  readDoc(path: string): Promise<string>;
 }
 
 const HELP_PREFIX = "npx deno task diagnose";
@@ -69,11 +79,15 @@ export async function runCli(argv: string[], io: CliIo, engines: Engines): Promi
     await program.parseAsync(argv, { from: "user" });
     return exitCode;
   } catch (e) {
-    return reportError(e, io, argv);
+    return reportError(e, io, argv, program.commands.map((c) => c.name()));
   }
 }
 
-function buildProgram(io: CliIo, engines: Engines, setExit: (code: number) => void): Command {
+/**
+ * The commander program of `diagnose`, every subcommand and option (exported so that the docs test
+ * can check that docs/cli.md has an entry for each). `setExit` receives the exit code of an action.
+ */
+export function buildProgram(io: CliIo, engines: Engines, setExit: (code: number) => void): Command {
   const resolve = (p: string) => joinPath(io.cwd, p);
   const color = io.stdoutIsTerminal && !io.env("NO_COLOR");
   const width = io.stdoutIsTerminal ? io.columns : Number(io.env("COLUMNS")) || 80;
@@ -86,14 +100,17 @@ function buildProgram(io: CliIo, engines: Engines, setExit: (code: number) => vo
       log: (line) => io.writeErr(line + "\n"),
     });
   const printReport = (report: Report, json: boolean) => {
-    io.writeOut(json ? JSON.stringify(report, null, 2) + "\n" : renderReport(report, { color, width }));
+    io.writeOut(
+      json ? JSON.stringify(report, null, 2) + "\n" : renderReport(report, { color, width, cwd: io.cwd }),
+    );
     setExit(report.findings.some((f) => f.severity === "error") ? EXIT.findings : EXIT.ok);
   };
 
   const program = configure(new Command("diagnose"), io)
     .description(
       "Trains every scenario of the gallery and checks that each gives the findings it expects; " +
-        "or, with a subcommand, diagnoses one scenario (run), a dataset (data) or a run made elsewhere (audit).",
+        "or, with a subcommand, diagnoses one scenario (run), a dataset (data) or a run made elsewhere " +
+        "(audit), or explains a finding code (explain).",
     )
     .enablePositionalOptions()
     .option("--json", "print the fitcheck.gallery/v1 document instead of the table")
@@ -113,7 +130,7 @@ function buildProgram(io: CliIo, engines: Engines, setExit: (code: number) => vo
       examples([
         ["", "the gallery: every examples/scenarios/*.json, a table of expected vs found findings"],
         ["--json > gallery.json", "the same as one JSON document"],
-        ["run examples/scenarios/mse-on-multiclass.json", "one scenario, read in the terminal"],
+        ["run examples/scenarios/a0-ex1-mse-on-multiclass.json", "one scenario, read in the terminal"],
         ["run --help", "the options of a subcommand"],
       ]),
     )
@@ -150,7 +167,7 @@ function buildProgram(io: CliIo, engines: Engines, setExit: (code: number) => vo
 
   configure(program.command("run"), io)
     .description("Train one scenario on WebGPU, recompute every number in float64 and diagnose it.")
-    .argument("<file>", "scenario file (JSON, CONTRACT §2)")
+    .argument("<file>", "scenario file (JSON; every key is in docs/scenario.md)")
     .option("--json", "print the report as one JSON document (fitcheck.report/v1)")
     .option("--html <out>", "also write a self-contained HTML report with charts to OUT", pathValue("--html"))
     .option("--verify", "retrain with each finding's fix applied and show before/after")
@@ -162,7 +179,7 @@ function buildProgram(io: CliIo, engines: Engines, setExit: (code: number) => vo
     .addHelpText(
       "after",
       examples([
-        ["run examples/scenarios/mse-on-multiclass.json", "train, diagnose, print the report"],
+        ["run examples/scenarios/a0-ex1-mse-on-multiclass.json", "train, diagnose, print the report"],
         ["run my-setup.json --verify --html report.html", "also confirm each fix and write charts"],
         ["run my-setup.json --epochs 5 --json | jq .findings", "machine-readable, for scripts"],
       ]),
@@ -315,6 +332,37 @@ function buildProgram(io: CliIo, engines: Engines, setExit: (code: number) => vo
       printReport(report, opts.json ?? false);
     });
 
+  configure(program.command("explain"), io)
+    .description(
+      "Print the reference entry of a finding code: what it means, how fitcheck detects it, its " +
+        "thresholds, an example and the fix (docs/findings/CODE.md). Without CODE, list every code.",
+    )
+    .argument("[code]", "a finding code, e.g. loss-task-mismatch")
+    .addHelpText(
+      "after",
+      examples([
+        ["explain loss-task-mismatch", "the entry of one code"],
+        ["explain", "every code, by family, with its one-line summary"],
+      ]),
+    )
+    .action(async (code: string | undefined) => {
+      const options = { color, width };
+      if (code === undefined) {
+        const summaries = new Map<string, string>();
+        for (const c of FINDING_CODES) summaries.set(c, pageSummary(await io.readDoc(findingDocPath(c))));
+        io.writeOut(codeListText((c) => summaries.get(c)!, options));
+        return;
+      }
+      if (!isFindingCode(code)) {
+        throw new InputError(
+          `unknown finding code "${code}" (closest: ${
+            closestCodes(code).join(", ")
+          }; '${HELP_PREFIX} explain' lists every code)`,
+        );
+      }
+      io.writeOut(explainText(code, await io.readDoc(findingDocPath(code)), options));
+    });
+
   return program;
 }
 
@@ -337,21 +385,33 @@ function configure(command: Command, io: CliIo): Command {
     });
 }
 
+/** Exit codes and where the reference lives, after every command's help (lines within 80 columns). */
+const HELP_FOOTER = `Exit codes: 0 no error finding, 1 error findings (gallery: unmet expectation),
+2 bad usage or input, 3 no WebGPU adapter (or the device was lost), 70 internal
+error. NO_COLOR=1 disables colour; DEBUG=1 adds the stack to an error.
+
+Reference, in the repository's docs/:
+  docs/README.md          the index
+  docs/cli.md             every command and flag
+  docs/scenario.md        scenario files: every key, default and value
+  docs/report.md          the report (terminal, --json, --html)
+  docs/audit.md           the inputs of audit
+  docs/findings/CODE.md   one page per finding code (${HELP_PREFIX} explain CODE)
+`;
+
 function examples(rows: [string, string][]): string {
   const lines = rows.map(([args, what]) => `  ${HELP_PREFIX}${args ? " " + args : ""}\n      ${what}`);
-  return `\nExamples:\n${
-    lines.join("\n")
-  }\n\nExit codes: 0 no error finding, 1 error findings (gallery: unmet expectation),\n2 bad usage or input, 3 no WebGPU adapter (or the device was lost), 70 internal error. NO_COLOR=1 disables colour.\n`;
+  return `\nExamples:\n${lines.join("\n")}\n\n${HELP_FOOTER}`;
 }
 
-function subcommandOf(argv: string[]): string {
+function subcommandOf(argv: string[], commands: readonly string[]): string {
   const first = argv.find((a) => !a.startsWith("-"));
-  return first === "run" || first === "data" || first === "audit" ? first : "";
+  return first !== undefined && commands.includes(first) ? first : "";
 }
 
-/** Prints the one-line message for `e` and returns its exit code. */
-function reportError(e: unknown, io: CliIo, argv: string[]): number {
-  const subcommand = subcommandOf(argv);
+/** Prints the one-line message for `e` and returns its exit code; `commands` are the subcommands' names. */
+function reportError(e: unknown, io: CliIo, argv: string[], commands: readonly string[]): number {
+  const subcommand = subcommandOf(argv, commands);
   const debug = io.env("DEBUG") === "1";
   const stack = () => {
     if (debug && e instanceof Error && e.stack) io.writeErr(e.stack + "\n");
@@ -364,7 +424,7 @@ function reportError(e: unknown, io: CliIo, argv: string[]): number {
       .join(" ");
     if (e.code === "commander.excessArguments" && subcommand === "") {
       const word = argv.find((a) => !a.startsWith("-"));
-      problem = `unknown command '${word}' (commands: run, data, audit)`;
+      problem = `unknown command '${word}' (commands: ${commands.join(", ")})`;
     }
     const help = `${HELP_PREFIX}${subcommand ? " " + subcommand : ""} --help`;
     io.writeErr(`fitcheck: ${problem} (see '${help}')\n`);

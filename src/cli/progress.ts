@@ -1,12 +1,13 @@
 /**
- * Progress on stderr: bars (cli-progress) when stderr is a terminal, a few plain lines otherwise, so
- * CI logs show that something is happening without carriage-return noise.
+ * Progress on stderr: bars (cli-progress) when stderr is a terminal; otherwise one plain line per
+ * gallery scenario as it finishes, so CI logs show the gallery advancing without carriage-return noise
+ * or a "training (20 epochs)" line before every scenario.
  *
  * @module
  */
 import cliProgress from "cli-progress";
 import process from "node:process";
-import type { ProgressEvent, ProgressSink } from "../app/types.ts";
+import type { ProgressSink } from "../app/types.ts";
 
 /** A progress display for one run or a whole gallery. */
 export interface Progress {
@@ -37,18 +38,10 @@ export function createProgress(options: ProgressOptions): Progress {
 }
 
 function lineProgress(log: (line: string) => void): Progress {
-  let phase: ProgressEvent["phase"] | null = null;
   return {
-    // One line per phase change (and per verify message): epochs would flood a log.
-    sink: (e) => {
-      if (e.phase === phase && !(e.phase === "verify" && e.message)) return;
-      phase = e.phase;
-      const what = e.message ?? (e.phase === "train" && e.epochs ? `training (${e.epochs} epochs)` : e.phase);
-      log(`fitcheck: ${what}`);
-    },
-    scenario: () => {
-      phase = null;
-    },
+    // Epochs and phases would repeat the same words for every scenario: the outcome line says it all.
+    sink: () => {},
+    scenario: () => {},
     scenarioDone: (index, total, line) => log(`[${index + 1}/${total}] ${line}`),
     stop: () => {},
   };

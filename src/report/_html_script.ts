@@ -147,8 +147,9 @@ export const HTML_SCRIPT = String.raw`
           },
           scales: {
             x: { type: "category", labels: c.labels, offset: true, ticks: shortTicks, grid: { display: false }, title: { display: true, text: "predicted" } },
-            // Reversed so the first class is the top row, as confusion matrices are printed.
-            y: { type: "category", labels: c.labels, offset: true, reverse: true, ticks: shortTicks, grid: { display: false }, title: { display: true, text: "true" } },
+            // Not reversed: a vertical category scale already puts its first label at the top (Chart.js
+            // inverts vertical category scales), so class 0 is the top row, as confusion matrices are printed.
+            y: { type: "category", labels: c.labels, offset: true, reverse: false, ticks: shortTicks, grid: { display: false }, title: { display: true, text: "true" } },
           },
         },
         plugins: [cellCounts],

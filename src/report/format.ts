@@ -107,3 +107,256 @@ export function escapeControls(text: string): string {
 
 // deno-lint-ignore no-control-regex
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/** Options of {@linkcode evidenceItems}. */
+export interface EvidenceOptions {
+  /** Rows of a sub-table before "… +N more" (default 8). */
+  maxRows?: number;
+  /** Items of a list before "… +N more" (default 8). */
+  maxItems?: number;
+}
+
+/**
+ * One piece of a finding's evidence as a reader sees it, shared by the terminal and the HTML report:
+ * a value on one line, a sub-table (a list of objects, or an object of objects or values), or a
+ * sentence (a remedy, in the words of its fix). Long lists keep their first entries and count the rest;
+ * the JSON report keeps everything.
+ */
+export type EvidenceItem =
+  | { kind: "value"; key: string; text: string }
+  | { kind: "sentence"; key: string; text: string }
+  | { kind: "table"; key: string; columns: string[]; rows: string[][]; more: number };
+
+/**
+ * A finding's evidence as {@linkcode EvidenceItem}s, in the evidence's key order.
+ *
+ * @example
+ * ```ts
+ * evidenceItems({ ratio: 0.0101, counts: [990, 10], columns: [{ column: "area", mean: 880.6 }] });
+ * // [{kind: "value", key: "ratio", text: "0.0101"}, {kind: "value", key: "counts", text: "990, 10"},
+ * //  {kind: "table", key: "columns", columns: ["column", "mean"], rows: [["area", "880.6"]], more: 0}]
+ * ```
+ */
+export function evidenceItems(
+  evidence: Record<string, unknown>,
+  options: EvidenceOptions = {},
+): EvidenceItem[] {
+  const maxRows = options.maxRows ?? 8, maxItems = options.maxItems ?? 8;
+  const items: EvidenceItem[] = [];
+  for (const [key, value] of Object.entries(evidence)) {
+    if (key === "remedy" && isRemedyLike(value)) {
+      items.push({ kind: "sentence", key, text: remedyWords(value) });
+    } else if (Array.isArray(value) && value.length > 0 && value.every(isPlainObject)) {
+      const keys = [...new Set(value.flatMap((row) => Object.keys(row)))];
+      // Rows that nothing names (per-layer statistics) are numbered from 1, as users count layers.
+      const numbered = value.length > 1 && !keys.some((k) => NAMING_KEYS.includes(k));
+      const rows = value.slice(0, maxRows).map((row, i) => [
+        ...(numbered ? [String(i + 1)] : []),
+        ...keys.map((c) => cellText(row[c], maxItems)),
+      ]);
+      const columns = numbered ? ["#", ...keys] : keys;
+      items.push({ kind: "table", key, columns, rows, more: value.length - rows.length });
+    } else if (isPlainObject(value) && isShortRecord(value)) {
+      // {unit0: 0.0041, unit1: 0.0038}: short enough for one line.
+      items.push({ kind: "value", key, text: cellText(value, maxItems) });
+    } else if (isPlainObject(value) && Object.keys(value).length > 0) {
+      const entries = Object.entries(value);
+      const inner = entries.map(([, v]) => v);
+      if (inner.every(isPlainObject)) {
+        // {train: {mean, min, max}, validation: {...}}: one row per key.
+        const columns = [...new Set(inner.flatMap((v) => Object.keys(v as object)))];
+        const rows = entries.slice(0, maxRows).map(([k, v]) => [
+          k,
+          ...columns.map((c) => cellText((v as Record<string, unknown>)[c], maxItems)),
+        ]);
+        items.push({
+          kind: "table",
+          key,
+          columns: ["", ...columns],
+          rows,
+          more: entries.length - rows.length,
+        });
+      } else {
+        const rows = entries.slice(0, maxRows).map(([k, v]) => [k, cellText(v, maxItems)]);
+        items.push({ kind: "table", key, columns: ["", ""], rows, more: entries.length - rows.length });
+      }
+    } else {
+      items.push({ kind: "value", key, text: cellText(value, maxItems) });
+    }
+  }
+  return items;
+}
+
+/**
+ * A value for one cell: numbers formatted, lists as "a, b, c, … +N more (M in all)", an object as
+ * "key value, key value", deeper structure counted. Never an object literal.
+ */
+export function cellText(value: unknown, maxItems = 8): string {
+  if (value === null || value === undefined) return "–";
+  if (typeof value === "number") return formatNumber(value);
+  if (typeof value === "string") return escapeControls(value);
+  if (typeof value === "boolean" || typeof value === "bigint") return value ? "yes" : "no";
+  if (Array.isArray(value)) {
+    if (value.length === 0) return "none";
+    if (value.some((v) => v !== null && typeof v === "object")) {
+      if (value.every(Array.isArray)) return `${value.length} rows of ${(value[0] as unknown[]).length}`;
+      if (value.every((v) => isPlainObject(v) && nameOf(v) !== undefined)) {
+        const shown = value.slice(0, maxItems).map((v) => nameOf(v as Record<string, unknown>)!);
+        const rest = value.length - shown.length;
+        return shown.join("; ") + (rest > 0 ? `; … +${rest} more` : "");
+      }
+      return `${value.length} entries (see --json)`;
+    }
+    const shown = value.slice(0, maxItems).map((v) => cellText(v));
+    const rest = value.length - shown.length;
+    return shown.join(", ") + (rest > 0 ? `, … +${rest} more (${value.length} in all)` : "");
+  }
+  if (isPlainObject(value)) {
+    if (isRemedyLike(value)) return remedyWords(value);
+    const entries = Object.entries(value);
+    if (entries.length === 0) return "none";
+    const shown = entries.slice(0, maxItems).map(([k, v]) =>
+      `${k} ${v !== null && typeof v === "object" ? nestedCount(v) : cellText(v)}`
+    );
+    const rest = entries.length - shown.length;
+    return shown.join(", ") + (rest > 0 ? `, … +${rest} more` : "");
+  }
+  return String(value);
+}
+
+/** Fields that name the row or object they are in. */
+const NAMING_KEYS = [
+  "id",
+  "name",
+  "code",
+  "column",
+  "quantity",
+  "label",
+  "layer",
+  "split",
+  "class",
+  "row",
+  "metric",
+];
+
+/** An object inside a cell by the field that names it: "binary-accuracy@0.5 = 0.7917", "petal_width". */
+function nameOf(v: Record<string, unknown>): string | undefined {
+  const key = NAMING_KEYS.find((k) => typeof v[k] === "string");
+  if (key === undefined) return undefined;
+  return typeof v.value === "number" ? `${v[key]} = ${formatNumber(v.value)}` : String(v[key]);
+}
+
+function nestedCount(v: object): string {
+  return Array.isArray(v) ? (v.length === 0 ? "none" : cellText(v, 4)) : `(${Object.keys(v).length} fields)`;
+}
+
+/** A flat object of a few scalars whose one-line form stays short. */
+function isShortRecord(v: Record<string, unknown>): boolean {
+  const values = Object.values(v);
+  return values.length <= 6 && values.every((x) => x === null || typeof x !== "object") &&
+    cellText(v).length <= 60;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v);
+}
+
+/** A remedy as stored in a finding's evidence (src/diagnose/finding.ts `Remedy`): an object with `kind`. */
+interface RemedyLike {
+  kind: string;
+  [field: string]: unknown;
+}
+
+function isRemedyLike(v: unknown): v is RemedyLike {
+  return isPlainObject(v) && typeof v.kind === "string";
+}
+
+/**
+ * A remedy in the words of its fix: "set loss.fromLogits to false and retrain". Unknown kinds (added
+ * later) read as their kind and fields, never as an object literal.
+ */
+export function remedyWords(r: RemedyLike): string {
+  const head = (s: string) => `${s} and retrain`;
+  const also = [
+    typeof r.activation === "string" && r.kind !== "set-output-activation"
+      ? `output activation ${r.activation}`
+      : "",
+    typeof r.loss === "string" && r.kind !== "set-loss" ? `loss ${r.loss}` : "",
+    typeof r.fromLogits === "boolean" && r.kind !== "set-from-logits" ? `fromLogits ${r.fromLogits}` : "",
+  ].filter((s) => s);
+  const withAlso = (s: string) => head(also.length ? `${s} (with ${also.join(", ")})` : s);
+  switch (r.kind) {
+    case "set-loss":
+      return withAlso(`use loss ${r.loss}`);
+    case "set-output-activation":
+      return withAlso(`make the output activation ${r.activation}`);
+    case "set-from-logits":
+      return head(`set loss.fromLogits to ${r.fromLogits}`);
+    case "set-reduction":
+      return head(`set loss.reduction to ${r.reduction}`);
+    case "set-metric":
+      // A module metric named like a built-in ("accuracy"): the fix is the built-in definition.
+      if (r.from === r.to) return head(`compute ${r.to} with the built-in definition instead of the module`);
+      return head(
+        `compute metric ${r.to} instead of ${r.from}${
+          r.threshold !== undefined ? ` (threshold ${r.threshold})` : ""
+        }`,
+      );
+    case "drop-feature":
+      return head(
+        `drop the feature${(r.columns as unknown[]).length === 1 ? "" : "s"} ${cellText(r.columns)}`,
+      );
+    case "drop-non-finite-rows":
+      return head("drop the rows holding NaN or Inf");
+    case "shuffle":
+      return head("shuffle the rows (training and split)");
+    case "stratify":
+      return head("split validation shuffled and stratified");
+    case "standardize-features":
+      return head("standardize the features");
+    case "standardize-target":
+      return head("standardize the target");
+    case "fix-labels": {
+      const mapping = (r.mapping as { from: number; to: number }[]) ?? [];
+      const shown = mapping.slice(0, 6).map((m) => `${formatNumber(m.from)}→${m.to}`).join(", ");
+      return head(`map the labels ${shown}${mapping.length > 6 ? `, … +${mapping.length - 6} more` : ""}`);
+    }
+    case "drop-duplicates":
+      return head("drop the validation rows that copy training rows");
+    case "scale-learning-rate":
+      return head(`multiply the learning rate by ${formatNumber(r.factor as number)}`);
+    case "random-init":
+      return head("initialize with glorot-uniform");
+    default: {
+      const fields = Object.entries(r).filter(([k]) => k !== "kind");
+      return head(
+        `${r.kind}${fields.length ? ` (${fields.map(([k, v]) => `${k} ${cellText(v)}`).join(", ")})` : ""}`,
+      );
+    }
+  }
+}
+
+/**
+ * The consistency entries by what they say, shared by the terminal and HTML reports: `ok`; `wrongDefinition`,
+ * an audit's logged number that only a definition unfit for the task reproduces (within tolerance, so not
+ * "outside tolerance": the findings explain it); `outside`, beyond tolerance or not reproduced at all.
+ */
+export function consistencyGroups<E extends { ok: boolean }>(
+  entries: readonly E[],
+): { ok: E[]; wrongDefinition: E[]; outside: E[] } {
+  const status = (e: E) => (e as { status?: unknown }).status;
+  return {
+    ok: entries.filter((e) => e.ok),
+    wrongDefinition: entries.filter((e) => !e.ok && status(e) === "wrong-definition"),
+    outside: entries.filter((e) => !e.ok && status(e) !== "wrong-definition"),
+  };
+}
+
+/** `report.verify.notVerified`, when present and well formed. */
+export function notVerifiedOf(report: Readonly<Record<string, unknown>>): { code: string; reason: string }[] {
+  const v = report.verify as { notVerified?: unknown } | undefined;
+  const list = Array.isArray(v?.notVerified) ? v.notVerified : [];
+  return list.filter((e): e is { code: string; reason: string } =>
+    typeof e === "object" && e !== null && typeof e.code === "string" && typeof e.reason === "string"
+  );
+}

@@ -7,7 +7,17 @@
  *
  * @module
  */
-import { countWords, escapeControls, formatDuration, formatNumber, summarize } from "./format.ts";
+import {
+  cellText,
+  consistencyGroups,
+  countWords,
+  escapeControls,
+  type EvidenceItem,
+  evidenceItems,
+  formatDuration,
+  formatNumber,
+  notVerifiedOf,
+} from "./format.ts";
 import { HTML_SCRIPT } from "./_html_script.ts";
 import type { ConsistencyEntry, Finding, Report } from "./types.ts";
 
@@ -44,7 +54,7 @@ export function renderHtml(report: Report, libraries: ChartLibraries): string {
 ${header(report)}
 ${curvesSection(report)}
 ${classesSection(report)}
-${findingsSection(report.findings)}
+${findingsSection(report)}
 ${consistencySection(report)}
 <footer>${esc(timings(report))} · fitcheck ${esc(report.tool.version)}</footer>
 <script type="application/json" id="fitcheck-report">${jsonForScript(report)}</script>
@@ -76,7 +86,12 @@ function header(report: Report): string {
     if (symptoms.validation) rows.push(["validation", metricsText(symptoms.validation)]);
     const baseline = Object.entries(symptoms.baseline).filter(([, v]) => v !== undefined);
     if (baseline.length > 0) {
-      rows.push(["baseline", metricsText(Object.fromEntries(baseline) as Record<string, number>)]);
+      // "majority class accuracy 0.34", in words as the terminal writes it.
+      const words = (k: string) => k.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+      rows.push([
+        "baseline",
+        baseline.map(([k, v]) => `${words(k)} ${formatNumber(v as number)}`).join(" · "),
+      ]);
     }
   }
   return `<header>
@@ -116,30 +131,39 @@ function classesSection(report: Report): string {
   return `<section id="classes"><h2>Per class</h2><div class="charts">${parts.join("")}</div></section>`;
 }
 
-function findingsSection(findings: Finding[]): string {
+function findingsSection(report: Report): string {
+  const findings = report.findings;
   if (findings.length === 0) return `<section id="findings"><h2>Findings</h2><p>No findings.</p></section>`;
   const items = findings.map((f, index) => {
-    const evidence = Object.entries(f.evidence).map((
-      [k, v],
-    ): [string, string] => [k, summarize(v, { maxLength: 400, maxItems: 12 })]);
+    const evidence = evidenceItems(f.evidence, { maxRows: 20, maxItems: 12 });
     return `<article class="finding severity-${esc(f.severity)}" data-code="${esc(f.code)}" data-severity="${
       esc(f.severity)
     }">
 <h3><span class="badge">${esc(f.severity)}</span> <code>${esc(f.code)}</code> ${esc(f.title)}</h3>
 <p>${esc(f.message)}</p>
-${evidence.length > 0 ? table(["evidence", "value"], evidence, "evidence") : ""}
+${evidence.length > 0 ? evidenceTable(evidence) : ""}
 <p class="fix"><strong>Fix:</strong> ${esc(f.fix)}</p>
 ${verification(f, index)}
 </article>`;
   });
-  return `<section id="findings"><h2>Findings</h2>${items.join("\n")}</section>`;
+  return `<section id="findings"><h2>Findings</h2>${items.join("\n")}${notVerifiedHtml(report)}</section>`;
+}
+
+/** The findings --verify did not retrain for, and why. */
+function notVerifiedHtml(report: Report): string {
+  const entries = notVerifiedOf(report);
+  if (entries.length === 0) return "";
+  const rows = entries.map((e) => [e.code, e.reason]);
+  return `<div class="not-verified"><p><strong>--verify did not retrain for ${entries.length} finding${
+    entries.length === 1 ? "" : "s"
+  }:</strong></p>${table(["finding", "why"], rows, "not-verified")}</div>`;
 }
 
 function verification(f: Finding, index: number): string {
   const v = f.verification;
   if (!v) return "";
   const keys = [...new Set([...Object.keys(v.before), ...Object.keys(v.after)])];
-  const rows = keys.map((k): [string, string, string] => [k, summarize(v.before[k]), summarize(v.after[k])]);
+  const rows = keys.map((k): [string, string, string] => [k, cellText(v.before[k]), cellText(v.after[k])]);
   const history = v.history;
   const metrics = history
     ? ["loss", "accuracy"].filter((m) => history.before.concat(history.after).some((h) => m in h.train))
@@ -157,13 +181,18 @@ ${charts.length > 0 ? `<div class="charts">${charts.join("")}</div>` : ""}
 function consistencySection(report: Report): string {
   const entries = report.consistency;
   if (entries.length === 0) return "";
-  const failing = entries.filter((e) => !e.ok);
+  const groups = consistencyGroups(entries);
+  const failing = [...groups.outside, ...groups.wrongDefinition];
   const worst = entries.reduce((a, b) => ((b.absError ?? Infinity) > (a.absError ?? Infinity) ? b : a));
   const row = (e: ConsistencyEntry): string[] => [
     e.quantity,
     String(e.epoch),
     ...[e.engine, e.reference, e.absError, e.tolerance].map(formatNumber),
-    e.ok ? "ok" : "outside tolerance",
+    e.ok
+      ? "ok"
+      : groups.wrongDefinition.includes(e)
+      ? "only a wrong definition matches"
+      : "outside tolerance",
   ];
   const head = ["quantity", "epoch", "engine", "reference", "abs. error", "tolerance", ""];
   return `<section id="consistency"><h2>Consistency with the float64 reference</h2>
@@ -171,9 +200,12 @@ function consistencySection(report: Report): string {
     esc(worst.quantity)
   }, epoch ${worst.epoch});
 ${
-    failing.length === 0
-      ? "all within tolerance."
-      : `<strong>${failing.length} outside tolerance.</strong>`
+    failing.length === 0 ? "all within tolerance." : [
+      groups.outside.length > 0 ? `<strong>${groups.outside.length} outside tolerance.</strong>` : "",
+      groups.wrongDefinition.length > 0
+        ? `${groups.wrongDefinition.length} reproduced within tolerance only by a definition that does not fit the task (see the findings).`
+        : "",
+    ].filter((t) => t).join(" ")
   }</p>
 ${failing.length > 0 ? table(head, failing.map(row), "consistency failing") : ""}
 <details><summary>All ${entries.length} checks</summary>${
@@ -194,6 +226,20 @@ function canvas(data: Record<string, string>, label: string, shape = "wide"): st
   return `<figure class="chart ${shape}"><canvas ${attributes} role="img" aria-label="${
     esc(label)
   }"></canvas></figure>`;
+}
+
+/** The evidence table: a row per item; a nested list or object as a small table in its cell. */
+function evidenceTable(items: EvidenceItem[]): string {
+  const rows = items.map((item) => {
+    const value = item.kind === "table"
+      ? table(item.columns, item.rows, "evidence-sub") +
+        (item.more > 0 ? `<p class="more">… +${item.more} more (in the JSON report)</p>` : "")
+      : esc(item.text);
+    return `<tr><td>${esc(item.key)}</td><td>${value}</td></tr>`;
+  });
+  return `<table class="evidence"><thead><tr><th>evidence</th><th>value</th></tr></thead><tbody>${
+    rows.join("\n")
+  }</tbody></table>`;
 }
 
 function table(head: string[], rows: string[][], className: string): string {
@@ -240,8 +286,11 @@ h1 { margin: 0 0 .25rem; font-size: 1.6rem; } h2 { border-bottom: 1px solid var(
 h3 { font-size: 1.05rem; margin: 0 0 .5rem; }
 .status { font-weight: 600; margin: 0 0 .75rem; } .status-errors { color: var(--error); } .status-warnings { color: var(--warning); } .status-ok { color: var(--ok); }
 table { border-collapse: collapse; margin: .5rem 0; font-size: .9rem; } td, th { border: 1px solid var(--line); padding: .2rem .5rem; text-align: left; vertical-align: top; }
-table.facts td:first-child, table.evidence td:first-child { color: var(--muted); white-space: nowrap; }
-table.evidence td:last-child { font-family: ui-monospace, monospace; word-break: break-word; }
+table.facts td:first-child, table.evidence > tbody > tr > td:first-child { color: var(--muted); white-space: nowrap; }
+table.evidence > tbody > tr > td:last-child { font-family: ui-monospace, monospace; word-break: break-word; }
+table.evidence-sub { margin: 0; font-size: 0.95em; }
+table.evidence-sub td, table.evidence-sub th { padding: 1px 8px 1px 0; }
+p.more { margin: 2px 0 0; color: var(--muted); }
 .charts { display: flex; flex-wrap: wrap; gap: 1rem; }
 figure.chart { margin: 0; position: relative; height: 280px; flex: 1 1 460px; min-width: 320px; } figure.chart.square { height: 420px; flex: 1 1 420px; }
 .finding { border: 1px solid var(--line); border-left: 6px solid var(--muted); border-radius: 6px; padding: .75rem 1rem; margin: 1rem 0; }

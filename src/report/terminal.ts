@@ -6,7 +6,17 @@
  */
 import Table from "cli-table3";
 import { type Palette, palette } from "./_colors.ts";
-import { countWords, formatDuration, formatNumber, summarize, wrapText } from "./format.ts";
+import {
+  cellText,
+  consistencyGroups,
+  countWords,
+  type EvidenceItem,
+  evidenceItems,
+  formatDuration,
+  formatNumber,
+  notVerifiedOf,
+  wrapText,
+} from "./format.ts";
 import type {
   ConsistencyEntry,
   Finding,
@@ -24,6 +34,8 @@ export interface RenderOptions {
   color: boolean;
   /** Columns available; the output never exceeds max(width, 60). Default 80. */
   width?: number;
+  /** The user's directory: a scenario path inside it is shown relative to it, as they would type it. */
+  cwd?: string;
 }
 
 const SEVERITIES: readonly Severity[] = ["error", "warning", "info"];
@@ -47,11 +59,24 @@ export function renderReport(report: Report, options: RenderOptions): string {
   out.push(
     ...wrapText(`fitcheck ${report.tool.version} · ${report.mode}${safe(subject)}`, width).map(p.bold),
   );
-  if (report.scenario) out.push(...wrapText(safe(report.scenario.path), width).map(p.dim));
+  if (report.scenario) {
+    out.push(...wrapText(safe(relativeTo(report.scenario.path, options.cwd)), width).map(p.dim));
+  }
   out.push(...wrapText(adapterLine(report), width));
   out.push(verdictLine(report, p));
   const symptoms = symptomsLine(report);
   if (symptoms) out.push(...wrapText(symptoms, width).map((l, i) => (i === 0 ? l : "  " + l)));
+  for (const line of setupLines(report)) {
+    out.push(...wrapText(line, width).map((l, i) => (i === 0 ? l : "  " + l)));
+  }
+  const notes = notesOf(report);
+  if (notes.length > 0) {
+    out.push(p.dim("notes:"));
+    for (const note of notes.slice(0, 8)) {
+      out.push(...wrapText(safe(note), width - 4).map((l, i) => p.dim((i === 0 ? "  • " : "    ") + l)));
+    }
+    if (notes.length > 8) out.push(p.dim(`  … +${notes.length - 8} more (see --json)`));
+  }
   const curves = renderCurves(report.history, width, p);
   if (curves.length > 0) out.push("", ...curves);
   for (const severity of SEVERITIES) {
@@ -60,18 +85,80 @@ export function renderReport(report: Report, options: RenderOptions): string {
     out.push("", p.bold(`${SECTION[severity]} (${group.length})`));
     for (const finding of group) out.push(...renderFinding(finding, width, p));
   }
+  out.push(...renderNotVerified(report, width, p));
   // Data mode computes no engine numbers, so there is nothing to check against the reference.
   if (report.mode !== "data" || report.consistency.length > 0) {
-    out.push("", ...renderConsistency(report.consistency, width, p));
+    out.push(
+      "",
+      ...renderConsistency(report.consistency, width, p, report.mode === "audit" ? "logged" : "engine"),
+    );
   }
   out.push(p.dim(timingsLine(report)));
   return out.join("\n") + "\n";
 }
 
+/** After a --verify run: the findings it did not retrain for, grouped by why (the additive `verify` field). */
+function renderNotVerified(report: Report, width: number, p: Palette): string[] {
+  const entries = notVerifiedOf(report);
+  if (entries.length === 0) return [];
+  const byReason = new Map<string, string[]>();
+  for (const e of entries) byReason.set(e.reason, [...(byReason.get(e.reason) ?? []), e.code]);
+  const out = ["", p.bold(`--verify: ${countWords({ finding: entries.length })} not retrained`)];
+  for (const [reason, codes] of byReason) {
+    out.push(
+      ...wrapText(`${reason}: ${codes.join(", ")}`, width - 4).map((l, i) => (i === 0 ? "  " : "    ") + l),
+    );
+  }
+  return out;
+}
+
+/**
+ * What the run was about, from the report's additive fields: the task (and how it was inferred), the
+ * data of `diagnose data`, and a training phase that was skipped (with why).
+ */
+function setupLines(report: Report): string[] {
+  const lines: string[] = [];
+  const task = report.task as { task?: unknown; inferred?: unknown; reason?: unknown } | undefined;
+  if (task && typeof task.task === "string") {
+    lines.push(
+      `task: ${task.task}${
+        task.inferred === true && typeof task.reason === "string" ? ` (inferred: ${safe(task.reason)})` : ""
+      }`,
+    );
+  }
+  const data = report.data as Record<string, unknown> | undefined;
+  for (const split of ["train", "validation"] as const) {
+    const d = data?.[split] as
+      | { file?: unknown; rows?: unknown; features?: unknown; targets?: unknown }
+      | null
+      | undefined;
+    if (!d || typeof d.file !== "string") continue;
+    const features = Array.isArray(d.features) ? d.features.length : null;
+    const targets = Array.isArray(d.targets) ? d.targets.join(", ") : null;
+    lines.push(
+      `${split}: ${safe(d.file.split("/").pop()!)} (${d.rows} rows${
+        features !== null ? `, ${features} features` : ""
+      }${targets ? `; target ${safe(targets)}` : ""})`,
+    );
+  }
+  const training = report.training as { status?: unknown; reason?: unknown } | undefined;
+  if (training?.status === "skipped") {
+    lines.push(`training: skipped${typeof training.reason === "string" ? `: ${safe(training.reason)}` : ""}`);
+  }
+  return lines;
+}
+
+/** The report's additive `notes` (what loading and transforming the data did), less the task line's. */
+function notesOf(report: Report): string[] {
+  const notes = Array.isArray(report.notes) ? report.notes : [];
+  return notes.filter((n): n is string => typeof n === "string" && !n.startsWith("task inferred:"));
+}
+
 function adapterLine(report: Report): string {
   const a = report.adapter;
   if (!a) return "adapter: none (nothing ran on the GPU)";
-  const details = [a.vendor, a.architecture].filter((s) => s).join(" ");
+  // A bare number (Mesa's PCI-style vendor id 65541) says nothing to a reader.
+  const details = [a.vendor, a.architecture].filter((s) => s && !/^\d+$/.test(s)).join(" ");
   return `adapter: ${safe(a.description || "unnamed")}${details ? ` (${safe(details)})` : ""}` +
     (a.isFallbackAdapter ? ", software fallback" : "");
 }
@@ -108,21 +195,27 @@ function symptomsLine(report: Report): string | null {
 const BARS = "▁▂▃▄▅▆▇█";
 
 /**
- * Sparklines of loss and accuracy per epoch, train and validation on one shared scale per metric so
- * the two can be compared at a glance. Non-finite epochs show as "×". Readable without colour,
- * unlike a multi-series line plot whose series differ only by colour.
+ * Sparklines of loss and accuracy per epoch, each series (train, validation) on its own scale, from
+ * its own minimum to its own maximum: a shared scale draws a train loss falling from 0.98 to 0.24 flat
+ * beside a summed validation loss of 112. The first and last values follow each line, so the levels
+ * stay comparable. Non-finite epochs show as "×". Readable without colour, unlike a multi-series line
+ * plot whose series differ only by colour.
  */
 function renderCurves(history: HistoryEntry[], width: number, p: Palette): string[] {
   if (history.length < 2) return [];
   const metrics = curveMetrics(history);
-  const label = 22; // "  accuracy  validation "
+  // "  accuracy  validation ": the metric column as wide as the longest name ("binary-accuracy").
+  const nameWidth = Math.max(10, ...metrics.map((m) => m.length + 1));
+  const label = 2 + nameWidth + 11;
   const tail = 24; // " 1.099 → 0.0213 (best 0.01)"
   const room = Math.max(10, width - label - tail);
   const picks = sampleIndices(history.length, room);
   let gaps = false;
   const out = [
     p.bold(
-      `per epoch (${history.length} epochs${picks.length < history.length ? `, ${picks.length} shown` : ""})`,
+      `per epoch (${history.length} epochs${
+        picks.length < history.length ? `, ${picks.length} shown` : ""
+      }; each line on its own scale)`,
     ),
   ];
   for (const metric of metrics) {
@@ -130,16 +223,14 @@ function renderCurves(history: HistoryEntry[], width: number, p: Palette): strin
       train: history.map((h) => h.train[metric] ?? null),
       validation: history.map((h) => h.validation?.[metric] ?? null),
     };
-    const finite = [...series.train, ...series.validation].filter((v): v is number =>
-      v !== null && Number.isFinite(v)
-    );
-    const lo = Math.min(...finite), hi = Math.max(...finite);
     let first = true;
     for (const [split, values] of Object.entries(series)) {
       if (values.every((v) => v === null)) continue;
+      const finite = values.filter((v): v is number => v !== null && Number.isFinite(v));
+      const lo = Math.min(...finite), hi = Math.max(...finite);
       if (values.some((v) => v === null || !Number.isFinite(v))) gaps = true;
       const line = picks.map((i) => spark(values[i], lo, hi)).join("");
-      const name = (first ? metric : "").padEnd(10);
+      const name = (first ? metric : "").padEnd(nameWidth);
       const start = values[0];
       out.push(
         `  ${name}${split.padEnd(11)}${line}  ${formatNumber(start)} → ${formatNumber(values.at(-1))}`,
@@ -147,7 +238,7 @@ function renderCurves(history: HistoryEntry[], width: number, p: Palette): strin
       first = false;
     }
   }
-  if (gaps) out.push(p.dim("  × no finite value that epoch"));
+  if (gaps) out.push(p.dim("  × no value that epoch (not computed, or NaN/Inf)"));
   return out;
 }
 
@@ -183,10 +274,9 @@ function renderFinding(f: Finding, width: number, p: Palette): string[] {
   const out = ["", paint(head[0].slice(0, codeLength)) + p.bold(head[0].slice(codeLength))];
   out.push(...head.slice(1).map((l) => "  " + p.bold(l)));
   out.push(...wrapText(safe(f.message), width - 2).map((l) => "  " + l));
-  const evidence = Object.entries(f.evidence);
-  if (evidence.length > 0) out.push(...indent(keyValueTable(evidence, width - 2), "  "));
+  out.push(...renderEvidence(evidenceItems(f.evidence), width - 2, p).map((l) => "  " + l));
   out.push(
-    ...wrapText(`fix: ${safe(f.fix)}`, width - 2).map((
+    ...wrapText(`fix: ${safe(f.fix)}`, width - 4).map((
       l,
       i,
     ) => (i === 0 ? "  " + p.ok(l) : "    " + p.ok(l))),
@@ -199,7 +289,7 @@ function renderFinding(f: Finding, width: number, p: Palette): string[] {
     if (keys.length > 0) {
       const table = newTable(["", "before", "after"], width - 2);
       for (const k of keys) {
-        table.push([k, summarize(v.before[k], { maxLength: 24 }), summarize(v.after[k], { maxLength: 24 })]);
+        table.push([k, cellText(v.before[k], 4), cellText(v.after[k], 4)]);
       }
       out.push(...indent(table.toString(), "  "));
     }
@@ -207,20 +297,81 @@ function renderFinding(f: Finding, width: number, p: Palette): string[] {
   return out;
 }
 
-function keyValueTable(entries: [string, unknown][], width: number): string {
-  const keyWidth = Math.min(28, Math.max(...entries.map(([k]) => k.length)) + 2);
+/**
+ * Evidence as a reader wants it: consecutive values (and remedies, in words) in one key/value table,
+ * each nested list or object as a small table of its own under its key, long ones cut with a count.
+ */
+function renderEvidence(items: EvidenceItem[], width: number, p: Palette): string[] {
+  const out: string[] = [];
+  // The values first, in one table; each nested list or object after it, under its key.
+  const values = items.flatMap((
+    item,
+  ): [string, string][] => (item.kind === "table" ? [] : [[item.key, item.text]]));
+  if (values.length > 0) out.push(...keyValueTable(values, width).split("\n"));
+  for (const item of items) {
+    if (item.kind !== "table") continue;
+    out.push(p.dim(`${item.key}:`));
+    const head = item.columns.some((c) => c) ? item.columns : null;
+    out.push(...indent(fittedTable(head, item.rows, width - 2), "  "));
+    if (item.more > 0) out.push(p.dim(`  … +${item.more} more (see --json)`));
+  }
+  return out;
+}
+
+function keyValueTable(entries: [string, string][], width: number): string {
+  const keyWidth = Math.min(34, Math.max(...entries.map(([k]) => k.length)) + 2);
   const room = Math.max(16, width - keyWidth - 3);
-  // As wide as the longest summary needs (cells wrap up to three lines beyond that), never wider than the room.
-  const widest = Math.max(...entries.map(([, v]) => summarize(v, { maxLength: (room - 2) * 3 }).length));
+  // As wide as the longest value needs (cells wrap beyond that), never wider than the room.
+  const widest = Math.max(...entries.map(([, v]) => v.length));
   const valueWidth = Math.min(room, Math.max(8, widest + 2));
   const table = new Table({
     colWidths: [keyWidth, valueWidth],
-    wordWrap: true,
-    wrapOnWordBoundary: true,
     style: { head: [], border: [], compact: true },
   });
-  // Cells wrap, so allow up to three lines of summary before truncating.
-  for (const [k, v] of entries) table.push([k, summarize(v, { maxLength: (room - 2) * 3 })]);
+  for (const [k, v] of entries) table.push([cell(k, keyWidth), cell(v, valueWidth)]);
+  return table.toString();
+}
+
+/**
+ * A cell's text wrapped to its column (cli-table3 pads one space each side): at spaces where it can,
+ * inside a word only where a word is wider than the column. Never cut short with "…".
+ */
+function cell(text: string, columnWidth: number): string {
+  return wrapText(text, Math.max(1, columnWidth - 2)).join("\n");
+}
+
+/**
+ * A table whose columns keep their natural width while it fits in `width`. A table too wide with at
+ * most three rows is turned on its side (one line per column, one column per row), which reads
+ * better than squeezed columns; a longer one gives way in its widest columns, its cells wrapping.
+ */
+function fittedTable(head: string[] | null, rows: string[][], width: number): string {
+  const all = head ? [head, ...rows] : rows;
+  const columns = Math.max(...all.map((r) => r.length));
+  const natural = Array.from(
+    { length: columns },
+    (_, c) => Math.max(3, ...all.map((r) => (r[c] ?? "").length)) + 2,
+  );
+  const room = width - (columns + 1);
+  const total = natural.reduce((a, b) => a + b, 0);
+  if (total > room && head && rows.length <= 3 && head.every((h) => h)) {
+    const sideways = head.map((h, c) => [h, ...rows.map((r) => r[c] ?? "")]);
+    return fittedTable(null, sideways, width);
+  }
+  const widths = [...natural];
+  while (widths.reduce((a, b) => a + b, 0) > room) {
+    const widest = widths.indexOf(Math.max(...widths));
+    if (widths[widest] <= 8) break;
+    widths[widest]--;
+  }
+  const table = new Table({
+    ...(head ? { head: head.map((h, c) => cell(h, widths[c])) } : {}),
+    colWidths: widths,
+    style: { head: [], border: [], compact: true },
+  });
+  for (const row of rows) {
+    table.push(Array.from({ length: columns }, (_, c) => cell(row[c] ?? "", widths[c])));
+  }
   return table.toString();
 }
 
@@ -228,11 +379,16 @@ function newTable(head: string[], _width: number): Table.Table {
   return new Table({ head, style: { head: [], border: [], compact: true } });
 }
 
-function renderConsistency(entries: ConsistencyEntry[], width: number, p: Palette): string[] {
+/** `measured` names the checked number's column: "engine" (run), "logged" (audit). */
+function renderConsistency(
+  entries: ConsistencyEntry[],
+  width: number,
+  p: Palette,
+  measured: string,
+): string[] {
   if (entries.length === 0) {
     return [p.dim("consistency: no engine numbers were checked against the float64 reference")];
   }
-  const failing = entries.filter((e) => !e.ok);
   const worst = entries.reduce((a, b) => ((b.absError ?? Infinity) > (a.absError ?? Infinity) ? b : a));
   const head =
     `consistency: ${countWords({ check: entries.length })} against the float64 reference, largest error ` +
@@ -240,18 +396,36 @@ function renderConsistency(entries: ConsistencyEntry[], width: number, p: Palett
       formatNumber(worst.tolerance)
     })`;
   const out = wrapText(head, width).map((l, i) => (i === 0 ? l : "  " + l));
-  if (failing.length === 0) {
+  const groups = consistencyGroups(entries);
+  if (groups.outside.length === 0 && groups.wrongDefinition.length === 0) {
     out.push(p.ok("  all within tolerance"));
     return out;
   }
-  out.push(p.error(`  ${failing.length} outside tolerance:`));
-  const table = newTable(["quantity", "epoch", "engine", "reference", "error", "tolerance"], width);
   const shown = 10;
-  for (const e of failing.slice(0, shown)) {
-    table.push([e.quantity, e.epoch, ...[e.engine, e.reference, e.absError, e.tolerance].map(formatNumber)]);
+  const block = (title: string, rows: ConsistencyEntry[], paint: (s: string) => string) => {
+    out.push(...wrapText(title, width - 2).map((l, i) => paint((i === 0 ? "  " : "    ") + l)));
+    const table = newTable(["quantity", "epoch", measured, "reference", "error", "tolerance"], width);
+    for (const e of rows.slice(0, shown)) {
+      table.push([
+        e.quantity,
+        e.epoch,
+        ...[e.engine, e.reference, e.absError, e.tolerance].map(formatNumber),
+      ]);
+    }
+    out.push(...indent(table.toString(), "  "));
+    if (rows.length > shown) out.push(`  … and ${rows.length - shown} more (see --json)`);
+  };
+  if (groups.outside.length > 0) {
+    block(`${groups.outside.length} outside tolerance:`, groups.outside, p.error);
   }
-  out.push(...indent(table.toString(), "  "));
-  if (failing.length > shown) out.push(`  … and ${failing.length - shown} more (see --json)`);
+  if (groups.wrongDefinition.length > 0) {
+    block(
+      `${groups.wrongDefinition.length} reproduced within tolerance, but only by a definition that does not fit ` +
+        "the task (the findings above say which):",
+      groups.wrongDefinition,
+      p.warning,
+    );
+  }
   return out;
 }
 
@@ -362,7 +536,8 @@ function galleryRow(entry: GalleryEntry, report: Report | null): GalleryRow {
     ),
     ...entry.found.filter((c) => !expected.has(c)).map((c) => ({ kind: "extra" as const, text: `+ ${c}` })),
   ];
-  if (entry.error) lines.push({ kind: "error", text: safe(entry.error) });
+  // The message follows the table in full; a cell would cut its paths short.
+  if (entry.error) lines.push({ kind: "error", text: "could not run (below)" });
   else if (lines.length === 0) lines.push({ kind: "met", text: "✓ (none)" });
   return { entry, ...finalMetrics(report), lines };
 }
@@ -404,6 +579,13 @@ function finalMetrics(report: Report | null): { loss: number | null; accuracy: n
  */
 function safe(text: string): string {
   return text.replace(TERMINAL_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** `path` relative to `cwd` when it lies inside it, else unchanged. */
+function relativeTo(path: string, cwd: string | undefined): string {
+  if (!cwd) return path;
+  const prefix = cwd.endsWith("/") ? cwd : cwd + "/";
+  return path.startsWith(prefix) ? path.slice(prefix.length) : path;
 }
 
 function indent(text: string, prefix: string): string[] {

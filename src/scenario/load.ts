@@ -31,7 +31,8 @@ export function parseScenario(text: string, path: string, source: FileSource): S
   const raw = parseJsonText(body, path);
   const result = scenarioSchema((relative) => source.resolve(path, relative)).safeParse(raw);
   if (!result.success) throw issueToInputError(result.error.issues, raw, body, path);
-  return { ...result.data, path };
+  const { $schema: _editorSchema, ...scenario } = result.data;
+  return { ...scenario, path };
 }
 
 /** Reads `path` through `source` and parses it (see {@linkcode parseScenario}). */

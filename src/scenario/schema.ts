@@ -48,8 +48,9 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
  */
 function dispatch<T>(
   choose: (value: unknown) => z.ZodType<T> | { message: string; path?: PropertyKey[]; code?: string },
+  variants: readonly z.ZodType[],
 ) {
-  return z.unknown().transform((value, ctx): T => {
+  const schema = z.unknown().transform((value, ctx): T => {
     const picked = choose(value);
     if (!(picked instanceof z.ZodType)) {
       ctx.issues.push({ code: "custom", message: picked.message, path: picked.path ?? [], input: value });
@@ -61,6 +62,21 @@ function dispatch<T>(
     for (const issue of result.error.issues) ctx.issues.push(issue as never);
     return z.NEVER;
   });
+  DISPATCH_VARIANTS.set(schema, variants);
+  return schema;
+}
+
+/**
+ * What a dispatching (or shorthand-expanding) schema accepts, for the JSON Schema of
+ * src/scenario/json_schema.ts: its input side is `unknown` to zod, so the variants are kept here.
+ */
+export const DISPATCH_VARIANTS: WeakMap<z.ZodType, readonly z.ZodType[]> = new WeakMap();
+
+/** `schema`, also accepting a bare name (`"adam"` for `{"name": "adam"}`); `names` says which. */
+function nameShorthand<T extends z.ZodType>(names: z.ZodType, schema: T) {
+  const expanded = z.preprocess(named, schema);
+  DISPATCH_VARIANTS.set(expanded, [names, schema]);
+  return expanded;
 }
 
 /** A string shorthand for `{name: string}`. */
@@ -84,7 +100,7 @@ function tagged<T>(tag: string, what: string, variants: Record<string, z.ZodType
       };
     }
     return variants[name];
-  });
+  }, Object.values(variants));
 }
 
 /** A zod schema for one generator / transform parameter, from its table entry. */
@@ -257,30 +273,28 @@ function dataSpecSchema(resolve: (p: string) => string) {
       };
     }
     return variants[keys[0]];
-  });
+  }, Object.values(variants));
 }
 
+const initNamed = z.enum(["glorot-uniform", "he-normal", "zeros"]).transform((kind): Init => ({ kind }));
+const initConstant = z.strictObject({ constant: z.number() }).transform((i): Init => ({
+  kind: "constant",
+  value: i.constant,
+}));
+const initNormal = z.strictObject({ normal: z.strictObject({ std: z.number().gt(0) }) })
+  .transform((i): Init => ({ kind: "normal", std: i.normal.std }));
+
 const initSchema = dispatch<Init>((v) => {
-  if (typeof v === "string") {
-    return z.enum(["glorot-uniform", "he-normal", "zeros"]).transform((kind): Init => ({ kind }));
-  }
-  if (isObject(v) && "constant" in v) {
-    return z.strictObject({ constant: z.number() }).transform((i): Init => ({
-      kind: "constant",
-      value: i.constant,
-    }));
-  }
-  if (isObject(v) && "normal" in v) {
-    return z.strictObject({ normal: z.strictObject({ std: z.number().gt(0) }) })
-      .transform((i): Init => ({ kind: "normal", std: i.normal.std }));
-  }
+  if (typeof v === "string") return initNamed;
+  if (isObject(v) && "constant" in v) return initConstant;
+  if (isObject(v) && "normal" in v) return initNormal;
   return {
     message:
       `expected "glorot-uniform", "he-normal", "zeros", {"constant": c} or {"normal": {"std": s}}, got ${
         describe(v)
       }`,
   };
-});
+}, [initNamed, initConstant, initNormal]);
 
 const layerSchema = z.strictObject({
   units: z.number().int().min(1),
@@ -288,8 +302,8 @@ const layerSchema = z.strictObject({
   dropout: z.number().min(0).lt(1).default(0),
 });
 
-const lossSchema = z.preprocess(
-  named,
+const lossSchema = nameShorthand(
+  z.enum(LOSSES),
   z.strictObject({
     name: z.enum(LOSSES),
     fromLogits: z.boolean().default(false),
@@ -301,8 +315,8 @@ const lossSchema = z.preprocess(
 const learningRate = (name: keyof typeof DEFAULT_LEARNING_RATE) =>
   z.number().gt(0).default(DEFAULT_LEARNING_RATE[name]);
 
-const optimizerSchema = z.preprocess(
-  named,
+const optimizerSchema = nameShorthand(
+  z.enum(["sgd", "adam", "rmsprop"]),
   tagged<OptimizerSpec>("name", "optimizer", {
     sgd: z.strictObject({
       name: z.literal("sgd"),
@@ -326,8 +340,8 @@ const optimizerSchema = z.preprocess(
 );
 
 function metricSchema(resolve: (p: string) => string) {
-  return z.preprocess(
-    named,
+  return nameShorthand(
+    nonEmptyString,
     z.strictObject({
       name: nonEmptyString,
       threshold: z.number().default(0.5),
@@ -357,16 +371,19 @@ function validationSchema(resolve: (p: string) => string) {
     stratify: z.boolean().default(false),
   }).transform((s): ValidationSpec => ({ kind: "split", ...s }));
   const data = dataSpecSchema(resolve).transform((d): ValidationSpec => ({ kind: "data", data: d }));
+  const none = z.null();
   return dispatch<ValidationSpec>((v) => {
-    if (v === null) return z.null();
+    if (v === null) return none;
     if (isObject(v) && DATA_KEYS.some((k) => k in v)) return data;
     return split;
-  });
+  }, [split, data, none]);
 }
 
 /** The zod schema of a scenario file; `resolve` turns a path written in the file into an absolute one. */
 export function scenarioSchema(resolve: (relative: string) => string) {
   return z.strictObject({
+    // Editors find the JSON Schema through it (docs/scenario.schema.json); the diagnosis ignores it.
+    $schema: z.string().optional(),
     name: z.string().regex(/^[a-z0-9-]+$/, {
       error: (i) =>
         `${describe(i.input)} is not a valid name: use lowercase letters, digits and "-" ([a-z0-9-]+)`,

@@ -83,6 +83,8 @@ export function memoryIo(
     checkReadable: (path, shown) =>
       exists(path) ? Promise.resolve() : Promise.reject(new InputError("file not found", { file: shown })),
     chartLibraries: () => Promise.resolve({ chartJs: "/* chart.js */", matrix: "/* matrix */" }),
+    // The real reference pages: explain is tested on what ships.
+    readDoc: (path) => Deno.readTextFile(new URL(`../../${path}`, import.meta.url)),
   };
   return { io, out: () => out, err: () => err, written };
 }

@@ -111,7 +111,7 @@ describe("errors and exit codes", () => {
     [["--bogus"], "fitcheck: unknown option '--bogus' (see 'npx deno task diagnose --help')"],
     [
       ["frobnicate"],
-      "fitcheck: unknown command 'frobnicate' (commands: run, data, audit) (see 'npx deno task diagnose --help')",
+      "fitcheck: unknown command 'frobnicate' (commands: run, data, audit, explain) (see 'npx deno task diagnose --help')",
     ],
     [["run"], "fitcheck: missing required argument 'file' (see 'npx deno task diagnose run --help')"],
     [["run", "s.json", "--epochs", "2.5"], 'fitcheck: --epochs: expected a positive integer, got "2.5"'],

@@ -78,6 +78,13 @@ describe.skipIf(!hasChromium)("HTML report in Chromium", () => {
             };
           }),
           findings: [...document.querySelectorAll("[data-code]")].map((e) => e.getAttribute("data-code")),
+          // The confusion matrix in reading order: the first class's row above the second's.
+          confusionFirstRowOnTop: (() => {
+            const c = document.querySelector<HTMLCanvasElement>('canvas[data-chart="confusion"]');
+            // deno-lint-ignore no-explicit-any
+            const chart = c && (globalThis as any).Chart.getChart(c);
+            return chart ? chart.scales.y.getPixelForValue(0) < chart.scales.y.getPixelForValue(1) : null;
+          })(),
         };
       });
       await page.screenshot({ path: `test-artifacts/html-report-${name}.png`, fullPage: true });
@@ -95,6 +102,9 @@ describe.skipIf(!hasChromium)("HTML report in Chromium", () => {
       if (report.history.length > 0) expect(kinds).toContain("curve");
       if (report.perClass) expect(kinds).toContain("per-class");
       if (report.confusion) expect(kinds).toContain("confusion");
+      if (report.confusion && report.confusion.labels.length > 1) {
+        expect(result.confusionFirstRowOnTop).toBe(true);
+      }
       if (report.findings.some((f) => f.verification?.history)) expect(kinds).toContain("verify");
     });
   }

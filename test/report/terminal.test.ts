@@ -16,6 +16,56 @@ describe("renderReport", () => {
     });
   }
 
+  test("each sparkline has its own scale: a falling train loss never draws flat beside a larger series", () => {
+    const report = loadFixture("run_loss_task_mismatch");
+    const train = [0.98, 0.8, 0.6, 0.45, 0.35, 0.24];
+    const validation = [112, 111, 110, 110, 109, 108];
+    report.history = train.map((loss, i) => ({
+      epoch: i + 1,
+      train: { loss },
+      validation: { loss: validation[i] },
+    }));
+    const text = renderReport(report, { color: false, width: 80 });
+    const line = text.split("\n").find((l) => l.includes("0.98 → 0.24"))!;
+    expect(line).toMatch(/train\s+█[▇▆▅]/);
+    expect(line).toContain("▁");
+    expect(text).toContain("each line on its own scale");
+    // A long metric name keeps its own column.
+    report.history = train.map((v, i) => ({
+      epoch: i + 1,
+      train: { "binary-accuracy": v },
+      validation: null,
+    }));
+    expect(renderReport(report, { color: false, width: 80 })).toMatch(/  binary-accuracy train +[▁-█]/);
+  });
+
+  test("says the task and how it was inferred, a skipped training and why, and the notes", () => {
+    const report = {
+      ...loadFixture("run_loss_task_mismatch"),
+      task: { task: "regression", inferred: true, reason: "2 distinct non-integer values" },
+      training: { status: "skipped", reason: "labels 0.5 have no class index" },
+      notes: ["generated 600 rows with blobs", "task inferred: regression (…)"],
+      adapter: { description: "llvmpipe", isFallbackAdapter: true, vendor: "65541", architecture: "" },
+    };
+    const text = renderReport(report, { color: false, width: 80 });
+    expect(text).toContain("task: regression (inferred: 2 distinct non-integer values)");
+    expect(text).toContain("training: skipped: labels 0.5 have no class index");
+    expect(text).toContain("  • generated 600 rows with blobs");
+    expect(text).not.toContain("• task inferred");
+    expect(text).toContain("adapter: llvmpipe, software fallback");
+  });
+
+  test("the scenario path reads as the user would type it, relative to their directory", () => {
+    const report = loadFixture("run_loss_task_mismatch");
+    report.scenario = { name: "x", path: "/home/u/proj/examples/scenarios/x.json" };
+    expect(renderReport(report, { color: false, cwd: "/home/u/proj" })).toContain(
+      "\nexamples/scenarios/x.json\n",
+    );
+    expect(renderReport(report, { color: false, cwd: "/elsewhere" })).toContain(
+      "\n/home/u/proj/examples/scenarios/x.json\n",
+    );
+  });
+
   test("colour adds escape codes and nothing else", () => {
     const report = loadFixture("run_loss_task_mismatch");
     const colored = renderReport(report, { color: true, width: 80 });
@@ -37,7 +87,7 @@ describe("renderReport", () => {
     expect(text).toContain("✗ loss-task-mismatch: Mean squared error trained on one-hot class targets");
     expect(text).toMatch(/│ targetColumns\s+│ 3\s+│/);
     // a long array is truncated with its remainder counted
-    expect(text).toContain("[0.334, 0.331, 0.335, 0, 0, 0, … +4]");
+    expect(text).toContain("0.334, 0.331, 0.335, 0, 0, 0, 0, 0, … +2 more");
     expect(text).toContain('fix: Use "loss": "categorical-crossentropy"');
     expect(text).toContain("verified (confirmed): loss -> categorical-crossentropy");
     expect(text).toMatch(/│ validation\.accuracy\s+│ 0\.3\s+│ 0\.9499\s+│/);
@@ -56,7 +106,7 @@ describe("renderReport", () => {
   test("non-finite epochs are marked, failing consistency checks are listed", () => {
     const hostile = renderReport(loadFixture("run_non_finite_hostile"), { color: false, width: 80 });
     expect(hostile).toMatch(/train\s+▁▁▂▄█×××××/);
-    expect(hostile).toContain("× no finite value that epoch");
+    expect(hostile).toContain("× no value that epoch (not computed, or NaN/Inf)");
     const audit = renderReport(loadFixture("audit_metric_mismatch"), { color: false, width: 80 });
     expect(audit).toContain("adapter: none (nothing ran on the GPU)");
     expect(audit).toContain("2 outside tolerance:");
@@ -124,6 +174,9 @@ describe("renderGallery", () => {
     expect(text).toContain("+ initial-loss-anomaly");
     expect(text).toMatch(/✗ accuracy-hides-class-failure\s+FAIL\s+12\.3/);
     expect(text).toContain("broken: examples/scenarios/broken.json: line 3:5: not valid JSON");
+    // The table says where the message is; the message itself follows in full, never cut by a cell.
+    expect(text).toMatch(/broken\s+–\s+–\s+could not run \(below\)\s+error/);
+    expect(text).not.toContain("…");
     expect(text).toContain("✗ 2 of 3 scenarios did not give the expected findings");
   });
 
