@@ -308,11 +308,11 @@ function undecidableList(
   }
   if (facts.lossKind === "unknown") {
     out.push(
-      "The loss is neither declared (--loss) nor named in the log: the bounds that tie it to the accuracy were not applied.",
+      "The loss is neither declared (--loss) nor named in the log: the cross-entropy and squared-error bounds that tie it to the accuracy were not applied (the loss-0 bound holds for any loss and was).",
     );
   } else if (!facts.lossDeclared) {
     out.push(
-      `The loss was taken to be a ${facts.lossKind} (the log has an accuracy); --loss makes the bounds certain.`,
+      "The loss was taken to be a cross-entropy (the log has an accuracy); --loss makes the bounds certain.",
     );
   }
   if (facts.classes === null) {

@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { crc32c } from "@aws-crypto/crc32c";
+import { crc32c } from "./crc32c.ts";
 import { InputError } from "../errors.ts";
 
 /** One record: its payload and where it starts in the file. */

@@ -7,6 +7,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { readHistory } from "../../src/history/mod.ts";
+import { crc32c as awsCrc32c } from "@aws-crypto/crc32c";
+import fc from "fast-check";
+import { crc32c } from "../../src/history/crc32c.ts";
 import { halfToNumber } from "../../src/history/tf_event.ts";
 import { maskedCrc32c, readTfRecords } from "../../src/history/tfrecord.ts";
 import { InputError } from "../../src/errors.ts";
@@ -34,6 +37,10 @@ async function inputError(p: Promise<unknown>): Promise<InputError> {
 }
 
 describe("TFRecord framing", () => {
+  it("computes CRC-32C exactly as @aws-crypto/crc32c does", () => {
+    expect(crc32c(new TextEncoder().encode("123456789"))).toBe(0xe3069283);
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (b) => crc32c(b) === awsCrc32c(b) >>> 0));
+  });
   it("masks CRC-32C as TensorFlow does (known value of the empty string's length record)", () => {
     // The first record header of every event file: uint64 length 24 and its masked CRC, as written by
     // the real writer in the fixture.
