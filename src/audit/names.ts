@@ -45,7 +45,7 @@ const FAMILIES: [RegExp, Family, string[]][] = [
 ];
 
 const BOOKKEEPING =
-  /^(lr|learningrate|epoch|epochs|time|duration|batch|batchsize|size|step|steps|iteration|hpmetric|globalstep)$/;
+  /^(lr|learningrate|epoch|epochs|time|duration|batch|batchsize|size|step|steps|iteration|hpmetric|globalstep|vnum)$/;
 
 const SPLIT_WORDS: [RegExp, KeyInfo["split"]][] = [
   [/^(train|training|trn|learn)$/i, "train"],

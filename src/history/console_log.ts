@@ -126,7 +126,7 @@ export function readKerasConsole(text: string, file: string): History {
 
 const EPOCH_MARK = new RegExp(
   String
-    .raw`(?:\bepoch\b|\bep\b)\s*[:=#]?\s*\[?\s*(\d+)(?:\s*(?:/|of)\s*(\d+))?\s*\]?|^\s*\[\s*(\d+)\s*/\s*(\d+)\s*\]`,
+    .raw`(?:\bepoch\b|\bep\b)\s*[:=#]?\s*\[?\s*(\d+)(?:\s*(?:/|of)\s*(\d+))?\s*\]?|^\s*\[\s*(\d+)\s*[/,]\s*(\d+)\s*\]`,
   "i",
 );
 const STEP_MARK = /\b(step|iter(?:ation)?|batch|it)\b\s*[:=#]?\s*\[?\s*(\d+)(?:\s*(?:\/|of)\s*(\d+))?\s*\]?/i;

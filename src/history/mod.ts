@@ -49,7 +49,10 @@ export async function readHistory(path: string, source: FileSource): Promise<His
 
 /** Reads a log already held as text (a pasted log in the playground); `path` names it in messages. */
 export async function readHistoryText(text: string, path: string, source: FileSource): Promise<History> {
-  if (/^\s*[{[]/.test(text)) return parseHistoryJson(text, path);
+  // JSON: an object, or an array that closes the text ("[1,  2000] loss: 2.304" is a PyTorch line).
+  if (/^\s*\{/.test(text) || /^\s*\[[\s\S]*\]\s*$/.test(text) && !/\]\s*[A-Za-z]/.test(text)) {
+    return parseHistoryJson(text, path);
+  }
   if (looksLikeKerasConsole(text)) return readKerasConsole(text, path);
   const firstLine = text.split(/\r\n|\r|\n/, 1)[0];
   if (looksLikeCsvHeader(firstLine)) {
