@@ -165,9 +165,10 @@ function pairFindings(loss: Series, acc: Series, facts: HistoryFacts, name: stri
   if (rows.length === 0) return [];
   const epoch = (r: number) => facts.epochs[r];
   // Loss 0 (as logged) with accuracy below 1: no loss that vanishes only on perfect predictions allows it.
-  const zero = rows.filter((r) => r.loss <= zeroTolerance(loss) && r.acc < 1 - 2 * acc.precision - 1e-6);
+  const isZero = (l: number) => Math.abs(l) <= zeroTolerance(loss);
+  const zero = rows.filter((r) => isZero(r.loss) && r.acc < 1 - 2 * acc.precision - 1e-6);
   if (zero.length > 0) {
-    const allZero = rows.every((r) => r.loss <= zeroTolerance(loss));
+    const allZero = rows.length >= 3 && rows.every((r) => isZero(r.loss));
     const accs = rows.map((r) => r.acc);
     const frozen = Math.max(...accs) - Math.min(...accs) <= 2 * acc.precision + 1e-9;
     const first = zero[0];

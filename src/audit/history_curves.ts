@@ -148,8 +148,14 @@ export function plateauFindings(s: SplitSeries, facts: HistoryFacts): Finding[] 
     const vals = pts.map((p) => p.value);
     // An accuracy that stays at (nearly) 0 while the loss is low: no classifier that learns anything
     // scores below chance at every epoch with a small loss; exact-match accuracy on continuous outputs does.
-    const lowLoss = lossPts.length > 0 && lossPts[lossPts.length - 1].value < 0.1;
-    if (pts.length >= 3 && Math.max(...vals) <= 0.02 + acc.precision && (lowLoss || lossMoves(0)) && loss) {
+    // Below chance only: with 1000 classes an accuracy of 0.001 is a guess, not a wrong metric. So the
+    // loss must be low (a classifier that bad has a loss near ln C), or beyond any cross-entropy over
+    // 20,000 classes (ln 20000 ≈ 9.9: a squared error on unscaled targets), or --classes says so.
+    const lastLoss = lossPts.length > 0 ? lossPts[lossPts.length - 1].value : null;
+    const belowChance = lastLoss !== null &&
+      (lastLoss < 0.1 || Math.max(...lossPts.map((p) => p.value)) > 10 ||
+        (facts.classes !== null && Math.max(...vals) < 0.2 / facts.classes));
+    if (pts.length >= 3 && Math.max(...vals) <= 0.02 + acc.precision && belowChance && loss) {
       out.push({
         code: "accuracy-semantics-mismatch",
         severity: "error",
@@ -226,8 +232,12 @@ export function plateauFindings(s: SplitSeries, facts: HistoryFacts): Finding[] 
     // How far the loss moves while the accuracy is frozen: at convergence an accuracy settles while the
     // loss creeps down by a few percent, which is healthy; a collapse or a dead metric moves it more.
     const relMove = (Math.max(...tailLoss) - Math.min(...tailLoss)) / Math.max(...tailLoss.map(Math.abs));
+    // Cross-entropy of always predicting the class shares, when the majority share is q: at least H(q)
+    // (the other classes in one) and at most H(q) + (1 - q)·ln(C - 1) (spread evenly over C - 1).
+    const spread = (1 - q) * Math.log(Math.max(2, facts.classes ?? 2) - 1);
+    const nearPrior = lossEnd >= 0.9 * prior && lossEnd <= 1.3 * (prior + spread) + 2 * (loss?.precision ?? 0);
     const collapse = (chance === null || q >= chance - acc.precision) && relMove >= 0.05 &&
-      (facts.lossKind !== "crossentropy" || lossEnd >= 0.9 * prior);
+      (facts.lossKind !== "crossentropy" || nearPrior);
     if (!collapse && relMove < 0.25) continue;
     if (collapse) {
       out.push({

@@ -149,6 +149,26 @@ describe("history-only detectors", () => {
     expect(r.findings).toEqual([]);
     expect((r.audit as { undecidable: string[] }).undecidable.length).toBeGreaterThan(0);
   });
+  it("accuracy pinned at 0.5 while the loss falls by orders of magnitude is a dead metric, not a collapse", async () => {
+    // Shaped after brightmart/text_classification#35 (accuracy set to 0.5 by hand, loss 10^8 -> 1.5).
+    const log = [1e8, 3e6, 2e4, 800, 40, 5, 2.1, 1.5].map((l, i) =>
+      `Epoch ${i + 1}, loss: ${l}, accuracy: 0.5000`
+    )
+      .join("\n");
+    expect(codes(await audit(log))).toEqual(["metric-insensitive"]);
+  });
+  it("stays quiet at chance level on 1000 classes (accuracy 0.001 is a guess, not a wrong metric)", async () => {
+    const acc = [0.0006, 0.0008, 0.001, 0.0012, 0.0013, 0.0015, 0.0016];
+    const log = [6.05, 6.0, 5.95, 5.9, 5.8, 5.7, 5.65].map((l, i) =>
+      `epoch ${i} loss ${l} train_accuracy ${acc[i]}`
+    )
+      .join("\n");
+    expect(codes(await audit(log))).toEqual([]);
+  });
+  it("a single negative-loss epoch is not a zero loss", async () => {
+    const r = await audit("Epoch 1/3000\n86028/86028 [====] - 16s - loss: -0.0560 - acc: 8.8343e-04\n");
+    expect(codes(r)).toEqual(["labels-not-class-indices"]);
+  });
   it("--labels without --predictions is a usage error naming the flag", async () => {
     const { audit: full } = await import("../../src/audit/mod.ts");
     await expect(full({ labels: "/y.csv", history: "/h.csv" }, memoryFileSource({}))).rejects.toThrow(
