@@ -235,7 +235,8 @@ export function plateauFindings(s: SplitSeries, facts: HistoryFacts): Finding[] 
     // Cross-entropy of always predicting the class shares, when the majority share is q: at least H(q)
     // (the other classes in one) and at most H(q) + (1 - q)·ln(C - 1) (spread evenly over C - 1).
     const spread = (1 - q) * Math.log(Math.max(2, facts.classes ?? 2) - 1);
-    const nearPrior = lossEnd >= 0.9 * prior && lossEnd <= 1.3 * (prior + spread) + 2 * (loss?.precision ?? 0);
+    const nearPrior = lossEnd >= 0.9 * prior &&
+      lossEnd <= 1.3 * (prior + spread) + 2 * (loss?.precision ?? 0);
     const collapse = (chance === null || q >= chance - acc.precision) && relMove >= 0.05 &&
       (facts.lossKind !== "crossentropy" || nearPrior);
     if (!collapse && relMove < 0.25) continue;
