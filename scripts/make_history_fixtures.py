@@ -106,6 +106,16 @@ def main():
         v = summary_pb2.Summary.Value(tag="epoch_loss", tensor=t, metadata=md if e == 0 else None)
         w.add_event(event_pb2.Event(step=e, wall_time=1.0 + e, summary=summary_pb2.Summary(value=[v])))
     w.close()
+    # The TF1-era Keras callback's layout: loss, acc, val_loss, val_acc as simple_value scalars in one
+    # directory at step = epoch from 0 (keras 2.2 wrote tf.Summary.Value(tag=name, simple_value=v)).
+    d = os.path.join(OUT, "tb_keras_tf1")
+    fresh(d)
+    w = EventFileWriter(d)
+    for e, r in enumerate(rows[:5]):
+        values = [summary_pb2.Summary.Value(tag=t, simple_value=v)
+                  for t, v in zip(("loss", "acc", "val_loss", "val_acc"), r)]
+        w.add_event(event_pb2.Event(step=e, wall_time=1.0 + e, summary=summary_pb2.Summary(value=values)))
+    w.close()
     # Bad files, made from a good one: cut inside the last record; one data byte flipped.
     os.makedirs(BAD, exist_ok=True)
     src = sorted(os.listdir(os.path.join(OUT, "tb_keras_layout", "train")))[0]

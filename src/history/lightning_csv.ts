@@ -48,13 +48,11 @@ export async function readLightningCsv(path: string, source: FileSource): Promis
   for (const [j, c] of table.columns.entries()) {
     if (c === epochCol || c === stepCol) continue;
     if (!c.numeric) {
-      const w = c.firstText!;
-      throw new InputError(`expected a number, got ${JSON.stringify(w.value)}`, {
-        file: path,
-        line: w.line,
-        row: w.row,
-        field: c.name,
-      });
+      // Older Lightning versions add a `created_at` timestamp; any text column is bookkeeping.
+      notes.push(
+        `${c.name} holds text (${JSON.stringify(c.firstText!.value)} on line ${c.firstText!.line}): left out`,
+      );
+      continue;
     }
     const byEpoch = new Map<number, number[]>();
     const series: StepSeries = { steps: [], values: [], epochs: [] };

@@ -131,7 +131,15 @@ export async function readTensorboard(
     mapped.set(key, byEpoch);
   }
   let stepAxis = false;
-  if (mapped.size === 0) {
+  const kerasTf1 = mapped.size === 0 &&
+    [...unmapped.keys()].some((k) => /^(val_)?(loss|acc|accuracy)$/.test(k)) &&
+    [...unmapped.values()].every((o) => o.every(([step], i) => step === i));
+  if (kerasTf1) {
+    // The TF1-era Keras TensorBoard callback: `loss`, `val_loss`, `acc` in one directory at step =
+    // epoch from 0, one value per step: the rows are epochs, counted from 1 as Keras prints them.
+    for (const [key, ordered] of unmapped) mapped.set(key, new Map(ordered.map(([s, v]) => [s + 1, [v]])));
+    notes.push("Keras names at steps 0..N-1 with no epoch_* tags: read as epochs (step + 1)");
+  } else if (mapped.size === 0) {
     // No epoch marks at all (PyTorch SummaryWriter): the rows are the logged steps.
     stepAxis = true;
     for (const [key, ordered] of unmapped) mapped.set(key, new Map(ordered.map(([s, v]) => [s, [v]])));

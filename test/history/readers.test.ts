@@ -102,6 +102,13 @@ describe("TensorBoard", () => {
     expect(h.values.val_accuracy.slice(0, 5)).toEqual([0.9828, 0.9856, 0.986, 0.9852, 0.988].map(f32));
     expect(h.values.train_loss[5]).toBeNull();
   });
+  it("reads the TF1-era Keras callback's loss/acc/val_loss tags at step = epoch from 0 as epochs", async () => {
+    const h = await readHistory(`${FIX}/tb_keras_tf1`, source);
+    expect(h.keys).toEqual(["loss", "acc", "val_loss", "val_acc"]);
+    expect(h.axis).toBe("epoch");
+    expect(h.epochs).toEqual([1, 2, 3, 4, 5]);
+    expect(h.values.val_acc).toEqual(expected.slice(0, 5).map((r) => f32(r[4])));
+  });
   it("refuses a directory without event files, naming it", async () => {
     const e = await inputError(readHistory("/d", memoryFileSource({ "/d/notes.txt": "x" })));
     expect(e.message).toMatch(/^\/d: no TensorBoard event files/);
