@@ -26,6 +26,7 @@ const ORDER: FindingCode[] = [
   "metric-insensitive",
   "metric-mismatch",
   "learning-rate-too-high",
+  "initial-loss-anomaly",
   "repeated-batch",
   "majority-class-collapse",
   "not-learning",

@@ -83,6 +83,7 @@ export function auditReadHistory(
     raw.push(...divergenceFindings(s, facts));
   }
   raw.push(...doubleSoftmaxFindings(splits.train, facts));
+  raw.push(...initialLossFindings(splits.train, facts));
   raw.push(...generalisationFindings(splits.train, splits.validation, facts));
   const findings = orderFindings(explainAway(dedupe(raw)));
 
@@ -263,6 +264,34 @@ function doubleSoftmaxFindings(s: SplitSeries, facts: HistoryFacts): Finding[] {
     }];
   }
   return [];
+}
+
+/**
+ * An untrained classifier's cross-entropy is about ln C (uniform outputs); the first epoch's mean
+ * starts there and falls. A first epoch far above it (3 ln C, and at least ln C + 2) means outputs
+ * confidently wrong from the start: unscaled inputs, a large initialisation, or logits read as
+ * probabilities.
+ */
+function initialLossFindings(s: SplitSeries, facts: HistoryFacts): Finding[] {
+  if (!s.loss || facts.lossKind !== "crossentropy" || facts.classes === null || facts.task === "multilabel") {
+    return [];
+  }
+  const first = finitePoints(s.loss.values)[0];
+  const expected = Math.log(facts.classes);
+  if (!first || first.value <= Math.max(3 * expected, expected + 2)) return [];
+  return [{
+    code: "initial-loss-anomaly",
+    severity: "warning",
+    title: `The first epoch's loss ${fmt(first.value)} is far above ln ${facts.classes} = ${fmt(expected)}`,
+    message: `A model that knows nothing yet outputs near-uniform probabilities and scores ln C = ${
+      fmt(expected)
+    } on ${facts.classes} classes; the first epoch's mean (which includes the steps that already learned) is ${
+      fmt(first.value)
+    }. The outputs start confidently wrong: inputs of large magnitude, weights initialised too large, or logits fed to a loss that expects probabilities.`,
+    evidence: { key: s.loss.key, firstLoss: first.value, expected, classes: facts.classes },
+    fix:
+      "Standardize the inputs, use the framework's default initialisation, and match from_logits to the output layer.",
+  }];
 }
 
 /** Each code once: the first (most specific split order: train, then validation) wins. */

@@ -169,6 +169,12 @@ describe("history-only detectors", () => {
     const r = await audit("Epoch 1/3000\n86028/86028 [====] - 16s - loss: -0.0560 - acc: 8.8343e-04\n");
     expect(codes(r)).toEqual(["labels-not-class-indices"]);
   });
+  it("a first epoch far above ln C is an initial-loss anomaly; ln C itself is not", async () => {
+    const rows = (first: number) =>
+      csv([[first, 0.3], [1.0, 0.5], [0.8, 0.6], [0.7, 0.7]], "epoch,loss,accuracy");
+    expect(codes(await audit(rows(9.5), { classes: 3 }))).toContain("initial-loss-anomaly");
+    expect(codes(await audit(rows(1.1), { classes: 3 }))).toEqual([]);
+  });
   it("--labels without --predictions is a usage error naming the flag", async () => {
     const { audit: full } = await import("../../src/audit/mod.ts");
     await expect(full({ labels: "/y.csv", history: "/h.csv" }, memoryFileSource({}))).rejects.toThrow(
