@@ -4,8 +4,10 @@ test/bad_inputs/history/ with the real writers: PyTorch's torch.utils.tensorboar
 EventFileWriter (a DT_HALF tensor scalar, which SummaryWriter cannot write). The numbers come from a
 real training run: a small PyTorch MLP on scikit-learn's breast-cancer data, 8 epochs.
 
-Run: /usr/bin/python3 scripts/make_history_fixtures.py (needs torch, scikit-learn and the
-`tensorboard` package for SummaryWriter; outputs are committed so CI needs none of them).
+Run with a Python that has torch, scikit-learn and the `tensorboard` package (SummaryWriter needs it;
+Debian has no python3-tensorboard, so: `/usr/bin/python3 -m venv --system-site-packages /tmp/tb &&
+/tmp/tb/bin/pip install tensorboard && /tmp/tb/bin/python scripts/make_history_fixtures.py`). The
+outputs are committed, so CI needs none of them.
 """
 import os
 import shutil

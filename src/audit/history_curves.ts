@@ -20,7 +20,9 @@ export function nonFiniteFindings(history: History, splits: SplitSeries[], facts
     const row = loss.values.findIndex((v) => v !== null && !Number.isFinite(v));
     if (row < 0) continue;
     const before = finitePoints(loss.values.slice(0, row));
-    const stepKey = Object.keys(history.steps ?? {}).find((k) => k.replace(/_step$/, "") === loss.key);
+    // The same quantity per step: Lightning's train_loss_step beside train_loss_epoch, or the key itself.
+    const stem = (k: string) => k.replace(/_(step|epoch)$/, "");
+    const stepKey = Object.keys(history.steps ?? {}).find((k) => stem(k) === stem(loss.key));
     const steps = stepKey ? history.steps![stepKey] : null;
     const stepIndex = steps ? steps.values.findIndex((v) => v === null || !Number.isFinite(v)) : -1;
     const grew = before.length >= 2 &&

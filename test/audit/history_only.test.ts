@@ -175,6 +175,13 @@ describe("history-only detectors", () => {
     expect(codes(await audit(rows(9.5), { classes: 3 }))).toContain("initial-loss-anomaly");
     expect(codes(await audit(rows(1.1), { classes: 3 }))).toEqual([]);
   });
+  it("names the first NaN step of a Lightning per-step loss", async () => {
+    const csv = "epoch,step,train_loss_step,train_loss_epoch\n0,9,0.7,\n0,19,,0.65\n1,29,0.6,\n1,39,,0.55\n" +
+      "2,49,nan,\n2,59,,nan\n3,69,nan,\n3,79,,nan\n";
+    const r = await auditHistory({ history: "/m.csv" }, memoryFileSource({ "/m.csv": csv }));
+    expect(r.findings[0].code).toBe("non-finite-loss");
+    expect(r.findings[0].evidence).toMatchObject({ epoch: 3, step: 49 });
+  });
   it("--labels without --predictions is a usage error naming the flag", async () => {
     const { audit: full } = await import("../../src/audit/mod.ts");
     await expect(full({ labels: "/y.csv", history: "/h.csv" }, memoryFileSource({}))).rejects.toThrow(
