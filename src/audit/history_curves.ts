@@ -278,10 +278,16 @@ export function plateauFindings(s: SplitSeries, facts: HistoryFacts): Finding[] 
       });
     }
   }
-  // A loss that never moves at all.
-  if (loss && s.split === "train" && lossPts.length >= 5 && !lossMoves(0)) {
+  // A loss that never moves at all, or one that only jitters around ln k, a uniform guess over k
+  // classes (k from --classes, else the nearest integer), for the whole run.
+  const chanceK = (v: number) => facts.classes ?? Math.round(Math.exp(v));
+  const jittersAtChance = lossPts.length >= 5 && lossPts.every((p) => {
+    const k = chanceK(lossPts[lossPts.length - 1].value);
+    return k >= 2 && Math.abs(p.value - Math.log(k)) <= 0.02 * Math.log(k);
+  });
+  if (loss && s.split === "train" && lossPts.length >= 5 && (!lossMoves(0) || jittersAtChance)) {
     const v = lossPts[lossPts.length - 1].value;
-    const k = Math.round(Math.exp(v));
+    const k = chanceK(v);
     const atChance = k >= 2 && Math.abs(v - Math.log(k)) <= 0.02 * Math.log(k);
     out.push({
       code: "not-learning",
@@ -375,6 +381,26 @@ export function generalisationFindings(train: SplitSeries, val: SplitSeries, fac
             "Stop at the best epoch (EarlyStopping(monitor='val_loss', restore_best_weights=True)), add regularisation (dropout, L2) or more data.",
         });
       }
+    }
+  }
+  // No validation loss, or one that did not turn up: a training accuracy near perfect far above the
+  // validation accuracy at the end is overfitting all the same.
+  const ta = train.accuracies[0], va = val.accuracies[0];
+  if (ta && va && !out.some((f) => f.code === "overfitting")) {
+    const t = finitePoints(ta.values), v = finitePoints(va.values);
+    const tEnd = t[t.length - 1], vEnd = v[v.length - 1];
+    if (t.length >= 3 && v.length >= 3 && tEnd.value >= 0.95 && tEnd.value - vEnd.value >= 0.25) {
+      out.push({
+        code: "overfitting",
+        severity: "warning",
+        title: `Training accuracy ${fmt(tEnd.value)} against validation accuracy ${fmt(vEnd.value)}`,
+        message: `${ta.key} ends at ${fmt(tEnd.value)} and ${va.key} at ${
+          fmt(vEnd.value)
+        }: the model fits the training rows far better than new ones (memorised, or the validation rows come from another distribution, which the data would show).`,
+        evidence: { trainKey: ta.key, train: tEnd.value, validationKey: va.key, validation: vEnd.value },
+        fix:
+          "Add regularisation (dropout, L2), more data or augmentation, and stop at the best validation epoch.",
+      });
     }
   }
   // Validation persistently better than training.

@@ -175,6 +175,18 @@ describe("history-only detectors", () => {
     expect(codes(await audit(rows(9.5), { classes: 3 }))).toContain("initial-loss-anomaly");
     expect(codes(await audit(rows(1.1), { classes: 3 }))).toEqual([]);
   });
+  it("a loss jittering around ln 10 is not learning; train 1.0 against validation 0.6 is overfitting", async () => {
+    const jitter = [2.3026, 2.3031, 2.3019, 2.3040, 2.3012, 2.3029].map((l, i) =>
+      `Epoch ${i + 1}: loss=${l} acc=0.1`
+    )
+      .join("\n");
+    expect(codes(await audit(jitter))).toContain("not-learning");
+    const gap = csv(
+      [[0.5, 0.8, 0.6], [0.1, 0.97, 0.6], [0.02, 1.0, 0.6]],
+      "epoch,loss,accuracy,val_accuracy",
+    );
+    expect(codes(await audit(gap))).toContain("overfitting");
+  });
   it("names the first NaN step of a Lightning per-step loss", async () => {
     const csv = "epoch,step,train_loss_step,train_loss_epoch\n0,9,0.7,\n0,19,,0.65\n1,29,0.6,\n1,39,,0.55\n" +
       "2,49,nan,\n2,59,,nan\n3,69,nan,\n3,79,,nan\n";
