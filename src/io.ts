@@ -14,6 +14,17 @@ export interface FileSource {
   resolve(base: string, relative: string): string;
   /** Loads a JS/TS module (module metrics); the browser may refuse with an InputError. */
   importModule(path: string): Promise<Record<string, unknown>>;
+  /**
+   * The entries of directory `path`, or null when `path` is a file (a TensorBoard run directory is
+   * read through this). Optional: a source that cannot list directories leaves it out.
+   */
+  list?(path: string): Promise<DirectoryEntry[] | null>;
+}
+
+/** One entry of a directory listing. */
+export interface DirectoryEntry {
+  name: string;
+  directory: boolean;
 }
 
 /** An in-memory FileSource for tests and the browser playground (uploaded files). */
@@ -40,6 +51,20 @@ export function memoryFileSource(files: Record<string, string | Uint8Array>): Fi
     },
     resolve: (base, relative) => joinPath(dirname(base), relative),
     importModule: (path) => Promise.reject(new MissingFileError(path)),
+    list: (path) => {
+      // A directory is the common prefix of some file paths; its entries are their next segments.
+      if (files[path] !== undefined) return Promise.resolve(null);
+      const prefix = path.endsWith("/") ? path : path + "/";
+      const entries = new Map<string, boolean>();
+      for (const key of Object.keys(files)) {
+        if (!key.startsWith(prefix)) continue;
+        const rest = key.slice(prefix.length);
+        const slash = rest.indexOf("/");
+        entries.set(slash < 0 ? rest : rest.slice(0, slash), slash >= 0);
+      }
+      if (entries.size === 0) return Promise.reject(new MissingFileError(path));
+      return Promise.resolve([...entries].map(([name, directory]) => ({ name, directory })));
+    },
   };
 }
 

@@ -18,6 +18,7 @@ import { formatDuration } from "../../src/report/format.ts";
 import type { Finding, Report } from "../../src/report/types.ts";
 import { LiveCharts } from "./charts.ts";
 import { setUpCsvForm } from "./csv_form.ts";
+import { LOG_DIR, setUpLogForm } from "./log_form.ts";
 import { byId, h } from "./dom.ts";
 import { consistencyElement, findingsElement, symptomsText } from "./render.ts";
 
@@ -37,6 +38,7 @@ const errorLine = byId("error", HTMLParagraphElement);
 const select = byId("scenario", HTMLSelectElement);
 const runGalleryButton = byId("run-gallery", HTMLButtonElement);
 const runCsvButton = byId("run-csv", HTMLButtonElement);
+const runLogButton = byId("run-log", HTMLButtonElement);
 const charts = new LiveCharts(byId("loss-chart", HTMLCanvasElement), byId("score-chart", HTMLCanvasElement));
 
 /** Module metrics are TypeScript in the gallery; scripts/bundle.ts builds their JavaScript into dist/metrics/. */
@@ -64,12 +66,14 @@ function setState(state: State): void {
   const busy = state === "running" || state === "loading" || !canRun;
   runGalleryButton.disabled = busy || select.options.length === 0;
   runCsvButton.disabled = busy || !csvReady;
+  // A log audit trains nothing: it needs no WebGPU.
+  runLogButton.disabled = state === "running" || state === "loading" || !logReady;
 }
 
 /** One clear line: an InputError's message as the CLI would print it; anything else named as a defect. */
 function showError(e: unknown): void {
   if (isInputError(e)) {
-    errorLine.textContent = e.message.replaceAll(`${UPLOAD_DIR}/`, "");
+    errorLine.textContent = e.message.replaceAll(`${UPLOAD_DIR}/`, "").replaceAll(`${LOG_DIR}/`, "");
   } else {
     const err = e instanceof Error ? e : new Error(String(e));
     errorLine.textContent = `${err.name}: ${err.message.split("\n")[0]}`;
@@ -85,6 +89,7 @@ function clearRun(): void {
   byId("symptoms", HTMLParagraphElement).textContent = "";
   byId("consistency-slot", HTMLDivElement).replaceChildren();
   byId("findings-slot", HTMLDivElement).replaceChildren();
+  byId("undecidable-slot", HTMLDivElement).replaceChildren();
   byId("findings-title", HTMLHeadingElement).hidden = true;
 }
 
@@ -138,12 +143,25 @@ function showReport(report: Report): void {
     byId("adapter", HTMLParagraphElement).textContent = `WebGPU adapter: ${report.adapter.description}` +
       (report.adapter.isFallbackAdapter ? " (a software fallback: CPU speed)" : "");
   }
-  status.textContent = `${report.scenario?.name ?? ""}: ${verdict}${ran}${adapter}`;
+  const logAudit = (report.audit as { historyOnly?: boolean } | undefined)?.historyOnly === true;
+  const what = logAudit
+    ? `log (${plural(report.history.length, "epoch")} read)`
+    : report.scenario?.name ?? "";
+  status.textContent = logAudit ? `${what}: ${verdict}` : `${what}: ${verdict}${ran}${adapter}`;
   status.className = `status ${report.summary.status}`;
   byId("symptoms", HTMLParagraphElement).replaceChildren(h("strong", {}, "Symptoms: "), symptomsText(report));
   byId("consistency-slot", HTMLDivElement).replaceChildren(consistencyElement(report));
   byId("findings-title", HTMLHeadingElement).hidden = false;
   byId("findings-slot", HTMLDivElement).replaceChildren(findingsElement(report, { applyFix }));
+  const undecidable = (report.audit as { undecidable?: string[] } | undefined)?.undecidable ?? [];
+  byId("undecidable-slot", HTMLDivElement).replaceChildren(
+    ...(undecidable.length > 0
+      ? [
+        h("h3", {}, "Not decidable from the log alone"),
+        h("ul", { id: "undecidable" }, ...undecidable.map((u) => h("li", {}, u))),
+      ]
+      : []),
+  );
 }
 
 function plural(n: number, word: string): string {
@@ -223,10 +241,40 @@ function runCsv(): Promise<void> {
   });
 }
 
+// --- log -------------------------------------------------------------------------------------------
+
+let logReady = false;
+const logForm = setUpLogForm({
+  onChange: (ready) => {
+    logReady = ready;
+    setState((body.dataset.state as State) ?? "idle");
+  },
+});
+
+function runLog(): Promise<void> {
+  const input = logForm.read();
+  if (!input) return Promise.resolve();
+  return start(() =>
+    engines.audit({
+      history: input.history,
+      loss: input.loss,
+      task: input.task,
+      classes: input.classes,
+      split: "validation",
+      fromLogits: false,
+      source: input.source,
+    })
+  );
+}
+
 // --- start-up --------------------------------------------------------------------------------------
 
 function setUpTabs(): void {
-  const tabs = [byId("tab-gallery", HTMLButtonElement), byId("tab-csv", HTMLButtonElement)];
+  const tabs = [
+    byId("tab-gallery", HTMLButtonElement),
+    byId("tab-csv", HTMLButtonElement),
+    byId("tab-log", HTMLButtonElement),
+  ];
   for (const tab of tabs) {
     tab.addEventListener("click", () => {
       for (const t of tabs) {
@@ -245,6 +293,10 @@ async function main(): Promise<void> {
   byId("panel-csv", HTMLFormElement).addEventListener("submit", (e) => {
     e.preventDefault();
     void runCsv();
+  });
+  byId("panel-log", HTMLFormElement).addEventListener("submit", (e) => {
+    e.preventDefault();
+    void runLog();
   });
 
   // The gallery loads even without WebGPU: its descriptions are worth reading either way.

@@ -66,6 +66,7 @@ export function createEngines(options: CreateEnginesOptions): AppEngines {
         labels: o.labels,
         predictions: o.predictions,
         history: o.history,
+        classes: o.classes,
         epoch: o.epoch,
         split: o.split,
         task: o.task,

@@ -8,6 +8,7 @@
 import { InputError, isInputError } from "../errors.ts";
 import { type FileSource, joinPath } from "../io.ts";
 import type { GalleryDocument, GalleryEntry, Report } from "../report/types.ts";
+import { runAuditCase } from "./audit_gallery.ts";
 import type { Engines, ProgressSink } from "./types.ts";
 
 /** Options of {@linkcode runGallery}. */
@@ -26,6 +27,8 @@ export interface GalleryOptions {
   progress?: ProgressSink;
   /** Text recorded for a scenario that failed with an InputError. Default: its message. */
   describe?(error: InputError): string;
+  /** A directory of audit cases (`examples/audits`), run after the scenarios (audit_gallery.ts). */
+  auditsDir?: string;
 }
 
 /** The gallery document and, index for index, the report of each scenario (null where it failed). */
@@ -51,17 +54,37 @@ export async function runGallery(
   engines: Engines,
   options: GalleryOptions,
 ): Promise<GalleryResult> {
-  const names = (await options.listDir(dir)).filter((n) => n.endsWith(".json")).sort(compareNames);
+  const jsonIn = async (d: string) =>
+    (await options.listDir(d)).filter((n) => n.endsWith(".json")).sort(compareNames).map((file) => ({
+      file,
+      path: joinPath(d, file),
+    }));
+  const jobs = [
+    ...(await jsonIn(dir)).map((j) => ({ ...j, kind: "scenario" as const })),
+    ...(options.auditsDir ? await jsonIn(options.auditsDir) : []).map((j) => ({
+      ...j,
+      kind: "audit" as const,
+    })),
+  ];
+  const names = jobs.map((j) => j.file);
   const scenarios: GalleryEntry[] = [];
   const reports: (Report | null)[] = [];
-  for (const [index, file] of names.entries()) {
-    const path = joinPath(dir, file);
+  for (const [index, { file, path, kind }] of jobs.entries()) {
     const fallbackName = file.slice(0, -".json".length);
     options.onStart?.({ index, total: names.length, name: fallbackName, path });
     const started = performance.now();
     let entry: GalleryEntry;
     let report: Report | null = null;
     try {
+      if (kind === "audit") {
+        const done = await runAuditCase(path, engines, options.source);
+        report = done.report;
+        entry = { ...done.entry, ms: Math.round(performance.now() - started) };
+        scenarios.push(entry);
+        reports.push(report);
+        options.onDone?.({ index, total: names.length, entry, report });
+        continue;
+      }
       const expected = await readExpectation(path, options.source);
       report = await engines.runScenario(path, {
         source: options.source,

@@ -50,9 +50,12 @@ export interface DataOptions {
 
 /** Options of `diagnose audit` (CONTRACT §3). Paths are absolute. */
 export interface AuditOptions {
-  labels: string;
-  predictions: string;
+  /** With `predictions`; neither: a history-only audit of `history`. */
+  labels?: string;
+  predictions?: string;
   history?: string;
+  /** Number of classes (history-only bounds). */
+  classes?: number;
   /** 1-based epoch row of the history the predictions belong to; default the last one. */
   epoch?: number;
   split: "validation" | "train";

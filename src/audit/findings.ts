@@ -17,14 +17,23 @@ import { classifyKey } from "./names.ts";
 /** Root causes before the symptoms they explain, within one severity. */
 const ORDER: FindingCode[] = [
   "non-finite-loss",
+  "labels-not-class-indices",
   "loss-task-mismatch",
+  "single-unit-softmax",
+  "double-softmax",
   "loss-mismatch",
   "accuracy-semantics-mismatch",
   "metric-insensitive",
   "metric-mismatch",
+  "learning-rate-too-high",
+  "initial-loss-anomaly",
+  "repeated-batch",
   "majority-class-collapse",
+  "not-learning",
   "accuracy-hides-class-failure",
   "class-imbalance",
+  "overfitting",
+  "validation-better-than-training",
 ];
 const SEVERITY: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 

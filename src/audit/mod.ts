@@ -18,14 +18,7 @@
  */
 import { InputError } from "../errors.ts";
 import type { FileSource } from "../io.ts";
-import type {
-  ConsistencyEntry,
-  Finding,
-  HistoryEntry,
-  Report,
-  SplitMetrics,
-  Symptoms,
-} from "../report/types.ts";
+import type { ConsistencyEntry, Finding, Report, SplitMetrics, Symptoms } from "../report/types.ts";
 import { TOOL_VERSION } from "../report/types.ts";
 import { confusionMatrix, majorityClassAccuracy } from "../reference/metrics.ts";
 import type { Task } from "../scenario/types.ts";
@@ -35,17 +28,23 @@ import { type QuantityCheck, runForensics } from "./forensics.ts";
 import { type AuditContext, inferContext } from "./infer.ts";
 import { type History, readHistory, readLabels, readPredictions } from "./inputs.ts";
 import { classifyKey } from "./names.ts";
+import { toHistoryEntries } from "./history_entries.ts";
+import { auditHistory } from "./history_audit.ts";
 
 export type { AuditContext, PredictionForm } from "./infer.ts";
 export type { CandidateCheck, QuantityCheck } from "./forensics.ts";
 export { buildCandidates } from "./candidates.ts";
 export { classifyKey } from "./names.ts";
+export { auditHistory, auditReadHistory, type HistoryAuditOptions } from "./history_audit.ts";
 
 /** What `diagnose audit` passes in (paths already resolved by the CLI). */
 export interface AuditOptions {
-  labels: string;
-  predictions: string;
+  /** With `predictions`; both absent: a history-only audit of `history` (CONTRACT §7.4). */
+  labels?: string;
+  predictions?: string;
   history?: string;
+  /** Number of classes, for the history-only bounds (2 for binary). */
+  classes?: number;
   /** 1-based, as Keras prints "Epoch 3/20" (CSVLogger's 0-based `epoch` column + 1). Default: the last row. */
   epoch?: number;
   /** Which split the predictions belong to; default "validation" (the `val_` keys). */
@@ -61,6 +60,34 @@ export interface AuditOptions {
 
 /** Runs the audit and returns the report (mode "audit"). Bad input throws InputError. */
 export async function audit(options: AuditOptions, source: FileSource): Promise<Report> {
+  if (options.labels === undefined && options.predictions === undefined) {
+    if (options.history === undefined) {
+      throw new InputError("give --history, or --labels with --predictions (or all three)", {
+        field: "--history",
+      });
+    }
+    return await auditHistory(
+      { history: options.history, loss: options.loss, task: options.task, classes: options.classes },
+      source,
+    );
+  }
+  if (options.labels === undefined || options.predictions === undefined) {
+    const missing = options.labels === undefined ? "--labels" : "--predictions";
+    throw new InputError(
+      `${missing} is missing: --labels and --predictions go together (or give only --history for a history-only audit)`,
+      { field: missing },
+    );
+  }
+  return await auditPredictions(
+    { ...options, labels: options.labels, predictions: options.predictions },
+    source,
+  );
+}
+
+async function auditPredictions(
+  options: AuditOptions & { labels: string; predictions: string },
+  source: FileSource,
+): Promise<Report> {
   const t0 = performance.now();
   const split = options.split ?? "validation";
   if (split !== "validation" && split !== "train") {
@@ -340,17 +367,6 @@ function buildSymptoms(
   return symptoms;
 }
 
-function toHistoryEntries(history: History): HistoryEntry[] {
-  return history.epochs.map((epoch, r) => {
-    const train: SplitMetrics = {}, validation: SplitMetrics = {};
-    for (const key of history.keys) {
-      const info = classifyKey(key);
-      (info.split === "train" ? train : validation)[info.base] = history.values[key][r];
-    }
-    return { epoch, train, validation: Object.keys(validation).length > 0 ? validation : null };
-  });
-}
-
 function nonFiniteRows(m: { data: Float64Array; rows: number; cols: number }): number[] {
   const out: number[] = [];
   for (let r = 0; r < m.rows; r++) {
@@ -366,7 +382,7 @@ function nonFiniteRows(m: { data: Float64Array; rows: number; cols: number }): n
 
 /** NaN/Inf (or missing) predictions: nothing can be recomputed; the run diverged. */
 function divergedReport(
-  options: AuditOptions,
+  options: AuditOptions & { labels: string; predictions: string },
   split: "train" | "validation",
   rows: number[],
   total: number,

@@ -3,7 +3,10 @@
  * (`loss accuracy acc binary_accuracy categorical_accuracy sparse_categorical_accuracy
  * top_k_categorical_accuracy precision recall auc mae mse ...`, `val_` prefixes, `precision_1`
  * suffixes from a second metric instance) and tfjs names (`acc`, `binaryAccuracy`,
- * `categoricalAccuracy`, `meanSquaredError`, ...) all normalise to the same families.
+ * `categoricalAccuracy`, `meanSquaredError`, ...) all normalise to the same families, and so do the
+ * names the other log formats use: TensorBoard run directories and tags (`validation/epoch_loss` from
+ * Keras's callback, `Loss/train` from a PyTorch `SummaryWriter`), Lightning's `train_loss_epoch`,
+ * `val_acc`, and the words of console lines (`Train Loss`, `Val Acc`).
  *
  * @module
  */
@@ -11,7 +14,8 @@ import type { Family } from "./candidates.ts";
 
 export interface KeyInfo {
   key: string;
-  split: "train" | "validation";
+  /** "test" keys (a final `trainer.test`, `test_loss`) belong to neither split the audit reads. */
+  split: "train" | "validation" | "test";
   /** The key without split prefix and instance suffix, as logged ("accuracy", "binaryAccuracy"). */
   base: string;
   /** Null: not a loss or metric we can recompute (a custom name, a learning rate). */
@@ -37,19 +41,61 @@ const FAMILIES: [RegExp, Family, string[]][] = [
   [/^(rmse|rootmeansquarederror)$/, "rmse", []],
   [/^(r2|r2score|rsquared)$/, "r2", []],
   [/^((sparse)?categorical|binary)?(crossentropy|ce)$|^bce$/, "loss", ["crossentropy"]],
+  [/^(logloss|nll|nllloss|celoss|crossentropyloss)$/, "loss", ["crossentropy"]],
 ];
 
 const BOOKKEEPING =
-  /^(lr|learningrate|epoch|epochs|time|duration|batch|batchsize|size|step|steps|iteration)$/;
+  /^(lr|learningrate|epoch|epochs|time|duration|batch|batchsize|size|step|steps|iteration|hpmetric|globalstep|vnum)$/;
+
+const SPLIT_WORDS: [RegExp, KeyInfo["split"]][] = [
+  [/^(train|training|trn|learn)$/i, "train"],
+  [/^(val|valid|validation|eval|evaluation|dev)$/i, "validation"],
+  [/^(test|testing)$/i, "test"],
+];
+
+function splitWord(word: string): KeyInfo["split"] | null {
+  for (const [re, split] of SPLIT_WORDS) if (re.test(word)) return split;
+  return null;
+}
+
+/**
+ * The split a key names and the rest of it. A path (`validation/epoch_loss`, `Loss/train`) names the
+ * split in its first or last segment; a name names it as a prefix or suffix word (`val_loss`,
+ * `train_acc`, `loss_val`, `Train Loss`, `valLoss`). No split word: training, as Keras's `loss`.
+ */
+function splitOf(key: string): { split: KeyInfo["split"]; rest: string } {
+  const segments = key.split("/").filter((s) => s !== "");
+  let split: KeyInfo["split"] | null = null;
+  if (segments.length > 1) {
+    const first = splitWord(segments[0]), last = splitWord(segments[segments.length - 1]);
+    if (first) {
+      split = first;
+      segments.shift();
+    } else if (last) {
+      split = last;
+      segments.pop();
+    }
+  }
+  let rest = segments[segments.length - 1] ?? key;
+  if (split === null) {
+    const prefix = /^([A-Za-z]+)(?:[_\s-]+|(?=[A-Z]))(.+)$/.exec(rest);
+    const suffix = /^(.+?)[_\s-]+([A-Za-z]+)$/.exec(rest);
+    if (prefix && splitWord(prefix[1])) {
+      split = splitWord(prefix[1]);
+      rest = prefix[2];
+    } else if (suffix && splitWord(suffix[2])) {
+      split = splitWord(suffix[2]);
+      rest = suffix[1];
+    }
+  }
+  // Keras's TensorBoard `epoch_loss`, Lightning's `loss_epoch`: the epoch mark is not the quantity.
+  rest = rest.replace(/^epoch[_\s-]+(?=.)/i, "").replace(/(?<=.)[_\s-]+epoch$/i, "");
+  return { split: split ?? "train", rest };
+}
 
 /** Classifies one history key. */
 export function classifyKey(key: string): KeyInfo {
-  let rest = key, split: KeyInfo["split"] = "train";
-  const m = /^(val_|validation_|val(?=[A-Z]))/.exec(rest);
-  if (m) {
-    split = "validation";
-    rest = rest.slice(m[0].length);
-  }
+  const { split, rest } = splitOf(key);
   const base = rest.replace(/_\d+$/, "");
   const norm = base.toLowerCase().replace(/[^a-z0-9]/g, "");
   for (const [re, family, tags] of FAMILIES) {

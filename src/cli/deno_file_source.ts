@@ -44,6 +44,13 @@ export function denoFileSource(options: DenoFileSourceOptions = {}): FileSource 
         return file.readable;
       }),
     resolve: (base, relative) => joinPath(dirname(base), relative),
+    list: (path) =>
+      guard(path, async () => {
+        if (!(await Deno.stat(path)).isDirectory) return null;
+        const entries = [];
+        for await (const e of Deno.readDir(path)) entries.push({ name: e.name, directory: e.isDirectory });
+        return entries;
+      }),
     importModule: (path) =>
       guard(path, async () => {
         await Deno.stat(path); // a clear "file not found" rather than a module resolution error

@@ -144,9 +144,15 @@ export function buildProgram(io: CliIo, engines: Engines, setExit: (code: number
         });
       }
       const progress = progressFor("gallery");
+      // The history-only audit cases: the audits/ directory beside the scenarios' (examples/audits).
+      const auditsDir = await io.listDir(joinPath(dir, "../audits")).then(
+        () => joinPath(dir, "../audits"),
+        () => undefined,
+      );
       const { document, reports } = await runGallery(dir, engines, {
         source: io.source,
         listDir: io.listDir,
+        auditsDir,
         epochs: opts.epochs,
         verify: opts.verify,
         progress: progress.sink,
@@ -263,17 +269,27 @@ export function buildProgram(io: CliIo, engines: Engines, setExit: (code: number
       "Metric forensics on a run made elsewhere (Keras, PyTorch, tfjs): recompute the logged loss and " +
         "metrics from saved labels and predictions with every definition that could have produced them.",
     )
-    .requiredOption(
+    .option(
       "--labels <file>",
-      "true labels: CSV (class indices, names, one-hot or values) or .npy",
+      "true labels: CSV (class indices, names, one-hot or values) or .npy (with --predictions)",
       pathValue("--labels"),
     )
-    .requiredOption(
+    .option(
       "--predictions <file>",
-      "model outputs, N rows by K columns: CSV or .npy",
+      "model outputs, N rows by K columns: CSV or .npy (with --labels)",
       pathValue("--predictions"),
     )
-    .option("--history <file>", "Keras CSVLogger CSV, or the JSON of history.history", pathValue("--history"))
+    .option(
+      "--history <file>",
+      "training log: Keras CSVLogger CSV, history.history JSON, Keras console output, PyTorch epoch lines, " +
+        "a TensorBoard event file or run directory, a Lightning metrics.csv; alone, a history-only audit",
+      pathValue("--history"),
+    )
+    .option(
+      "--classes <n>",
+      "number of classes (history-only bounds; 2 for binary)",
+      positiveInteger("--classes"),
+    )
     .option(
       "--epoch <n>",
       "the history row the predictions belong to (default: the last)",
@@ -304,12 +320,15 @@ export function buildProgram(io: CliIo, engines: Engines, setExit: (code: number
           "audit --labels y.csv --predictions p.csv --history h.json --epoch 12 --split train --json",
           "as JSON",
         ],
+        ["audit --history fit.log --classes 3", "the log alone: Keras console output saved to a file"],
+        ["audit --history logs/fit/ --loss categorical-crossentropy", "a TensorBoard run directory"],
       ]),
     )
     .action(async (opts: {
-      labels: string;
-      predictions: string;
+      labels?: string;
+      predictions?: string;
       history?: string;
+      classes?: number;
       epoch?: number;
       split: "validation" | "train";
       task?: typeof TASKS[number];
@@ -317,11 +336,13 @@ export function buildProgram(io: CliIo, engines: Engines, setExit: (code: number
       fromLogits?: boolean;
       json?: boolean;
     }) => {
-      await checkInputs(io, [opts.labels, opts.predictions, opts.history]);
+      // The history may be a TensorBoard run directory: its reader checks it.
+      await checkInputs(io, [opts.labels, opts.predictions]);
       const report = await engines.audit({
-        labels: resolve(opts.labels),
-        predictions: resolve(opts.predictions),
+        labels: opts.labels === undefined ? undefined : resolve(opts.labels),
+        predictions: opts.predictions === undefined ? undefined : resolve(opts.predictions),
         history: opts.history === undefined ? undefined : resolve(opts.history),
+        classes: opts.classes,
         epoch: opts.epoch,
         split: opts.split,
         task: opts.task,

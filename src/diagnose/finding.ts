@@ -282,6 +282,8 @@ export const CATALOGUE: Readonly<Record<FindingCode, CodeInfo>> = {
   },
   "accuracy-hides-class-failure": { family: "training", severity: "warning", explains: NONE },
   "overfitting": { family: "training", severity: "warning", explains: NONE },
+  // History-only audit: validation numbers better than training all along (dropout, or overlap).
+  "validation-better-than-training": { family: "training", severity: "info", explains: NONE },
   // Claimed only with the capacity probe's evidence (a bigger model does much better), so a collapse
   // onto one class or a flat run is what too small a model shows, not a cause of its own.
   "underfitting": {

@@ -86,8 +86,17 @@ export function renderReport(report: Report, options: RenderOptions): string {
     for (const finding of group) out.push(...renderFinding(finding, width, p));
   }
   out.push(...renderNotVerified(report, width, p));
-  // Data mode computes no engine numbers, so there is nothing to check against the reference.
-  if (report.mode !== "data" || report.consistency.length > 0) {
+  // A history-only audit says what the log alone cannot decide (src/audit/history_audit.ts).
+  const undecidable = (report.audit as { undecidable?: string[] } | undefined)?.undecidable ?? [];
+  if (undecidable.length > 0) {
+    out.push("", p.bold("Not decidable from the log alone"));
+    for (const u of undecidable) {
+      out.push(...wrapText(safe(u), width - 4).map((l, i) => (i === 0 ? "  · " : "    ") + l));
+    }
+  }
+  // Data mode computes no engine numbers, and a history-only audit has no predictions to recompute
+  // from, so there is nothing to check against the reference.
+  if ((report.mode !== "data" && undecidable.length === 0) || report.consistency.length > 0) {
     out.push(
       "",
       ...renderConsistency(report.consistency, width, p, report.mode === "audit" ? "logged" : "engine"),

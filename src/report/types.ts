@@ -39,6 +39,7 @@ export const FINDING_CODES = [
   "majority-class-collapse",
   "accuracy-hides-class-failure",
   "overfitting",
+  "validation-better-than-training",
   "underfitting",
   "initial-loss-anomaly",
   // metric consistency

@@ -34,7 +34,7 @@ export function fakeEngines(result: Report | Error | ((path: string) => Report),
     },
     audit: (o) => {
       calls?.audit.push({ ...o, source: undefined });
-      return answer(o.labels);
+      return answer(o.labels ?? o.history ?? "");
     },
   };
 }
