@@ -36,6 +36,8 @@ export interface RunOptions {
   verify?: boolean;
   source: FileSource;
   progress?: ProgressSink;
+  /** Time limit of each call of a scenario's metric module (`--metric-timeout`), in ms; default 10 s. */
+  metricTimeoutMs?: number;
 }
 
 /** Options of `diagnose data`: data checks only, no training. Paths are absolute. */

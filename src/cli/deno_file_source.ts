@@ -44,16 +44,6 @@ export function denoFileSource(options: DenoFileSourceOptions = {}): FileSource 
         return file.readable;
       }),
     resolve: (base, relative) => joinPath(dirname(base), relative),
-    importModule: (path) =>
-      guard(path, async () => {
-        await Deno.stat(path); // a clear "file not found" rather than a module resolution error
-        const url = new URL(`file://${path.startsWith("/") ? "" : "/"}${path}`);
-        try {
-          return (await import(url.href)) as Record<string, unknown>;
-        } catch (e) {
-          throw new InputError(`could not load the module: ${firstLine(e)}`, { file: display(path) });
-        }
-      }),
   };
 }
 
@@ -69,10 +59,6 @@ export function toInputError(e: unknown, file: string): InputError | null {
     return new FileAccessError("a part of the path is not a directory", file);
   }
   return null;
-}
-
-function firstLine(e: unknown): string {
-  return String(e instanceof Error ? e.message : e).split("\n")[0];
 }
 
 /**

@@ -43,6 +43,7 @@ function writeAllSync(file: typeof Deno.stdout, bytes: Uint8Array): void {
 }
 
 if (import.meta.main) {
-  const code = await runCli(Deno.args, denoCliIo(), createEngines());
+  const io = denoCliIo();
+  const code = await runCli(Deno.args, io, createEngines({ display: (path) => displayPath(path, io.cwd) }));
   Deno.exit(code);
 }

@@ -23,7 +23,7 @@ import type { ChartLibraries } from "../report/html.ts";
 import { renderHtml } from "../report/html.ts";
 import { renderGallery, renderReport } from "../report/terminal.ts";
 import { type Report, TOOL_VERSION } from "../report/types.ts";
-import { columnList, oneOf, pathValue, positiveInteger, TASKS } from "./options.ts";
+import { columnList, oneOf, pathValue, positiveInteger, positiveSeconds, TASKS } from "./options.ts";
 import { createProgress } from "./progress.ts";
 
 /** Exit codes of `diagnose`. */
@@ -159,6 +159,11 @@ function buildProgram(io: CliIo, engines: Engines, setExit: (code: number) => vo
       "train for N epochs instead of the scenario's training.epochs",
       positiveInteger("--epochs"),
     )
+    .option(
+      "--metric-timeout <s>",
+      "time limit of each call of a scenario's metric module, in seconds (default 10)",
+      positiveSeconds("--metric-timeout"),
+    )
     .addHelpText(
       "after",
       examples([
@@ -168,7 +173,10 @@ function buildProgram(io: CliIo, engines: Engines, setExit: (code: number) => vo
       ]),
     )
     .action(
-      async (file: string, opts: { json?: boolean; html?: string; verify?: boolean; epochs?: number }) => {
+      async (
+        file: string,
+        opts: { json?: boolean; html?: string; verify?: boolean; epochs?: number; metricTimeout?: number },
+      ) => {
         const json = opts.json ?? false;
         const scenario = resolve(pathValue("<file>")(file));
         await io.checkReadable(scenario, file);
@@ -181,6 +189,7 @@ function buildProgram(io: CliIo, engines: Engines, setExit: (code: number) => vo
             verify: opts.verify ?? false,
             source: io.source,
             progress: progress.sink,
+            metricTimeoutMs: opts.metricTimeout,
           })
           .finally(() => progress.stop());
         if (htmlPath !== undefined) {
