@@ -46,6 +46,8 @@ export interface DataOptions {
   validation?: string;
   /** Target column names, in order (one, or several for one-hot / multi-label targets). */
   target: string[];
+  /** Feature columns (CSV, Parquet) or the features array (`.npz`); default: all but the target. */
+  features?: string[];
   task?: Task;
   source: FileSource;
 }

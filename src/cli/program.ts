@@ -204,12 +204,21 @@ function buildProgram(io: CliIo, engines: Engines, setExit: (code: number) => vo
     .description(
       "Check a dataset for the data findings (labels, NaN, scale, leakage, overlap, ...) without training.",
     )
-    .requiredOption("--train <file>", "training data: CSV with a header row, or .npy", pathValue("--train"))
+    .requiredOption(
+      "--train <file>",
+      "training data: CSV with a header row, Parquet, .npy, or .npz (arrays by name)",
+      pathValue("--train"),
+    )
     .option("--validation <file>", "validation data, same columns", pathValue("--validation"))
     .requiredOption(
       "--target <cols>",
-      "target column(s): one name, or several separated by commas",
+      "target column(s): one name, or several separated by commas (.npz: the target array)",
       columnList("--target"),
+    )
+    .option(
+      "--features <cols>",
+      "feature columns (default: all but the target); .npz: the features array, when it holds several",
+      columnList("--features"),
     )
     .option(
       "--task <task>",
@@ -226,6 +235,7 @@ function buildProgram(io: CliIo, engines: Engines, setExit: (code: number) => vo
           "with a validation file",
         ],
         ["data --train x.csv --target cat,dog,bird --json", "one-hot targets, as JSON"],
+        ["data --train d.npz --target y", 'np.savez("d.npz", x=X, y=y): array y is the target'],
       ]),
     )
     .action(
@@ -234,6 +244,7 @@ function buildProgram(io: CliIo, engines: Engines, setExit: (code: number) => vo
           train: string;
           validation?: string;
           target: string[];
+          features?: string[];
           task?: typeof TASKS[number];
           json?: boolean;
         },
@@ -243,6 +254,7 @@ function buildProgram(io: CliIo, engines: Engines, setExit: (code: number) => vo
           train: resolve(opts.train),
           validation: opts.validation === undefined ? undefined : resolve(opts.validation),
           target: opts.target,
+          features: opts.features,
           task: opts.task,
           source: io.source,
         });
@@ -257,12 +269,12 @@ function buildProgram(io: CliIo, engines: Engines, setExit: (code: number) => vo
     )
     .requiredOption(
       "--labels <file>",
-      "true labels: CSV (class indices, names, one-hot or values) or .npy",
+      "true labels: CSV (class indices, names, one-hot or values), Parquet, .npy or .npz",
       pathValue("--labels"),
     )
     .requiredOption(
       "--predictions <file>",
-      "model outputs, N rows by K columns: CSV or .npy",
+      "model outputs, N rows by K columns: CSV, Parquet, .npy or .npz",
       pathValue("--predictions"),
     )
     .option("--history <file>", "Keras CSVLogger CSV, or the JSON of history.history", pathValue("--history"))
