@@ -28,7 +28,10 @@ export interface GalleryIndexEntry {
 export interface BundleOptions {
   /** The project root (default: the parent of scripts/). */
   root?: string;
-  /** The deno binary (default: `Deno.execPath()`, i.e. ./node_modules/deno/deno under `deno task`). */
+  /**
+   * The deno binary (default: the project's `node_modules/deno/deno`, the one path the task's
+   * `--allow-run` names; `Deno.execPath()` may be its real path behind a symlinked node_modules).
+   */
   deno?: string;
 }
 
@@ -50,7 +53,7 @@ const DEFAULT_ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
  */
 export async function bundle(options: BundleOptions = {}): Promise<{ outDir: string; files: string[] }> {
   const root = options.root ?? DEFAULT_ROOT;
-  const deno = options.deno ?? Deno.execPath();
+  const deno = options.deno ?? `${root}/node_modules/deno/deno`;
   const outDir = `${root}/examples/browser/dist`;
   await Deno.mkdir(`${outDir}/metrics`, { recursive: true });
   const files: string[] = [];

@@ -55,6 +55,14 @@ export function toInputError(e: unknown, file: string): InputError | null {
     return new FileAccessError("is a directory, expected a file", file);
   }
   if (e instanceof Deno.errors.PermissionDenied) return new FileAccessError("permission denied", file);
+  if (e instanceof Deno.errors.NotCapable) {
+    // Deno's own refusal (src/cli/permissions.ts), not the file system's.
+    return new FileAccessError(
+      "this run may not read it: a run reads the files named on the command line and the scenario's " +
+        "folder (README: What a run may touch)",
+      file,
+    );
+  }
   if (e instanceof Deno.errors.NotADirectory) {
     return new FileAccessError("a part of the path is not a directory", file);
   }
