@@ -104,6 +104,11 @@ function buildProgram(io: CliIo, engines: Engines, setExit: (code: number) => vo
     )
     .option("--verify", "also retrain each scenario with each fix applied")
     .option(
+      "--metric-timeout <s>",
+      "time limit of each call of a scenario's metric module, in seconds (default 10)",
+      positiveSeconds("--metric-timeout"),
+    )
+    .option(
       "--scenarios <dir>",
       "run the scenarios of DIR instead of examples/scenarios",
       pathValue("--scenarios"),
@@ -117,7 +122,9 @@ function buildProgram(io: CliIo, engines: Engines, setExit: (code: number) => vo
         ["run --help", "the options of a subcommand"],
       ]),
     )
-    .action(async (opts: { json?: boolean; epochs?: number; verify?: boolean; scenarios?: string }) => {
+    .action(async (
+      opts: { json?: boolean; epochs?: number; verify?: boolean; metricTimeout?: number; scenarios?: string },
+    ) => {
       const json = opts.json ?? false;
       const dir = opts.scenarios ? resolve(opts.scenarios) : io.galleryDir;
       const names = (await io.listDir(dir)).filter((n) => n.endsWith(".json"));
@@ -132,6 +139,7 @@ function buildProgram(io: CliIo, engines: Engines, setExit: (code: number) => vo
         listDir: io.listDir,
         epochs: opts.epochs,
         verify: opts.verify,
+        metricTimeoutMs: opts.metricTimeout,
         progress: progress.sink,
         describe: (e) => describeInputError(e, io.cwd),
         onStart: ({ index, total, name }) => progress.scenario(index, total, name),
