@@ -79,7 +79,15 @@ export async function serveMetricModule(load: () => Promise<Record<string, unkno
     if (stray !== undefined) {
       scope.postMessage({ kind: "fail", id: request.id, ...describeThrown(stray) });
     } else if (typeof value !== "number") {
-      const what = value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
+      const what = value === null || value === undefined
+        ? String(value)
+        : value instanceof Promise
+        ? "a Promise (the function must be synchronous)"
+        : Array.isArray(value)
+        ? "an array"
+        : typeof value === "object"
+        ? "an object"
+        : `a ${typeof value}`;
       scope.postMessage({ kind: "fail", id: request.id, reason: `returned ${what}, not a number` });
     } else {
       scope.postMessage({ kind: "value", id: request.id, value });
