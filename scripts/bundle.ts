@@ -53,7 +53,7 @@ const DEFAULT_ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
  */
 export async function bundle(options: BundleOptions = {}): Promise<{ outDir: string; files: string[] }> {
   const root = options.root ?? DEFAULT_ROOT;
-  const deno = options.deno ?? `${root}/node_modules/deno/deno`;
+  const deno = options.deno ?? `${DEFAULT_ROOT}/node_modules/deno/deno`;
   const outDir = `${root}/examples/browser/dist`;
   await Deno.mkdir(`${outDir}/metrics`, { recursive: true });
   const files: string[] = [];
