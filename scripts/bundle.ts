@@ -3,6 +3,7 @@
  *
  * - `examples/browser/main.ts` (the page, which imports the core from src/ and Chart.js from
  *   node_modules) → `examples/browser/dist/main.js`, with `deno bundle --platform browser`;
+ * - `src/browser/metric_worker_entry.ts` → `dist/metric_worker.js`, the Web Worker a module metric runs in;
  * - each module metric of the gallery (`examples/scenarios/metrics/*.ts`) → `dist/metrics/*.js`, so
  *   the page can `import()` what the CLI imports as TypeScript;
  * - the gallery index `dist/gallery.json`: file, name, description and expected codes of every
@@ -27,7 +28,10 @@ export interface GalleryIndexEntry {
 export interface BundleOptions {
   /** The project root (default: the parent of scripts/). */
   root?: string;
-  /** The deno binary (default: `Deno.execPath()`, i.e. ./node_modules/deno/deno under `deno task`). */
+  /**
+   * The deno binary (default: the project's `node_modules/deno/deno`, the one path the task's
+   * `--allow-run` names; `Deno.execPath()` may be its real path behind a symlinked node_modules).
+   */
   deno?: string;
 }
 
@@ -49,13 +53,19 @@ const DEFAULT_ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
  */
 export async function bundle(options: BundleOptions = {}): Promise<{ outDir: string; files: string[] }> {
   const root = options.root ?? DEFAULT_ROOT;
-  const deno = options.deno ?? Deno.execPath();
+  const deno = options.deno ?? `${DEFAULT_ROOT}/node_modules/deno/deno`;
   const outDir = `${root}/examples/browser/dist`;
   await Deno.mkdir(`${outDir}/metrics`, { recursive: true });
   const files: string[] = [];
 
   await denoBundle(deno, root, [`${root}/examples/browser/main.ts`], ["-o", `${outDir}/main.js`]);
   files.push(`${outDir}/main.js`);
+  // The Web Worker each module metric runs in, away from the page (src/browser/web_metric_host.ts).
+  await denoBundle(deno, root, [`${root}/src/browser/metric_worker_entry.ts`], [
+    "-o",
+    `${outDir}/metric_worker.js`,
+  ]);
+  files.push(`${outDir}/metric_worker.js`);
 
   const metrics = (await listNames(`${root}/examples/scenarios/metrics`)).filter((n) => n.endsWith(".ts"));
   for (const name of metrics) {

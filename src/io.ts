@@ -12,8 +12,12 @@ export interface FileSource {
   stream(path: string): Promise<ReadableStream<Uint8Array>>;
   /** Resolves `relative` against the directory of `base` (a file path). */
   resolve(base: string, relative: string): string;
-  /** Loads a JS/TS module (module metrics); the browser may refuse with an InputError. */
-  importModule(path: string): Promise<Record<string, unknown>>;
+  /**
+   * Imports a JS/TS module into the caller's own process. The core no longer calls it: scenario metric
+   * modules run sandboxed through a `MetricHost` (src/app/metric_sandbox.ts), never in-process.
+   * Optional so that existing sources still type-check.
+   */
+  importModule?(path: string): Promise<Record<string, unknown>>;
   /**
    * The entries of directory `path`, or null when `path` is a file (a TensorBoard run directory is
    * read through this). Optional: a source that cannot list directories leaves it out.

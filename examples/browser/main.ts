@@ -9,6 +9,7 @@
 import { type AppEngines, createEngines } from "../../src/app/engines.ts";
 import type { ProgressEvent } from "../../src/app/types.ts";
 import { fetchFileSource } from "../../src/browser/fetch_file_source.ts";
+import { webMetricHost } from "../../src/browser/web_metric_host.ts";
 import { parseFormScenario, UPLOAD_DIR, uploadPath } from "../../src/browser/form_scenario.ts";
 import { checkWebGpu } from "../../src/browser/webgpu_support.ts";
 import { isInputError } from "../../src/errors.ts";
@@ -48,9 +49,10 @@ function moduleUrl(url: string): string | null {
   return /\.m?js$/.test(url) ? url : null;
 }
 
-const served = fetchFileSource({ moduleUrl });
+const served = fetchFileSource();
 const engines: AppEngines = createEngines({
   createGpu: () => createGpuContext({ label: "fitcheck-playground" }),
+  metricHost: webMetricHost({ workerUrl: new URL("dist/metric_worker.js", location.href).href, moduleUrl }),
 });
 
 /** The run on screen: how to run it again with `verify` (for "apply fix"), and that verified report once made. */

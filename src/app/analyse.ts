@@ -13,7 +13,7 @@ import { diagnoseSetup } from "../diagnose/setup.ts";
 import { summarizeTargets } from "../diagnose/targets.ts";
 import { diagnoseTraining, doubleSoftmaxEvidence, type TrainingProbes } from "../diagnose/training.ts";
 import type { GpuContext } from "../gpu/context.ts";
-import { type Matrix, toRows } from "../reference/matrix.ts";
+import type { Matrix } from "../reference/matrix.ts";
 import {
   computeMetric,
   confusionMatrix,
@@ -37,10 +37,11 @@ import type { Scenario } from "../scenario/types.ts";
 import { type TrainingJob, trainingJob } from "../train/job.ts";
 import type { TrainingRecords } from "../train/records.ts";
 import { type EpochReadback, type SplitReadback, trainOnGpu } from "../train/train.ts";
+import type { SandboxedMetric } from "./metric_sandbox.ts";
 import type { ProgressSink } from "./types.ts";
 
-/** A user metric loaded from a `module` file. */
-export type ModuleMetric = (yTrue: number[][], yPred: number[][]) => number;
+/** A user metric loaded from a `module` file, running in its sandbox (./metric_sandbox.ts). */
+export type ModuleMetric = SandboxedMetric;
 
 export interface AnalyseOptions {
   gpu: () => Promise<GpuContext>;
@@ -107,28 +108,25 @@ export async function analyse(
   const ctx = await options.gpu();
   const consistency: ConsistencyEntry[] = [];
   const hostHistory = new Map<number, { train: SplitMetrics; validation: SplitMetrics | null }>();
+  // Module metrics are reported for the last epoch only: each call crosses into the sandbox.
+  let lastOutputs: { epoch: number; splits: ["train" | "validation", Matrix, Matrix][] } | null = null;
   const onEpoch = (e: EpochReadback) => {
     const splits: ["train" | "validation", SplitReadback | null, Matrix | null][] = [
       ["train", e.train, job.train.y],
       ["validation", e.validation, job.validation?.y ?? null],
     ];
     const host: { train: SplitMetrics; validation: SplitMetrics | null } = { train: {}, validation: null };
+    lastOutputs = { epoch: e.epoch, splits: [] };
     for (const [split, r, y] of splits) {
       if (!r || !y) continue;
+      lastOutputs.splits.push([split, y, r.outputs]);
       consistency.push(
         ...checkEpochConsistency(
           { epoch: e.epoch, split, engine: r.engine, outputs: r.outputs, targets: y },
           scenario,
         ),
       );
-      const values = hostMetrics(
-        scenario,
-        engineNames(job),
-        y,
-        r.outputs,
-        options.moduleMetrics,
-        e.epoch === job.epochs,
-      );
+      const values = hostMetrics(scenario, engineNames(job), y, r.outputs);
       if (split === "train") host.train = values;
       else host.validation = values;
     }
@@ -152,6 +150,7 @@ export async function analyse(
     optimizer: scenario.optimizer,
     onEpoch,
   });
+  if (lastOutputs) await addModuleMetrics(scenario, options.moduleMetrics, lastOutputs, hostHistory);
   const t2 = performance.now();
 
   const history: HistoryEntry[] = records.history.map((h) => ({
@@ -218,16 +217,10 @@ function hostMetrics(
   engine: Set<string>,
   y: Matrix,
   outputs: Matrix,
-  modules: Map<string, ModuleMetric>,
-  withModules: boolean,
 ): SplitMetrics {
   const out: SplitMetrics = {};
   for (const m of scenario.metrics) {
-    if (m.module) {
-      const fn = modules.get(m.name);
-      if (fn && withModules) out[m.name] = safeModuleValue(fn, y, outputs);
-      continue;
-    }
+    if (m.module) continue;
     if (!(METRIC_NAMES as readonly string[]).includes(m.name)) continue;
     const name = m.name as MetricName;
     if (engine.has(name)) continue;
@@ -251,12 +244,26 @@ function metricOrNull(name: MetricName, y: Matrix, outputs: Matrix, threshold: n
   }
 }
 
-function safeModuleValue(fn: ModuleMetric, y: Matrix, outputs: Matrix): number | null {
-  try {
-    const v = fn(toRows(y), toRows(outputs));
-    return typeof v === "number" && Number.isFinite(v) ? v : null;
-  } catch {
-    return null;
+/**
+ * The module metrics of the last epoch, called in their sandbox; a non-finite number is reported as
+ * missing (null), anything but a number stops the run (an InputError from the sandbox).
+ */
+async function addModuleMetrics(
+  scenario: Scenario,
+  modules: Map<string, ModuleMetric>,
+  last: { epoch: number; splits: ["train" | "validation", Matrix, Matrix][] },
+  hostHistory: Map<number, { train: SplitMetrics; validation: SplitMetrics | null }>,
+): Promise<void> {
+  const host = hostHistory.get(last.epoch);
+  if (!host) return;
+  for (const [split, y, outputs] of last.splits) {
+    const values = split === "train" ? host.train : (host.validation ??= {});
+    for (const m of scenario.metrics) {
+      const metric = m.module ? modules.get(m.name) : undefined;
+      if (!metric) continue;
+      const v = await metric.call(y, outputs, `${split} predictions after epoch ${last.epoch}`);
+      values[m.name] = Number.isFinite(v) ? v : null;
+    }
   }
 }
 
@@ -345,12 +352,12 @@ async function analyseTrainingOnly(scenario: Scenario, data: ScenarioData, optio
     onEpoch: (e) => {
       const train = {
         ...e.train.engine,
-        ...hostMetrics(scenario, engine, job.train.y, e.train.outputs, new Map(), false),
+        ...hostMetrics(scenario, engine, job.train.y, e.train.outputs),
       };
       const validation = e.validation && job.validation
         ? {
           ...e.validation.engine,
-          ...hostMetrics(scenario, engine, job.validation.y, e.validation.outputs, new Map(), false),
+          ...hostMetrics(scenario, engine, job.validation.y, e.validation.outputs),
         }
         : null;
       final = { train, validation };

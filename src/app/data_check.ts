@@ -1,9 +1,10 @@
 /**
- * `diagnose data`: the data findings on CSV or .npy files, without training.
+ * `diagnose data`: the data findings on CSV, Parquet, .npy or .npz files, without training.
  *
  * @module
  */
 import type { Dataset } from "../data/dataset.ts";
+import { readNpz } from "../data/npz.ts";
 import { loadDataSpec } from "../data/load.ts";
 import { diagnoseData } from "../diagnose/data.ts";
 import { orderFindings, summarize } from "../diagnose/order.ts";
@@ -18,6 +19,8 @@ export interface DataCheckOptions {
   train: string;
   validation?: string;
   target: string[];
+  /** Feature columns (CSV, Parquet) or the features array (`.npz`); default: all but the target. */
+  features?: string[];
   task?: Task;
   source: FileSource;
 }
@@ -25,9 +28,9 @@ export interface DataCheckOptions {
 /** Loads the files and runs the data detectors; the report has mode "data" and no adapter. */
 export async function checkDataFiles(options: DataCheckOptions): Promise<Report> {
   const started = performance.now();
-  const train = await loadTable(options.train, options.target, options.source);
+  const train = await loadTable(options.train, options.target, options.source, options.features);
   const validation = options.validation
-    ? await loadTable(options.validation, options.target, options.source)
+    ? await loadTable(options.validation, options.target, options.source, options.features)
     : null;
   const task = options.task
     ? { task: options.task, inferred: false, reason: "given with --task" }
@@ -78,8 +81,27 @@ function dataOnlyTask(train: Dataset) {
   return { ...t, reason: t.reason.replace(/; the loss .*$/, "") };
 }
 
-/** A CSV with named target columns, or a 2-D .npy whose target columns are given by index. */
-async function loadTable(path: string, target: string[], source: FileSource): Promise<Dataset> {
+/**
+ * A CSV or Parquet file with named target columns, a `.npz` whose target (and features) are arrays
+ * by name, or a 2-D .npy whose target columns are given by index.
+ */
+async function loadTable(
+  path: string,
+  target: string[],
+  source: FileSource,
+  features?: string[],
+): Promise<Dataset> {
+  if (/\.npz$/i.test(path)) return await loadNpzTable(path, target, source, features);
+  if (/\.parquet$/i.test(path)) {
+    const spec = {
+      kind: "parquet" as const,
+      path,
+      target,
+      ...(features ? { features } : {}),
+      transforms: [],
+    };
+    return (await loadDataSpec(spec, source)).dataset;
+  }
   if (path.toLowerCase().endsWith(".npy")) {
     const indices = target.map((t) => {
       const i = Number(t);
@@ -114,6 +136,48 @@ async function loadTable(path: string, target: string[], source: FileSource): Pr
     const loaded = await loadDataSpec({ kind: "rows", rows: data, target: indices, transforms: [] }, source);
     return { ...loaded.dataset, source: path };
   }
-  const loaded = await loadDataSpec({ kind: "csv", path, target, transforms: [] }, source);
+  const loaded = await loadDataSpec(
+    { kind: "csv", path, target, ...(features ? { features } : {}), transforms: [] },
+    source,
+  );
   return loaded.dataset;
+}
+
+/** `--train d.npz --target y [--features x]`: the target array, and the features array (the one other by default). */
+async function loadNpzTable(
+  path: string,
+  target: string[],
+  source: FileSource,
+  features?: string[],
+): Promise<Dataset> {
+  const one = (names: string[], option: string) => {
+    if (names.length !== 1) {
+      throw new InputError(`for a .npz file, ${option} names one array, got ${names.length}`, {
+        file: "<argv>",
+        field: option,
+      });
+    }
+    return names[0];
+  };
+  const targetName = one(target, "--target");
+  const npz = await readNpz(path, source);
+  const list = npz.names.map((n) => JSON.stringify(n)).join(", ");
+  if (!npz.names.includes(targetName)) npz.array(targetName); // throws, listing the arrays
+  let featuresName: string;
+  if (features) {
+    featuresName = one(features, "--features");
+  } else {
+    const others = npz.names.filter((n) => n !== targetName);
+    if (others.length !== 1) {
+      throw new InputError(
+        others.length === 0
+          ? `the archive holds only the target array "${targetName}": no features`
+          : `the archive holds several arrays besides the target (${list}): name the features with --features`,
+        { file: path },
+      );
+    }
+    featuresName = others[0];
+  }
+  const spec = { kind: "npz" as const, path, features: featuresName, target: targetName, transforms: [] };
+  return (await loadDataSpec(spec, source)).dataset;
 }

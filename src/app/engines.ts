@@ -9,6 +9,7 @@
  */
 import { checkDataFiles } from "./data_check.ts";
 import { runScenario, runScenarioFile } from "./run.ts";
+import type { MetricHost } from "./metric_sandbox.ts";
 import type { Engines, ProgressSink, RunOptions } from "./types.ts";
 import { audit } from "../audit/mod.ts";
 import type { GpuContext } from "../gpu/context.ts";
@@ -21,6 +22,11 @@ export interface CreateEnginesOptions {
   createGpu: () => Promise<GpuContext>;
   /** Receives progress of runs whose own options carry no `progress`. */
   progress?: ProgressSink;
+  /**
+   * Runs scenario metric modules in a sandbox (a worker without permissions). Without one, a scenario
+   * with a `module` metric is an input error: user code never runs in-process.
+   */
+  metricHost?: MetricHost;
 }
 
 /** The engines, plus what a long-lived front end (the playground) needs besides. */
@@ -56,6 +62,8 @@ export function createEngines(options: CreateEnginesOptions): AppEngines {
     epochs: o.epochs,
     verify: o.verify,
     progress: o.progress ?? options.progress,
+    metricHost: options.metricHost,
+    metricTimeoutMs: o.metricTimeoutMs,
   });
   return {
     runScenario: (path, o) => runScenarioFile(path, runOptions(o)),

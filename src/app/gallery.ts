@@ -19,6 +19,8 @@ export interface GalleryOptions {
   /** Overrides every scenario's `training.epochs`. */
   epochs?: number;
   verify?: boolean;
+  /** Time limit of each metric-module call, in ms (default 10 s). */
+  metricTimeoutMs?: number;
   /** Called before each scenario runs (`index` 0-based). */
   onStart?(info: { index: number; total: number; name: string; path: string }): void;
   /** Called after each scenario, with its entry and report (null when it could not run). */
@@ -91,6 +93,7 @@ export async function runGallery(
         epochs: options.epochs,
         verify: options.verify,
         progress: options.progress,
+        metricTimeoutMs: options.metricTimeoutMs,
       });
       const found = foundCodes(report);
       entry = {

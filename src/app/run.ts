@@ -8,12 +8,15 @@ import { loadScenarioData } from "../data/load.ts";
 import { orderFindings, summarize } from "../diagnose/order.ts";
 import { checkModuleMetrics, consistencyFindings } from "../diagnose/metric_checks.ts";
 import { InputError } from "../errors.ts";
+import type { ScenarioData } from "../data/load.ts";
 import type { GpuContext } from "../gpu/context.ts";
+import type { Matrix } from "../reference/matrix.ts";
 import type { FileSource } from "../io.ts";
 import { type Finding, type Report, TOOL_VERSION } from "../report/types.ts";
 import { loadScenario } from "../scenario/load.ts";
 import type { Scenario } from "../scenario/types.ts";
 import { analyse, type Analysis, type ModuleMetric } from "./analyse.ts";
+import type { MetricHost } from "./metric_sandbox.ts";
 import type { ProgressSink } from "./types.ts";
 import { notVerified, verifyFindings } from "./verify.ts";
 
@@ -24,6 +27,10 @@ export interface RunScenarioOptions {
   epochs?: number;
   verify?: boolean;
   progress?: ProgressSink;
+  /** Where `module` metrics run (a worker without permissions); required by scenarios that have one. */
+  metricHost?: MetricHost;
+  /** Time limit of each metric-module call, in ms (default 10 s). */
+  metricTimeoutMs?: number;
 }
 
 /** Loads the scenario at `path` and diagnoses it. */
@@ -36,12 +43,26 @@ export async function runScenarioFile(path: string, options: RunScenarioOptions)
 export async function runScenario(scenario: Scenario, options: RunScenarioOptions): Promise<Report> {
   const started = performance.now();
   const data = await loadScenarioData(scenario, options.source);
-  const moduleMetrics = await loadModuleMetrics(scenario, options.source);
+  const moduleMetrics = await loadModuleMetrics(scenario, options);
+  try {
+    return await diagnoseScenario(scenario, data, moduleMetrics, options, started);
+  } finally {
+    for (const m of moduleMetrics.values()) m.close();
+  }
+}
+
+async function diagnoseScenario(
+  scenario: Scenario,
+  data: ScenarioData,
+  moduleMetrics: Map<string, ModuleMetric>,
+  options: RunScenarioOptions,
+  started: number,
+): Promise<Report> {
   const base = { gpu: options.gpu, epochs: options.epochs, progress: options.progress, moduleMetrics };
   const analysis = await analyse(scenario, data, { ...base, probes: true });
   const findings = [
     ...analysis.findings,
-    ...moduleMetricFindings(analysis, moduleMetrics),
+    ...await moduleMetricFindings(analysis, moduleMetrics),
     ...consistencyFindings(analysis.consistency),
   ];
   let ordered = orderFindings(findings);
@@ -85,25 +106,40 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   };
 }
 
-/** Loads every `module` metric; a missing export or a non-function is an input error naming the file. */
-async function loadModuleMetrics(scenario: Scenario, source: FileSource): Promise<Map<string, ModuleMetric>> {
+/**
+ * Starts every `module` metric in the sandbox the runtime provides; a module that fails to load (or
+ * misbehaves while loading) is an InputError naming it. Without a sandbox, module metrics cannot run.
+ */
+async function loadModuleMetrics(
+  scenario: Scenario,
+  options: RunScenarioOptions,
+): Promise<Map<string, ModuleMetric>> {
   const out = new Map<string, ModuleMetric>();
-  for (const [i, m] of scenario.metrics.entries()) {
-    if (!m.module) continue;
-    const mod = await source.importModule(m.module);
-    const fn = mod.default;
-    if (typeof fn !== "function") {
-      throw new InputError(`module metric must export a default function (yTrue, yPred) => number`, {
-        file: m.module,
-        field: `metrics[${i}].module`,
-      });
+  try {
+    for (const [i, m] of scenario.metrics.entries()) {
+      if (!m.module) continue;
+      if (!options.metricHost) {
+        throw new InputError("module metrics cannot run here: no sandbox to run them in", {
+          file: m.module,
+          field: `metrics[${i}].module`,
+        });
+      }
+      out.set(
+        m.name,
+        await options.metricHost.load(m.module, { metric: m.name, timeoutMs: options.metricTimeoutMs }),
+      );
     }
-    out.set(m.name, fn as ModuleMetric);
+  } catch (e) {
+    for (const m of out.values()) m.close();
+    throw e;
   }
   return out;
 }
 
-function moduleMetricFindings(analysis: Analysis, modules: Map<string, ModuleMetric>): Finding[] {
+async function moduleMetricFindings(
+  analysis: Analysis,
+  modules: Map<string, ModuleMetric>,
+): Promise<Finding[]> {
   if (modules.size === 0 || !analysis.records) return [];
   const inputs = [];
   for (const split of ["train", "validation"] as const) {
@@ -111,8 +147,9 @@ function moduleMetricFindings(analysis: Analysis, modules: Map<string, ModuleMet
     const t = split === "train" ? analysis.data.targets.train : analysis.data.targets.validation;
     if (!snap || !t) continue;
     for (const m of analysis.scenario.metrics) {
-      const fn = m.module ? modules.get(m.name) : undefined;
-      if (!fn) continue;
+      const metric = m.module ? modules.get(m.name) : undefined;
+      if (!metric) continue;
+      const fn = (yTrue: Matrix, yPred: Matrix, call: string) => metric.call(yTrue, yPred, call);
       inputs.push({
         name: m.name,
         fn,
@@ -125,5 +162,5 @@ function moduleMetricFindings(analysis: Analysis, modules: Map<string, ModuleMet
       });
     }
   }
-  return checkModuleMetrics(inputs);
+  return await checkModuleMetrics(inputs);
 }

@@ -36,6 +36,8 @@ export interface RunOptions {
   verify?: boolean;
   source: FileSource;
   progress?: ProgressSink;
+  /** Time limit of each call of a scenario's metric module (`--metric-timeout`), in ms; default 10 s. */
+  metricTimeoutMs?: number;
 }
 
 /** Options of `diagnose data`: data checks only, no training. Paths are absolute. */
@@ -44,6 +46,8 @@ export interface DataOptions {
   validation?: string;
   /** Target column names, in order (one, or several for one-hot / multi-label targets). */
   target: string[];
+  /** Feature columns (CSV, Parquet) or the features array (`.npz`); default: all but the target. */
+  features?: string[];
   task?: Task;
   source: FileSource;
 }

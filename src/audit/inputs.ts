@@ -7,6 +7,8 @@
  */
 import { numberHint, readCsv, separatorRemark } from "../data/csv.ts";
 import { readNpy } from "../data/npy.ts";
+import { readNpzArray } from "../data/npz.ts";
+import { readParquet } from "../data/parquet.ts";
 import { InputError } from "../errors.ts";
 import type { FileSource } from "../io.ts";
 import type { Matrix } from "../reference/matrix.ts";
@@ -43,8 +45,13 @@ async function readTable(
   source: FileSource,
   opts: { allowText: boolean },
 ): Promise<AuditTable> {
-  if (/\.npy$/i.test(path)) {
-    const a = await readNpy(path, source);
+  const array = /\.npy$/i.test(path)
+    ? await readNpy(path, source)
+    : /\.npz$/i.test(path)
+    ? await readNpzArray(path, source)
+    : null;
+  if (array) {
+    const a = array;
     if (a.shape.length === 0 || a.shape.length > 2) {
       throw new InputError(
         `expected a 1-d or 2-d array (rows × columns), got shape (${a.shape.join(", ")})`,
@@ -62,7 +69,9 @@ async function readTable(
     // f4 values are exact float32s; f8 may be float64 results, equally exact for our purpose.
     return { file: path, matrix: m, columns: null, writtenPrecision: 0 };
   }
-  const table = await readCsv(path, source, { header: "auto" });
+  const table = /\.parquet$/i.test(path)
+    ? await readParquet(path, source)
+    : await readCsv(path, source, { header: "auto" });
   const rows = table.rowCount, cols = table.columns.length;
   const text = table.columns.filter((c) => !c.numeric);
   if (text.length > 0) {
@@ -83,7 +92,7 @@ async function readTable(
     if (missing >= 0) {
       throw new InputError("missing label: every row needs its class", {
         file: path,
-        line: table.lineOf(missing + 1),
+        line: table.lineOf?.(missing + 1),
         row: missing + 1,
         field: c.name,
       });

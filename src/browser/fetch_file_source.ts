@@ -1,8 +1,8 @@
 /**
  * The browser's {@linkcode FileSource}: files are URLs fetched from the server that serves the page
- * (the gallery's scenarios and data under `examples/`), module metrics are imported as bundled
- * JavaScript. Every failure the user can cause (a 404, an unreachable server, a module without a
- * bundle) is an InputError naming the URL.
+ * (the gallery's scenarios and data under `examples/`); module metrics run in a Web Worker
+ * (./web_metric_host.ts). Every failure the user can cause (a 404, an unreachable server) is an
+ * InputError naming the URL.
  *
  * @module
  */
@@ -13,14 +13,6 @@ import { dirname, type FileSource, joinPath } from "../io.ts";
 export interface FetchFileSourceOptions {
   /** The fetch to use (default: `globalThis.fetch`); tests inject one. */
   fetch?: typeof globalThis.fetch;
-  /**
-   * Where the JavaScript of a module metric lives, given the URL the scenario names (a `.ts` file a
-   * browser cannot import). `scripts/bundle.ts` bundles `examples/scenarios/metrics/x.ts` to
-   * `examples/browser/dist/metrics/x.js`. Return null when there is none. Default: the URL as is.
-   */
-  moduleUrl?: (url: string) => string | null;
-  /** Imports a module by URL (default: dynamic `import()`); tests inject one. */
-  importUrl?: (url: string) => Promise<Record<string, unknown>>;
 }
 
 /**
@@ -35,8 +27,6 @@ export interface FetchFileSourceOptions {
  */
 export function fetchFileSource(options: FetchFileSourceOptions = {}): FileSource {
   const doFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-  const moduleUrl = options.moduleUrl ?? ((url: string) => url);
-  const importUrl = options.importUrl ?? ((url: string) => import(url) as Promise<Record<string, unknown>>);
   const get = async (url: string): Promise<Response> => {
     let response: Response;
     try {
@@ -61,19 +51,6 @@ export function fetchFileSource(options: FetchFileSourceOptions = {}): FileSourc
       return new ReadableStream<Uint8Array>({ start: (c) => c.close() });
     },
     resolve: (base, relative) => joinPath(dirname(base), relative),
-    importModule: async (url) => {
-      const target = moduleUrl(url);
-      if (target === null) {
-        throw new InputError("module metrics need a bundled JavaScript copy in the browser; none was built", {
-          file: url,
-        });
-      }
-      try {
-        return await importUrl(target);
-      } catch (e) {
-        throw new InputError(`could not load the module ${target}: ${firstLine(e)}`, { file: url });
-      }
-    },
   };
 }
 

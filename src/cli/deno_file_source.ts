@@ -51,16 +51,6 @@ export function denoFileSource(options: DenoFileSourceOptions = {}): FileSource 
         for await (const e of Deno.readDir(path)) entries.push({ name: e.name, directory: e.isDirectory });
         return entries;
       }),
-    importModule: (path) =>
-      guard(path, async () => {
-        await Deno.stat(path); // a clear "file not found" rather than a module resolution error
-        const url = new URL(`file://${path.startsWith("/") ? "" : "/"}${path}`);
-        try {
-          return (await import(url.href)) as Record<string, unknown>;
-        } catch (e) {
-          throw new InputError(`could not load the module: ${firstLine(e)}`, { file: display(path) });
-        }
-      }),
   };
 }
 
@@ -72,14 +62,18 @@ export function toInputError(e: unknown, file: string): InputError | null {
     return new FileAccessError("is a directory, expected a file", file);
   }
   if (e instanceof Deno.errors.PermissionDenied) return new FileAccessError("permission denied", file);
+  if (e instanceof Deno.errors.NotCapable) {
+    // Deno's own refusal (src/cli/permissions.ts), not the file system's.
+    return new FileAccessError(
+      "this run may not read it: a run reads the files named on the command line and the scenario's " +
+        "folder (README: What a run may touch)",
+      file,
+    );
+  }
   if (e instanceof Deno.errors.NotADirectory) {
     return new FileAccessError("a part of the path is not a directory", file);
   }
   return null;
-}
-
-function firstLine(e: unknown): string {
-  return String(e instanceof Error ? e.message : e).split("\n")[0];
 }
 
 /**

@@ -48,7 +48,8 @@ function writeAllSync(file: typeof Deno.stdout, bytes: Uint8Array): void {
 if (import.meta.main) {
   // Before any adapter is requested: keeps libwayland's XDG_RUNTIME_DIR complaint off stderr.
   const cleanup = await ensureRuntimeDir();
-  const code = await runCli(Deno.args, denoCliIo(), createEngines());
+  const io = denoCliIo();
+  const code = await runCli(Deno.args, io, createEngines({ display: (path) => displayPath(path, io.cwd) }));
   await cleanup();
   Deno.exit(code);
 }

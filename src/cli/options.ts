@@ -23,6 +23,20 @@ export function positiveInteger(option: string): (value: string) => number {
   };
 }
 
+/** A parser for a positive number of seconds (`--metric-timeout 2.5`), returned in milliseconds. */
+export function positiveSeconds(option: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === "" || !Number.isFinite(n) || n <= 0) {
+      throw new InputError(`expected a positive number of seconds, got ${JSON.stringify(value)}`, {
+        file: ARGV,
+        field: option,
+      });
+    }
+    return n * 1000;
+  };
+}
+
 /** A parser that accepts one of `choices` exactly. */
 export function oneOf<T extends string>(option: string, choices: readonly T[]): (value: string) => T {
   return (value) => {

@@ -31,7 +31,7 @@ import {
   isFindingCode,
   pageSummary,
 } from "./explain.ts";
-import { columnList, oneOf, pathValue, positiveInteger, TASKS } from "./options.ts";
+import { columnList, oneOf, pathValue, positiveInteger, positiveSeconds, TASKS } from "./options.ts";
 import { createProgress } from "./progress.ts";
 
 /** Exit codes of `diagnose`. */
@@ -121,6 +121,11 @@ export function buildProgram(io: CliIo, engines: Engines, setExit: (code: number
     )
     .option("--verify", "also retrain each scenario with each fix applied")
     .option(
+      "--metric-timeout <s>",
+      "time limit of each call of a scenario's metric module, in seconds (default 10)",
+      positiveSeconds("--metric-timeout"),
+    )
+    .option(
       "--scenarios <dir>",
       "run the scenarios of DIR instead of examples/scenarios",
       pathValue("--scenarios"),
@@ -134,7 +139,9 @@ export function buildProgram(io: CliIo, engines: Engines, setExit: (code: number
         ["run --help", "the options of a subcommand"],
       ]),
     )
-    .action(async (opts: { json?: boolean; epochs?: number; verify?: boolean; scenarios?: string }) => {
+    .action(async (
+      opts: { json?: boolean; epochs?: number; verify?: boolean; metricTimeout?: number; scenarios?: string },
+    ) => {
       const json = opts.json ?? false;
       const dir = opts.scenarios ? resolve(opts.scenarios) : io.galleryDir;
       const names = (await io.listDir(dir)).filter((n) => n.endsWith(".json"));
@@ -155,6 +162,7 @@ export function buildProgram(io: CliIo, engines: Engines, setExit: (code: number
         auditsDir,
         epochs: opts.epochs,
         verify: opts.verify,
+        metricTimeoutMs: opts.metricTimeout,
         progress: progress.sink,
         describe: (e) => describeInputError(e, io.cwd),
         onStart: ({ index, total, name }) => progress.scenario(index, total, name),
@@ -182,6 +190,11 @@ export function buildProgram(io: CliIo, engines: Engines, setExit: (code: number
       "train for N epochs instead of the scenario's training.epochs",
       positiveInteger("--epochs"),
     )
+    .option(
+      "--metric-timeout <s>",
+      "time limit of each call of a scenario's metric module, in seconds (default 10)",
+      positiveSeconds("--metric-timeout"),
+    )
     .addHelpText(
       "after",
       examples([
@@ -191,7 +204,10 @@ export function buildProgram(io: CliIo, engines: Engines, setExit: (code: number
       ]),
     )
     .action(
-      async (file: string, opts: { json?: boolean; html?: string; verify?: boolean; epochs?: number }) => {
+      async (
+        file: string,
+        opts: { json?: boolean; html?: string; verify?: boolean; epochs?: number; metricTimeout?: number },
+      ) => {
         const json = opts.json ?? false;
         const scenario = resolve(pathValue("<file>")(file));
         await io.checkReadable(scenario, file);
@@ -204,6 +220,7 @@ export function buildProgram(io: CliIo, engines: Engines, setExit: (code: number
             verify: opts.verify ?? false,
             source: io.source,
             progress: progress.sink,
+            metricTimeoutMs: opts.metricTimeout,
           })
           .finally(() => progress.stop());
         if (htmlPath !== undefined) {
@@ -218,12 +235,21 @@ export function buildProgram(io: CliIo, engines: Engines, setExit: (code: number
     .description(
       "Check a dataset for the data findings (labels, NaN, scale, leakage, overlap, ...) without training.",
     )
-    .requiredOption("--train <file>", "training data: CSV with a header row, or .npy", pathValue("--train"))
+    .requiredOption(
+      "--train <file>",
+      "training data: CSV with a header row, Parquet, .npy, or .npz (arrays by name)",
+      pathValue("--train"),
+    )
     .option("--validation <file>", "validation data, same columns", pathValue("--validation"))
     .requiredOption(
       "--target <cols>",
-      "target column(s): one name, or several separated by commas",
+      "target column(s): one name, or several separated by commas (.npz: the target array)",
       columnList("--target"),
+    )
+    .option(
+      "--features <cols>",
+      "feature columns (default: all but the target); .npz: the features array, when it holds several",
+      columnList("--features"),
     )
     .option(
       "--task <task>",
@@ -240,6 +266,7 @@ export function buildProgram(io: CliIo, engines: Engines, setExit: (code: number
           "with a validation file",
         ],
         ["data --train x.csv --target cat,dog,bird --json", "one-hot targets, as JSON"],
+        ["data --train d.npz --target y", 'np.savez("d.npz", x=X, y=y): array y is the target'],
       ]),
     )
     .action(
@@ -248,6 +275,7 @@ export function buildProgram(io: CliIo, engines: Engines, setExit: (code: number
           train: string;
           validation?: string;
           target: string[];
+          features?: string[];
           task?: typeof TASKS[number];
           json?: boolean;
         },
@@ -257,6 +285,7 @@ export function buildProgram(io: CliIo, engines: Engines, setExit: (code: number
           train: resolve(opts.train),
           validation: opts.validation === undefined ? undefined : resolve(opts.validation),
           target: opts.target,
+          features: opts.features,
           task: opts.task,
           source: io.source,
         });
@@ -271,12 +300,12 @@ export function buildProgram(io: CliIo, engines: Engines, setExit: (code: number
     )
     .option(
       "--labels <file>",
-      "true labels: CSV (class indices, names, one-hot or values) or .npy (with --predictions)",
+      "true labels: CSV (class indices, names, one-hot or values), Parquet, .npy or .npz (with --predictions)",
       pathValue("--labels"),
     )
     .option(
       "--predictions <file>",
-      "model outputs, N rows by K columns: CSV or .npy (with --labels)",
+      "model outputs, N rows by K columns: CSV, Parquet, .npy or .npz (with --labels)",
       pathValue("--predictions"),
     )
     .option(

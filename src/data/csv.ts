@@ -20,7 +20,7 @@ export interface CsvColumn {
   /** The trimmed raw cells, only for columns that are not numeric ("" for a missing cell). */
   text?: string[];
   /** The first cell that is neither a number nor a missing marker (for error messages). */
-  firstText?: { row: number; line: number; value: string };
+  firstText?: { row: number; line?: number; value: string };
   /** Number of missing cells (empty, NaN, nan, NA, N/A, null). */
   missing: number;
 }
@@ -43,6 +43,12 @@ export interface CsvTable {
    */
   separatorHint?: string;
 }
+
+/**
+ * A table of named columns from any tabular format: a CSV, or a Parquet file (./parquet.ts), which
+ * has no lines (`lineOf` absent, `firstText.line` unset). What the dataset builder and the audit read.
+ */
+export type ColumnTable = Omit<CsvTable, "lineOf"> & { lineOf?(row: number): number };
 
 /** Options of {@linkcode readCsv}. */
 export interface ReadCsvOptions {

@@ -10,10 +10,12 @@ import type { FileSource } from "../io.ts";
 import { Rng } from "../random.ts";
 import { inferTask, type TaskInference } from "../scenario/task.ts";
 import type { DataSpec, Scenario } from "../scenario/types.ts";
-import { type CsvColumn, type CsvTable, numberHint, readCsv, separatorRemark } from "./csv.ts";
+import { type ColumnTable, type CsvColumn, numberHint, readCsv, separatorRemark } from "./csv.ts";
 import type { Dataset } from "./dataset.ts";
 import { generate } from "./generators.ts";
 import { type NpyArray, readNpy, shapeText } from "./npy.ts";
+import { readNpz } from "./npz.ts";
+import { readParquet } from "./parquet.ts";
 import { type Split, splitDataset } from "./split.ts";
 import { type EncodedTargets, encodeTargets } from "./targets.ts";
 import { applyTransforms, duplicateIntoValidation } from "./transforms.ts";
@@ -70,6 +72,23 @@ export async function loadDataSpec(
       ]);
       return npyDataset(x, y);
     }
+    case "npz": {
+      const npz = await named("npz.file", () => readNpz(spec.path, source));
+      const array = (role: "features" | "target") => {
+        try {
+          return npz.array(spec[role]);
+        } catch (e) {
+          // From a scenario the key names the array; the message names the archive and its arrays.
+          if (!(e instanceof InputError) || options.scenarioPath === undefined) throw e;
+          throw new InputError(`${e.location.file}: ${e.problem}`, at(`npz.${role}`));
+        }
+      };
+      return npyDataset(array("features"), array("target"), spec.target);
+    }
+    case "parquet": {
+      const table = await named("parquet", () => readParquet(spec.path, source));
+      return csvDataset(table, spec.target, spec.features, options.scenarioPath ? at : undefined);
+    }
     case "rows":
       return { dataset: fromRows(spec.rows, spec.target, at("rows")), notes: [] };
     case "generate": {
@@ -84,7 +103,7 @@ export async function loadDataSpec(
 }
 
 function csvDataset(
-  table: CsvTable,
+  table: ColumnTable,
   target: string[],
   features: string[] | undefined,
   scenarioKey?: (field: string) => InputLocation,
@@ -129,8 +148,11 @@ function csvDataset(
   for (const c of featureColumns) {
     if (!c.numeric) {
       const t = c.firstText!;
+      // A CSV's text may be a missing-value marker fitcheck does not know; a Parquet string is text.
       const hint = numberHint(t.value) ||
-        "; a missing value may be left empty or written NaN, NA or null; encode categories as numbers";
+        (table.lineOf
+          ? "; a missing value may be left empty or written NaN, NA or null; encode categories as numbers"
+          : "; the column holds strings: encode categories as numbers");
       throw new InputError(
         `expected a number in feature column "${c.name}", got ${JSON.stringify(t.value)}${hint}` +
           separatorRemark(table),
@@ -186,7 +208,8 @@ function interleave(columns: Float64Array[], rows: number): Float64Array {
   return out;
 }
 
-function npyDataset(x: NpyArray, y: NpyArray): LoadedData {
+/** Features and target from two arrays; `targetName` names a one-column target (default "y"). */
+function npyDataset(x: NpyArray, y: NpyArray, targetName = "y"): LoadedData {
   const featuresPath = x.file;
   const targetPath = y.file;
   const dims = (a: NpyArray, what: string): [number, number] => {
@@ -214,7 +237,7 @@ function npyDataset(x: NpyArray, y: NpyArray): LoadedData {
     targets: y.data,
     rows: n,
     featureNames: Array.from({ length: d }, (_, j) => `x${j}`),
-    targetNames: k === 1 ? ["y"] : Array.from({ length: k }, (_, j) => `y${j}`),
+    targetNames: k === 1 ? [targetName] : Array.from({ length: k }, (_, j) => `${targetName}${j}`),
     source: featuresPath,
   };
   return {

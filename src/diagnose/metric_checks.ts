@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { toRows } from "../reference/matrix.ts";
+import { isInputError } from "../errors.ts";
 import type { Matrix } from "../reference/matrix.ts";
 import {
   auc,
@@ -39,8 +39,12 @@ import { Rng } from "../random.ts";
 import type { ConsistencyEntry, Finding } from "../report/types.ts";
 import { makeFinding, sig } from "./finding.ts";
 
-/** A user metric module's default export (CONTRACT §2). */
-export type ModuleMetricFn = (yTrue: number[][], yPred: number[][]) => number;
+/**
+ * A user metric module, as the caller reaches it: in the CLI a call into its sandboxed worker, which
+ * rejects with an InputError when the module misbehaves (that error ends the run). `call` names the
+ * call for that message.
+ */
+export type ModuleMetricFn = (yTrue: Matrix, yPred: Matrix, call: string) => number | Promise<number>;
 
 /** One module metric evaluated on one split's final predictions. */
 export interface ModuleMetricInput {
@@ -151,15 +155,18 @@ interface Checked {
   error: string | null;
 }
 
-function evaluate(
+async function evaluate(
   fn: ModuleMetricFn,
   yTrue: Matrix,
   yPred: Matrix,
-): { value: number | null; error: string | null } {
+  call: string,
+): Promise<{ value: number | null; error: string | null }> {
   try {
-    const v = fn(toRows(yTrue), toRows(yPred));
+    const v = await fn(yTrue, yPred, call);
     return typeof v === "number" ? { value: v, error: null } : { value: null, error: `returned ${typeof v}` };
   } catch (e) {
+    // A sandboxed module that misbehaved: the run stops with its message, nothing is reported.
+    if (isInputError(e)) throw e;
     return { value: null, error: e instanceof Error ? e.message : String(e) };
   }
 }
@@ -168,15 +175,15 @@ function evaluate(
  * `metric-mismatch` and `metric-insensitive` for the module metrics of a run: at most one finding of
  * each code, listing every metric concerned.
  */
-export function checkModuleMetrics(inputs: readonly ModuleMetricInput[]): Finding[] {
+export async function checkModuleMetrics(inputs: readonly ModuleMetricInput[]): Promise<Finding[]> {
   const mismatches: Record<string, unknown>[] = [];
   const insensitive: Record<string, unknown>[] = [];
   for (const input of inputs) {
-    const own = evaluate(input.fn, input.yTrue, input.yPred);
+    const own = await evaluate(input.fn, input.yTrue, input.yPred, predictionsCall(input));
     const checked: Checked = { input, ...own };
     const m = mismatch(checked);
     if (m) mismatches.push(m);
-    const i = insensitivity(checked);
+    const i = await insensitivity(checked);
     if (i) insensitive.push(i);
   }
   const findings: Finding[] = [];
@@ -289,11 +296,16 @@ export function perturbations(yTrue: Matrix, yPred: Matrix, seed = 0): { name: s
   ];
 }
 
-function insensitivity(c: Checked): Record<string, unknown> | null {
+function predictionsCall(input: ModuleMetricInput): string {
+  return `${input.split} predictions after epoch ${input.epoch}`;
+}
+
+async function insensitivity(c: Checked): Promise<Record<string, unknown> | null> {
   if (c.value === null || !Number.isFinite(c.value) || c.input.yPred.rows < 2) return null;
   const values: Record<string, number | string> = { original: c.value };
   for (const p of perturbations(c.input.yTrue, c.input.yPred, c.input.seed ?? 0)) {
-    const r = evaluate(c.input.fn, c.input.yTrue, p.yPred);
+    const call = `${predictionsCall(c.input)}, perturbation "${p.name}"`;
+    const r = await evaluate(c.input.fn, c.input.yTrue, p.yPred, call);
     if (r.value === null || !Number.isFinite(r.value)) {
       values[p.name] = r.error ?? String(r.value);
       continue;

@@ -22,7 +22,10 @@ export async function readHistoryCsv(path: string, source: FileSource): Promise<
     throw e;
   }
   // A second header row reads as text in numeric columns: find the first such line.
-  const texts = table.columns.filter((c) => !c.numeric && c.firstText).map((c) => c.firstText!);
+  // A CSV read always has line numbers (only a Parquet table lacks them).
+  const texts = table.columns.flatMap((c) =>
+    !c.numeric && c.firstText?.line !== undefined ? [{ line: c.firstText.line }] : []
+  );
   if (texts.length > 0) {
     const first = texts.reduce((a, b) => (b.line < a.line ? b : a));
     const lines = (await source.readText(path)).split(/\r\n|\r|\n/);

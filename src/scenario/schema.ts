@@ -37,7 +37,7 @@ export const DEFAULT_LEARNING_RATE = { sgd: 0.01, adam: 0.001, rmsprop: 0.001 } 
 /** Keras's default optimizer for `compile()` when the scenario names none. */
 export const DEFAULT_OPTIMIZER = "rmsprop";
 
-const DATA_KEYS = ["csv", "npy", "rows", "generate"] as const;
+const DATA_KEYS = ["csv", "npy", "npz", "parquet", "rows", "generate"] as const;
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
@@ -208,6 +208,28 @@ function dataSpecSchema(resolve: (p: string) => string) {
     target: resolve(d.npy.target),
     transforms: d.transforms,
   }));
+  const npz = z.strictObject({
+    npz: z.strictObject({ file: nonEmptyString, features: nonEmptyString, target: nonEmptyString }),
+    transforms,
+  }).transform((d): DataSpec => ({
+    kind: "npz",
+    path: resolve(d.npz.file),
+    features: d.npz.features,
+    target: d.npz.target,
+    transforms: d.transforms,
+  }));
+  const parquet = z.strictObject({
+    parquet: nonEmptyString,
+    target: z.union([nonEmptyString, z.array(nonEmptyString).min(1)]),
+    features: z.array(nonEmptyString).min(1).optional(),
+    transforms,
+  }).transform((d): DataSpec => ({
+    kind: "parquet",
+    path: resolve(d.parquet),
+    target: typeof d.target === "string" ? [d.target] : d.target,
+    ...(d.features ? { features: d.features } : {}),
+    transforms: d.transforms,
+  }));
   // JSON has no NaN: null in an inline row stands for a missing value.
   const rows = z.strictObject({
     rows: z.array(z.array(z.number().nullable()).min(2)).min(1),
@@ -253,7 +275,7 @@ function dataSpecSchema(resolve: (p: string) => string) {
     generator: d.generate,
     transforms: d.transforms,
   }));
-  const variants = { csv, npy, rows, generate };
+  const variants = { csv, npy, npz, parquet, rows, generate };
   return dispatch<DataSpec>((v) => {
     const keys = isObject(v) ? DATA_KEYS.filter((k) => k in v) : [];
     if (v === undefined) {
@@ -268,7 +290,9 @@ function dataSpecSchema(resolve: (p: string) => string) {
     }
     if (keys.length > 1) {
       return {
-        message: `a data spec has exactly one of "csv", "npy", "rows", "generate"; got ${keys.join(" and ")}`,
+        message: `a data spec has exactly one of ${DATA_KEYS.map((k) => `"${k}"`).join(", ")}; got ${
+          keys.join(" and ")
+        }`,
         path: [keys[1]],
       };
     }

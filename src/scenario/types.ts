@@ -82,6 +82,10 @@ export interface GeneratorSpec {
 export type DataSpec =
   | { kind: "csv"; path: string; target: string[]; features?: string[]; transforms: TransformSpec[] }
   | { kind: "npy"; features: string; target: string; transforms: TransformSpec[] }
+  /** A NumPy `.npz` archive: `features` and `target` name its arrays. */
+  | { kind: "npz"; path: string; features: string; target: string; transforms: TransformSpec[] }
+  /** A Parquet file: columns as for a CSV. */
+  | { kind: "parquet"; path: string; target: string[]; features?: string[]; transforms: TransformSpec[] }
   | { kind: "rows"; rows: number[][]; target: number[]; transforms: TransformSpec[] }
   | { kind: "generate"; generator: GeneratorSpec; transforms: TransformSpec[] };
 

@@ -57,34 +57,4 @@ describe("fetchFileSource", () => {
     expect(error).toBeInstanceOf(InputError);
     expect(error.message).toBe(`${ORIGIN}/down: could not fetch: Failed to fetch`);
   });
-
-  test("module metrics import the URL moduleUrl maps them to; no mapping is an InputError", async () => {
-    const imported: string[] = [];
-    const source = fetchFileSource({
-      fetch: fakeFetch({}),
-      moduleUrl: (url) => (url.endsWith(".ts") ? url.replace(/\.ts$/, ".js") : null),
-      importUrl: (url) => {
-        imported.push(url);
-        return Promise.resolve({ default: () => 1 });
-      },
-    });
-    const mod = await source.importModule(`${ORIGIN}/scenarios/metrics/m.ts`);
-    expect(typeof mod.default).toBe("function");
-    expect(imported).toEqual([`${ORIGIN}/scenarios/metrics/m.ts`.replace(/\.ts$/, ".js")]);
-    const error = await source.importModule(`${ORIGIN}/m.py`).catch((e) => e);
-    expect(error).toBeInstanceOf(InputError);
-    expect(error.message).toMatch(/m\.py: module metrics need a bundled JavaScript copy/);
-  });
-
-  test("a module that fails to load is an InputError naming it", async () => {
-    const source = fetchFileSource({
-      fetch: fakeFetch({}),
-      importUrl: () => Promise.reject(new SyntaxError("Unexpected token 'export'\n    at stack")),
-    });
-    const error = await source.importModule(`${ORIGIN}/m.js`).catch((e) => e);
-    expect(error).toBeInstanceOf(InputError);
-    expect(error.message).toBe(
-      `${ORIGIN}/m.js: could not load the module ${ORIGIN}/m.js: Unexpected token 'export'`,
-    );
-  });
 });

@@ -90,6 +90,8 @@ describe("bundle", () => {
     try {
       await Deno.mkdir(`${root}/examples/browser`, { recursive: true });
       await Deno.mkdir(`${root}/examples/scenarios`, { recursive: true });
+      await Deno.mkdir(`${root}/src/browser`, { recursive: true });
+      await Deno.writeTextFile(`${root}/src/browser/metric_worker_entry.ts`, "export const worker = 1;\n");
       await Deno.writeTextFile(`${root}/examples/browser/main.ts`, "export const x = (;\n");
       expect(await bundleIsStale({ root })).toBe(true);
       const error = await bundle({ root }).catch((e) => e);
@@ -101,6 +103,7 @@ describe("bundle", () => {
       const { files } = await bundle({ root });
       expect(files.map((f) => f.slice(root.length))).toEqual([
         "/examples/browser/dist/main.js",
+        "/examples/browser/dist/metric_worker.js",
         "/examples/browser/dist/gallery.json",
       ]);
       expect(await bundleIsStale({ root })).toBe(false);

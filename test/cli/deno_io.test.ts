@@ -32,12 +32,6 @@ describe("denoFileSource", () => {
     await expect(checkReadableFile(`${dir}/nope`)).rejects.toBeInstanceOf(InputError);
     await expect(listDirectory(`${dir}/nope`)).rejects.toThrow("directory not found");
   });
-
-  test("importModule loads a module by path", async () => {
-    await Deno.writeTextFile(`${dir}/m.js`, "export default function (a, b) { return a.length + b.length; }");
-    const mod = await denoFileSource().importModule(`${dir}/m.js`);
-    expect((mod.default as (a: number[], b: number[]) => number)([1], [2, 3])).toBe(3);
-  });
 });
 
 describe("atomicWriteTextFile", () => {

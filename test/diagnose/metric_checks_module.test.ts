@@ -6,7 +6,7 @@ import {
   type ModuleMetricInput,
   referenceName,
 } from "../../src/diagnose/metric_checks.ts";
-import { fromRows } from "../../src/reference/matrix.ts";
+import { fromRows, toRows } from "../../src/reference/matrix.ts";
 
 // 3 classes, one-hot targets; predictions right on rows 0-5, wrong on 6-9.
 const yTrue = fromRows([
@@ -33,9 +33,11 @@ const yPred = fromRows([
   [0.5, 0.4, 0.1],
   [0.1, 0.1, 0.8],
 ]);
-const input = (name: string, fn: ModuleMetricInput["fn"]): ModuleMetricInput => ({
+/** A user metric as a module writes it, called as the sandbox calls it (rows in, a number out). */
+type RowsMetric = (yTrue: number[][], yPred: number[][]) => number;
+const input = (name: string, fn: RowsMetric): ModuleMetricInput => ({
   name,
-  fn,
+  fn: (t, p) => fn(toRows(t), toRows(p)),
   yTrue,
   yPred,
   split: "validation",
@@ -52,8 +54,8 @@ const categorical = (t: number[][], p: number[][]) =>
   t.filter((row, r) => row.indexOf(Math.max(...row)) === p[r].indexOf(Math.max(...p[r]))).length / t.length;
 
 describe("metric-mismatch", () => {
-  it("names the definition that reproduces a wrong accuracy", () => {
-    const [f] = checkModuleMetrics([input("accuracy", binaryOverOneHot)]);
+  it("names the definition that reproduces a wrong accuracy", async () => {
+    const [f] = await checkModuleMetrics([input("accuracy", binaryOverOneHot)]);
     expect(f.code).toBe("metric-mismatch");
     const m = (f.evidence.metrics as Record<string, unknown>[])[0];
     expect(m.reference).toBeCloseTo(0.6, 12);
@@ -62,9 +64,9 @@ describe("metric-mismatch", () => {
     expect((m.reproducedBy as string[]).some((d) => d.startsWith("binary accuracy at 0.5"))).toBe(true);
   });
 
-  it("stays quiet on a correct reimplementation and on names without a reference", () => {
-    expect(checkModuleMetrics([input("accuracy", categorical)])).toEqual([]);
-    expect(checkModuleMetrics([input("my-score", (_t, p) => p[0][0] + p[1][1])])).toEqual([]);
+  it("stays quiet on a correct reimplementation and on names without a reference", async () => {
+    expect(await checkModuleMetrics([input("accuracy", categorical)])).toEqual([]);
+    expect(await checkModuleMetrics([input("my-score", (_t, p) => p[0][0] + p[1][1])])).toEqual([]);
   });
 
   it("resolves user spellings", () => {
@@ -82,24 +84,24 @@ describe("metric-mismatch", () => {
 });
 
 describe("metric-insensitive", () => {
-  it("flags a hard-coded metric", () => {
-    const f = checkModuleMetrics([input("perfect-score", () => 1)]);
+  it("flags a hard-coded metric", async () => {
+    const f = await checkModuleMetrics([input("perfect-score", () => 1)]);
     expect(f.map((x) => x.code)).toEqual(["metric-insensitive"]);
     expect(Object.keys((f[0].evidence.metrics as { values: object }[])[0].values)).toContain(
       "perfectly wrong",
     );
   });
 
-  it("flags a hard-coded accuracy both ways", () => {
-    expect(checkModuleMetrics([input("accuracy", () => 1)]).map((x) => x.code).sort()).toEqual([
+  it("flags a hard-coded accuracy both ways", async () => {
+    expect((await checkModuleMetrics([input("accuracy", () => 1)])).map((x) => x.code).sort()).toEqual([
       "metric-insensitive",
       "metric-mismatch",
     ]);
   });
 
-  it("does not flag a real metric, even one that ignores row order of the predictions alone", () => {
+  it("does not flag a real metric, even one that ignores row order of the predictions alone", async () => {
     const meanTop = (_t: number[][], p: number[][]) => p.reduce((a, r) => a + Math.max(...r), 0) / p.length;
-    expect(checkModuleMetrics([input("confidence", meanTop), input("cat", categorical)])).toEqual([]);
+    expect(await checkModuleMetrics([input("confidence", meanTop), input("cat", categorical)])).toEqual([]);
   });
 });
 

@@ -6,6 +6,7 @@
 import { afterAll, describe, expect, test } from "vitest";
 import { meetsExpectation } from "../../src/app/gallery.ts";
 import { runScenarioFile } from "../../src/app/run.ts";
+import { denoMetricHost } from "../../src/cli/deno_metric_host.ts";
 import { denoFileSource } from "../../src/cli/deno_file_source.ts";
 import { releaseTestContext, testContext } from "../helpers/gpu.ts";
 
@@ -17,6 +18,7 @@ const files = [...Deno.readDirSync(dir)]
   .map((e) => e.name)
   .sort();
 const source = denoFileSource();
+const metricHost = denoMetricHost();
 const primaries: { name: string; expected: string[]; primary: string | null }[] = [];
 
 describe("the gallery meets its expectations", () => {
@@ -24,7 +26,7 @@ describe("the gallery meets its expectations", () => {
     test(file.replace(/\.json$/, ""), async () => {
       const path = `${dir}/${file}`;
       const expected: string[] = JSON.parse(Deno.readTextFileSync(path)).expect?.findings ?? [];
-      const report = await runScenarioFile(path, { source, gpu: testContext });
+      const report = await runScenarioFile(path, { source, gpu: testContext, metricHost });
       const found = report.findings.map((f) => `${f.code} (${f.severity})`);
       expect(
         meetsExpectation(expected, report),

@@ -41,6 +41,15 @@ function dataSpecToJson(d: DataSpec): Json {
       return { csv: d.path, target: d.target, ...(d.features ? { features: d.features } : {}), transforms };
     case "npy":
       return { npy: { features: d.features, target: d.target }, transforms };
+    case "npz":
+      return { npz: { file: d.path, features: d.features, target: d.target }, transforms };
+    case "parquet":
+      return {
+        parquet: d.path,
+        target: d.target,
+        ...(d.features ? { features: d.features } : {}),
+        transforms,
+      };
     case "rows":
       // JSON has no NaN: null stands for a missing value in an inline row.
       return {

@@ -36,7 +36,7 @@ describe("renderReport", () => {
       train: { "binary-accuracy": v },
       validation: null,
     }));
-    expect(renderReport(report, { color: false, width: 80 })).toMatch(/  binary-accuracy train +[▁-█]/);
+    expect(renderReport(report, { color: false, width: 80 })).toMatch(/ {2}binary-accuracy train +[▁-█]/);
   });
 
   test("says the task and how it was inferred, a skipped training and why, and the notes", () => {
