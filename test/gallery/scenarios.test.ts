@@ -17,8 +17,15 @@ import { makeDataFiles } from "../../examples/scenarios/data/make_data.ts";
 
 const DIR = new URL("../../examples/scenarios/", import.meta.url).pathname;
 
-/** Codes a scenario cannot show: they are defects of a log made elsewhere or of fitcheck itself. */
-const NOT_RUN_SHOWABLE: readonly FindingCode[] = ["loss-mismatch", "gpu-reference-divergence"];
+/**
+ * Codes a scenario cannot show: defects of a log made elsewhere or of fitcheck itself, and what only
+ * the history-only audit reads from a log (the audit gallery, examples/audits/, expects those).
+ */
+const NOT_RUN_SHOWABLE: readonly FindingCode[] = [
+  "loss-mismatch",
+  "gpu-reference-divergence",
+  "validation-better-than-training",
+];
 
 /** A FileSource over the real file system, kept here so the test depends on nothing but src/io.ts. */
 const source: FileSource = {
