@@ -8,6 +8,7 @@
 import { encodeTargets } from "../data/targets.ts";
 import type { ScenarioData } from "../data/load.ts";
 import { checkEpochConsistency } from "../diagnose/consistency.ts";
+import { pendingClaim, scoreOf, testGap, testProbe } from "../diagnose/claims.ts";
 import { diagnoseData, imbalanceBehindCollapse } from "../diagnose/data.ts";
 import { diagnoseSetup } from "../diagnose/setup.ts";
 import { summarizeTargets } from "../diagnose/targets.ts";
@@ -37,6 +38,7 @@ import type { Scenario } from "../scenario/types.ts";
 import { type TrainingJob, trainingJob } from "../train/job.ts";
 import type { TrainingRecords } from "../train/records.ts";
 import { type EpochReadback, type SplitReadback, trainOnGpu } from "../train/train.ts";
+import { standardizedFeatures } from "./remedies.ts";
 import type { ProgressSink } from "./types.ts";
 
 /** A user metric loaded from a `module` file. */
@@ -183,6 +185,7 @@ export async function analyse(
   const seen = doubleSoftmax ? doubleSoftmaxEvidence(trainingContext) : null;
   if (doubleSoftmax && seen) doubleSoftmax.evidence = { ...doubleSoftmax.evidence, training: seen };
   findings.push(...training);
+  await settleDataClaims(findings, { scenario, data, symptoms, options });
   // A collapse onto the majority class is what a mild imbalance does; a single unrecalled class among
   // well-learned ones (accuracy-hides-class-failure) points at that class's overlap, not the counts.
   const collapsed = training.some((f) => f.code === "majority-class-collapse");
@@ -357,6 +360,41 @@ async function analyseTrainingOnly(scenario: Scenario, data: ScenarioData, optio
     },
   });
   return final;
+}
+
+/**
+ * Tests the harm claims data findings made before training (src/diagnose/claims.ts), in place:
+ * `insufficient-data` on this run's train/validation gap; a scale claim of `unscaled-features` by
+ * re-training briefly on standardized features (the same epochs, the capacity probe's way), which is
+ * skipped in `--verify` re-runs, where the claim then stays an untested note.
+ */
+async function settleDataClaims(
+  findings: Finding[],
+  run: { scenario: Scenario; data: ScenarioData; symptoms: Symptoms; options: AnalyseOptions },
+): Promise<void> {
+  for (let i = 0; i < findings.length; i++) {
+    const f = findings[i];
+    if (!pendingClaim(f)) continue;
+    if (f.code === "insufficient-data") findings[i] = testGap(f, run.symptoms);
+    else if (f.code === "unscaled-features" && run.options.probes) {
+      const changed = standardizedFeatures(run.scenario, run.data);
+      const after = await analyseTrainingOnly(changed.scenario, changed.data, run.options);
+      const side = (s: { train: SplitMetrics; validation: SplitMetrics | null }) => {
+        const split = s.validation ?? s.train;
+        const loss = split.loss;
+        return {
+          score: scoreOf(split),
+          loss: typeof loss === "number" && Number.isFinite(loss) ? loss : null,
+        };
+      };
+      findings[i] = testProbe(
+        f,
+        side(run.symptoms),
+        side(after),
+        `${changed.change}, re-trained for the same ${run.scenario.training.epochs} epochs`,
+      );
+    }
+  }
 }
 
 /** Per-class precision / recall and the confusion matrix of the last snapshot of the validation split (else train). */

@@ -118,15 +118,8 @@ export async function applyRemedy(
     }
     case "drop-non-finite-rows":
       return withData(scenario, data, dropNonFiniteRows, "drop rows with NaN or Inf");
-    case "standardize-features": {
-      const stats = columnMoments(data.train.features, data.train.rows, data.train.featureNames.length);
-      return withData(
-        scenario,
-        data,
-        (d) => ({ ...d, features: standardize(d.features, d.featureNames.length, stats) }),
-        "standardize features (training mean and std)",
-      );
-    }
+    case "standardize-features":
+      return standardizedFeatures(scenario, data);
     case "standardize-target": {
       const stats = columnMoments(data.train.targets, data.train.rows, data.train.targetNames.length);
       return withData(
@@ -161,6 +154,17 @@ export async function applyRemedy(
       };
     }
   }
+}
+
+/** The data with every feature standardized by the training split's mean and std. */
+export function standardizedFeatures(scenario: Scenario, data: ScenarioData): Remedied {
+  const stats = columnMoments(data.train.features, data.train.rows, data.train.featureNames.length);
+  return withData(
+    scenario,
+    data,
+    (d) => ({ ...d, features: standardize(d.features, d.featureNames.length, stats) }),
+    "standardize features (training mean and std)",
+  );
 }
 
 function withData(

@@ -1,0 +1,127 @@
+/**
+ * Claims a data finding makes about harm, and the tests that support them. A data detector sees a
+ * pattern (few rows per feature, columns of different scales); whether it hurts depends on the model
+ * and the training. Such a finding starts as `info` carrying an untested claim in
+ * `evidence.claim`; `diagnose data` cannot train, so there it stays `info` and says so. In `run` the
+ * claim is tested on the run's own records (a train/validation gap) or by a short counterfactual
+ * re-training (standardized features), and the finding becomes a `warning` only when the test
+ * supports it. The evidence always says what was tested and what came out. Severity thereby means
+ * the same in every mode: a warning is a harm seen, an info a pattern not shown to hurt.
+ *
+ * @module
+ */
+import type { Finding, Symptoms } from "../report/types.ts";
+import type { Scenario } from "../scenario/types.ts";
+import { sig } from "./finding.ts";
+
+/** An untested claim, as a data finding carries it in `evidence.claim`. */
+export interface Claim {
+  /** What would show the harm. */
+  test: string;
+  tested: boolean;
+  /** Set once tested. */
+  supported?: boolean;
+  /** What the test measured, once tested. */
+  result?: Record<string, unknown>;
+  note: string;
+}
+
+/** The claim record of a data finding that needs a test; `ctx.scenario` present means run mode. */
+export function untestedClaim(ctx: { scenario?: Scenario }, test: string): Claim {
+  return {
+    test,
+    tested: false,
+    note: ctx.scenario
+      ? "tested after training"
+      : "not tested: `diagnose data` cannot train, so this stays a note; `run` tests it",
+  };
+}
+
+/** The claim of a finding, if it carries an untested one. */
+export function pendingClaim(f: Finding): Claim | null {
+  const c = f.evidence.claim as Claim | undefined;
+  return c && typeof c === "object" && c.tested === false ? c : null;
+}
+
+/** Records the outcome of a claim's test: a supported claim makes the finding a warning. */
+export function settleClaim(f: Finding, supported: boolean, result: Record<string, unknown>): Finding {
+  const claim = pendingClaim(f)!;
+  return {
+    ...f,
+    severity: supported ? "warning" : "info",
+    evidence: {
+      ...f.evidence,
+      claim: {
+        test: claim.test,
+        tested: true,
+        supported,
+        result,
+        note: supported ? "the test supports the claim" : "the test does not support the claim: a note only",
+      },
+    },
+  };
+}
+
+/** Accuracy-like score of a split: accuracy under any of its names, else R². */
+export function scoreOf(split: Record<string, number | null> | null | undefined): number | null {
+  if (!split) return null;
+  for (
+    const k of ["accuracy", "sparse-categorical-accuracy", "categorical-accuracy", "binary-accuracy", "r2"]
+  ) {
+    const v = split[k];
+    if (typeof v === "number" && Number.isFinite(v)) return v;
+  }
+  return null;
+}
+
+/**
+ * A generalization gap: the score falls by at least 0.1 from train to validation, or the validation
+ * loss is at least 1.5× the training loss and 0.1 above it (the loss alone catches a model confidently
+ * wrong on the validation rows while the argmax still agrees).
+ */
+export const GAP_SCORE = 0.1;
+
+/** Tests the `insufficient-data` claim on the final symptoms: is there a generalization gap? */
+export function testGap(f: Finding, symptoms: Symptoms): Finding {
+  const tr = symptoms.train, va = symptoms.validation;
+  if (!va) return settleClaim(f, false, { validation: "none: a gap cannot be measured" });
+  const sTr = scoreOf(tr), sVa = scoreOf(va);
+  const lTr = typeof tr.loss === "number" ? tr.loss : null,
+    lVa = typeof va.loss === "number" ? va.loss : null;
+  const scoreGap = sTr !== null && sVa !== null ? sTr - sVa : null;
+  const lossGap = lTr !== null && lVa !== null && Number.isFinite(lTr) && Number.isFinite(lVa)
+    ? { ratio: lVa / Math.max(lTr, 1e-12), diff: lVa - lTr }
+    : null;
+  const supported = (scoreGap !== null && scoreGap >= GAP_SCORE) ||
+    (lossGap !== null && lossGap.ratio >= 1.5 && lossGap.diff >= 0.1);
+  return settleClaim(f, supported, {
+    trainScore: sTr === null ? null : sig(sTr),
+    validationScore: sVa === null ? null : sig(sVa),
+    trainLoss: lTr === null ? null : sig(lTr),
+    validationLoss: lVa === null ? null : sig(lVa),
+  });
+}
+
+/**
+ * Tests a scale claim with a counterfactual run: supported when the standardized re-run scores at
+ * least 0.05 better on validation (else train), or reaches a validation loss at most 0.7× as large.
+ */
+export function testProbe(
+  f: Finding,
+  before: { score: number | null; loss: number | null },
+  after: { score: number | null; loss: number | null },
+  description: string,
+): Finding {
+  const gain = before.score !== null && after.score !== null ? after.score - before.score : null;
+  const lossRatio = before.loss !== null && after.loss !== null && before.loss > 0
+    ? after.loss / before.loss
+    : null;
+  const supported = (gain !== null && gain >= 0.05) || (lossRatio !== null && lossRatio <= 0.7);
+  return settleClaim(f, supported, {
+    probe: description,
+    scoreBefore: before.score === null ? null : sig(before.score),
+    scoreAfter: after.score === null ? null : sig(after.score),
+    lossBefore: before.loss === null ? null : sig(before.loss),
+    lossAfter: after.loss === null ? null : sig(after.loss),
+  });
+}
