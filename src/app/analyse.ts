@@ -119,7 +119,14 @@ export async function analyse(
       if (!r || !y) continue;
       consistency.push(
         ...checkEpochConsistency(
-          { epoch: e.epoch, split, engine: r.engine, outputs: r.outputs, targets: y },
+          {
+            epoch: e.epoch,
+            split,
+            engine: r.engine,
+            outputs: r.outputs,
+            targets: y,
+            rowWeights: split === "train" ? job.rowWeights : null,
+          },
           scenario,
         ),
       );
