@@ -139,6 +139,26 @@ export async function applyRemedy(
         `relabel ${remedy.mapping.map((m) => `${m.from}→${m.to}`).join(", ")}`,
       );
     }
+    case "class-weight": {
+      if (scenario.training.classWeight !== undefined) return null;
+      const s = { ...scenario, training: { ...scenario.training, classWeight: remedy.classWeight } };
+      return scenarioOnly(s, `class weights -> ${remedy.classWeight}`);
+    }
+    case "early-stopping": {
+      if (scenario.training.earlyStopping !== undefined || scenario.validation === null) return null;
+      const earlyStopping = {
+        monitor: remedy.monitor,
+        patience: remedy.patience,
+        minDelta: 0,
+        restoreBestWeights: true,
+        mode: "auto" as const,
+      };
+      const s = { ...scenario, training: { ...scenario.training, earlyStopping } };
+      return scenarioOnly(
+        s,
+        `early stopping on ${remedy.monitor} (patience ${remedy.patience}, best weights restored)`,
+      );
+    }
     case "drop-duplicates": {
       if (!data.validation) return null;
       const seen = new Set<string>();

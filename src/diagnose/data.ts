@@ -429,7 +429,9 @@ function classImbalance(ctx: DataContext, limit = IMBALANCE_RATIO): Finding | nu
         sig(max / total)
       } accuracy, so accuracy alone cannot show whether the rare class is learned.`,
     evidence: { counts, rarest, commonest, ratio: sig(ratio), majorityClassAccuracy: sig(max / total) },
-    fix: "report per-class recall / balanced accuracy; reweight or resample the rare class",
+    fix:
+      "report per-class recall / balanced accuracy; reweight (training.classWeight) or resample the rare class",
+    remedy: { kind: "class-weight", classWeight: "balanced" },
   });
 }
 

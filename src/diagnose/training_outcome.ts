@@ -39,6 +39,16 @@ import {
 // ---------------------------------------------------------------------------------------------
 // not-learning
 
+/** Under `training.classWeight`: the last training snapshot's balanced accuracy and class count. */
+function weightedChance(ctx: TrainingContext): { balanced: number; classes: number } | null {
+  if (ctx.scenario.training.classWeight === undefined || !isClassification(ctx.task)) return null;
+  const snap = snapshot(ctx.records, "train", "last");
+  if (!snap) return null;
+  const opts = { threshold: decisionThreshold(ctx.scenario) };
+  const balanced = balancedAccuracy(ctx.targets.train, outputsOf(snap), opts);
+  return Number.isFinite(balanced) ? { balanced, classes: Math.max(2, snap.cols) } : null;
+}
+
 /**
  * The fallback: the loss does not decrease — less than 10% of the initial loss removed, or a final
  * loss still ≥ 90% of the best constant predictor's (a model that started over-confident can "improve"
@@ -55,7 +65,15 @@ export function detectNotLearning(ctx: TrainingContext): Finding | null {
   const atPrior = prior !== null && prior > 0 && t.end >= 0.9 * prior;
   if (!lossFlat && !atPrior) return null;
   let chance: boolean, chanceText: string;
-  if (p.accuracy !== null && p.majority !== null) {
+  const weighted = weightedChance(ctx);
+  if (weighted) {
+    // Class weights trade accuracy for the rare classes on purpose (and weight the loss, so the
+    // unweighted constant-predictor loss is no yardstick): chance is balanced accuracy near 1/C.
+    chance = weighted.balanced <= 1 / weighted.classes + 0.05;
+    chanceText = `training balanced accuracy ${fmt(weighted.balanced)} under class weights against ${
+      fmt(1 / weighted.classes)
+    } for chance`;
+  } else if (p.accuracy !== null && p.majority !== null) {
     chance = p.accuracy <= p.majority + 0.05;
     chanceText = `training accuracy ${fmt(p.accuracy)} against a majority-class share of ${fmt(p.majority)}`;
   } else {
@@ -191,6 +209,7 @@ export function detectAccuracyHidesClassFailure(ctx: TrainingContext): Finding |
       },
       fix: "Report per-class recall, balanced accuracy or macro F1; rebalance the classes (class weights, " +
         "resampling) or lower the decision threshold for the missed class.",
+      remedy: singleLabelTask(ctx) ? { kind: "class-weight", classWeight: "balanced" } : undefined,
     });
   }
   return null;
@@ -204,6 +223,13 @@ function oneVsRest(v: ClassView, c: number): number {
 
 // ---------------------------------------------------------------------------------------------
 // overfitting
+
+/** Patience of the early stopping `--verify` tries: a few epochs, as Keras examples use (3-5). */
+const EARLY_STOPPING_PATIENCE = 3;
+
+function singleLabelTask(ctx: TrainingContext): boolean {
+  return ctx.task === "binary" || ctx.task === "multiclass";
+}
 
 /**
  * Classification: the final train − validation accuracy gap ≥ 0.1 (≥ 0.07 when train accuracy > 0.9,
@@ -270,6 +296,7 @@ export function detectOverfitting(ctx: TrainingContext): Finding | null {
       validationLossFinal: Number.isFinite(finalVal) ? sig(finalVal) : null,
       validationLossRising: rising,
     },
+    remedy: { kind: "early-stopping", monitor: "val_loss", patience: EARLY_STOPPING_PATIENCE },
     fix: minEpoch >= 0 && rising
       ? `Stop at epoch ${minEpoch} (early stopping), add dropout, or use more data / a smaller model.`
       : "Add dropout or use more data / a smaller model; stop when the validation loss stops improving.",
