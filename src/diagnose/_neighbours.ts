@@ -134,6 +134,8 @@ export interface NeighbourVerdict {
   neighbourLabel: number[];
   share: number[];
   k: number;
+  /** Share of rows whose neighbours' majority label is their own (leave-one-out k-NN accuracy). */
+  agreement: number;
 }
 
 /**
@@ -149,8 +151,9 @@ export function contradictedLabels(
   options: { k: number; confidence: number },
 ): NeighbourVerdict {
   const k = Math.min(options.k, n - 1);
-  const out: NeighbourVerdict = { contradicted: [], neighbourLabel: [], share: [], k };
+  const out: NeighbourVerdict = { contradicted: [], neighbourLabel: [], share: [], k, agreement: 0 };
   if (k < 1) return out;
+  let agree = 0;
   const dist = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
@@ -168,12 +171,14 @@ export function contradictedLabels(
     }
     let top = 0;
     for (let c = 1; c < classes; c++) if (votes[c] > votes[top]) top = c;
+    if (top === labels[i]) agree++;
     if (top !== labels[i] && votes[top] >= options.confidence * k) {
       out.contradicted.push(i);
       out.neighbourLabel.push(top);
       out.share.push(votes[top] / k);
     }
   }
+  out.agreement = agree / n;
   return out;
 }
 

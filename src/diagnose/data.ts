@@ -870,6 +870,16 @@ function labelNoise(ctx: DataContext, rng: Rng): Finding | null {
   const contradictedShare = verdict ? verdict.contradicted.length / n : 0;
   const conflictShare = conflicting / Math.max(1, ds.rows);
   if (contradictedShare < 0.1 && conflictShare < 0.01) return null;
+  // A contradicted label is evidence of noise only where the neighbours otherwise carry the label:
+  // on features with no signal (k-NN no better than always guessing the majority class) every
+  // minority row is "contradicted" and noisy labels cannot be told from uninformative features.
+  const sampledLabels = verdict ? Int32Array.from(rows, (r) => all[r]) : null;
+  const majorityShare = sampledLabels
+    ? Math.max(...classCounts(sampledLabels, Math.max(...sampledLabels) + 1)) / sampledLabels.length
+    : 1;
+  const signal = verdict !== null && verdict.agreement >= majorityShare + 0.05;
+  const byNeighbours = contradictedShare >= 0.1 && signal;
+  if (!byNeighbours && conflictShare < 0.01 && contradictedShare < 0.1) return null;
   const examples = verdict
     ? verdict.contradicted.slice(0, 8).map((i, j) => ({
       row: rows[i] + 1,
@@ -879,6 +889,9 @@ function labelNoise(ctx: DataContext, rng: Rng): Finding | null {
     }))
     : [];
   return makeFinding("label-noise", {
+    // Identical rows with different labels are noise whatever the features carry; neighbour
+    // contradictions only where the neighbours predict the label at all.
+    severity: byNeighbours || conflictShare >= 0.01 ? "warning" : "info",
     title: contradictedShare >= 0.1
       ? `${sig(100 * contradictedShare, 3)}% of sampled training labels are contradicted by their neighbours${
         conflictShare >= 0.01
@@ -895,7 +908,13 @@ function labelNoise(ctx: DataContext, rng: Rng): Finding | null {
       conflictShare >= 0.01
         ? `${conflicting} rows sit in groups of identical features with different labels.`
         : "",
-      "A model either cannot fit those rows or memorizes them, which caps accuracy and widens the train-validation gap.",
+      signal || conflictShare >= 0.01
+        ? "A model either cannot fit those rows or memorizes them, which caps accuracy and widens the train-validation gap."
+        : `The features barely predict the label (their neighbours agree with ${
+          sig(100 * (verdict?.agreement ?? 0), 3)
+        }% of labels, the majority class alone with ${
+          sig(100 * majorityShare, 3)
+        }%), so these contradictions do not single out wrong labels: the features may carry no signal.`,
     ].filter((s) => s).join(" "),
     evidence: {
       contradictedFraction: sig(contradictedShare),
@@ -904,6 +923,9 @@ function labelNoise(ctx: DataContext, rng: Rng): Finding | null {
       confidence: 0.7,
       conflictingIdenticalRows: conflicting,
       conflictingIdenticalFraction: sig(conflictShare),
+      neighbourAgreement: verdict ? sig(verdict.agreement) : null,
+      majorityShare: sig(majorityShare),
+      tested: "k-NN agreement against the majority-class share: contradictions count as noise only where the neighbours carry the label (agreement at least 0.05 above the majority share)",
       examples,
     },
     fix: "review and relabel the contradicted rows (the examples list the first ones)",

@@ -266,4 +266,25 @@ describe("data detectors", () => {
     expect(f.severity).toBe("warning");
     expect(f.evidence.largestColumnShareOfInitialPreActivationVariance as number).toBeGreaterThan(0.9);
   });
+
+  it("label noise is not claimed from neighbours when the features carry no signal", () => {
+    // Article 001 ex. 3: uniform noise features, 80% zeros: every minority row is "contradicted".
+    const r = rng("noise");
+    const rows = 400, d = 10;
+    const noise: Dataset = {
+      features: Float64Array.from({ length: rows * d }, () => r.next()),
+      targets: Float64Array.from({ length: rows }, (_, i) => (i % 5 === 0 ? 1 : 0)),
+      rows,
+      featureNames: Array.from({ length: d }, (_, c) => `x${c}`),
+      targetNames: ["y"],
+      source: "inline",
+    };
+    const f = data("binary", noise).find((x) => x.code === "label-noise");
+    if (f) {
+      expect(f.severity).toBe("info");
+      expect(f.evidence.neighbourAgreement as number).toBeLessThan(
+        (f.evidence.majorityShare as number) + 0.05,
+      );
+    }
+  });
 });
