@@ -10,6 +10,7 @@ import type { ScenarioData } from "../data/load.ts";
 import { checkEpochConsistency } from "../diagnose/consistency.ts";
 import { pendingClaim, scoreOf, testGap, testProbe } from "../diagnose/claims.ts";
 import { diagnoseData, imbalanceBehindCollapse } from "../diagnose/data.ts";
+import { remedyOf } from "../diagnose/finding.ts";
 import { diagnoseSetup } from "../diagnose/setup.ts";
 import { summarizeTargets } from "../diagnose/targets.ts";
 import { diagnoseTraining, doubleSoftmaxEvidence, type TrainingProbes } from "../diagnose/training.ts";
@@ -38,7 +39,8 @@ import type { Scenario } from "../scenario/types.ts";
 import { type TrainingJob, trainingJob } from "../train/job.ts";
 import type { TrainingRecords } from "../train/records.ts";
 import { type EpochReadback, type SplitReadback, trainOnGpu } from "../train/train.ts";
-import { standardizedFeatures } from "./remedies.ts";
+import { applyRemedy, standardizedFeatures } from "./remedies.ts";
+import type { FileSource } from "../io.ts";
 import type { ProgressSink } from "./types.ts";
 
 /** A user metric loaded from a `module` file. */
@@ -51,8 +53,13 @@ export interface AnalyseOptions {
   phase?: "train" | "verify";
   /** Loaded `module` metrics by metric name. */
   moduleMetrics: Map<string, ModuleMetric>;
-  /** Run the capacity probe when the run looks underfit (not during --verify re-runs). */
+  /**
+   * Run the probes (not during --verify re-runs): the capacity probe when the run looks underfit,
+   * and the counterfactual re-training that tests a finding's harm claim.
+   */
   probes: boolean;
+  /** Reads files a remedy may need (a re-split); claim probes that need one are skipped without it. */
+  source?: FileSource;
 }
 
 export interface Analysis {
@@ -372,8 +379,9 @@ async function analyseTrainingOnly(scenario: Scenario, data: ScenarioData, optio
 /**
  * Tests the harm claims data findings made before training (src/diagnose/claims.ts), in place:
  * `insufficient-data` on this run's train/validation gap; a scale claim of `unscaled-features` by
- * re-training briefly on standardized features (the same epochs, the capacity probe's way), which is
- * skipped in `--verify` re-runs, where the claim then stays an untested note.
+ * re-training briefly on standardized features (the same epochs, the capacity probe's way); any other
+ * claim (the Brier score's) by re-training with the finding's own remedy. Probes are skipped in
+ * `--verify` re-runs, where the claim then stays an untested note.
  */
 async function settleDataClaims(
   findings: Finding[],
@@ -383,15 +391,24 @@ async function settleDataClaims(
     const f = findings[i];
     if (!pendingClaim(f)) continue;
     if (f.code === "insufficient-data") findings[i] = testGap(f, run.symptoms);
-    else if (f.code === "unscaled-features" && run.options.probes) {
-      const changed = standardizedFeatures(run.scenario, run.data);
+    else if (run.options.probes) {
+      // The counterfactual: the finding's own remedy, applied alone, trained for the same epochs.
+      const remedy = remedyOf(f);
+      const changed = f.code === "unscaled-features"
+        ? standardizedFeatures(run.scenario, run.data)
+        : remedy && run.options.source
+        ? await applyRemedy(remedy, run.scenario, run.data, run.options.source)
+        : null;
+      if (!changed) continue;
       const after = await analyseTrainingOnly(changed.scenario, changed.data, run.options);
+      // Losses compare only under the same loss function; a remedy that changes it is judged by score.
+      const sameLoss = JSON.stringify(changed.scenario.loss) === JSON.stringify(run.scenario.loss);
       const side = (s: { train: SplitMetrics; validation: SplitMetrics | null }) => {
         const split = s.validation ?? s.train;
         const loss = split.loss;
         return {
           score: scoreOf(split),
-          loss: typeof loss === "number" && Number.isFinite(loss) ? loss : null,
+          loss: sameLoss && typeof loss === "number" && Number.isFinite(loss) ? loss : null,
         };
       };
       findings[i] = testProbe(

@@ -38,7 +38,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   const data = await loadScenarioData(scenario, options.source);
   const moduleMetrics = await loadModuleMetrics(scenario, options.source);
   const base = { gpu: options.gpu, epochs: options.epochs, progress: options.progress, moduleMetrics };
-  const analysis = await analyse(scenario, data, { ...base, probes: true });
+  const analysis = await analyse(scenario, data, { ...base, probes: true, source: options.source });
   const findings = [
     ...analysis.findings,
     ...moduleMetricFindings(analysis, moduleMetrics),

@@ -925,7 +925,8 @@ function labelNoise(ctx: DataContext, rng: Rng): Finding | null {
       conflictingIdenticalFraction: sig(conflictShare),
       neighbourAgreement: verdict ? sig(verdict.agreement) : null,
       majorityShare: sig(majorityShare),
-      tested: "k-NN agreement against the majority-class share: contradictions count as noise only where the neighbours carry the label (agreement at least 0.05 above the majority share)",
+      tested:
+        "k-NN agreement against the majority-class share: contradictions count as noise only where the neighbours carry the label (agreement at least 0.05 above the majority share)",
       examples,
     },
     fix: "review and relabel the contradicted rows (the examples list the first ones)",
