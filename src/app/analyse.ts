@@ -199,7 +199,7 @@ export async function analyse(
   const seen = doubleSoftmax ? doubleSoftmaxEvidence(trainingContext) : null;
   if (doubleSoftmax && seen) doubleSoftmax.evidence = { ...doubleSoftmax.evidence, training: seen };
   findings.push(...training);
-  await settleDataClaims(findings, { scenario, data, symptoms, options });
+  await settleDataClaims(findings, { scenario, data, symptoms, records, options });
   // A collapse onto the majority class is what a mild imbalance does; a single unrecalled class among
   // well-learned ones (accuracy-hides-class-failure) points at that class's overlap, not the counts.
   const collapsed = training.some((f) => f.code === "majority-class-collapse");
@@ -385,7 +385,13 @@ async function analyseTrainingOnly(scenario: Scenario, data: ScenarioData, optio
  */
 async function settleDataClaims(
   findings: Finding[],
-  run: { scenario: Scenario; data: ScenarioData; symptoms: Symptoms; options: AnalyseOptions },
+  run: {
+    scenario: Scenario;
+    data: ScenarioData;
+    symptoms: Symptoms;
+    records: TrainingRecords | null;
+    options: AnalyseOptions;
+  },
 ): Promise<void> {
   for (let i = 0; i < findings.length; i++) {
     const f = findings[i];
@@ -400,9 +406,15 @@ async function settleDataClaims(
         ? await applyRemedy(remedy, run.scenario, run.data, run.options.source)
         : null;
       if (!changed) continue;
-      const after = await analyseTrainingOnly(changed.scenario, changed.data, run.options);
-      // Losses compare only under the same loss function; a remedy that changes it is judged by score.
-      const sameLoss = JSON.stringify(changed.scenario.loss) === JSON.stringify(run.scenario.loss);
+      // Regression is scored by R² (scale-free, so a standardized target compares with the raw one).
+      const regression = run.data.task.task === "regression";
+      const probe = regression && !changed.scenario.metrics.some((m) => m.name === "r2")
+        ? { ...changed.scenario, metrics: [...changed.scenario.metrics, { name: "r2", threshold: 0.5 }] }
+        : changed.scenario;
+      const after = await analyseTrainingOnly(probe, changed.data, run.options);
+      // Losses compare only under the same loss function and target scale; else judged by score.
+      const sameLoss = JSON.stringify(changed.scenario.loss) === JSON.stringify(run.scenario.loss) &&
+        remedy?.kind !== "standardize-target";
       const side = (s: { train: SplitMetrics; validation: SplitMetrics | null }) => {
         const split = s.validation ?? s.train;
         const loss = split.loss;
@@ -411,14 +423,32 @@ async function settleDataClaims(
           loss: sameLoss && typeof loss === "number" && Number.isFinite(loss) ? loss : null,
         };
       };
+      const before = side(run.symptoms);
+      if (regression && before.score === null && run.records) before.score = finalR2(run.records, run.data);
       findings[i] = testProbe(
         f,
-        side(run.symptoms),
+        before,
         side(after),
         `${changed.change}, re-trained for the same ${run.scenario.training.epochs} epochs`,
       );
     }
   }
+}
+
+/** R² of the last snapshot (validation, else train) of a regression run, or null when not finite. */
+function finalR2(records: TrainingRecords, data: ScenarioData): number | null {
+  const snap = records.predictions.filter((p) => p.split === "validation").at(-1) ??
+    records.predictions.filter((p) => p.split === "train").at(-1);
+  if (!snap) return null;
+  const t = snap.split === "validation" ? data.targets.validation : data.targets.train;
+  if (!t) return null;
+  const v = metricOrNull(
+    "r2",
+    { data: t.values, rows: t.rows, cols: t.width },
+    { data: snap.outputs, rows: snap.rows, cols: snap.cols },
+    0.5,
+  );
+  return v;
 }
 
 /** Per-class precision / recall and the confusion matrix of the last snapshot of the validation split (else train). */

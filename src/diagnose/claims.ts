@@ -116,7 +116,9 @@ export function testProbe(
   const lossRatio = before.loss !== null && after.loss !== null && before.loss > 0
     ? after.loss / before.loss
     : null;
-  const supported = (gain !== null && gain >= 0.05) || (lossRatio !== null && lossRatio <= 0.7);
+  // A run that produced no score (it diverged to NaN) against one that did is the clearest gain.
+  const rescued = before.score === null && after.score !== null;
+  const supported = rescued || (gain !== null && gain >= 0.05) || (lossRatio !== null && lossRatio <= 0.7);
   return settleClaim(f, supported, {
     probe: description,
     scoreBefore: before.score === null ? null : sig(before.score),
