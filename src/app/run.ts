@@ -76,7 +76,11 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     task: analysis.data.task,
     training: analysis.skipped !== null
       ? { status: "skipped", reason: analysis.skipped }
-      : { ...analysis.records!.phase, readbacksPerEpoch: analysis.records!.readbacksPerEpoch },
+      : {
+        ...analysis.records!.phase,
+        readbacksPerEpoch: analysis.records!.readbacksPerEpoch,
+        ...(analysis.records!.earlyStopping ? { earlyStopping: analysis.records!.earlyStopping } : {}),
+      },
     notes: analysis.data.notes,
     ...(analysis.perClass ? { perClass: analysis.perClass } : {}),
     ...(analysis.confusion ? { confusion: analysis.confusion } : {}),
