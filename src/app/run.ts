@@ -74,13 +74,11 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
       diagnoseMs: Math.round(analysis.diagnoseMs + verifyMs),
     },
     task: analysis.data.task,
-    training: analysis.skipped !== null
-      ? { status: "skipped", reason: analysis.skipped }
-      : {
-        ...analysis.records!.phase,
-        readbacksPerEpoch: analysis.records!.readbacksPerEpoch,
-        ...(analysis.records!.earlyStopping ? { earlyStopping: analysis.records!.earlyStopping } : {}),
-      },
+    training: analysis.skipped !== null ? { status: "skipped", reason: analysis.skipped } : {
+      ...analysis.records!.phase,
+      readbacksPerEpoch: analysis.records!.readbacksPerEpoch,
+      ...(analysis.records!.earlyStopping ? { earlyStopping: analysis.records!.earlyStopping } : {}),
+    },
     notes: analysis.data.notes,
     ...(analysis.perClass ? { perClass: analysis.perClass } : {}),
     ...(analysis.confusion ? { confusion: analysis.confusion } : {}),

@@ -43,12 +43,29 @@ export function pendingClaim(f: Finding): Claim | null {
   return c && typeof c === "object" && c.tested === false ? c : null;
 }
 
+/**
+ * A data-mode finding whose claim stays untested says so in its message too (the evidence table
+ * may truncate): the harm is a possibility `diagnose data` cannot check.
+ */
+export function noteUntested(f: Finding): Finding {
+  const claim = pendingClaim(f);
+  if (!claim) return f;
+  return {
+    ...f,
+    message:
+      `${f.message} Not tested here (diagnose data cannot train); run the setup to test: ${claim.test}.`,
+  };
+}
+
 /** Records the outcome of a claim's test: a supported claim makes the finding a warning. */
 export function settleClaim(f: Finding, supported: boolean, result: Record<string, unknown>): Finding {
   const claim = pendingClaim(f)!;
   return {
     ...f,
     severity: supported ? "warning" : "info",
+    message: `${f.message} Tested (${claim.test}): ${
+      supported ? "the run supports it" : "the run does not show the harm, so this is a note"
+    }.`,
     evidence: {
       ...f.evidence,
       claim: {
