@@ -396,7 +396,7 @@ async function settleDataClaims(
   for (let i = 0; i < findings.length; i++) {
     const f = findings[i];
     if (!pendingClaim(f)) continue;
-    if (f.code === "insufficient-data") findings[i] = testGap(f, run.symptoms);
+    if (f.code === "insufficient-data") findings[i] = testGap(f, run.symptoms, run.data.validation?.rows);
     else if (run.options.probes) {
       // The counterfactual: the finding's own remedy, applied alone, trained for the same epochs.
       const remedy = remedyOf(f);

@@ -92,28 +92,33 @@ export function scoreOf(split: Record<string, number | null> | null | undefined)
 }
 
 /**
- * A generalization gap: the score falls by at least 0.1 from train to validation, or the validation
- * loss is at least 1.5× the training loss and 0.1 above it (the loss alone catches a model confidently
- * wrong on the validation rows while the argmax still agrees).
+ * A generalization gap: the score (accuracy, else R²) falls by at least 0.1 from train to validation,
+ * and by more than the validation score's binomial standard error, so a row or two of a small
+ * validation set cannot make it. Without a score: the validation loss at least twice the training
+ * loss and 0.1 above it.
  */
 export const GAP_SCORE = 0.1;
 
 /** Tests the `insufficient-data` claim on the final symptoms: is there a generalization gap? */
-export function testGap(f: Finding, symptoms: Symptoms): Finding {
+export function testGap(f: Finding, symptoms: Symptoms, validationRows?: number): Finding {
   const tr = symptoms.train, va = symptoms.validation;
   if (!va) return settleClaim(f, false, { validation: "none: a gap cannot be measured" });
   const sTr = scoreOf(tr), sVa = scoreOf(va);
   const lTr = typeof tr.loss === "number" ? tr.loss : null,
     lVa = typeof va.loss === "number" ? va.loss : null;
-  const scoreGap = sTr !== null && sVa !== null ? sTr - sVa : null;
-  const lossGap = lTr !== null && lVa !== null && Number.isFinite(lTr) && Number.isFinite(lVa)
-    ? { ratio: lVa / Math.max(lTr, 1e-12), diff: lVa - lTr }
-    : null;
-  const supported = (scoreGap !== null && scoreGap >= GAP_SCORE) ||
-    (lossGap !== null && lossGap.ratio >= 1.5 && lossGap.diff >= 0.1);
+  let supported: boolean, noise: number | null = null;
+  if (sTr !== null && sVa !== null) {
+    const p = Math.min(Math.max(sVa, 0), 1);
+    noise = validationRows ? Math.sqrt((p * (1 - p)) / validationRows) : 0;
+    supported = sTr - sVa >= Math.max(GAP_SCORE, noise);
+  } else {
+    supported = lTr !== null && lVa !== null && Number.isFinite(lTr) && Number.isFinite(lVa) &&
+      lVa >= 2 * lTr && lVa - lTr >= 0.1;
+  }
   return settleClaim(f, supported, {
     trainScore: sTr === null ? null : sig(sTr),
     validationScore: sVa === null ? null : sig(sVa),
+    ...(noise !== null ? { gapNeeded: sig(Math.max(GAP_SCORE, noise)) } : {}),
     trainLoss: lTr === null ? null : sig(lTr),
     validationLoss: lVa === null ? null : sig(lVa),
   });

@@ -993,7 +993,7 @@ function insufficientData(ctx: DataContext): Finding | null {
       ...evidence,
       claim: untestedClaim(
         ctx,
-        `a generalization gap: the score falls by ${GAP_SCORE} or more from train to validation, or the validation loss is 1.5× the training loss`,
+        `a generalization gap: the score falls by ${GAP_SCORE} or more (and beyond one standard error) from train to validation, or without a score the validation loss is twice the training loss`,
       ),
     },
     fix,
