@@ -8,8 +8,8 @@
 import { encodeTargets } from "../data/targets.ts";
 import type { ScenarioData } from "../data/load.ts";
 import { checkEpochConsistency } from "../diagnose/consistency.ts";
-import { pendingClaim, scoreOf, testGap, testProbe } from "../diagnose/claims.ts";
-import { diagnoseData, imbalanceBehindCollapse } from "../diagnose/data.ts";
+import { pendingClaim, scoreOf, testGap, testProbe, testSignal } from "../diagnose/claims.ts";
+import { diagnoseData, imbalanceBehindCollapse, SIGNAL_MARGIN } from "../diagnose/data.ts";
 import { remedyOf } from "../diagnose/finding.ts";
 import { diagnoseSetup } from "../diagnose/setup.ts";
 import { summarizeTargets } from "../diagnose/targets.ts";
@@ -397,6 +397,7 @@ async function settleDataClaims(
     const f = findings[i];
     if (!pendingClaim(f)) continue;
     if (f.code === "insufficient-data") findings[i] = testGap(f, run.symptoms, run.data.validation?.rows);
+    else if (f.code === "label-noise") findings[i] = testSignal(f, run.symptoms, SIGNAL_MARGIN);
     else if (run.options.probes) {
       // The counterfactual: the finding's own remedy, applied alone, trained for the same epochs.
       const remedy = remedyOf(f);

@@ -149,3 +149,20 @@ export function testProbe(
     lossAfter: after.loss === null ? null : sig(after.loss),
   });
 }
+
+/**
+ * Tests a `label-noise` claim made on weak neighbour agreement: the contradicted labels are noise if
+ * the features carry the label, which a trained model shows by scoring `margin` above the majority
+ * share on validation (else train).
+ */
+export function testSignal(f: Finding, symptoms: Symptoms, margin: number): Finding {
+  const split = symptoms.validation ?? symptoms.train;
+  const score = scoreOf(split);
+  const majority = f.evidence.majorityShare as number;
+  const supported = score !== null && typeof majority === "number" && score >= majority + margin;
+  return settleClaim(f, supported, {
+    score: score === null ? null : sig(score),
+    majorityShare: majority,
+    split: symptoms.validation ? "validation" : "train",
+  });
+}

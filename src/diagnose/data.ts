@@ -582,6 +582,9 @@ function leakage(ctx: DataContext, rng: Rng): Finding | null {
   });
 }
 
+/** How far above the majority share a trained model must score for the features to carry the label. */
+export const SIGNAL_MARGIN = 0.1;
+
 /** Rows of the drop-the-column counterfactual (n²·d work). */
 const WITHOUT_SAMPLE = 1000;
 
@@ -934,6 +937,14 @@ function labelNoise(ctx: DataContext, rng: Rng): Finding | null {
       majorityShare: sig(majorityShare),
       tested:
         "k-NN agreement against the majority-class share: contradictions count as noise only where the neighbours carry the label (agreement at least 0.05 above the majority share)",
+      ...(byNeighbours || conflictShare >= 0.01 ? {} : {
+        claim: untestedClaim(
+          ctx,
+          `whether the features carry the label: a trained model scoring at least ${SIGNAL_MARGIN} above the majority share (${
+            sig(majorityShare, 3)
+          }) shows they do, and then the contradicted labels are noise`,
+        ),
+      }),
       examples,
     },
     fix: "review and relabel the contradicted rows (the examples list the first ones)",
