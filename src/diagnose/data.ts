@@ -451,7 +451,7 @@ function classImbalance(ctx: DataContext, limit = IMBALANCE_RATIO): Finding | nu
     },
     fix:
       "report per-class recall / balanced accuracy; reweight (training.classWeight) or resample the rare class",
-    remedy: { kind: "class-weight", classWeight: "balanced" },
+    remedy: weighted ? undefined : { kind: "class-weight", classWeight: "balanced" },
   });
 }
 
