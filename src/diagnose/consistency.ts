@@ -96,7 +96,7 @@ export function checkEpochConsistency(
     const base = lossTolerance(outputs.rows, outputs.cols, setup.loss.reduction);
     // Weighted rows: each row's value is w_r·l_r, one more correctly rounded product (+1 u relative),
     // and its absolute log error LOG_ABS grows with w_r, so atol scales by the largest weight.
-    const maxWeight = weights ? Math.max(1, ...weights) : 1;
+    const maxWeight = weights ? weights.reduce((m, w) => Math.max(m, w), 1) : 1;
     const tol = weights ? { atol: base.atol * maxWeight, rtol: base.rtol + 2 ** -24 } : base;
     entries.push(
       entry(`${values.split}.loss`, values.epoch, engineLoss, reference, tol, {

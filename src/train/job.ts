@@ -101,8 +101,9 @@ function classWeightsOf(
       where,
     );
   }
-  const classes = Math.max(outputUnits, 2);
   const rowClasses = targetClasses(y);
+  // As many classes as the outputs, the labels (one unit regressing indices 0..2) and at least two.
+  const classes = rowClasses.reduce((m, c) => Math.max(m, c + 1), Math.max(outputUnits, 2));
   try {
     const w = classWeights(spec, rowClasses, classes);
     return { classes: w, rows: rowWeights(w, rowClasses) };
