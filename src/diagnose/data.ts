@@ -260,6 +260,8 @@ function interpretLabels(
 
 /** A column "dominates" the inputs when its RMS is this many times the median column's RMS. */
 const DOMINANCE_RMS_RATIO = 30;
+/** The initial first-layer pre-activation std from which the data alone shows saturation. */
+const SATURATING_PRE_ACTIVATION_STD = 30;
 /** A column whose values sit on one value in at least this share of rows is near-constant. */
 const NEAR_CONSTANT_SHARE = 0.95;
 
@@ -288,6 +290,12 @@ function unscaledFeatures(ctx: DataContext): Finding | null {
   const energy = live.reduce((a, s) => a + s.rms * s.rms, 0);
   const share = (maxRms.rms * maxRms.rms) / energy;
   const dominant = maxRms.rms / medianRms >= DOMINANCE_RMS_RATIO;
+  // With weights of variance 1/fan_in (LeCun; Glorot's for a square layer), a first-layer
+  // pre-activation starts with std sqrt(Σ E[x²] / d): the quadratic mean of the column RMS. At 30 and
+  // more every tanh/sigmoid unit starts deep in its flat tails and the logits start in the tens: a
+  // consequence computed from the data alone, the same in every mode (0-255 pixels give about 150).
+  const initialPreActivationStd = Math.sqrt(energy / d);
+  const saturating = initialPreActivationStd >= SATURATING_PRE_ACTIVATION_STD;
   const tinyColumns = medianRms / minRef.rms >= DOMINANCE_RMS_RATIO;
   const large = maxRms.rms > 10;
   if (!dominant && !tinyColumns && !large) return null;
@@ -304,6 +312,7 @@ function unscaledFeatures(ctx: DataContext): Finding | null {
     largestOverMedianRms: sig(maxRms.rms / medianRms),
     stdRatio: sig(stdRatio),
     largestColumnShareOfInitialPreActivationVariance: sig(share),
+    initialPreActivationStd: sig(initialPreActivationStd),
     comparedColumns: ref.length,
     nearConstantOrBinaryColumns: live.length - spread.length,
     columns: table,
@@ -326,6 +335,23 @@ function unscaledFeatures(ctx: DataContext): Finding | null {
       evidence: {
         ...evidence,
         tested: "share of the first layer's initial pre-activation variance per column",
+      },
+    });
+  }
+  if (saturating) {
+    return makeFinding("unscaled-features", {
+      ...common,
+      title: `features of large magnitude (up to RMS ${sig(maxRms.rms, 3)})`,
+      message: `The columns' typical magnitude is ${
+        sig(initialPreActivationStd, 3)
+      } (quadratic mean of their RMS; largest "${maxRms.name}" at ${
+        sig(maxRms.rms, 3)
+      }): with the usual 1/fan-in weight variance a first-layer pre-activation starts with a std of about ${
+        sig(initialPreActivationStd, 3)
+      }, so sigmoid/tanh units start saturated and the first logits are far too large.`,
+      evidence: {
+        ...evidence,
+        tested: "the first layer's pre-activation std at initialisation implied by the data",
       },
     });
   }

@@ -260,6 +260,15 @@ describe("data detectors", () => {
       source: "inline",
     };
     expect(codes(data("multiclass", px))).not.toContain("unscaled-features");
+    // The same pixels as 0-255 counts: every first-layer pre-activation starts with a std in the
+    // hundreds, a consequence the data alone shows: a warning in every mode.
+    const counts = { ...px, features: px.features.map((v) => 255 * v) };
+    const loud = find(data("multiclass", counts), "unscaled-features");
+    expect(loud.severity).toBe("warning");
+    expect(loud.evidence.initialPreActivationStd as number).toBeGreaterThan(30);
+    // As 0-16 counts (scikit-learn's digits as shipped) the scale is a claim only a run can test.
+    const sixteen = { ...px, features: px.features.map((v) => 16 * v) };
+    expect(data("multiclass", sixteen).filter((f) => f.severity !== "info").map((f) => f.code)).toEqual([]);
     // One column in the thousands among them dominates the first layer: a warning in every mode.
     const area = mapColumn(px, "features", 20, (v) => 1000 + 3000 * v);
     const f = find(data("multiclass", area), "unscaled-features");
