@@ -11,7 +11,8 @@
 //   6 categorical from logits     softmax_k * sum_j y_j - y_k (targets need not sum to 1)
 //   7 sparse: with c = clip(p), grad_j = 1/sum(c) - [j = k]/p_k where the clip is inactive, else 0
 //   8 sparse from logits          softmax_j - [j = k]
-// Gradients are of the clipped function: zero where the clip is active, as TF's clip_by_value
+// With ROW_WEIGHTS the scale of row r is scale * rowWeight[r] (Keras class_weight: the row's loss,
+// hence its gradient, times its class weight). Gradients are of the clipped function: zero where the clip is active, as TF's clip_by_value
 // gradient (which passes where min <= p <= max).
 //
 // Bindings (group 0):
@@ -19,7 +20,8 @@
 //                                    TARGET_BROADCAST: rows x 1 values)
 //   1 yPred  read        array<u32>  rows x cols f32 bits
 //   2 grad   read_write  array<u32>  rows x cols f32 bits (bits so a NaN can be written)
-//   3 params uniform     { rows, cols, delta, scale }
+//   3 rowWeight read     array<f32>  rows: each row's weight; read only when ROW_WEIGHTS = 1
+//   4 params uniform     { rows, cols, delta, scale }
 // Non-finite inputs in a row (by bit pattern), a zero row sum (5) or a bad sparse label (7, 8)
 // make the whole gradient row NaN.
 //
@@ -42,11 +44,14 @@ override LOSS: u32 = 0u;
 // 1: yTrue is rows x 1, compared with every column of its row (Keras broadcasting of a (rows, 1)
 // target against (rows, cols) predictions: the classic MSE-on-class-indices setup). Not for sparse.
 override TARGET_BROADCAST: u32 = 0u;
+// 1: row r's gradient is scaled by rowWeight[r].
+override ROW_WEIGHTS: u32 = 0u;
 
 @group(0) @binding(0) var<storage, read> yTrue: array<u32>;
 @group(0) @binding(1) var<storage, read> yPred: array<u32>;
 @group(0) @binding(2) var<storage, read_write> grad: array<u32>;
-@group(0) @binding(3) var<uniform> params: Params;
+@group(0) @binding(3) var<storage, read> rowWeight: array<f32>;
+@group(0) @binding(4) var<uniform> params: Params;
 
 const EPS: f32 = 1e-7;
 const NAN_BITS: u32 = 0x7fc00000u;
@@ -97,7 +102,10 @@ fn nanRow(o: u32, cols: u32) {
 
 fn rowGradient(r: u32, cols: u32) {
   let o = r * cols;
-  let scale = params.scale;
+  var scale = params.scale;
+  if (ROW_WEIGHTS != 0u) {
+    scale = scale * rowWeight[r];
+  }
   let es = scale / f32(cols);
   switch LOSS {
     case 0u: {

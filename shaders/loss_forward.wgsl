@@ -13,6 +13,8 @@
 // Categorical from probabilities divides the row by its sum, then clips; sparse from probabilities
 // is log(sum_j clip(p_j)) - log(clip(p_k)) (Keras: clip, log, softmax cross-entropy). From logits:
 // max(x, 0) - x*y + log1p(exp(-|x|)) and (m - x_k) + log(sum_j exp(x_j - m)) with m the row max.
+// With ROW_WEIGHTS the row's value is multiplied by rowWeight[r] (Keras scales each row's loss by its
+// class weight before the reduction; one more correctly rounded product).
 // The reduced loss (mean or sum over rows) is reduce_forward.wgsl over perRow.
 //
 // Bindings (group 0):
@@ -21,7 +23,9 @@
 //   1 yPred   read        array<u32>  rows x cols f32 bits, probabilities or logits
 //   2 perRow  read_write  array<u32>  rows, f32 bits (written as bits: a NaN constant cannot be
 //                                     made with a WGSL const-expression)
-//   3 params  uniform     { rows, cols, delta }
+//   3 rowWeight read      array<f32>  rows: each row's weight (Keras class_weight / sample_weight);
+//                                     read only when ROW_WEIGHTS = 1 (else bind any small buffer)
+//   4 params  uniform     { rows, cols, delta }
 // Inputs are bound as u32 so that the non-finite test runs on integers the compiler cannot assume
 // away (WGSL may assume finite math): a row with any NaN/Inf input, a zero or non-finite row sum
 // (categorical from probabilities), or a sparse label that is not an integer in [0, cols) gets NaN.
@@ -45,11 +49,14 @@ override LOSS: u32 = 0u;
 // 1: yTrue is rows x 1, compared with every column of its row (Keras broadcasting of a (rows, 1)
 // target against (rows, cols) predictions: the classic MSE-on-class-indices setup). Not for sparse.
 override TARGET_BROADCAST: u32 = 0u;
+// 1: each row's loss is scaled by rowWeight[r].
+override ROW_WEIGHTS: u32 = 0u;
 
 @group(0) @binding(0) var<storage, read> yTrue: array<u32>;
 @group(0) @binding(1) var<storage, read> yPred: array<u32>;
 @group(0) @binding(2) var<storage, read_write> perRow: array<u32>;
-@group(0) @binding(3) var<uniform> params: Params;
+@group(0) @binding(3) var<storage, read> rowWeight: array<f32>;
+@group(0) @binding(4) var<uniform> params: Params;
 
 const EPS: f32 = 1e-7;
 const NAN_BITS: u32 = 0x7fc00000u;
@@ -208,6 +215,9 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
     perRow[r] = NAN_BITS;
     return;
   }
-  let v = rowLoss(r, cols);
+  var v = rowLoss(r, cols);
+  if (ROW_WEIGHTS != 0u) {
+    v = v * rowWeight[r];
+  }
   perRow[r] = select(bitcast<u32>(v), NAN_BITS, invalid);
 }

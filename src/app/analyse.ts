@@ -8,7 +8,9 @@
 import { encodeTargets } from "../data/targets.ts";
 import type { ScenarioData } from "../data/load.ts";
 import { checkEpochConsistency } from "../diagnose/consistency.ts";
-import { diagnoseData, imbalanceBehindCollapse } from "../diagnose/data.ts";
+import { pendingClaim, scoreOf, testGap, testProbe, testSignal } from "../diagnose/claims.ts";
+import { diagnoseData, imbalanceBehindCollapse, SIGNAL_MARGIN } from "../diagnose/data.ts";
+import { remedyOf } from "../diagnose/finding.ts";
 import { diagnoseSetup } from "../diagnose/setup.ts";
 import { summarizeTargets } from "../diagnose/targets.ts";
 import { diagnoseTraining, doubleSoftmaxEvidence, type TrainingProbes } from "../diagnose/training.ts";
@@ -38,6 +40,8 @@ import { type TrainingJob, trainingJob } from "../train/job.ts";
 import type { TrainingRecords } from "../train/records.ts";
 import { type EpochReadback, type SplitReadback, trainOnGpu } from "../train/train.ts";
 import type { SandboxedMetric } from "./metric_sandbox.ts";
+import { applyRemedy, standardizedFeatures } from "./remedies.ts";
+import type { FileSource } from "../io.ts";
 import type { ProgressSink } from "./types.ts";
 
 /** A user metric loaded from a `module` file, running in its sandbox (./metric_sandbox.ts). */
@@ -50,8 +54,13 @@ export interface AnalyseOptions {
   phase?: "train" | "verify";
   /** Loaded `module` metrics by metric name. */
   moduleMetrics: Map<string, ModuleMetric>;
-  /** Run the capacity probe when the run looks underfit (not during --verify re-runs). */
+  /**
+   * Run the probes (not during --verify re-runs): the capacity probe when the run looks underfit,
+   * and the counterfactual re-training that tests a finding's harm claim.
+   */
   probes: boolean;
+  /** Reads files a remedy may need (a re-split); claim probes that need one are skipped without it. */
+  source?: FileSource;
 }
 
 export interface Analysis {
@@ -122,7 +131,14 @@ export async function analyse(
       lastOutputs.splits.push([split, y, r.outputs]);
       consistency.push(
         ...checkEpochConsistency(
-          { epoch: e.epoch, split, engine: r.engine, outputs: r.outputs, targets: y },
+          {
+            epoch: e.epoch,
+            split,
+            engine: r.engine,
+            outputs: r.outputs,
+            targets: y,
+            rowWeights: split === "train" ? job.rowWeights : null,
+          },
           scenario,
         ),
       );
@@ -182,6 +198,7 @@ export async function analyse(
   const seen = doubleSoftmax ? doubleSoftmaxEvidence(trainingContext) : null;
   if (doubleSoftmax && seen) doubleSoftmax.evidence = { ...doubleSoftmax.evidence, training: seen };
   findings.push(...training);
+  await settleDataClaims(findings, { scenario, data, symptoms, records, options });
   // A collapse onto the majority class is what a mild imbalance does; a single unrecalled class among
   // well-learned ones (accuracy-hides-class-failure) points at that class's overlap, not the counts.
   const collapsed = training.some((f) => f.code === "majority-class-collapse");
@@ -364,6 +381,82 @@ async function analyseTrainingOnly(scenario: Scenario, data: ScenarioData, optio
     },
   });
   return final;
+}
+
+/**
+ * Tests the harm claims data findings made before training (src/diagnose/claims.ts), in place:
+ * `insufficient-data` on this run's train/validation gap; a scale claim of `unscaled-features` by
+ * re-training briefly on standardized features (the same epochs, the capacity probe's way); any other
+ * claim (the Brier score's) by re-training with the finding's own remedy. Probes are skipped in
+ * `--verify` re-runs, where the claim then stays an untested note.
+ */
+async function settleDataClaims(
+  findings: Finding[],
+  run: {
+    scenario: Scenario;
+    data: ScenarioData;
+    symptoms: Symptoms;
+    records: TrainingRecords | null;
+    options: AnalyseOptions;
+  },
+): Promise<void> {
+  for (let i = 0; i < findings.length; i++) {
+    const f = findings[i];
+    if (!pendingClaim(f)) continue;
+    if (f.code === "insufficient-data") findings[i] = testGap(f, run.symptoms, run.data.validation?.rows);
+    else if (f.code === "label-noise") findings[i] = testSignal(f, run.symptoms, SIGNAL_MARGIN);
+    else if (run.options.probes) {
+      // The counterfactual: the finding's own remedy, applied alone, trained for the same epochs.
+      const remedy = remedyOf(f);
+      const changed = f.code === "unscaled-features"
+        ? standardizedFeatures(run.scenario, run.data)
+        : remedy && run.options.source
+        ? await applyRemedy(remedy, run.scenario, run.data, run.options.source)
+        : null;
+      if (!changed) continue;
+      // Regression is scored by R² (scale-free, so a standardized target compares with the raw one).
+      const regression = run.data.task.task === "regression";
+      const probe = regression && !changed.scenario.metrics.some((m) => m.name === "r2")
+        ? { ...changed.scenario, metrics: [...changed.scenario.metrics, { name: "r2", threshold: 0.5 }] }
+        : changed.scenario;
+      const after = await analyseTrainingOnly(probe, changed.data, run.options);
+      // Losses compare only under the same loss function and target scale; else judged by score.
+      const sameLoss = JSON.stringify(changed.scenario.loss) === JSON.stringify(run.scenario.loss) &&
+        remedy?.kind !== "standardize-target";
+      const side = (s: { train: SplitMetrics; validation: SplitMetrics | null }) => {
+        const split = s.validation ?? s.train;
+        const loss = split.loss;
+        return {
+          score: scoreOf(split),
+          loss: sameLoss && typeof loss === "number" && Number.isFinite(loss) ? loss : null,
+        };
+      };
+      const before = side(run.symptoms);
+      if (regression && before.score === null && run.records) before.score = finalR2(run.records, run.data);
+      findings[i] = testProbe(
+        f,
+        before,
+        side(after),
+        `${changed.change}, re-trained for the same ${run.scenario.training.epochs} epochs`,
+      );
+    }
+  }
+}
+
+/** R² of the last snapshot (validation, else train) of a regression run, or null when not finite. */
+function finalR2(records: TrainingRecords, data: ScenarioData): number | null {
+  const snap = records.predictions.filter((p) => p.split === "validation").at(-1) ??
+    records.predictions.filter((p) => p.split === "train").at(-1);
+  if (!snap) return null;
+  const t = snap.split === "validation" ? data.targets.validation : data.targets.train;
+  if (!t) return null;
+  const v = metricOrNull(
+    "r2",
+    { data: t.values, rows: t.rows, cols: t.width },
+    { data: snap.outputs, rows: snap.rows, cols: snap.cols },
+    0.5,
+  );
+  return v;
 }
 
 /** Per-class precision / recall and the confusion matrix of the last snapshot of the validation split (else train). */

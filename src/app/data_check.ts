@@ -6,6 +6,7 @@
 import type { Dataset } from "../data/dataset.ts";
 import { readNpz } from "../data/npz.ts";
 import { loadDataSpec } from "../data/load.ts";
+import { noteUntested } from "../diagnose/claims.ts";
 import { diagnoseData } from "../diagnose/data.ts";
 import { orderFindings, summarize } from "../diagnose/order.ts";
 import { InputError } from "../errors.ts";
@@ -35,7 +36,7 @@ export async function checkDataFiles(options: DataCheckOptions): Promise<Report>
   const task = options.task
     ? { task: options.task, inferred: false, reason: "given with --task" }
     : dataOnlyTask(train);
-  const findings = orderFindings(diagnoseData({ train, validation, task, seed: 0 }));
+  const findings = orderFindings(diagnoseData({ train, validation, task, seed: 0 }).map(noteUntested));
   const classification = task.task === "binary" || task.task === "multiclass";
   const y = { data: train.targets, rows: train.rows, cols: train.targetNames.length };
   return {

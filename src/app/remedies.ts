@@ -118,15 +118,8 @@ export async function applyRemedy(
     }
     case "drop-non-finite-rows":
       return withData(scenario, data, dropNonFiniteRows, "drop rows with NaN or Inf");
-    case "standardize-features": {
-      const stats = columnMoments(data.train.features, data.train.rows, data.train.featureNames.length);
-      return withData(
-        scenario,
-        data,
-        (d) => ({ ...d, features: standardize(d.features, d.featureNames.length, stats) }),
-        "standardize features (training mean and std)",
-      );
-    }
+    case "standardize-features":
+      return standardizedFeatures(scenario, data);
     case "standardize-target": {
       const stats = columnMoments(data.train.targets, data.train.rows, data.train.targetNames.length);
       return withData(
@@ -146,6 +139,26 @@ export async function applyRemedy(
         `relabel ${remedy.mapping.map((m) => `${m.from}→${m.to}`).join(", ")}`,
       );
     }
+    case "class-weight": {
+      if (scenario.training.classWeight !== undefined) return null;
+      const s = { ...scenario, training: { ...scenario.training, classWeight: remedy.classWeight } };
+      return scenarioOnly(s, `class weights -> ${remedy.classWeight}`);
+    }
+    case "early-stopping": {
+      if (scenario.training.earlyStopping !== undefined || scenario.validation === null) return null;
+      const earlyStopping = {
+        monitor: remedy.monitor,
+        patience: remedy.patience,
+        minDelta: 0,
+        restoreBestWeights: true,
+        mode: "auto" as const,
+      };
+      const s = { ...scenario, training: { ...scenario.training, earlyStopping } };
+      return scenarioOnly(
+        s,
+        `early stopping on ${remedy.monitor} (patience ${remedy.patience}, best weights restored)`,
+      );
+    }
     case "drop-duplicates": {
       if (!data.validation) return null;
       const seen = new Set<string>();
@@ -161,6 +174,17 @@ export async function applyRemedy(
       };
     }
   }
+}
+
+/** The data with every feature standardized by the training split's mean and std. */
+export function standardizedFeatures(scenario: Scenario, data: ScenarioData): Remedied {
+  const stats = columnMoments(data.train.features, data.train.rows, data.train.featureNames.length);
+  return withData(
+    scenario,
+    data,
+    (d) => ({ ...d, features: standardize(d.features, d.featureNames.length, stats) }),
+    "standardize features (training mean and std)",
+  );
 }
 
 function withData(

@@ -59,7 +59,7 @@ async function diagnoseScenario(
   started: number,
 ): Promise<Report> {
   const base = { gpu: options.gpu, epochs: options.epochs, progress: options.progress, moduleMetrics };
-  const analysis = await analyse(scenario, data, { ...base, probes: true });
+  const analysis = await analyse(scenario, data, { ...base, probes: true, source: options.source });
   const findings = [
     ...analysis.findings,
     ...await moduleMetricFindings(analysis, moduleMetrics),
@@ -95,9 +95,11 @@ async function diagnoseScenario(
       diagnoseMs: Math.round(analysis.diagnoseMs + verifyMs),
     },
     task: analysis.data.task,
-    training: analysis.skipped !== null
-      ? { status: "skipped", reason: analysis.skipped }
-      : { ...analysis.records!.phase, readbacksPerEpoch: analysis.records!.readbacksPerEpoch },
+    training: analysis.skipped !== null ? { status: "skipped", reason: analysis.skipped } : {
+      ...analysis.records!.phase,
+      readbacksPerEpoch: analysis.records!.readbacksPerEpoch,
+      ...(analysis.records!.earlyStopping ? { earlyStopping: analysis.records!.earlyStopping } : {}),
+    },
     notes: analysis.data.notes,
     ...(analysis.perClass ? { perClass: analysis.perClass } : {}),
     ...(analysis.confusion ? { confusion: analysis.confusion } : {}),

@@ -1,5 +1,6 @@
 /**
- * `--verify`: for each error finding with an automatic remedy, re-train with that one change and
+ * `--verify`: for each error finding with an automatic remedy (and each finding whose remedy is class
+ * weights or early stopping), re-train with that one change and
  * record the symptoms before and after. A remedy is `confirmed` only when the finding is gone after
  * the change and, for findings whose symptom is poor learning, the key metric clearly improved.
  *
@@ -7,6 +8,7 @@
  */
 import type { FileSource } from "../io.ts";
 import { remedyOf } from "../diagnose/finding.ts";
+import { lossPerRow, reduceLoss } from "../reference/losses.ts";
 import { computeMetric } from "../reference/metrics.ts";
 import type { Finding, FindingCode } from "../report/types.ts";
 import { analyse, type AnalyseOptions, type Analysis } from "./analyse.ts";
@@ -31,6 +33,38 @@ const INTEGRITY: ReadonlySet<FindingCode> = new Set<FindingCode>([
 /** An absolute gain in accuracy, balanced accuracy or R² that is clearly more than run-to-run noise. */
 const CLEAR_GAIN = 0.05;
 
+/**
+ * Remedies that change how training runs (class weights, early stopping): verified for warnings too,
+ * since the findings they answer (class-imbalance, accuracy-hides-class-failure, overfitting) are
+ * warnings whose fix a user wants to see work before adopting it.
+ */
+const TRAINING_REMEDIES: ReadonlySet<string> = new Set(["class-weight", "early-stopping"]);
+
+/**
+ * Class weights answer a class the model neglects: confirmed when balanced accuracy gains clearly
+ * (the class counts do not change, so `class-imbalance` itself stays; a hidden class failure must go).
+ */
+function classWeightsHelped(code: FindingCode, before: KeySymptoms, after: KeySymptoms): boolean {
+  const gain = before.balancedAccuracy !== null && after.balancedAccuracy !== null
+    ? after.balancedAccuracy - before.balancedAccuracy
+    : 0;
+  const gone = code !== "accuracy-hides-class-failure" || !after.findings.includes(code);
+  return gone && gain >= CLEAR_GAIN;
+}
+
+/**
+ * Early stopping answers overfitting: confirmed when the run stopped before its last epoch and the
+ * model it ends with (the best epoch's, restored) has a validation loss at least 5% below the final
+ * one of the original run, without losing accuracy (or R²) beyond noise.
+ */
+function earlyStoppingHelped(before: KeySymptoms, after: KeySymptoms): boolean {
+  if (after.stoppedEpoch === null) return false;
+  const b = before.finalValidationLoss, a = after.finalValidationLoss;
+  const lower = b !== null && a !== null && a <= 0.95 * b;
+  const kept = before.score === null || after.score === null || after.score >= before.score - CLEAR_GAIN;
+  return lower && kept;
+}
+
 /** Key symptoms of one analysis, as the report's before / after show them. */
 export interface KeySymptoms {
   trainLoss: number | null;
@@ -39,6 +73,10 @@ export interface KeySymptoms {
   score: number | null;
   scoreName: string;
   balancedAccuracy: number | null;
+  /** Loss of the model the run ends with on validation (its last snapshot: the restored best model under early stopping). */
+  finalValidationLoss: number | null;
+  /** The epoch early stopping stopped after, or null. */
+  stoppedEpoch: number | null;
   findings: FindingCode[];
 }
 
@@ -52,7 +90,7 @@ export async function verifyFindings(
   const out: Finding[] = [];
   for (const finding of findings) {
     const remedy = remedyOf(finding);
-    if (finding.severity !== "error" || !remedy) {
+    if (!remedy || (finding.severity !== "error" && !TRAINING_REMEDIES.has(remedy.kind))) {
       out.push(finding);
       continue;
     }
@@ -80,7 +118,11 @@ export async function verifyFindings(
         change: result.change,
         before: { ...beforeKey },
         after: { ...afterKey },
-        confirmed: confirmed(finding.code, beforeKey, afterKey),
+        confirmed: remedy.kind === "class-weight"
+          ? classWeightsHelped(finding.code, beforeKey, afterKey)
+          : remedy.kind === "early-stopping"
+          ? earlyStoppingHelped(beforeKey, afterKey)
+          : confirmed(finding.code, beforeKey, afterKey),
         history: { before: before.history, after: result.after.history },
       },
     });
@@ -128,7 +170,21 @@ export function keySymptoms(a: Analysis): KeySymptoms {
   const snaps = a.records?.predictions ?? [];
   const last = snaps.filter((p) => p.split === "validation").at(-1) ??
     snaps.filter((p) => p.split === "train").at(-1);
-  let score: number | null = null, balanced: number | null = null;
+  let score: number | null = null, balanced: number | null = null, finalValidationLoss: number | null = null;
+  const lastValidation = snaps.filter((p) => p.split === "validation").at(-1);
+  if (lastValidation && a.data.targets.validation) {
+    const t = a.data.targets.validation;
+    const l = a.scenario.loss;
+    const v = reduceLoss(
+      lossPerRow(
+        { name: l.name, fromLogits: l.fromLogits, delta: l.delta },
+        { data: t.values, rows: t.rows, cols: t.width },
+        { data: lastValidation.outputs, rows: lastValidation.rows, cols: lastValidation.cols },
+      ),
+      l.reduction,
+    );
+    finalValidationLoss = Number.isFinite(v) ? round(v) : null;
+  }
   if (last) {
     const t = last.split === "validation" ? a.data.targets.validation! : a.data.targets.train;
     const y = { data: t.values, rows: t.rows, cols: t.width };
@@ -152,6 +208,8 @@ export function keySymptoms(a: Analysis): KeySymptoms {
     score,
     scoreName: classification ? "accuracy" : "r2",
     balancedAccuracy: balanced,
+    finalValidationLoss,
+    stoppedEpoch: a.records?.earlyStopping?.stoppedEpoch ?? null,
     findings: a.findings.filter((f) => f.severity !== "info").map((f) => f.code),
   };
 }

@@ -134,6 +134,8 @@ export interface NeighbourVerdict {
   neighbourLabel: number[];
   share: number[];
   k: number;
+  /** Share of rows whose neighbours' majority label is their own (leave-one-out k-NN accuracy). */
+  agreement: number;
 }
 
 /**
@@ -149,8 +151,9 @@ export function contradictedLabels(
   options: { k: number; confidence: number },
 ): NeighbourVerdict {
   const k = Math.min(options.k, n - 1);
-  const out: NeighbourVerdict = { contradicted: [], neighbourLabel: [], share: [], k };
+  const out: NeighbourVerdict = { contradicted: [], neighbourLabel: [], share: [], k, agreement: 0 };
   if (k < 1) return out;
+  let agree = 0;
   const dist = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
@@ -168,11 +171,54 @@ export function contradictedLabels(
     }
     let top = 0;
     for (let c = 1; c < classes; c++) if (votes[c] > votes[top]) top = c;
+    if (top === labels[i]) agree++;
     if (top !== labels[i] && votes[top] >= options.confidence * k) {
       out.contradicted.push(i);
       out.neighbourLabel.push(top);
       out.share.push(votes[top] / k);
     }
   }
+  out.agreement = agree / n;
   return out;
+}
+
+/**
+ * Leave-one-out 1-NN accuracy over several columns of a row-major `n × d` table (standardized here,
+ * so no column's unit decides the distance), leaving out column `skip`: how well the other features
+ * predict the label without it. Ties at the nearest distance take the first neighbour found.
+ */
+export function looNearestAccuracyWithout(
+  x: Float64Array,
+  n: number,
+  d: number,
+  skip: number,
+  labels: Int32Array,
+): number {
+  const cols = Array.from({ length: d }, (_, c) => c).filter((c) => c !== skip);
+  if (cols.length === 0 || n < 2) return 0;
+  const z = new Float64Array(n * cols.length);
+  cols.forEach((c, j) => {
+    let m = 0, s = 0;
+    for (let i = 0; i < n; i++) m += x[i * d + c];
+    m /= n;
+    for (let i = 0; i < n; i++) s += (x[i * d + c] - m) ** 2;
+    const sd = Math.sqrt(s / n) || 1;
+    for (let i = 0; i < n; i++) z[i * cols.length + j] = (x[i * d + c] - m) / sd;
+  });
+  const k = cols.length;
+  let correct = 0;
+  for (let i = 0; i < n; i++) {
+    let best = Infinity, label = -1;
+    for (let j = 0; j < n; j++) {
+      if (j === i) continue;
+      let dist = 0;
+      for (let c = 0; c < k && dist < best; c++) dist += (z[i * k + c] - z[j * k + c]) ** 2;
+      if (dist < best) {
+        best = dist;
+        label = labels[j];
+      }
+    }
+    if (label === labels[i]) correct++;
+  }
+  return correct / n;
 }

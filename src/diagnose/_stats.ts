@@ -202,3 +202,28 @@ export function rowKey(data: Float64Array, offset: number, length: number): stri
   }
   return s;
 }
+
+/**
+ * Share of the finite values of column `c` equal to its most common value: 1 for a constant column,
+ * near 1 for a border pixel that is almost always 0. Such columns have a tiny std that says nothing
+ * about how the column is scaled, so scale comparisons leave them out.
+ */
+export function modeShare(data: Float64Array, rows: number, cols: number, c: number): number {
+  const counts = new Map<number, number>();
+  let finite = 0, best = 0;
+  for (let r = 0; r < rows; r++) {
+    const v = data[r * cols + c];
+    if (!Number.isFinite(v)) continue;
+    finite++;
+    const k = (counts.get(v) ?? 0) + 1;
+    counts.set(v, k);
+    if (k > best) best = k;
+  }
+  return finite > 0 ? best / finite : 1;
+}
+
+/** Median of a non-empty list (mean of the two middle values for an even length). */
+export function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b), m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}

@@ -11,6 +11,7 @@
  */
 import type { ConsistencyEntry, SplitMetrics } from "../report/types.ts";
 import type { LossSpec, MetricSpec } from "../scenario/types.ts";
+import { weightRows } from "../reference/class_weights.ts";
 import { lossPerRow, reduceLoss } from "../reference/losses.ts";
 import type { Matrix } from "../reference/matrix.ts";
 import { computeMetric, METRIC_NAMES, type MetricName } from "../reference/metrics.ts";
@@ -33,6 +34,8 @@ export interface EpochSplitValues {
   outputs: Matrix;
   /** Targets as encoded for training (float64; rounded to float32 here, as uploaded). */
   targets: Matrix;
+  /** Per-row loss weights (the training split under `training.classWeight`); absent: unweighted. */
+  rowWeights?: Float64Array | null;
 }
 
 /** Which of the scenario's metrics the engine computes (and so are checked). */
@@ -86,9 +89,15 @@ export function checkEpochConsistency(
   const engineLoss = values.engine.loss;
   if (engineLoss !== undefined && engineLoss !== null) {
     const cfg = { name: setup.loss.name, fromLogits: setup.loss.fromLogits, delta: setup.loss.delta };
-    const perRow = lossPerRow(cfg, targets, outputs);
+    const weights = values.rowWeights ? values.rowWeights.map(Math.fround) : null;
+    const unweighted = lossPerRow(cfg, targets, outputs);
+    const perRow = weights ? weightRows(unweighted, 1, weights) : unweighted;
     const reference = reduceLoss(perRow, setup.loss.reduction);
-    const tol = lossTolerance(outputs.rows, outputs.cols, setup.loss.reduction);
+    const base = lossTolerance(outputs.rows, outputs.cols, setup.loss.reduction);
+    // Weighted rows: each row's value is w_r·l_r, one more correctly rounded product (+1 u relative),
+    // and its absolute log error LOG_ABS grows with w_r, so atol scales by the largest weight.
+    const maxWeight = weights ? weights.reduce((m, w) => Math.max(m, w), 1) : 1;
+    const tol = weights ? { atol: base.atol * maxWeight, rtol: base.rtol + 2 ** -24 } : base;
     entries.push(
       entry(`${values.split}.loss`, values.epoch, engineLoss, reference, tol, {
         // The loss kernels turn any non-finite input into NaN; float32 overflows where float64 does not.

@@ -31,7 +31,11 @@ export type Remedy =
   | { kind: "fix-labels"; mapping: Array<{ from: number; to: number }> }
   | { kind: "drop-duplicates" }
   | { kind: "scale-learning-rate"; factor: number }
-  | { kind: "random-init" };
+  | { kind: "random-init" }
+  /** Keras `class_weight` (scikit-learn's "balanced"): the rare classes' rows weigh more. */
+  | { kind: "class-weight"; classWeight: "balanced" }
+  /** Keras `EarlyStopping` on the validation loss, with the best weights restored. */
+  | { kind: "early-stopping"; monitor: string; patience: number };
 
 /** What the catalogue knows about one code. */
 export interface CodeInfo {

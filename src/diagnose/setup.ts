@@ -10,6 +10,7 @@ import type { Finding } from "../report/types.ts";
 import { type AccuracyResolution, binaryAccuracy, oneHot, resolveAccuracy } from "../reference/metrics.ts";
 import { matrix } from "../reference/matrix.ts";
 import type { Activation, LossName, Scenario, Task } from "../scenario/types.ts";
+import { untestedClaim } from "./claims.ts";
 import { makeFinding, type Remedy, sig } from "./finding.ts";
 import {
   clampedLossFloor,
@@ -263,7 +264,9 @@ function lossTaskFindings(s: Facts, headReported: boolean): Finding[] {
     // pulled towards the index itself.
     const broadcast = task === "multiclass" && targets.columns === 1 && units > 1;
     out.push(makeFinding("loss-task-mismatch", {
-      severity: brier ? "warning" : "error",
+      // The Brier score learns; whether its slow correction of confident mistakes hurts this run is
+      // a claim the run tests by re-training with binary cross-entropy (src/diagnose/claims.ts).
+      severity: brier ? "info" : "error",
       title: `${loss.name} on ${task} class targets`,
       message: indices
         ? `${loss.name} regresses the class index as a number: class 1 sits "between" 0 and 2, an undecided model is rewarded for predicting the mean index, and nothing in the loss respects class boundaries.`
@@ -282,6 +285,14 @@ function lossTaskFindings(s: Facts, headReported: boolean): Finding[] {
         targetColumns: targets.columns,
         distinctTargets: targets.distinct.slice(0, 20),
         ...squaredLossThroughSquashEvidence(s.classes, act),
+        ...(brier
+          ? {
+            claim: untestedClaim(
+              { scenario: s.scenario },
+              "re-train briefly with binary cross-entropy; a clear gain supports the claim",
+            ),
+          }
+          : {}),
       },
       fix: remedy.kind === "set-loss"
         ? `loss -> ${remedy.loss}, output activation -> ${remedy.activation}${

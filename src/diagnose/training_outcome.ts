@@ -39,6 +39,16 @@ import {
 // ---------------------------------------------------------------------------------------------
 // not-learning
 
+/** Under `training.classWeight`: the last training snapshot's balanced accuracy and class count. */
+function weightedChance(ctx: TrainingContext): { balanced: number; classes: number } | null {
+  if (ctx.scenario.training.classWeight === undefined || !isClassification(ctx.task)) return null;
+  const snap = snapshot(ctx.records, "train", "last");
+  if (!snap) return null;
+  const opts = { threshold: decisionThreshold(ctx.scenario) };
+  const balanced = balancedAccuracy(ctx.targets.train, outputsOf(snap), opts);
+  return Number.isFinite(balanced) ? { balanced, classes: Math.max(2, snap.cols) } : null;
+}
+
 /**
  * The fallback: the loss does not decrease — less than 10% of the initial loss removed, or a final
  * loss still ≥ 90% of the best constant predictor's (a model that started over-confident can "improve"
@@ -55,7 +65,15 @@ export function detectNotLearning(ctx: TrainingContext): Finding | null {
   const atPrior = prior !== null && prior > 0 && t.end >= 0.9 * prior;
   if (!lossFlat && !atPrior) return null;
   let chance: boolean, chanceText: string;
-  if (p.accuracy !== null && p.majority !== null) {
+  const weighted = weightedChance(ctx);
+  if (weighted) {
+    // Class weights trade accuracy for the rare classes on purpose (and weight the loss, so the
+    // unweighted constant-predictor loss is no yardstick): chance is balanced accuracy near 1/C.
+    chance = weighted.balanced <= 1 / weighted.classes + 0.05;
+    chanceText = `training balanced accuracy ${fmt(weighted.balanced)} under class weights against ${
+      fmt(1 / weighted.classes)
+    } for chance`;
+  } else if (p.accuracy !== null && p.majority !== null) {
     chance = p.accuracy <= p.majority + 0.05;
     chanceText = `training accuracy ${fmt(p.accuracy)} against a majority-class share of ${fmt(p.majority)}`;
   } else {
@@ -191,6 +209,7 @@ export function detectAccuracyHidesClassFailure(ctx: TrainingContext): Finding |
       },
       fix: "Report per-class recall, balanced accuracy or macro F1; rebalance the classes (class weights, " +
         "resampling) or lower the decision threshold for the missed class.",
+      remedy: singleLabelTask(ctx) ? { kind: "class-weight", classWeight: "balanced" } : undefined,
     });
   }
   return null;
@@ -205,11 +224,19 @@ function oneVsRest(v: ClassView, c: number): number {
 // ---------------------------------------------------------------------------------------------
 // overfitting
 
+/** Patience of the early stopping `--verify` tries: a few epochs, as Keras examples use (3-5). */
+const EARLY_STOPPING_PATIENCE = 3;
+
+function singleLabelTask(ctx: TrainingContext): boolean {
+  return ctx.task === "binary" || ctx.task === "multiclass";
+}
+
 /**
  * Classification: the final train − validation accuracy gap ≥ 0.1 (≥ 0.07 when train accuracy > 0.9,
  * AUTOTRAINER's `test_not_well`) AND the validation loss rose ≥ 10% above its minimum while the
  * training loss kept falling (AUTOTRAINER's `test_turn_bad`; 10% is Deepchecks' degradation default),
- * or the gap grew by ≥ 5 points since the first epoch. Other tasks: the validation loss ≥ 1.5× the
+ * or the gap grew by ≥ 5 points since the first epoch and exceeds twice the validation accuracy's
+ * binomial standard error (so a few rows of a small validation split cannot make it). Other tasks: the validation loss ≥ 1.5× the
  * training loss AND the same rising validation loss.
  */
 export function detectOverfitting(ctx: TrainingContext): Finding | null {
@@ -228,6 +255,7 @@ export function detectOverfitting(ctx: TrainingContext): Finding | null {
   const tv = classView(ctx, tLast), vv = classView(ctx, vLast);
   let gap: number | null = null, gapGrew = false, threshold: number | null = null;
   let trainAcc: number | null = null, valAcc: number | null = null, firstGap: number | null = null;
+  let noise: number | null = null;
   if (tv && vv) {
     trainAcc = accuracyOf(tv), valAcc = accuracyOf(vv), gap = trainAcc - valAcc;
     threshold = trainAcc > 0.9 ? 0.07 : 0.1;
@@ -236,7 +264,11 @@ export function detectOverfitting(ctx: TrainingContext): Finding | null {
       firstGap = accuracyOf(t1) - accuracyOf(v1);
       gapGrew = gap - firstGap >= 0.05;
     }
-    if (gap < threshold || !(rising || gapGrew)) return null;
+    // A gap a few validation rows could make is not memorization: without a rising validation loss,
+    // the gap must also exceed twice the validation accuracy's binomial standard error (30 rows at
+    // 0.9 give 0.11; 3 errors on iris are not overfitting).
+    noise = 2 * Math.sqrt((valAcc * (1 - valAcc)) / Math.max(1, vv.truth.length));
+    if (gap < threshold || !(rising || (gapGrew && gap >= noise))) return null;
   } else {
     if (trainLoss === null || valLoss === null || !(valLoss >= 1.5 * trainLoss) || !rising) return null;
   }
@@ -263,6 +295,7 @@ export function detectOverfitting(ctx: TrainingContext): Finding | null {
       gap: gap === null ? null : sig(gap),
       gapAfterFirstEpoch: firstGap === null ? null : sig(firstGap),
       gapThreshold: threshold,
+      validationNoise: noise === null ? null : sig(noise),
       trainLoss: trainLoss === null ? null : sig(trainLoss),
       validationLoss: valLoss === null ? null : sig(valLoss),
       validationLossMin: Number.isFinite(minVal) ? sig(minVal) : null,
@@ -270,6 +303,7 @@ export function detectOverfitting(ctx: TrainingContext): Finding | null {
       validationLossFinal: Number.isFinite(finalVal) ? sig(finalVal) : null,
       validationLossRising: rising,
     },
+    remedy: { kind: "early-stopping", monitor: "val_loss", patience: EARLY_STOPPING_PATIENCE },
     fix: minEpoch >= 0 && rising
       ? `Stop at epoch ${minEpoch} (early stopping), add dropout, or use more data / a smaller model.`
       : "Add dropout or use more data / a smaller model; stop when the validation loss stops improving.",

@@ -8,6 +8,7 @@
 import forwardCode from "../../shaders/loss_forward.wgsl" with { type: "text" };
 import backwardCode from "../../shaders/loss_backward.wgsl" with { type: "text" };
 import type { GpuContext } from "../gpu/context.ts";
+import { weightRows } from "../reference/class_weights.ts";
 import { type LossConfig, lossGradient, lossPerRow } from "../reference/losses.ts";
 import type { Reduction } from "../scenario/types.ts";
 import { type KernelDef, linearWorkgroups, type PreparedOp, prepareKernel } from "./kernel.ts";
@@ -40,11 +41,12 @@ export const lossForward: KernelDef<"rows" | "cols" | "delta"> = {
     { name: "yTrue", access: "read" },
     { name: "yPred", access: "read" },
     { name: "perRow", access: "read-write" },
+    { name: "rowWeight", access: "read" },
   ],
   uniforms: [{ name: "rows", type: "u32" }, { name: "cols", type: "u32" }, { name: "delta", type: "f32" }],
-  overrides: { LOSS: 0, TARGET_BROADCAST: 0 },
+  overrides: { LOSS: 0, TARGET_BROADCAST: 0, ROW_WEIGHTS: 0 },
   dispatch: (u) => linearWorkgroups(u.rows, ROW_WG),
-  twins: [lossPerRow],
+  twins: [lossPerRow, weightRows],
 };
 
 /** `loss_backward.wgsl`: grad = scale · ∂L_r/∂yPred (scale 1/rows for "mean", 1 for "sum"). */
@@ -55,6 +57,7 @@ export const lossBackward: KernelDef<"rows" | "cols" | "delta" | "scale"> = {
     { name: "yTrue", access: "read" },
     { name: "yPred", access: "read" },
     { name: "grad", access: "read-write" },
+    { name: "rowWeight", access: "read" },
   ],
   uniforms: [
     { name: "rows", type: "u32" },
@@ -62,9 +65,9 @@ export const lossBackward: KernelDef<"rows" | "cols" | "delta" | "scale"> = {
     { name: "delta", type: "f32" },
     { name: "scale", type: "f32" },
   ],
-  overrides: { LOSS: 0, TARGET_BROADCAST: 0 },
+  overrides: { LOSS: 0, TARGET_BROADCAST: 0, ROW_WEIGHTS: 0 },
   dispatch: (u) => linearWorkgroups(u.rows, ROW_WG),
-  twins: [lossGradient],
+  twins: [lossGradient, weightRows],
 };
 
 /** Buffers and shape of a loss op: f32 buffers, yTrue rows × cols (sparse: rows × 1). */
@@ -81,6 +84,11 @@ export interface LossOpOptions {
    * always read one column of class indices.
    */
   targetCols?: number;
+  /**
+   * Per-row weights (rows f32, Keras `class_weight` as row weights): each row's loss and gradient is
+   * multiplied by its weight. Absent: every row weighs 1 (a one-word placeholder is bound).
+   */
+  rowWeights?: GPUBuffer;
 }
 
 /**
@@ -93,7 +101,12 @@ export function prepareLossForward(
 ): Promise<PreparedOp<"rows" | "cols" | "delta">> {
   return prepareKernel(ctx, lossForward, {
     label: options.label,
-    buffers: { yTrue: options.yTrue, yPred: options.yPred, perRow: options.perRow },
+    buffers: {
+      yTrue: options.yTrue,
+      yPred: options.yPred,
+      perRow: options.perRow,
+      rowWeight: options.rowWeights ?? noRowWeights(ctx),
+    },
     uniforms: { rows: options.rows, cols: options.cols, delta: options.loss.delta ?? 1 },
     overrides: lossOverrides(options),
   });
@@ -109,7 +122,12 @@ export function prepareLossBackward(
 ): Promise<PreparedOp<"rows" | "cols" | "delta" | "scale">> {
   return prepareKernel(ctx, lossBackward, {
     label: options.label,
-    buffers: { yTrue: options.yTrue, yPred: options.yPred, grad: options.grad },
+    buffers: {
+      yTrue: options.yTrue,
+      yPred: options.yPred,
+      grad: options.grad,
+      rowWeight: options.rowWeights ?? noRowWeights(ctx),
+    },
     uniforms: {
       rows: options.rows,
       cols: options.cols,
@@ -128,7 +146,16 @@ function lossOverrides(options: LossOpOptions): Record<string, number> {
       `${options.label}: targets of ${targetCols} columns cannot be compared with ${options.cols} predictions`,
     );
   }
-  return { LOSS: lossKind(options.loss), TARGET_BROADCAST: !sparse && targetCols !== options.cols ? 1 : 0 };
+  return {
+    LOSS: lossKind(options.loss),
+    TARGET_BROADCAST: !sparse && targetCols !== options.cols ? 1 : 0,
+    ROW_WEIGHTS: options.rowWeights ? 1 : 0,
+  };
+}
+
+/** The placeholder bound as `rowWeight` when rows are unweighted (the shader never reads it then). */
+function noRowWeights(ctx: GpuContext): GPUBuffer {
+  return ctx.placeholder("loss row weights (read)");
 }
 
 /** Weight of one row's loss in the reduced loss: 1/rows for "mean", 1 for "sum". */

@@ -7,10 +7,13 @@
  */
 import type { LayerWeights } from "../train/records.ts";
 import type { Activation, LossSpec, OptimizerSpec } from "../scenario/types.ts";
+import { weightRows } from "./class_weights.ts";
 import { denseBackward, denseForward } from "./dense.ts";
+import { EarlyStopping, type EarlyStoppingSpec, monitorTarget } from "./early_stopping.ts";
 import { dropoutApply, type DropoutKey } from "./dropout.ts";
 import { lossGradient, lossPerRow, reduceLoss } from "./losses.ts";
 import { type Matrix, matrix } from "./matrix.ts";
+import { computeMetric, type MetricName } from "./metrics.ts";
 import { adamStep, rmspropStep, sgdStep } from "./optimizers.ts";
 
 /** What the reference trainer needs to know about the model (a subset of the scenario). */
@@ -68,11 +71,15 @@ export interface ReferenceForward {
   masks: (DropoutKey | null)[];
 }
 
-/** One optimizer step in float64, updating `params` and `slots` in place; returns the batch loss. */
+/**
+ * One optimizer step in float64, updating `params` and `slots` in place; returns the batch loss.
+ * With `batch.rowWeights` (Keras `class_weight` as row weights) each row's loss and its gradient are
+ * scaled by its weight before the reduction (a "mean" still divides by the batch's rows).
+ */
 export function referenceStep(
   model: ReferenceModel,
   state: ReferenceTrainerState,
-  batch: { x: Matrix; y: Matrix },
+  batch: { x: Matrix; y: Matrix; rowWeights?: ArrayLike<number> },
 ): number {
   const { params } = state;
   const step = state.step;
@@ -80,8 +87,11 @@ export function referenceStep(
   const last = params.length - 1;
   const out = fwd.y[last];
   const cfg = { name: model.loss.name, fromLogits: model.loss.fromLogits, delta: model.loss.delta };
-  const loss = reduceLoss(lossPerRow(cfg, batch.y, out), model.loss.reduction);
+  const w = batch.rowWeights;
+  const perRow = lossPerRow(cfg, batch.y, out);
+  const loss = reduceLoss(w ? weightRows(perRow, 1, w) : perRow, model.loss.reduction);
   let dy = lossGradient({ ...cfg, reduction: model.loss.reduction }, batch.y, out);
+  if (w) dy = { ...dy, data: weightRows(dy.data, dy.cols, w) };
   for (let i = last; i >= 0; i--) {
     const p = params[i];
     const key = fwd.masks[i];
@@ -161,4 +171,90 @@ export function gatherRows(m: Matrix, index: ArrayLike<number>): Matrix {
     out.data.set(m.data.subarray(index[r] * m.cols, (index[r] + 1) * m.cols), r * m.cols);
   }
   return out;
+}
+
+/** What {@linkcode referenceFit} trains on: a job's data, batches and (optional) weights and callback. */
+export interface ReferenceFitOptions {
+  train: { x: Matrix; y: Matrix };
+  validation: { x: Matrix; y: Matrix } | null;
+  /** Row numbers of each batch of a 1-based epoch. */
+  batches: (epoch: number) => Uint32Array[];
+  epochs: number;
+  /** Per-row loss weights of the training split (class weights), or null. */
+  rowWeights?: Float64Array | null;
+  earlyStopping?: (EarlyStoppingSpec & { threshold: number }) | null;
+}
+
+/** The outcome of {@linkcode referenceFit}. */
+export interface ReferenceFit {
+  /** The monitored value after each epoch (empty without early stopping). */
+  monitored: number[];
+  /** Epochs trained. */
+  epochs: number;
+  /** The epoch early stopping stopped after, or null. */
+  stoppedEpoch: number | null;
+  bestEpoch: number;
+  /** The parameters the run ends with (the best epoch's when they were restored). */
+  params: LayerWeights[];
+}
+
+/**
+ * A whole `fit` in float64: epochs of {@linkcode referenceStep}, Keras `EarlyStopping` after each
+ * epoch on the loss (class-weighted on the training split, as Keras logs it) or a metric of a split,
+ * and the best weights restored on an early stop when asked.
+ */
+export function referenceFit(
+  model: ReferenceModel,
+  initial: LayerWeights[],
+  options: ReferenceFitOptions,
+): ReferenceFit {
+  const state = referenceTrainerState(initial);
+  const spec = options.earlyStopping ?? null;
+  const stopper = spec ? new EarlyStopping(spec) : null;
+  const copy = (ps: LayerWeights[]) =>
+    ps.map((p) => ({ ...p, weights: p.weights.slice(), biases: p.biases.slice() }));
+  let best = copy(state.params);
+  const monitored: number[] = [];
+  let epochs = 0, stoppedEpoch: number | null = null;
+  for (let epoch = 1; epoch <= options.epochs; epoch++) {
+    for (const rows of options.batches(epoch)) {
+      referenceStep(model, state, {
+        x: gatherRows(options.train.x, rows),
+        y: gatherRows(options.train.y, rows),
+        rowWeights: options.rowWeights ? Array.from(rows, (r) => options.rowWeights![r]) : undefined,
+      });
+    }
+    epochs = epoch;
+    if (!stopper || !spec) continue;
+    const value = monitoredValue(model, state.params, spec, options);
+    monitored.push(value);
+    const decision = stopper.update(epoch, value);
+    if (decision.improved && spec.restoreBestWeights) best = copy(state.params);
+    if (decision.stop) {
+      stoppedEpoch = epoch;
+      if (spec.restoreBestWeights) state.params = best;
+      break;
+    }
+  }
+  return { monitored, epochs, stoppedEpoch, bestEpoch: stopper?.bestEpoch ?? 0, params: state.params };
+}
+
+function monitoredValue(
+  model: ReferenceModel,
+  params: LayerWeights[],
+  spec: EarlyStoppingSpec & { threshold: number },
+  options: ReferenceFitOptions,
+): number {
+  const { split, metric } = monitorTarget(spec.monitor);
+  const data = split === "validation" ? options.validation : options.train;
+  if (!data) return NaN;
+  const fwd = referenceForward(model, params, data.x);
+  const out = fwd.y[fwd.y.length - 1];
+  if (metric !== "loss") {
+    return computeMetric(metric as MetricName, data.y, out, { threshold: spec.threshold }).value;
+  }
+  const cfg = { name: model.loss.name, fromLogits: model.loss.fromLogits, delta: model.loss.delta };
+  const perRow = lossPerRow(cfg, data.y, out);
+  const w = split === "train" ? options.rowWeights : null;
+  return reduceLoss(w ? weightRows(perRow, 1, w) : perRow, model.loss.reduction);
 }

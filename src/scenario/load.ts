@@ -162,6 +162,8 @@ const KEY_HOMES: Record<string, string> = {
   batchSize: "training",
   shuffle: "training",
   sameBatchEveryStep: "training",
+  classWeight: "training",
+  earlyStopping: "training",
   threshold: "metrics[i]",
   module: "metrics[i]",
   findings: "expect",

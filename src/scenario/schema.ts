@@ -403,6 +403,24 @@ function validationSchema(resolve: (p: string) => string) {
   }, [split, data, none]);
 }
 
+/** `training.classWeight`: Keras's `class_weight` ({"0": 1, "1": 20}) or scikit-learn's "balanced". */
+const classWeightSchema = z.union([
+  z.literal("balanced"),
+  z.record(
+    z.string().regex(/^(0|[1-9][0-9]*)$/, { error: 'class weight keys are class indices: "0", "1", ...' }),
+    z.number().min(0).refine(Number.isFinite, { error: "a class weight must be a finite number >= 0" }),
+  ),
+], { error: 'classWeight is "balanced" or an object of class index -> weight, e.g. {"0": 1, "1": 20}' });
+
+/** `training.earlyStopping`: Keras's `EarlyStopping` callback (its defaults). */
+const earlyStoppingSchema = z.strictObject({
+  monitor: z.string().min(1).default("val_loss"),
+  patience: z.number().int().min(0).default(0),
+  minDelta: z.number().min(0).default(0),
+  restoreBestWeights: z.boolean().default(false),
+  mode: z.enum(["auto", "min", "max"]).default("auto"),
+});
+
 /** The zod schema of a scenario file; `resolve` turns a path written in the file into an absolute one. */
 export function scenarioSchema(resolve: (relative: string) => string) {
   return z.strictObject({
@@ -429,6 +447,8 @@ export function scenarioSchema(resolve: (relative: string) => string) {
       batchSize: z.number().int().min(1).default(32),
       shuffle: z.boolean().default(true),
       sameBatchEveryStep: z.boolean().default(false),
+      classWeight: classWeightSchema.optional(),
+      earlyStopping: earlyStoppingSchema.optional(),
     }).prefault({}),
     metrics: z.array(metricSchema(resolve)).default([]),
     expect: z.strictObject({ findings: z.array(z.enum(FINDING_CODES)) }).optional(),

@@ -3,6 +3,10 @@
  * against the scenario file's directory). `src/scenario/schema.ts` turns user JSON into this; the
  * rest of fitcheck only ever sees this shape.
  */
+import type { ClassWeightSpec } from "../reference/class_weights.ts";
+import type { EarlyStoppingSpec } from "../reference/early_stopping.ts";
+
+export type { ClassWeightSpec, EarlyStoppingSpec };
 
 export type Task = "binary" | "multiclass" | "multilabel" | "regression";
 
@@ -54,6 +58,10 @@ export interface TrainingSpec {
   batchSize: number;
   shuffle: boolean;
   sameBatchEveryStep: boolean;
+  /** Keras `class_weight`: each training row's loss scaled by its class's weight. */
+  classWeight?: ClassWeightSpec;
+  /** Keras `EarlyStopping`. */
+  earlyStopping?: EarlyStoppingSpec;
 }
 
 export interface MetricSpec {

@@ -154,6 +154,11 @@ export interface TrainStepSetup {
   data?: { x: GPUBuffer; y: GPUBuffer };
   /** Most row numbers one epoch's order holds (default batchSize): steps per epoch × batch size. */
   orderCapacity?: number;
+  /**
+   * Per-row loss weights of the training split (rows f32, Keras `class_weight` as row weights),
+   * gathered per batch with the rows; needs `data`. Absent: every row weighs 1.
+   */
+  rowWeights?: GPUBuffer;
 }
 
 /** The prepared training step. */
@@ -206,6 +211,26 @@ export async function prepareTrainStep(
       offset: 0,
       xCols: shape.inputs,
       yCols: setup.targetWidth,
+    })
+    : null;
+
+  if (setup.rowWeights && !setup.data) {
+    throw new Error("prepareTrainStep: rowWeights are gathered with the rows, so they need setup.data");
+  }
+  // The batch's row weights: the same gather over a one-column "x" (its y part is empty: yCols 0).
+  const wBatch = setup.rowWeights ? ctx.storage("batch row weights", B) : null;
+  const gatherWeights = setup.rowWeights
+    ? await prepareGatherRows(ctx, {
+      label: "batch row weights gather",
+      x: setup.rowWeights,
+      y: ctx.placeholder("gather y (read)"),
+      index: order!,
+      xBatch: wBatch!,
+      yBatch: ctx.placeholder("gather yBatch (read-write)"),
+      rows: B,
+      offset: 0,
+      xCols: 1,
+      yCols: 0,
     })
     : null;
 
@@ -338,6 +363,7 @@ export async function prepareTrainStep(
     rows: B,
     cols: K,
     targetCols: setup.targetWidth,
+    rowWeights: wBatch ?? undefined,
   });
   const lossReduce = await prepareReduce(ctx, {
     label: "batch loss reduce",
@@ -357,6 +383,7 @@ export async function prepareTrainStep(
     cols: K,
     targetCols: setup.targetWidth,
     reduction: setup.loss.reduction,
+    rowWeights: wBatch ?? undefined,
   });
 
   let rows = B, offset = 0;
@@ -378,6 +405,7 @@ export async function prepareTrainStep(
       if (gather && (batchRows !== rows || batchOffset !== offset)) {
         offset = batchOffset;
         gather.set({ rows: batchRows, offset });
+        gatherWeights?.set({ rows: batchRows, offset });
       }
       if (batchRows !== rows) {
         rows = batchRows;
@@ -410,6 +438,7 @@ export async function prepareTrainStep(
       }
       const pass = encoder.beginComputePass({ label: "train step" });
       gather?.encode(pass);
+      gatherWeights?.encode(pass);
       if (instrument) fingerprint.encode(pass);
       for (let i = 0; i < L; i++) {
         forward[i].encode(pass);
@@ -466,6 +495,8 @@ export async function prepareEvaluation(
     /** Columns of y: K, or 1 for class indices (sparse) or one column broadcast against K outputs. */
     targetCols: number;
     metrics: EngineMetric[];
+    /** Per-row weights of the loss (rows f32; the training split under class weights). */
+    rowWeights?: GPUBuffer;
   },
 ): Promise<SplitEvaluation> {
   const { shape, rows: N, label } = options;
@@ -522,6 +553,7 @@ export async function prepareEvaluation(
       rows: N,
       cols: K,
       targetCols: options.targetCols,
+      rowWeights: options.rowWeights,
     }),
   );
   ops.push(

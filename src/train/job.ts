@@ -9,7 +9,10 @@
 import { type BatchPlan, planBatches } from "../data/batches.ts";
 import type { ScenarioData } from "../data/load.ts";
 import type { Matrix } from "../reference/matrix.ts";
-import { resolveAccuracy } from "../reference/metrics.ts";
+import { classWeights, rowWeights, targetClasses } from "../reference/class_weights.ts";
+import { type EarlyStoppingSpec, monitorTarget } from "../reference/early_stopping.ts";
+import { METRIC_NAMES, resolveAccuracy } from "../reference/metrics.ts";
+import { InputError } from "../errors.ts";
 import { Rng } from "../random.ts";
 import type { Scenario } from "../scenario/types.ts";
 import type { EngineMetric } from "./gpu_network.ts";
@@ -26,6 +29,15 @@ export interface TrainingJob {
   epochs: number;
   dropoutSeed: number;
   metrics: EngineMetric[];
+  /** Each training row's loss weight (`training.classWeight`), or null when unweighted. */
+  rowWeights: Float64Array | null;
+  /** The class weights behind `rowWeights` (class index → weight), or null. */
+  classWeights: Float64Array | null;
+  /**
+   * `training.earlyStopping` with its monitor checked against the run, or null; `threshold` is the
+   * monitored metric's decision threshold (0.5 unless the metric sets one).
+   */
+  earlyStopping: (EarlyStoppingSpec & { threshold: number }) | null;
 }
 
 /** The seed of every dropout mask of a run, from the scenario seed's "dropout" stream. */
@@ -46,6 +58,12 @@ export function trainingJob(
     y: { data: t.values, rows: t.rows, cols: t.width },
   });
   const outputUnits = shape.layers[shape.layers.length - 1].units;
+  const weights = classWeightsOf(
+    scenario,
+    data,
+    { rows: y.rows, cols: y.width, data: y.values },
+    outputUnits,
+  );
   return {
     scenario,
     shape,
@@ -58,7 +76,66 @@ export function trainingJob(
     epochs: options.epochs ?? scenario.training.epochs,
     dropoutSeed: dropoutSeed(scenario.seed),
     metrics: engineMetrics(scenario, y.width, outputUnits),
+    rowWeights: weights?.rows ?? null,
+    classWeights: weights?.classes ?? null,
+    earlyStopping: checkedEarlyStopping(scenario, data.validation !== null),
   };
+}
+
+/**
+ * The class and row weights of `training.classWeight`, read from the encoded training targets as
+ * Keras does; input errors name the field (weights need single-label class targets, one per class).
+ */
+function classWeightsOf(
+  scenario: Scenario,
+  data: ScenarioData,
+  y: Matrix,
+  outputUnits: number,
+): { classes: Float64Array; rows: Float64Array } | null {
+  const spec = scenario.training.classWeight;
+  if (spec === undefined) return null;
+  const where = { file: scenario.path, field: "training.classWeight" };
+  if (data.task.task !== "binary" && data.task.task !== "multiclass") {
+    throw new InputError(
+      `class weights need single-label class targets (binary or multiclass); this task is ${data.task.task}`,
+      where,
+    );
+  }
+  const rowClasses = targetClasses(y);
+  // As many classes as the outputs, the labels (one unit regressing indices 0..2) and at least two.
+  const classes = rowClasses.reduce((m, c) => Math.max(m, c + 1), Math.max(outputUnits, 2));
+  try {
+    const w = classWeights(spec, rowClasses, classes);
+    return { classes: w, rows: rowWeights(w, rowClasses) };
+  } catch (e) {
+    if (e instanceof RangeError) throw new InputError(e.message, where);
+    throw e;
+  }
+}
+
+/** `training.earlyStopping` when its monitor names a value the run logs ("val_" needs a validation split). */
+function checkedEarlyStopping(
+  scenario: Scenario,
+  hasValidation: boolean,
+): (EarlyStoppingSpec & { threshold: number }) | null {
+  const spec = scenario.training.earlyStopping;
+  if (spec === undefined) return null;
+  const where = { file: scenario.path, field: "training.earlyStopping.monitor" };
+  const { split, metric } = monitorTarget(spec.monitor);
+  if (split === "validation" && !hasValidation) {
+    throw new InputError(`"${spec.monitor}" monitors the validation split, and this run has none`, where);
+  }
+  const logged = ["loss", ...scenario.metrics.filter((m) => !m.module).map((m) => m.name)];
+  if (
+    !logged.includes(metric) || (metric !== "loss" && !(METRIC_NAMES as readonly string[]).includes(metric))
+  ) {
+    const names = logged.flatMap((n) => (hasValidation ? [n, `val_${n}`] : [n]));
+    throw new InputError(
+      `"${spec.monitor}" is not a logged value; monitor one of ${names.join(", ")}`,
+      where,
+    );
+  }
+  return { ...spec, threshold: scenario.metrics.find((m) => m.name === metric)?.threshold ?? 0.5 };
 }
 
 /**

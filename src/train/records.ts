@@ -92,4 +92,9 @@ export interface TrainingRecords {
   /** Readbacks performed per epoch (the benchmark and the tests watch this). */
   readbacksPerEpoch: number;
   trainMs: number;
+  /**
+   * With `training.earlyStopping`: the epoch training stopped after (null when it ran every epoch),
+   * the best epoch and its monitored value, and whether the best weights were restored.
+   */
+  earlyStopping?: { stoppedEpoch: number | null; bestEpoch: number; best: number; restored: boolean };
 }

@@ -12,7 +12,9 @@ import type { BatchPlan } from "../data/batches.ts";
 import type { GpuContext } from "../gpu/context.ts";
 import { GpuLimitError } from "../gpu/errors.ts";
 import { readback } from "../gpu/readback.ts";
+import { EarlyStopping, type EarlyStoppingSpec, monitorTarget } from "../reference/early_stopping.ts";
 import { type Matrix } from "../reference/matrix.ts";
+import { computeMetric, type MetricName } from "../reference/metrics.ts";
 import { decodeColumnStats } from "../reference/stats.ts";
 import type { SplitMetrics } from "../report/types.ts";
 import type { LossSpec, OptimizerSpec } from "../scenario/types.ts";
@@ -61,6 +63,10 @@ export interface GpuTrainOptions {
    * false, step records carry the batch loss only: their layer statistics read 0.
    */
   instrument?: boolean;
+  /** Per-row loss weights of the training split (Keras `class_weight`), or null/absent: unweighted. */
+  rowWeights?: Float64Array | null;
+  /** Keras `EarlyStopping` (threshold: the monitored metric's), or null/absent. */
+  earlyStopping?: (EarlyStoppingSpec & { threshold: number }) | null;
 }
 
 export interface EpochReadback {
@@ -103,6 +109,9 @@ async function train(ctx: GpuContext, options: GpuTrainOptions): Promise<Trainin
     y: ctx.upload(`${name} y`, toF32(data.y)),
   });
   const trainData = upload("train", options.train);
+  const rowWeights = options.rowWeights
+    ? ctx.upload("train row weights", Float32Array.from(options.rowWeights))
+    : undefined;
   const step = await prepareTrainStep(ctx, params, {
     shape,
     loss: options.loss,
@@ -113,11 +122,13 @@ async function train(ctx: GpuContext, options: GpuTrainOptions): Promise<Trainin
     instrument: options.instrument,
     data: trainData,
     orderCapacity: plan.stepsPerEpoch * plan.batchSize,
+    rowWeights,
   });
   const evaluation = async (
     name: "train" | "validation",
     data: { x: GPUBuffer; y: GPUBuffer },
     rows: number,
+    weights?: GPUBuffer,
   ) =>
     await prepareEvaluation(ctx, params, {
       label: name,
@@ -128,8 +139,11 @@ async function train(ctx: GpuContext, options: GpuTrainOptions): Promise<Trainin
       rows,
       targetCols: options.train.y.cols,
       metrics: options.metrics,
+      rowWeights: weights,
     });
-  const evalTrain = await evaluation("train", trainData, options.train.x.rows);
+  // The training split's loss is weighted as training weights it (Keras logs the weighted `loss`);
+  // validation is never weighted (Keras applies class_weight to the training data only).
+  const evalTrain = await evaluation("train", trainData, options.train.x.rows, rowWeights);
   const evalValidation = options.validation
     ? await evaluation("validation", upload("validation", options.validation), options.validation.x.rows)
     : null;
@@ -167,6 +181,10 @@ async function train(ctx: GpuContext, options: GpuTrainOptions): Promise<Trainin
   const initial = await evaluate(0, false);
   options.onEpoch?.({ epoch: 0, train: initial.train, validation: initial.validation, batchLossMean: null });
   keep(0, initial);
+
+  const stopper = options.earlyStopping ? new EarlyStopping(options.earlyStopping) : null;
+  const best = stopper?.spec.restoreBestWeights ? stash(ctx, params) : null;
+  let earlyStopping: TrainingRecords["earlyStopping"];
 
   let globalStep = 0;
   for (let epoch = 1; epoch <= options.epochs; epoch++) {
@@ -210,6 +228,24 @@ async function train(ctx: GpuContext, options: GpuTrainOptions): Promise<Trainin
       if (epoch !== 1) keep(epoch, result);
       break;
     }
+    if (stopper) {
+      const decision = stopper.update(epoch, monitored(options.earlyStopping!, result, options));
+      if (decision.improved && best) best.save();
+      if (decision.stop) {
+        if (epoch !== 1 && epoch !== options.epochs) keep(epoch, result);
+        const restored = best !== null && stopper.bestEpoch > 0;
+        if (restored) {
+          best!.restore();
+          // The model the run ends with is the best epoch's: its predictions are the last snapshot.
+          keep(epoch, await evaluate(epoch, false));
+        }
+        earlyStopping = { stoppedEpoch: epoch, bestEpoch: stopper.bestEpoch, best: stopper.best, restored };
+        break;
+      }
+    }
+  }
+  if (stopper && !earlyStopping) {
+    earlyStopping = { stoppedEpoch: null, bestEpoch: stopper.bestEpoch, best: stopper.best, restored: false };
   }
   const epochsRun = Math.max(history.length, 1);
   const readbacksPerEpoch = (ctx.readbacks - readbacksAtStart - 1) / epochsRun;
@@ -225,7 +261,38 @@ async function train(ctx: GpuContext, options: GpuTrainOptions): Promise<Trainin
     finalWeights,
     readbacksPerEpoch,
     trainMs: performance.now() - started,
+    ...(earlyStopping ? { earlyStopping } : {}),
   };
+}
+
+/**
+ * The value `spec.monitor` names after an epoch: the engine's when it computes it, else the float64
+ * reference metric on the read-back predictions (precision, AUC, ...).
+ */
+function monitored(
+  spec: EarlyStoppingSpec & { threshold: number },
+  result: { train: SplitReadback; validation: SplitReadback | null },
+  options: GpuTrainOptions,
+): number {
+  const { split, metric } = monitorTarget(spec.monitor);
+  const r = split === "validation" ? result.validation : result.train;
+  if (!r) return NaN;
+  const engine = r.engine[metric];
+  if (typeof engine === "number") return engine;
+  const y = split === "validation" ? options.validation!.y : options.train.y;
+  return computeMetric(metric as MetricName, y, r.outputs, { threshold: spec.threshold }).value;
+}
+
+/** A copy of the parameters on the GPU: `save` takes the current ones, `restore` puts them back. */
+function stash(ctx: GpuContext, params: GpuParameters) {
+  const all = [...params.weights, ...params.biases];
+  const copies = all.map((b, i) => ctx.storage(`best weights ${i}`, b.size / 4));
+  const copy = (from: GPUBuffer[], to: GPUBuffer[]) => {
+    const encoder = ctx.device.createCommandEncoder({ label: "early stopping weights copy" });
+    from.forEach((b, i) => encoder.copyBufferToBuffer(b, 0, to[i], 0, b.size));
+    ctx.device.queue.submit([encoder.finish()]);
+  };
+  return { save: () => copy(all, copies), restore: () => copy(copies, all) };
 }
 
 function splitSources(e: SplitEvaluation): GPUBuffer[] {

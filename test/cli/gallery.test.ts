@@ -21,9 +21,10 @@ describe("meetsExpectation", () => {
     expect(meetsExpectation(["dead-relu"], withFindings(["dead-relu", "info"]))).toBe(false);
     expect(meetsExpectation(["dead-relu", "overfitting"], withFindings(["dead-relu", "error"]))).toBe(false);
   });
-  test("expecting nothing means no error; warnings are allowed", () => {
-    expect(meetsExpectation([], withFindings(["class-imbalance", "warning"]))).toBe(true);
+  test("expecting nothing means no error and no warning; info notes are allowed", () => {
+    expect(meetsExpectation([], withFindings(["class-imbalance", "warning"]))).toBe(false);
     expect(meetsExpectation([], withFindings(["overfitting", "error"]))).toBe(false);
+    expect(meetsExpectation([], withFindings(["insufficient-data", "info"]))).toBe(true);
   });
 });
 
@@ -40,7 +41,10 @@ describe("runGallery", () => {
     const ran: string[] = [];
     const engines = fakeEngines((path) => {
       ran.push(path);
-      return withFindings(["dead-relu", "warning"]);
+      // The healthy "a" gets a note only (a warning would fail it); "b" its expected warning.
+      return path.endsWith("a.json")
+        ? withFindings(["insufficient-data", "info"])
+        : withFindings(["dead-relu", "warning"]);
     });
     const { document, reports } = await runGallery("/g", engines, {
       source: memoryFileSource(files),
@@ -48,7 +52,7 @@ describe("runGallery", () => {
     });
     expect(ran).toEqual(["/g/a.json", "/g/b.json"]);
     expect(document.scenarios.map((s) => [s.name, s.expected, s.found, s.ok])).toEqual([
-      ["a", [], ["dead-relu"], true],
+      ["a", [], [], true],
       ["b", ["dead-relu"], ["dead-relu"], true],
       ["c", [], [], false],
     ]);

@@ -54,12 +54,13 @@ describe("setup detectors", () => {
     expect(acc.evidence.bestReachableAccuracy).toBeCloseTo(2 / 3, 1);
   });
 
-  it("mse on binary with a sigmoid head is a Brier score: a warning, not an error", () => {
+  it("mse on binary with a sigmoid head is a Brier score: a note whose harm a run tests", () => {
     const f = only(
       setup({ units: 1, activation: "sigmoid", loss: "mse" }, "binary", binary),
       "loss-task-mismatch",
     );
-    expect(f.severity).toBe("warning");
+    expect(f.severity).toBe("info");
+    expect(f.evidence.claim).toMatchObject({ tested: false });
   });
 
   it("cross-entropy on a continuous target: loss-task-mismatch with a negative loss at the clip", () => {

@@ -10,6 +10,7 @@ import type { Rng } from "../../src/random.ts";
 import { type LossConfig, lossGradient, lossPerRow, reduceLoss } from "../../src/reference/losses.ts";
 import type { Reduction } from "../../src/scenario/types.ts";
 import { matrix } from "../../src/reference/matrix.ts";
+import { weightRows } from "../../src/reference/class_weights.ts";
 import { lossForwardTolerance, lossGradientTolerance } from "./kernel_tolerances.ts";
 import { expectClose, F32_U as u, gamma } from "./tolerance.ts";
 
@@ -76,6 +77,8 @@ export interface LossData {
   rows: number;
   cols: number;
   targetCols?: number;
+  /** Per-row weights (f32, Keras class weights as row weights); absent: unweighted. */
+  rowWeights?: Float32Array;
 }
 
 /** What the GPU produced: per-row losses, the reduced loss, the gradient. */
@@ -99,7 +102,8 @@ export async function runLoss(
   const grad = ctx.storage("grad", rows * cols);
   const out = ctx.storage("reduced", 2);
   const label = `${lossTag(cfg)} ${rows}x${cols}`;
-  const shape = { rows, cols, targetCols };
+  const rowWeights = data.rowWeights ? ctx.upload("row weights", data.rowWeights) : undefined;
+  const shape = { rows, cols, targetCols, rowWeights };
   const fwd = await prepareLossForward(ctx, { label, loss: cfg, yTrue, yPred, perRow, ...shape });
   const bwd = await prepareLossBackward(ctx, { label, loss: cfg, yTrue, yPred, grad, reduction, ...shape });
   const red = await prepareReduce(ctx, {
@@ -117,6 +121,7 @@ export async function runLoss(
   const [a, b, c] = await readbackF32(ctx, [perRow, out, grad]);
   for (const op of [fwd, bwd, red]) op.release();
   for (const buf of [yTrue, yPred, perRow, grad, out]) ctx.pool.release(buf);
+  if (rowWeights) ctx.pool.release(rowWeights);
   return { perRow: a.subarray(0, rows), reduced: b.subarray(0, 1), grad: c.subarray(0, rows * cols) };
 }
 
@@ -136,8 +141,13 @@ export function expectLossMatchesTwin(
   const sparse = cfg.name === "sparse-categorical-crossentropy";
   const yT = matrix(rows, sparse ? 1 : cols, data.yTrue);
   const yP = matrix(rows, cols, data.yPred);
-  const ref = lossPerRow(cfg, yT, yP);
-  const fTol = lossForwardTolerance(cfg, yT, yP);
+  // Row weights: the twin's values times w_r; the kernel adds one correctly rounded product (u
+  // relative) and its absolute error grows with w_r.
+  const w = data.rowWeights;
+  const weighTol = (t: { atol: Float64Array; rtol: number }, per: number) =>
+    w ? { atol: t.atol.map((a, i) => a * w[Math.floor(i / per)]), rtol: t.rtol + u } : t;
+  const ref = w ? weightRows(lossPerRow(cfg, yT, yP), 1, w) : lossPerRow(cfg, yT, yP);
+  const fTol = weighTol(lossForwardTolerance(cfg, yT, yP), 1);
   expectClose(got.perRow, ref, fTol, { label: `${label} per-row`, family: "loss forward" });
   let allowance = 0, sumAbs = 0;
   for (let r = 0; r < rows; r++) {
@@ -149,9 +159,10 @@ export function expectLossMatchesTwin(
     atol: (allowance + gamma(14) * sumAbs) / div,
     rtol: 2 * u,
   }, { label: `${label} reduced`, family: "loss forward" });
-  const refGrad = lossGradient({ ...cfg, reduction }, yT, yP);
+  const unweighted = lossGradient({ ...cfg, reduction }, yT, yP).data;
+  const refGrad = w ? weightRows(unweighted, cols, w) : unweighted;
   const scale = reduction === "mean" ? 1 / rows : 1;
-  expectClose(got.grad, refGrad.data, lossGradientTolerance(cfg, yT, yP, scale), {
+  expectClose(got.grad, refGrad, weighTol(lossGradientTolerance(cfg, yT, yP, scale), cols), {
     label: `${label} gradient`,
     family: "loss backward",
   });

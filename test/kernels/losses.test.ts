@@ -59,6 +59,44 @@ describeKernels(
 );
 
 describeKernels(
+  ["loss_forward", "loss_backward", "reduce_forward"],
+  "per-row weights (Keras class_weight) scale each row's loss and gradient",
+  () => {
+    // Weights as class weights make them: a few distinct values, zeros included (a class weighed
+    // out), one large; rows not a multiple of the workgroup size.
+    for (const cfg of LOSS_CONFIGS) {
+      for (const [rows, cols] of [[1, 3], [7, 3], [127, 10], [257, 2]] as const) {
+        it(`${lossTag(cfg)} ${rows}x${cols} weighted`, async () => {
+          const ctx = await testContext();
+          const data = makeInputs(cfg, rows, cols, "weighted");
+          const levels = [1, 0, 20, 0.37];
+          const rowWeights = Float32Array.from(
+            { length: rows },
+            (_, r) => levels[(r * 7 + 3) % levels.length],
+          );
+          for (const reduction of ["mean", "sum"] as const) {
+            const got = await runLoss(ctx, cfg, reduction, { ...data, rows, cols, rowWeights });
+            expectLossMatchesTwin(
+              cfg,
+              reduction,
+              { ...data, rows, cols, rowWeights },
+              got,
+              `${lossTag(cfg)} weighted`,
+            );
+            // A row of weight 0 contributes nothing, to the loss or the gradient.
+            rowWeights.forEach((wt, r) => {
+              if (wt !== 0) return;
+              expect(got.perRow[r]).toBe(0);
+              for (let c = 0; c < cols; c++) expect(Math.abs(got.grad[r * cols + c])).toBe(0);
+            });
+          }
+        });
+      }
+    }
+  },
+);
+
+describeKernels(
   ["loss_forward", "loss_backward"],
   "a (rows, 1) target broadcast against every column",
   () => {

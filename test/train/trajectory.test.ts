@@ -5,7 +5,12 @@
 import { afterAll, describe, expect, test } from "vitest";
 import { loadScenarioData } from "../../src/data/load.ts";
 import { memoryFileSource } from "../../src/io.ts";
-import { gatherRows, referenceStep, referenceTrainerState } from "../../src/reference/trainer.ts";
+import {
+  gatherRows,
+  referenceFit,
+  referenceStep,
+  referenceTrainerState,
+} from "../../src/reference/trainer.ts";
 import { parseScenario } from "../../src/scenario/load.ts";
 import { trainingJob } from "../../src/train/job.ts";
 import { trainOnGpu } from "../../src/train/train.ts";
@@ -39,7 +44,11 @@ function referenceLosses(j: Awaited<ReturnType<typeof job>>, steps: number): num
     for (const rows of j.plan.epoch(epoch)) {
       if (losses.length === steps) break;
       losses.push(
-        referenceStep(model, state, { x: gatherRows(j.train.x, rows), y: gatherRows(j.train.y, rows) }),
+        referenceStep(model, state, {
+          x: gatherRows(j.train.x, rows),
+          y: gatherRows(j.train.y, rows),
+          rowWeights: j.rowWeights ? Array.from(rows, (r) => j.rowWeights![r]) : undefined,
+        }),
       );
     }
   }
@@ -70,6 +79,26 @@ const CASES: [string, Record<string, unknown>][] = [
     loss: "mse",
     optimizer: { name: "rmsprop", learningRate: 0.003 },
     training: { epochs: 3, batchSize: 11 },
+  }],
+  ["imbalanced blobs, class weights {0: 1, 1: 6}, relu + sigmoid, binary CE, adam", {
+    data: {
+      generate: { kind: "blobs", samples: 160, features: 3, classes: 2 },
+      transforms: [{ op: "imbalance", class: 1, keep: 0.25 }],
+    },
+    model: { layers: [{ units: 8, activation: "relu" }, { units: 1, activation: "sigmoid" }] },
+    loss: "binary-crossentropy",
+    optimizer: { name: "adam", learningRate: 0.01 },
+    training: { epochs: 4, batchSize: 8, classWeight: { "0": 1, "1": 6 } },
+  }],
+  ["blobs, balanced class weights, softmax, sparse CE from logits, sgd", {
+    data: {
+      generate: { kind: "blobs", samples: 150, features: 4, classes: 3 },
+      transforms: [{ op: "imbalance", ratio: 0.2 }],
+    },
+    model: { layers: [{ units: 10, activation: "tanh" }, { units: 3, activation: "linear" }] },
+    loss: { name: "sparse-categorical-crossentropy", fromLogits: true },
+    optimizer: { name: "sgd", learningRate: 0.1 },
+    training: { epochs: 4, batchSize: 10, classWeight: "balanced" },
   }],
 ];
 
@@ -119,6 +148,62 @@ describe("GPU training trajectory against the float64 trainer", () => {
         .toBeLessThanOrEqual(worst.tol);
       // The loss must actually move, or matching would prove nothing.
       expect(Math.abs(ref[19] - ref[0])).toBeGreaterThan(100 * worst.tol);
+    });
+  }
+});
+
+describe("early stopping stops the GPU trainer where the float64 trainer stops", () => {
+  // An overfitting setup (few noisy rows, a wide net, a high learning rate): the validation loss
+  // turns up after a few epochs, clearly enough that float32 and float64 agree on the epoch.
+  const overfit = (earlyStopping: Record<string, unknown>) => ({
+    seed: 3,
+    data: { generate: { kind: "blobs", samples: 120, features: 12, classes: 2, spread: 1, noise: 3 } },
+    validation: { fraction: 0.5, shuffle: true },
+    model: { layers: [{ units: 64, activation: "relu" }, { units: 1, activation: "sigmoid" }] },
+    loss: "binary-crossentropy",
+    optimizer: { name: "adam", learningRate: 0.03 },
+    metrics: ["accuracy"],
+    training: { epochs: 20, batchSize: 8, earlyStopping },
+  });
+  for (
+    const es of [
+      { monitor: "val_loss", patience: 2, restoreBestWeights: true },
+      { monitor: "val_accuracy", patience: 3, minDelta: 0.01 },
+    ]
+  ) {
+    test(JSON.stringify(es), async () => {
+      const ctx = await testContext();
+      const j = await job(overfit(es));
+      const records = await trainOnGpu(ctx, { ...j, loss: j.scenario.loss, optimizer: j.scenario.optimizer });
+      const model = {
+        layers: j.scenario.model.layers,
+        loss: j.scenario.loss,
+        optimizer: j.scenario.optimizer,
+        dropoutSeed: j.dropoutSeed,
+      };
+      const ref = referenceFit(model, j.initial, {
+        train: j.train,
+        validation: j.validation,
+        batches: (e) => j.plan.epoch(e),
+        epochs: j.epochs,
+        earlyStopping: j.earlyStopping,
+      });
+      expect(ref.stoppedEpoch, "the case must stop early, or it proves nothing").not.toBeNull();
+      expect(records.earlyStopping?.stoppedEpoch).toBe(ref.stoppedEpoch);
+      expect(records.earlyStopping?.bestEpoch).toBe(ref.bestEpoch);
+      expect(records.history.length).toBe(ref.stoppedEpoch);
+      if (es.restoreBestWeights) {
+        expect(records.earlyStopping?.restored).toBe(true);
+        // The weights the run ends with are the best epoch's: float32 against float64 after
+        // bestEpoch epochs of steps, close in relative terms (the trajectory test bounds the drift).
+        const got = records.finalWeights[0].weights, want = ref.params[0].weights;
+        let num = 0, den = 0;
+        for (let i = 0; i < want.length; i++) {
+          num += (got[i] - want[i]) ** 2;
+          den += want[i] ** 2;
+        }
+        expect(Math.sqrt(num / den)).toBeLessThan(1e-3);
+      }
     });
   }
 });
