@@ -13,6 +13,7 @@ import { parseFormScenario, UPLOAD_DIR, uploadPath } from "../../src/browser/for
 import { checkWebGpu } from "../../src/browser/webgpu_support.ts";
 import { isInputError } from "../../src/errors.ts";
 import { createGpuContext } from "../../src/gpu/mod.ts";
+import { MemoryTuningCache } from "../../src/kernels/tuning.ts";
 import { memoryFileSource } from "../../src/io.ts";
 import { formatDuration } from "../../src/report/format.ts";
 import type { Finding, Report } from "../../src/report/types.ts";
@@ -49,6 +50,8 @@ function moduleUrl(url: string): string | null {
 const served = fetchFileSource({ moduleUrl });
 const engines: AppEngines = createEngines({
   createGpu: () => createGpuContext({ label: "fitcheck-playground" }),
+  // Matmul variants timed once per page load (src/kernels/tuning.ts), kept in memory.
+  tuningCache: new MemoryTuningCache(),
 });
 
 /** The run on screen: how to run it again with `verify` (for "apply fix"), and that verified report once made. */

@@ -51,6 +51,8 @@ export interface AnalyseOptions {
   moduleMetrics: Map<string, ModuleMetric>;
   /** Run the capacity probe when the run looks underfit (not during --verify re-runs). */
   probes: boolean;
+  /** The full data, when `data` is the budget's sample (src/app/budget.ts): the data checks read it. */
+  dataChecksOn?: ScenarioData;
 }
 
 export interface Analysis {
@@ -83,7 +85,12 @@ export async function analyse(
   const accuracy = resolveAccuracy(data.targets.train.width, outputUnits);
   const findings: Finding[] = [
     ...diagnoseSetup({ scenario, task, targets: targetsSummary, accuracy }),
-    ...diagnoseData({ train: data.train, validation: data.validation, task, scenario }),
+    ...diagnoseData({
+      train: (options.dataChecksOn ?? data).train,
+      validation: (options.dataChecksOn ?? data).validation,
+      task,
+      scenario,
+    }),
   ];
   const skipped = data.targets.train.undefinedReason ?? data.targets.validation?.undefinedReason ?? null;
   const job = trainingJob(scenario, data, { epochs: options.epochs });

@@ -12,6 +12,7 @@ import { runScenario, runScenarioFile } from "./run.ts";
 import type { Engines, ProgressSink, RunOptions } from "./types.ts";
 import { audit } from "../audit/mod.ts";
 import type { GpuContext } from "../gpu/context.ts";
+import { MatmulTuner, type TuningCache } from "../kernels/tuning.ts";
 import type { Report } from "../report/types.ts";
 import type { Scenario } from "../scenario/types.ts";
 
@@ -21,6 +22,13 @@ export interface CreateEnginesOptions {
   createGpu: () => Promise<GpuContext>;
   /** Receives progress of runs whose own options carry no `progress`. */
   progress?: ProgressSink;
+  /**
+   * Where measured matmul choices persist (src/kernels/tuning.ts): on disk for the CLI, in memory in
+   * the browser. Absent: no tuning, the fixed rule (as with `tune: false` on a run).
+   */
+  tuningCache?: TuningCache;
+  /** Receives the tuner's lines (one per measured product class). */
+  tuningLog?: (line: string) => void;
 }
 
 /** The engines, plus what a long-lived front end (the playground) needs besides. */
@@ -50,9 +58,22 @@ export interface AppEngines extends Engines {
 export function createEngines(options: CreateEnginesOptions): AppEngines {
   let context: Promise<GpuContext> | null = null;
   const gpu = () => (context ??= options.createGpu());
+  const tuners = new WeakMap<GpuContext, MatmulTuner>();
+  // The context is shared; each run says whether its products are tuned (--no-tune: the rule).
+  const gpuFor = (o: RunOptions) => async () => {
+    const ctx = await gpu();
+    const cache = options.tuningCache;
+    if (o.tune === false || !cache) ctx.matmulTuner = null;
+    else {
+      if (!tuners.has(ctx)) tuners.set(ctx, new MatmulTuner(ctx, { cache, log: options.tuningLog }));
+      ctx.matmulTuner = tuners.get(ctx)!;
+    }
+    return ctx;
+  };
   const runOptions = (o: RunOptions) => ({
     source: o.source,
-    gpu,
+    gpu: gpuFor(o),
+    budget: o.budget,
     epochs: o.epochs,
     verify: o.verify,
     progress: o.progress ?? options.progress,

@@ -18,6 +18,9 @@ export interface GalleryOptions {
   /** Overrides every scenario's `training.epochs`. */
   epochs?: number;
   verify?: boolean;
+  /** `--budget` and `--no-tune` for every scenario (RunOptions). */
+  budget?: number | null;
+  tune?: boolean;
   /** Called before each scenario runs (`index` 0-based). */
   onStart?(info: { index: number; total: number; name: string; path: string }): void;
   /** Called after each scenario, with its entry and report (null when it could not run). */
@@ -67,6 +70,8 @@ export async function runGallery(
         source: options.source,
         epochs: options.epochs,
         verify: options.verify,
+        budget: options.budget,
+        tune: options.tune,
         progress: options.progress,
       });
       const found = foundCodes(report);

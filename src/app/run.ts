@@ -14,7 +14,8 @@ import { type Finding, type Report, TOOL_VERSION } from "../report/types.ts";
 import { loadScenario } from "../scenario/load.ts";
 import type { Scenario } from "../scenario/types.ts";
 import { analyse, type Analysis, type ModuleMetric } from "./analyse.ts";
-import type { ProgressSink } from "./types.ts";
+import { planBudget } from "./budget.ts";
+import { DEFAULT_BUDGET_S, type ProgressSink } from "./types.ts";
 import { verifyFindings } from "./verify.ts";
 
 export interface RunScenarioOptions {
@@ -24,6 +25,8 @@ export interface RunScenarioOptions {
   epochs?: number;
   verify?: boolean;
   progress?: ProgressSink;
+  /** The diagnosis budget, seconds (src/app/budget.ts); default DEFAULT_BUDGET_S; null: none. */
+  budget?: number | null;
 }
 
 /** Loads the scenario at `path` and diagnoses it. */
@@ -37,8 +40,19 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   const started = performance.now();
   const data = await loadScenarioData(scenario, options.source);
   const moduleMetrics = await loadModuleMetrics(scenario, options.source);
-  const base = { gpu: options.gpu, epochs: options.epochs, progress: options.progress, moduleMetrics };
-  const analysis = await analyse(scenario, data, { ...base, probes: true });
+  // A run too long for the budget trains on a stratified sample; the data detectors see all of it.
+  const budget = await planBudget(scenario, data, {
+    budgetS: options.budget === undefined ? DEFAULT_BUDGET_S : options.budget,
+    gpu: options.gpu,
+    epochs: options.epochs,
+  });
+  const epochs = budget.epochs ?? options.epochs;
+  const base = { gpu: options.gpu, epochs, progress: options.progress, moduleMetrics };
+  const analysis = await analyse(scenario, budget.data, {
+    ...base,
+    probes: true,
+    ...(budget.report ? { dataChecksOn: data } : {}),
+  });
   const findings = [
     ...analysis.findings,
     ...moduleMetricFindings(analysis, moduleMetrics),
@@ -78,6 +92,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
       ? { status: "skipped", reason: analysis.skipped }
       : { ...analysis.records!.phase, readbacksPerEpoch: analysis.records!.readbacksPerEpoch },
     notes: analysis.data.notes,
+    ...(budget.report ? { budget: budget.report } : {}),
     ...(analysis.perClass ? { perClass: analysis.perClass } : {}),
     ...(analysis.confusion ? { confusion: analysis.confusion } : {}),
   };

@@ -1,13 +1,32 @@
 /**
  * The engines behind `diagnose run | data | audit` for the command line: src/app/engines.ts over
- * Deno's `navigator.gpu`.
+ * Deno's `navigator.gpu`, with the matmul tuning cache on disk (src/cli/tuning_cache.ts).
  *
  * @module
  */
 import { type AppEngines, createEngines as createAppEngines } from "../app/engines.ts";
 import { createGpuContext } from "../gpu/mod.ts";
+import { MemoryTuningCache, type TuningCache } from "../kernels/tuning.ts";
+import { FileTuningCache, tuningCacheDir } from "./tuning_cache.ts";
+
+/** Options of {@linkcode createEngines}. */
+export interface CliEnginesOptions {
+  /** The environment (XDG_CACHE_HOME, HOME, DEBUG); a variable not granted reads as unset. */
+  env?: (name: string) => string | undefined;
+  /** Receives one line per tuning-cache problem, and with DEBUG=1 the tuner's lines. */
+  note?: (line: string) => void;
+}
 
 /** The engines available to the CLI. */
-export function createEngines(): AppEngines {
-  return createAppEngines({ createGpu: () => createGpuContext({ label: "fitcheck" }) });
+export function createEngines(options: CliEnginesOptions = {}): AppEngines {
+  const env = options.env ?? (() => undefined);
+  const note = options.note ?? (() => {});
+  const dir = tuningCacheDir(env);
+  // Without a cache directory (no HOME) the choices last for the process only.
+  const cache: TuningCache = dir ? new FileTuningCache(dir, { note }) : new MemoryTuningCache();
+  return createAppEngines({
+    createGpu: () => createGpuContext({ label: "fitcheck" }),
+    tuningCache: cache,
+    tuningLog: env("DEBUG") ? (line) => note(`fitcheck: ${line}`) : undefined,
+  });
 }

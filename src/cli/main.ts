@@ -43,6 +43,14 @@ function writeAllSync(file: typeof Deno.stdout, bytes: Uint8Array): void {
 }
 
 if (import.meta.main) {
-  const code = await runCli(Deno.args, denoCliIo(), createEngines());
+  const io = denoCliIo();
+  const env = (name: string) => {
+    try {
+      return Deno.env.get(name);
+    } catch {
+      return undefined; // not granted by --allow-env: as if unset
+    }
+  };
+  const code = await runCli(Deno.args, io, createEngines({ env, note: (line) => io.writeErr(line + "\n") }));
   Deno.exit(code);
 }

@@ -23,7 +23,7 @@ import type { ChartLibraries } from "../report/html.ts";
 import { renderHtml } from "../report/html.ts";
 import { renderGallery, renderReport } from "../report/terminal.ts";
 import { type Report, TOOL_VERSION } from "../report/types.ts";
-import { columnList, oneOf, pathValue, positiveInteger, TASKS } from "./options.ts";
+import { budgetValue, columnList, oneOf, pathValue, positiveInteger, TASKS } from "./options.ts";
 import { createProgress } from "./progress.ts";
 
 /** Exit codes of `diagnose`. */
@@ -54,6 +54,10 @@ export interface CliIo {
 }
 
 const HELP_PREFIX = "npx deno task diagnose";
+const BUDGET_HELP = "diagnose within about SECONDS (default 60): a longer run trains on a stratified " +
+  "sample of its training rows, and the report says what was trained; 'none' trains everything";
+const NO_TUNE_HELP = "do not time the matmul kernels on this adapter; use the fixed rule (measured " +
+  "choices are cached in $XDG_CACHE_HOME/fitcheck, else ~/.cache/fitcheck: delete it to measure again)";
 
 /**
  * Runs the CLI on `argv` (the arguments after the command name) and returns the exit code. Never
@@ -108,6 +112,8 @@ function buildProgram(io: CliIo, engines: Engines, setExit: (code: number) => vo
       "run the scenarios of DIR instead of examples/scenarios",
       pathValue("--scenarios"),
     )
+    .option("--budget <seconds>", BUDGET_HELP, budgetValue("--budget"))
+    .option("--no-tune", NO_TUNE_HELP)
     .addHelpText(
       "after",
       examples([
@@ -117,7 +123,14 @@ function buildProgram(io: CliIo, engines: Engines, setExit: (code: number) => vo
         ["run --help", "the options of a subcommand"],
       ]),
     )
-    .action(async (opts: { json?: boolean; epochs?: number; verify?: boolean; scenarios?: string }) => {
+    .action(async (opts: {
+      json?: boolean;
+      epochs?: number;
+      verify?: boolean;
+      scenarios?: string;
+      budget?: number | "none";
+      tune?: boolean;
+    }) => {
       const json = opts.json ?? false;
       const dir = opts.scenarios ? resolve(opts.scenarios) : io.galleryDir;
       const names = (await io.listDir(dir)).filter((n) => n.endsWith(".json"));
@@ -132,6 +145,8 @@ function buildProgram(io: CliIo, engines: Engines, setExit: (code: number) => vo
         listDir: io.listDir,
         epochs: opts.epochs,
         verify: opts.verify,
+        budget: opts.budget === "none" ? null : opts.budget,
+        tune: opts.tune,
         progress: progress.sink,
         describe: (e) => describeInputError(e, io.cwd),
         onStart: ({ index, total, name }) => progress.scenario(index, total, name),
@@ -159,6 +174,8 @@ function buildProgram(io: CliIo, engines: Engines, setExit: (code: number) => vo
       "train for N epochs instead of the scenario's training.epochs",
       positiveInteger("--epochs"),
     )
+    .option("--budget <seconds>", BUDGET_HELP, budgetValue("--budget"))
+    .option("--no-tune", NO_TUNE_HELP)
     .addHelpText(
       "after",
       examples([
@@ -168,7 +185,14 @@ function buildProgram(io: CliIo, engines: Engines, setExit: (code: number) => vo
       ]),
     )
     .action(
-      async (file: string, opts: { json?: boolean; html?: string; verify?: boolean; epochs?: number }) => {
+      async (file: string, opts: {
+        json?: boolean;
+        html?: string;
+        verify?: boolean;
+        epochs?: number;
+        budget?: number | "none";
+        tune?: boolean;
+      }) => {
         const json = opts.json ?? false;
         const scenario = resolve(pathValue("<file>")(file));
         await io.checkReadable(scenario, file);
@@ -179,6 +203,8 @@ function buildProgram(io: CliIo, engines: Engines, setExit: (code: number) => vo
           .runScenario(scenario, {
             epochs: opts.epochs,
             verify: opts.verify ?? false,
+            budget: opts.budget === "none" ? null : opts.budget,
+            tune: opts.tune,
             source: io.source,
             progress: progress.sink,
           })

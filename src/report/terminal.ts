@@ -8,6 +8,7 @@ import Table from "cli-table3";
 import { type Palette, palette } from "./_colors.ts";
 import { countWords, formatDuration, formatNumber, summarize, wrapText } from "./format.ts";
 import type {
+  BudgetReport,
   ConsistencyEntry,
   Finding,
   GalleryDocument,
@@ -49,6 +50,7 @@ export function renderReport(report: Report, options: RenderOptions): string {
   );
   if (report.scenario) out.push(...wrapText(safe(report.scenario.path), width).map(p.dim));
   out.push(...wrapText(adapterLine(report), width));
+  if (report.budget) out.push(...wrapText(budgetLine(report.budget), width));
   out.push(verdictLine(report, p));
   const symptoms = symptomsLine(report);
   if (symptoms) out.push(...wrapText(symptoms, width).map((l, i) => (i === 0 ? l : "  " + l)));
@@ -66,6 +68,17 @@ export function renderReport(report: Report, options: RenderOptions): string {
   }
   out.push(p.dim(timingsLine(report)));
   return out.join("\n") + "\n";
+}
+
+/** The report's one-line account of a budget (terminal report). */
+function budgetLine(b: BudgetReport): string {
+  const t = b.trained;
+  const rows = t.trainRows === t.ofTrainRows
+    ? `all ${t.ofTrainRows} training rows`
+    : `${t.trainRows} of ${t.ofTrainRows} training rows`;
+  const epochs = t.epochs === t.ofEpochs ? `all ${t.ofEpochs} epochs` : `${t.epochs} of ${t.ofEpochs} epochs`;
+  return `budget ${b.limitS} s: trained on ${rows} (${t.sampling.split(",")[0]}), ${epochs}; ` +
+    `the full run was estimated at ${b.estimatedFullS} s (--budget none trains it all)`;
 }
 
 function adapterLine(report: Report): string {
