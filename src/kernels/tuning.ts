@@ -100,7 +100,12 @@ export interface MatmulTunerOptions {
   log?: (line: string) => void;
 }
 
-/** At most this long on one product class, ms. */
+/**
+ * Products below this many multiply-adds are not timed: their time is the dispatch's overhead, alike
+ * for every variant, and timing them would cost more (a pipeline compile per candidate) than it saves.
+ */
+export const MIN_TUNED_WORK = 2 ** 19;
+/** At most this long timing one product class (its pipelines' compilation aside), ms. */
 const CLASS_BUDGET_MS = 400;
 /** Paired rounds per class (after a warm-up round), at least MIN_ROUNDS. */
 const MAX_ROUNDS = 7;
@@ -155,7 +160,8 @@ export class MatmulTuner implements MatmulChooser {
   async #choose(product: MatmulProduct): Promise<MatmulVariant> {
     const rule = chooseMatmulVariant(this.#ctx.adapter, product);
     const candidates = matmulCandidates(this.#ctx, product);
-    if (this.#key === null || candidates.length < 2) return rule;
+    const work = product.m * product.n * product.k;
+    if (this.#key === null || candidates.length < 2 || work < MIN_TUNED_WORK) return rule;
     this.#choices ??= (await this.#cache.read(this.#key)) ?? {};
     const name = productClass(product);
     const known = this.#choices[name];
@@ -192,7 +198,6 @@ export async function measureProduct(
   rule: MatmulVariant,
   options: { budgetMs: number },
 ): Promise<TunedChoice | null> {
-  const deadline = performance.now() + options.budgetMs;
   const m = Math.min(product.m, MEASURE_CAP), n = Math.min(product.n, MEASURE_CAP);
   const k = Math.min(product.k, MEASURE_CAP);
   const count = Math.max(1, Math.min(64, Math.round(WORK_PER_REP / (m * n * k))));
@@ -221,6 +226,8 @@ export async function measureProduct(
         }),
       );
     }
+    // The class's budget counts from here: the compiles above are paid once per pipeline.
+    const deadline = performance.now() + options.budgetMs;
     const time = async (variant: MatmulVariant) => {
       const op = ops.get(variant)!;
       const started = performance.now();
@@ -245,6 +252,7 @@ export async function measureProduct(
       rounds++;
       const roundMs = performance.now() - roundStart;
       if (rounds >= MIN_ROUNDS && performance.now() + roundMs > deadline) break;
+      // A round longer than the whole budget: stop, undecided (the rule decides, nothing is cached).
       if (rounds < MIN_ROUNDS && performance.now() > deadline + options.budgetMs) break;
     }
     if (rounds < MIN_ROUNDS) return null;

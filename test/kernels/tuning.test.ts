@@ -14,6 +14,7 @@ import {
   type MatmulProduct,
   MatmulTuner,
   MemoryTuningCache,
+  MIN_TUNED_WORK,
   productClass,
   type TunedChoices,
   tuningKey,
@@ -119,7 +120,7 @@ describe("FileTuningCache", () => {
 });
 
 describe("MatmulTuner", () => {
-  const product: MatmulProduct = { m: 64, n: 48, k: 40 };
+  const product: MatmulProduct = { m: 128, n: 64, k: 64 }; // MIN_TUNED_WORK exactly
 
   it("measures a product class once, then answers from the cache", async () => {
     const ctx = await testContext();
@@ -149,6 +150,15 @@ describe("MatmulTuner", () => {
     const broke = new MatmulTuner(ctx, { cache: new MemoryTuningCache(), budgetMs: 0 });
     expect(await broke.choose(product)).toBe(chooseMatmulVariant(ctx.adapter, product));
     expect(broke.measured).toEqual([]);
+  });
+
+  it("leaves products below MIN_TUNED_WORK to the rule, unmeasured", async () => {
+    const ctx = await testContext();
+    const tuner = new MatmulTuner(ctx, { cache: new MemoryTuningCache() });
+    const small = { m: 32, n: 16, k: 8 };
+    expect(small.m * small.n * small.k).toBeLessThan(MIN_TUNED_WORK);
+    expect(await tuner.choose(small)).toBe(chooseMatmulVariant(ctx.adapter, small));
+    expect(tuner.measured).toEqual([]);
   });
 });
 
