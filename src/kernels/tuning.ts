@@ -141,6 +141,11 @@ export class MatmulTuner implements MatmulChooser {
   /** Product classes measured by this tuner (not answered from memory or the cache). */
   readonly measured: string[] = [];
 
+  /** The variant of every product class known so far (measured or read from the cache), by class. */
+  get choices(): Record<string, MatmulVariant> {
+    return Object.fromEntries(Object.entries(this.#choices ?? {}).map(([k, c]) => [k, c.variant]));
+  }
+
   constructor(ctx: GpuContext, options: MatmulTunerOptions) {
     this.#ctx = ctx;
     this.#cache = options.cache;
