@@ -163,8 +163,10 @@ export class MatmulTuner implements MatmulChooser {
   }
 
   async #choose(product: MatmulProduct): Promise<MatmulVariant> {
-    const rule = chooseMatmulVariant(this.#ctx.adapter, product);
     const candidates = matmulCandidates(this.#ctx, product);
+    // What prepareMatmul runs without a tuner: the rule, vec4 where its texture choice does not fit.
+    const ruled = chooseMatmulVariant(this.#ctx.adapter, product);
+    const rule = candidates.includes(ruled) ? ruled : "vec4";
     const work = product.m * product.n * product.k;
     if (this.#key === null || candidates.length < 2 || work < MIN_TUNED_WORK) return rule;
     this.#choices ??= (await this.#cache.read(this.#key)) ?? {};
@@ -203,6 +205,11 @@ export async function measureProduct(
   rule: MatmulVariant,
   options: { budgetMs: number },
 ): Promise<TunedChoice | null> {
+  if (!candidates.includes(rule)) {
+    throw new RangeError(
+      `measureProduct: the rule's ${rule} is not among the candidates ${candidates.join(", ")}`,
+    );
+  }
   const m = Math.min(product.m, MEASURE_CAP), n = Math.min(product.n, MEASURE_CAP);
   const k = Math.min(product.k, MEASURE_CAP);
   const count = Math.max(1, Math.min(64, Math.round(WORK_PER_REP / (m * n * k))));

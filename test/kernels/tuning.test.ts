@@ -7,7 +7,7 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import type { AdapterIdentity } from "../../src/gpu/device.ts";
-import { chooseMatmulVariant, matmulCandidates } from "../../src/kernels/matmul.ts";
+import { chooseMatmulVariant, matmulCandidates, packsPayOff } from "../../src/kernels/matmul.ts";
 import {
   type MatmulProduct,
   MatmulTuner,
@@ -78,6 +78,16 @@ describe("MatmulTuner", () => {
     const broke = new MatmulTuner(ctx, { cache: new MemoryTuningCache(), budgetMs: 0 });
     expect(await broke.choose(product)).toBe(chooseMatmulVariant(ctx.adapter, product));
     expect(broke.measured).toEqual([]);
+  });
+
+  it("measures against vec4 where the rule's texture choice does not fit the device's textures", async () => {
+    const ctx = await testContext();
+    const limit = ctx.device.limits.maxTextureDimension2D;
+    const wide = { m: limit + 8, n: 64, k: 64 }; // >= 2^25 multiply-adds: the rule says texture
+    expect(packsPayOff(wide)).toBe(true); // a CPU adapter's rule says texture
+    expect(matmulCandidates(ctx, wide)).not.toContain("texture");
+    const tuner = new MatmulTuner(ctx, { cache: new MemoryTuningCache() });
+    expect(matmulCandidates(ctx, wide)).toContain(await tuner.choose(wide));
   });
 
   it("leaves products below MIN_TUNED_WORK to the rule, unmeasured", async () => {
