@@ -30,12 +30,14 @@ export const MIN_SAMPLE_ROWS = 4000;
 /** The sample is sized for this share of the budget: the estimate is rough, diagnosis takes time too. */
 const BUDGET_SHARE = 0.75;
 /**
- * A run below both bounds cannot take a minute unless a step costs ~3 ms per 2^20 multiply-adds and
- * ~3 ms of overhead, far slower than llvmpipe on one 2-core machine (~1 ms per step of the 200,000-row
- * 64-64-1 case): it trains in full without calibrating.
+ * A run below both bounds trains in full without calibrating. On this project's shared 2-core
+ * llvmpipe machine a 256-row step of the 200,000-row 64-64-1 case (~6.5e6 multiply-adds with its
+ * evaluation) took ~9 ms under load, i.e. ~0.7e9 multiply-adds a second: 2^33 of them is ~12 s, and
+ * 20,000 steps of a tiny model ~10-20 s of per-dispatch overhead. A machine would have to be 3-5×
+ * slower than that loaded one for a run below both to take a minute.
  */
-const SMALL_WORK = 2 ** 32;
-const SMALL_STEPS = 10_000;
+const SMALL_WORK = 2 ** 33;
+const SMALL_STEPS = 20_000;
 
 /** What the budget decided: the data to train on (the full data when not engaged). */
 export interface BudgetPlan {

@@ -103,8 +103,9 @@ describe("the stratified sample", () => {
 describe("a 200,000 × 32 setup", () => {
   it("engages the budget, trains a sample, and the report and terminal say so", async () => {
     const ctx = await testContext();
-    // 2 epochs and a 3 s budget keep the test short; the default budget is 60 s.
-    const scenario = bigScenario(200_000, { training: { epochs: 2, batchSize: 256, shuffle: true } });
+    // The setup (5 epochs, batch 256); a 3 s budget keeps the test short (the default is 60 s).
+    const scenario = bigScenario(200_000);
+    expect(mayExceedBudget(scenario, await loadScenarioData(scenario, source))).toBe(true);
     const report = await runScenario(scenario, { source, gpu: () => Promise.resolve(ctx), budget: 3 });
     const budget = report.budget!;
     expect(budget).toBeDefined();
