@@ -8,7 +8,11 @@
 import { acquireGpu } from "../src/gpu/device.ts";
 import { GpuContext } from "../src/gpu/context.ts";
 import { TOOL_VERSION } from "../src/report/types.ts";
+import { MatmulTuner, MemoryTuningCache } from "../src/kernels/tuning.ts";
+import { benchDiagnosisLatency } from "./latency_case.ts";
 import { benchMatmul } from "./matmul_case.ts";
+import { readMachine } from "./machine.ts";
+import { startPytorchPeer } from "./pytorch.ts";
 import { mlpProblem } from "./mlp.ts";
 import { benchMlpStep, benchOverhead, OVERHEAD_REPS_FACTOR } from "./mlp_case.ts";
 import { benchReadbacks } from "./readbacks_case.ts";
@@ -41,6 +45,7 @@ export const SIZES = {
     batches: 5,
     epochs: 3,
     reps: 5,
+    latency: { rows: 200_000, features: 32, epochs: 5 },
   },
   quick: {
     n: 256,
@@ -52,6 +57,7 @@ export const SIZES = {
     batches: 3,
     epochs: 2,
     reps: 3,
+    latency: { rows: 4_000, features: 32, epochs: 2 },
   },
 } as const;
 
@@ -75,8 +81,15 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
   }
   const seed = options.seed ?? 9;
   const progress = options.progress ?? (() => {});
-  const { adapter, device, report } = await acquireGpu({ gpu: options.gpu, label: "fitcheck bench" });
-  const ctx = new GpuContext(device, report);
+  const { adapter, device, report, identity } = await acquireGpu({
+    gpu: options.gpu,
+    label: "fitcheck bench",
+  });
+  const ctx = new GpuContext(device, report, identity);
+  // As `diagnose` runs: matmul variants timed at first use (src/kernels/tuning.ts), in memory here, so
+  // each bench run pays its own tuning and no earlier run's cache decides.
+  const tuner = new MatmulTuner(ctx, { cache: new MemoryTuningCache(), log: progress });
+  ctx.matmulTuner = tuner;
   try {
     const tfjs = await setupTfjs(adapter, device);
     progress(
@@ -97,17 +110,26 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
         progress,
       })
     );
-    const mlp = await ctx.scoped(() => benchMlpStep(ctx, tfjs, problem, mlpOptions));
+    const pytorch = await startPytorchPeer(problem);
+    progress(
+      pytorch.status === "measured"
+        ? `pytorch-cpu peer: torch ${pytorch.version}, ${pytorch.threads} thread`
+        : `pytorch-cpu peer: not installed (${pytorch.detail})`,
+    );
+    const mlp = await ctx.scoped(() => benchMlpStep(ctx, tfjs, problem, { ...mlpOptions, pytorch }));
     const overhead = await ctx.scoped(() =>
       benchOverhead(ctx, problem, { ...mlpOptions, repsFactor: quick ? 1 : OVERHEAD_REPS_FACTOR })
     );
     progress("readbacks-per-epoch: training");
     const readbacks = await benchReadbacks(ctx, problem, { epochs: size.epochs, seed });
-    const cases = [matmul, mlp, overhead, readbacks] as const;
+    const latency = await benchDiagnosisLatency(ctx, { ...size.latency, seed, progress });
+    const cases = [matmul, mlp, overhead, readbacks, latency] as const;
     return BenchResultSchema.parse({
       schema: "fitcheck.bench/v1",
       tool: { name: "fitcheck", version: TOOL_VERSION },
       adapter: report,
+      machine: await readMachine(),
+      tuning: { cache: "memory", choices: tuner.choices },
       tfjs: { version: tfjs.version, webgpuDevice: tfjs.webgpuDevice, prodMode: true },
       environment: runtimeEnvironment(),
       quick,

@@ -50,8 +50,12 @@ export async function benchMatmul(
   const { tf } = tfjs;
   const aBuffer = ctx.upload("bench A", a), bBuffer = ctx.upload("bench B", b);
   const yBuffer = ctx.storage("bench C", n * n);
-  const variant = chooseMatmulVariant(ctx.adapter, { m: n, n, k: n });
+  const product = { m: n, n, k: n };
+  const variant = ctx.matmulTuner
+    ? await ctx.matmulTuner.choose(product)
+    : chooseMatmulVariant(ctx.adapter, product);
   const op = await prepareMatmul(ctx, {
+    variant,
     label: "bench A·B",
     a: aBuffer,
     b: bBuffer,

@@ -15,6 +15,7 @@ import { fitcheckTrainer, type MlpProblem, tfjsTrainer, type Trainer } from "./m
 import type { Check, MlpCase, OverheadCase } from "./schema.ts";
 import { interleave, pairedRatio, summarize } from "./stats.ts";
 import type { Tfjs } from "./tfjs.ts";
+import { PYTHON, type PytorchPeer } from "./pytorch.ts";
 
 /** Options of the MLP cases. */
 export interface MlpCaseOptions {
@@ -24,6 +25,11 @@ export interface MlpCaseOptions {
   /** Steps checked against the float64 trainer before timing. */
   trajectorySteps: number;
   progress: (line: string) => void;
+}
+
+/** Options of {@linkcode benchMlpStep}: the optional PyTorch peer (bench/pytorch.ts) as found. */
+export interface MlpStepOptions extends MlpCaseOptions {
+  pytorch?: PytorchPeer;
 }
 
 /** Issue 9's targets. */
@@ -97,12 +103,15 @@ export async function benchMlpStep(
   ctx: GpuContext,
   tfjs: Tfjs,
   problem: MlpProblem,
-  options: MlpCaseOptions,
+  options: MlpStepOptions,
 ): Promise<MlpCase> {
-  const trainers = {
+  const peer = options.pytorch;
+  const trainers: Record<"fitcheck" | "tfjsWebgpu" | "tfjsCpu", Trainer> & { pytorchCpu?: Trainer } = {
     fitcheck: await fitcheckTrainer(ctx, problem, { instrument: false, label: "bench plain" }),
     tfjsWebgpu: await tfjsTrainer(tfjs, "webgpu", problem),
     tfjsCpu: await tfjsTrainer(tfjs, "cpu", problem),
+    // The peer takes its turn in the same interleaved rounds as the other engines.
+    ...(peer?.status === "measured" ? { pytorchCpu: peer.trainer } : {}),
   };
   const names = Object.keys(trainers) as (keyof typeof trainers)[];
   try {
@@ -110,13 +119,13 @@ export async function benchMlpStep(
     const checks: Check[] = [];
     for (const name of names) {
       checks.push(
-        trajectoryCheck(name, await trajectory(trainers[name], options.trajectorySteps), reference),
+        trajectoryCheck(name, await trajectory(trainers[name]!, options.trajectorySteps), reference),
       );
     }
     const samples = await interleave(
       names.map((name) => ({
         name,
-        run: async () => (await trainers[name].steps(options.steps)) / options.steps,
+        run: async () => (await trainers[name]!.steps(options.steps)) / options.steps,
       })),
       {
         reps: options.reps,
@@ -126,12 +135,12 @@ export async function benchMlpStep(
           ),
       },
     );
-    const finals = await Promise.all(names.map(async (n) => [n, await trainers[n].lastLoss()] as const));
-    const steps = names.map((n) => trainers[n].stepsDone);
+    const finals = await Promise.all(names.map(async (n) => [n, await trainers[n]!.lastLoss()] as const));
+    const steps = names.map((n) => trainers[n]!.stepsDone);
     const base = finals[0][1];
     const spread = Math.max(...finals.map(([, l]) => Math.abs(l - base) / Math.abs(base)));
     checks.push({
-      name: `the three engines' losses after the same ${steps[0]} steps agree`,
+      name: `the ${names.length} engines' losses after the same ${steps[0]} steps agree`,
       ok: steps.every((s) => s === steps[0]) && spread <= FINAL_LOSS_TOLERANCE,
       detail: `${finals.map(([n, l]) => `${n} ${l.toPrecision(6)}`).join(", ")}; largest relative ` +
         `difference from fitcheck ${spread.toExponential(2)} (tolerance ${FINAL_LOSS_TOLERANCE})`,
@@ -140,6 +149,7 @@ export async function benchMlpStep(
       fitcheck: summarize(samples.fitcheck),
       tfjsWebgpu: summarize(samples.tfjsWebgpu),
       tfjsCpu: summarize(samples.tfjsCpu),
+      ...(samples.pytorchCpu ? { pytorchCpu: summarize(samples.pytorchCpu) } : {}),
     };
     // Paired per repetition: a burst of load from the machine's other processes hits both sides of a ratio.
     const achieved = pairedRatio(samples.tfjsWebgpu, samples.fitcheck).median;
@@ -149,6 +159,15 @@ export async function benchMlpStep(
       fitcheck: stats.fitcheck.median,
       tfjsWebgpu: stats.tfjsWebgpu.median,
       tfjsCpu: stats.tfjsCpu.median,
+      ...(stats.pytorchCpu ? { pytorchCpu: stats.pytorchCpu.median } : {}),
+      peers: {
+        pytorchCpu: peer?.status === "measured"
+          ? {
+            status: "measured",
+            detail: `torch ${peer.version} on the CPU, ${peer.threads} thread, ${PYTHON} subprocess`,
+          }
+          : { status: "not installed", detail: peer?.detail ?? "not tried" },
+      },
       target: {
         description:
           `a fitcheck step (no diagnosis records) at least ${MLP_TARGET}× faster than tfjs-webgpu's`,
@@ -164,7 +183,7 @@ export async function benchMlpStep(
       checks,
     };
   } finally {
-    for (const t of Object.values(trainers)) t.release();
+    for (const t of Object.values(trainers)) t?.release();
   }
 }
 

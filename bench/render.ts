@@ -7,7 +7,7 @@
 import Table from "cli-table3";
 import type { BenchCase, BenchResult } from "./schema.ts";
 
-const HEAD = ["case", "fitcheck", "tfjs-webgpu", "tfjs-cpu", "target", "achieved"];
+const HEAD = ["case", "fitcheck", "tfjs-webgpu", "tfjs-cpu", "pytorch-cpu (1 thread)", "target", "achieved"];
 
 function fixed(x: number, digits = 1): string {
   return x >= 100 ? x.toFixed(0) : x.toFixed(digits);
@@ -15,20 +15,22 @@ function fixed(x: number, digits = 1): string {
 
 /** One row per case: the figures, the target and the verdict. */
 export function caseRow(c: BenchCase): string[] {
-  const verdict = `${fixed(c.target.achieved, 2)}${c.name === "readbacks-per-epoch" ? "" : "×"} ${
-    c.met ? "met" : "MISSED"
-  }`;
-  const target = `${c.target.comparison === ">=" ? "≥" : "≤"} ${c.target.threshold}${
-    c.name === "readbacks-per-epoch" ? "" : "×"
-  } (${c.target.quantity})`;
+  // Counts and seconds are not ratios: no "×" after them.
+  const unitless = c.name === "readbacks-per-epoch" || c.name === "diagnosis-latency";
+  const suffix = c.name === "diagnosis-latency" ? " s" : unitless ? "" : "×";
+  const verdict = `${fixed(c.target.achieved, 2)}${suffix} ${c.met ? "met" : "MISSED"}`;
+  const target = `${
+    c.target.comparison === ">=" ? "≥" : "≤"
+  } ${c.target.threshold}${suffix} (${c.target.quantity})`;
   switch (c.name) {
     case "matmul-1024": {
       const g = (x: number) => `${fixed(x)} GFLOP/s`;
-      return [`matmul-${c.n}`, g(c.fitcheck), g(c.tfjsWebgpu), g(c.tfjsCpu), target, verdict];
+      return [`matmul-${c.n}`, g(c.fitcheck), g(c.tfjsWebgpu), g(c.tfjsCpu), "–", target, verdict];
     }
     case "mlp-train-step": {
       const ms = (x: number) => `${fixed(x)} ms/step`;
-      return [c.name, ms(c.fitcheck), ms(c.tfjsWebgpu), ms(c.tfjsCpu), target, verdict];
+      const peer = c.pytorchCpu !== undefined ? ms(c.pytorchCpu) : c.peers ? c.peers.pytorchCpu.status : "–";
+      return [c.name, ms(c.fitcheck), ms(c.tfjsWebgpu), ms(c.tfjsCpu), peer, target, verdict];
     }
     case "diagnose-overhead":
       return [
@@ -36,11 +38,27 @@ export function caseRow(c: BenchCase): string[] {
         `${fixed(c.instrumented)} vs ${fixed(c.plain)} ms/step (instrumented vs plain)`,
         "–",
         "–",
+        "–",
         target,
         verdict,
       ];
     case "readbacks-per-epoch":
-      return [c.name, `${fixed(c.fitcheck, 2)} per epoch`, "–", "–", target, verdict];
+      return [c.name, `${fixed(c.fitcheck, 2)} per epoch`, "–", "–", "–", target, verdict];
+    case "diagnosis-latency": {
+      const b = c.budget as { trained?: { trainRows?: number; ofTrainRows?: number } } | null;
+      const what = b?.trained
+        ? `budget: ${b.trained.trainRows} of ${b.trained.ofTrainRows} rows`
+        : "full run";
+      return [
+        `${c.name} (${c.rows}×${c.features})`,
+        `${fixed(c.fitcheck)} s (${what})`,
+        "–",
+        "–",
+        "–",
+        target,
+        verdict,
+      ];
+    }
   }
 }
 
@@ -51,6 +69,13 @@ export function footer(result: BenchResult): string[] {
     `tfjs ${result.tfjs.version}, tfjs-webgpu on ${
       result.tfjs.webgpuDevice === "shared" ? "fitcheck's GPUDevice" : "its own device of the same adapter"
     }`,
+    ...(result.machine
+      ? [
+        `machine: ${result.machine.cpuModel} (AVX2 ${result.machine.avx2 ? "yes" : "no"}, AVX-512 ${
+          result.machine.avx512f ? "yes" : "no"
+        })`,
+      ]
+      : []),
     `Deno ${result.environment.deno}, ${result.environment.os}, ${result.environment.cpus} CPUs, ` +
     `${result.environment.date}; median of ${result.reps} interleaved repetitions after warm-up`,
   ];

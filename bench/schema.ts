@@ -37,6 +37,12 @@ export const TargetSchema = z.object({
 const engineStats = z.object({ fitcheck: SummarySchema, tfjsWebgpu: SummarySchema, tfjsCpu: SummarySchema })
   .strict();
 
+/** An optional peer engine (PyTorch on the CPU): measured, or why not. */
+export const PeerSchema = z.object({
+  status: z.enum(["measured", "not installed"]),
+  detail: z.string(),
+}).strict();
+
 export const MatmulCaseSchema = z.object({
   name: z.literal("matmul-1024"),
   unit: z.literal("GFLOP/s"),
@@ -47,7 +53,7 @@ export const MatmulCaseSchema = z.object({
   met: z.boolean(),
   /** The matrix size actually used (1024, or smaller with --quick). */
   n: z.number().int().positive(),
-  /** fitcheck's matmul variant for this adapter and this product (chooseMatmulVariant). */
+  /** fitcheck's matmul variant for this adapter and this product (tuned, else chooseMatmulVariant). */
   variant: z.string(),
   productsPerRep: z.object({
     fitcheck: z.number().int().positive(),
@@ -65,11 +71,15 @@ export const MlpCaseSchema = z.object({
   fitcheck: positive,
   tfjsWebgpu: positive,
   tfjsCpu: positive,
+  /** PyTorch on one CPU thread, ms per step, when installed (bench/pytorch.ts). */
+  pytorchCpu: positive.optional(),
+  /** The optional peers and what became of them (absent in results saved before they existed). */
+  peers: z.object({ pytorchCpu: PeerSchema }).strict().optional(),
   target: TargetSchema,
   met: z.boolean(),
   model: z.string(),
   stepsPerRep: z.number().int().positive(),
-  stats: engineStats,
+  stats: engineStats.extend({ pytorchCpu: SummarySchema.optional() }),
   checks: z.array(CheckSchema).min(1),
 }).strict();
 export type MlpCase = z.infer<typeof MlpCaseSchema>;
@@ -107,6 +117,36 @@ export const ReadbacksCaseSchema = z.object({
 }).strict();
 export type ReadbacksCase = z.infer<typeof ReadbacksCaseSchema>;
 
+/**
+ * `diagnosis-latency`: wall time from a scenario to its report (src/app/run.ts, the CLI's pipeline
+ * with its default budget) on a generated rows × features setup; one run, not repeated.
+ */
+export const LatencyCaseSchema = z.object({
+  name: z.literal("diagnosis-latency"),
+  unit: z.literal("s"),
+  fitcheck: positive,
+  target: TargetSchema,
+  met: z.boolean(),
+  setup: z.string(),
+  rows: z.number().int().positive(),
+  features: z.number().int().positive(),
+  epochs: z.number().int().positive(),
+  /** The report's `budget` section when the budget engaged (what was trained), else null. */
+  budget: z.record(z.string(), z.unknown()).nullable(),
+  trainS: positive,
+  findings: z.array(z.string()),
+  checks: z.array(CheckSchema).min(1),
+}).strict();
+export type LatencyCase = z.infer<typeof LatencyCaseSchema>;
+
+/** The machine behind the adapter (a CPU adapter runs on it): from /proc/cpuinfo where there is one. */
+export const MachineSchema = z.object({
+  cpuModel: z.string(),
+  /** The SIMD widths that decide register tiles on a CPU adapter. */
+  avx2: z.boolean(),
+  avx512f: z.boolean(),
+}).strict();
+
 export const BenchResultSchema = z.object({
   schema: z.literal("fitcheck.bench/v1"),
   tool: z.object({ name: z.literal("fitcheck"), version: z.string() }).strict(),
@@ -116,6 +156,11 @@ export const BenchResultSchema = z.object({
     vendor: z.string().optional(),
     architecture: z.string().optional(),
   }).strict(),
+  /** Absent in results saved before it existed. */
+  machine: MachineSchema.optional(),
+  /** The matmul variants the tuner chose, by product class (src/kernels/tuning.ts); absent before it. */
+  tuning: z.object({ cache: z.literal("memory"), choices: z.record(z.string(), z.string()) }).strict()
+    .optional(),
   tfjs: z.object({
     version: z.string(),
     /** "shared": tfjs-webgpu runs on fitcheck's GPUDevice; "own": on a second device of the adapter. */
@@ -133,7 +178,10 @@ export const BenchResultSchema = z.object({
   quick: z.boolean(),
   reps: z.number().int().positive(),
   warmup: z.string(),
-  cases: z.tuple([MatmulCaseSchema, MlpCaseSchema, OverheadCaseSchema, ReadbacksCaseSchema]),
+  // The four cases of CONTRACT §4 in order, then additive ones (diagnosis-latency).
+  cases: z.tuple([MatmulCaseSchema, MlpCaseSchema, OverheadCaseSchema, ReadbacksCaseSchema]).rest(
+    LatencyCaseSchema,
+  ),
   /** Every check of every case passed. */
   checksOk: z.boolean(),
   /** Every target met. */

@@ -1,19 +1,19 @@
 /**
- * `deno run -A scripts/measure_matmul_variants.ts [MxNxK,...] [--reps N]`: times the matmul variants
- * that this machine's adapter could run on the given products (default: the shapes behind
- * `packsPayOff` in src/kernels/matmul.ts), interleaved, and prints the median ms per product of each
- * and the median of the per-repetition ratios to the default variant's rival.
+ * `deno run -A scripts/measure_matmul_variants.ts [MxNxK,...] [--reps N]`: times every matmul variant
+ * this machine's adapter can run on the given products (`matmulCandidates`: blocked, vec4, tiled, and
+ * texture where it fits; default shapes: those behind `packsPayOff` in src/kernels/matmul.ts),
+ * interleaved, and prints the median ms per product of each and the median of its per-repetition
+ * ratios to the fixed rule's variant.
  *
- * A development aid for the per-shape variant rule, not a benchmark: `deno task bench` is where
- * speed is reported. On a CPU adapter it compares vec4 with texture; on a hardware one tiled with
- * blocked.
+ * A development aid for the rule and for the tuner (src/kernels/tuning.ts, which does the same
+ * briefly at first use), not a benchmark: `deno task bench` is where speed is reported.
  *
  * @module
  */
 import { parseArgs } from "node:util";
 import { interleave, pairedRatio, summarize } from "../bench/stats.ts";
 import { createGpuContext } from "../src/gpu/context.ts";
-import { chooseMatmulVariant, type MatmulVariant, prepareMatmul } from "../src/kernels/matmul.ts";
+import { chooseMatmulVariant, matmulCandidates, prepareMatmul } from "../src/kernels/matmul.ts";
 import { Rng } from "../src/random.ts";
 
 const DEFAULT_SHAPES =
@@ -37,15 +37,16 @@ const shapes = (positionals[0] ?? DEFAULT_SHAPES).split(",").map((s) => {
 });
 
 const ctx = await createGpuContext({ label: "matmul variants" });
-const cpu = chooseMatmulVariant(ctx.adapter) !== "tiled";
-const variants: [MatmulVariant, MatmulVariant] = cpu ? ["vec4", "texture"] : ["blocked", "tiled"];
-console.log(`adapter: ${ctx.adapter.description}; ${variants.join(" vs ")}, median of ${reps}`);
+console.log(`adapter: ${ctx.adapter.description}; every variant it can run, median of ${reps}`);
 const rng = Rng.fromSeed(1).stream("variants");
 for (const { m, n, k } of shapes) {
   const a = ctx.upload("a", Float32Array.from({ length: m * k }, () => rng.uniform(-1, 1)));
   const b = ctx.upload("b", Float32Array.from({ length: k * n }, () => rng.uniform(-1, 1)));
   const y = ctx.storage("y", m * n);
   const count = Math.max(3, Math.round(WORK_PER_REP / (m * n * k)));
+  const variants = matmulCandidates(ctx, { m, n, k });
+  const ruled = chooseMatmulVariant(ctx.adapter, { m, n, k });
+  const rule = variants.includes(ruled) ? ruled : "vec4";
   const contenders = [];
   for (const variant of variants) {
     const op = await prepareMatmul(ctx, { label: variant, a, b, y, m, n, k, variant });
@@ -63,14 +64,13 @@ for (const { m, n, k } of shapes) {
     });
   }
   const samples = await interleave(contenders, { reps, warmup: 1, alternate: true });
-  const [first, second] = variants;
-  const median = (v: MatmulVariant) => summarize(samples[v]).median.toFixed(3);
-  const ratio = pairedRatio(samples[first], samples[second]).median;
-  const chosen = chooseMatmulVariant(ctx.adapter, { m, n, k });
-  console.log(
-    `${m}x${n}x${k}: ${first} ${median(first)} ms, ${second} ${median(second)} ms, ` +
-      `${first}/${second} ${ratio.toFixed(2)} (default: ${chosen})`,
-  );
+  const figures = variants.map((v) => {
+    const ms = summarize(samples[v]).median.toFixed(3);
+    return v === rule
+      ? `${v} ${ms} ms (rule)`
+      : `${v} ${ms} ms (${pairedRatio(samples[v], samples[rule]).median.toFixed(2)}× rule)`;
+  });
+  console.log(`${m}x${n}x${k}: ${figures.join(", ")}`);
   for (const c of contenders) c.op.release();
   for (const buffer of [a, b, y]) ctx.pool.release(buffer);
 }

@@ -14,6 +14,7 @@ import { parseFormScenario, UPLOAD_DIR, uploadPath } from "../../src/browser/for
 import { checkWebGpu } from "../../src/browser/webgpu_support.ts";
 import { isInputError } from "../../src/errors.ts";
 import { createGpuContext } from "../../src/gpu/mod.ts";
+import { MemoryTuningCache } from "../../src/kernels/tuning.ts";
 import { memoryFileSource } from "../../src/io.ts";
 import { formatDuration } from "../../src/report/format.ts";
 import type { Finding, Report } from "../../src/report/types.ts";
@@ -53,6 +54,8 @@ const served = fetchFileSource();
 const engines: AppEngines = createEngines({
   createGpu: () => createGpuContext({ label: "fitcheck-playground" }),
   metricHost: webMetricHost({ workerUrl: new URL("dist/metric_worker.js", location.href).href, moduleUrl }),
+  // Matmul variants timed once per page load (src/kernels/tuning.ts), kept in memory.
+  tuningCache: new MemoryTuningCache(),
 });
 
 /** The run on screen: how to run it again with `verify` (for "apply fix"), and that verified report once made. */

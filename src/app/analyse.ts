@@ -61,6 +61,8 @@ export interface AnalyseOptions {
   probes: boolean;
   /** Reads files a remedy may need (a re-split); claim probes that need one are skipped without it. */
   source?: FileSource;
+  /** The full data, when `data` is the budget's sample (src/app/budget.ts): the data checks read it. */
+  dataChecksOn?: ScenarioData;
 }
 
 export interface Analysis {
@@ -93,7 +95,12 @@ export async function analyse(
   const accuracy = resolveAccuracy(data.targets.train.width, outputUnits);
   const findings: Finding[] = [
     ...diagnoseSetup({ scenario, task, targets: targetsSummary, accuracy }),
-    ...diagnoseData({ train: data.train, validation: data.validation, task, scenario }),
+    ...diagnoseData({
+      train: (options.dataChecksOn ?? data).train,
+      validation: (options.dataChecksOn ?? data).validation,
+      task,
+      scenario,
+    }),
   ];
   const skipped = data.targets.train.undefinedReason ?? data.targets.validation?.undefinedReason ?? null;
   const job = trainingJob(scenario, data, { epochs: options.epochs });

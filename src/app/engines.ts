@@ -13,6 +13,7 @@ import type { MetricHost } from "./metric_sandbox.ts";
 import type { Engines, ProgressSink, RunOptions } from "./types.ts";
 import { audit } from "../audit/mod.ts";
 import type { GpuContext } from "../gpu/context.ts";
+import { MatmulTuner, type TuningCache } from "../kernels/tuning.ts";
 import type { Report } from "../report/types.ts";
 import type { Scenario } from "../scenario/types.ts";
 
@@ -27,6 +28,13 @@ export interface CreateEnginesOptions {
    * with a `module` metric is an input error: user code never runs in-process.
    */
   metricHost?: MetricHost;
+  /**
+   * Where measured matmul choices persist (src/kernels/tuning.ts): on disk for the CLI, in memory in
+   * the browser. Absent: no tuning, the fixed rule (as with `tune: false` on a run).
+   */
+  tuningCache?: TuningCache;
+  /** Receives the tuner's lines (one per measured product class). */
+  tuningLog?: (line: string) => void;
 }
 
 /** The engines, plus what a long-lived front end (the playground) needs besides. */
@@ -56,9 +64,22 @@ export interface AppEngines extends Engines {
 export function createEngines(options: CreateEnginesOptions): AppEngines {
   let context: Promise<GpuContext> | null = null;
   const gpu = () => (context ??= options.createGpu());
+  const tuners = new WeakMap<GpuContext, MatmulTuner>();
+  // The context is shared; each run says whether its products are tuned (--no-tune: the rule).
+  const gpuFor = (o: RunOptions) => async () => {
+    const ctx = await gpu();
+    const cache = options.tuningCache;
+    if (o.tune === false || !cache) ctx.matmulTuner = null;
+    else {
+      if (!tuners.has(ctx)) tuners.set(ctx, new MatmulTuner(ctx, { cache, log: options.tuningLog }));
+      ctx.matmulTuner = tuners.get(ctx)!;
+    }
+    return ctx;
+  };
   const runOptions = (o: RunOptions) => ({
     source: o.source,
-    gpu,
+    gpu: gpuFor(o),
+    budget: o.budget,
     epochs: o.epochs,
     verify: o.verify,
     progress: o.progress ?? options.progress,

@@ -21,6 +21,9 @@ export interface GalleryOptions {
   verify?: boolean;
   /** Time limit of each metric-module call, in ms (default 10 s). */
   metricTimeoutMs?: number;
+  /** `--budget` and `--no-tune` for every scenario (RunOptions). */
+  budget?: number | null;
+  tune?: boolean;
   /** Called before each scenario runs (`index` 0-based). */
   onStart?(info: { index: number; total: number; name: string; path: string }): void;
   /** Called after each scenario, with its entry and report (null when it could not run). */
@@ -92,6 +95,8 @@ export async function runGallery(
         source: options.source,
         epochs: options.epochs,
         verify: options.verify,
+        budget: options.budget,
+        tune: options.tune,
         progress: options.progress,
         metricTimeoutMs: options.metricTimeoutMs,
       });

@@ -16,8 +16,9 @@ import { type Finding, type Report, TOOL_VERSION } from "../report/types.ts";
 import { loadScenario } from "../scenario/load.ts";
 import type { Scenario } from "../scenario/types.ts";
 import { analyse, type Analysis, type ModuleMetric } from "./analyse.ts";
+import { planBudget } from "./budget.ts";
 import type { MetricHost } from "./metric_sandbox.ts";
-import type { ProgressSink } from "./types.ts";
+import { DEFAULT_BUDGET_S, type ProgressSink } from "./types.ts";
 import { notVerified, verifyFindings } from "./verify.ts";
 
 export interface RunScenarioOptions {
@@ -31,6 +32,8 @@ export interface RunScenarioOptions {
   metricHost?: MetricHost;
   /** Time limit of each metric-module call, in ms (default 10 s). */
   metricTimeoutMs?: number;
+  /** The diagnosis budget, seconds (src/app/budget.ts); default DEFAULT_BUDGET_S; null: none. */
+  budget?: number | null;
 }
 
 /** Loads the scenario at `path` and diagnoses it. */
@@ -58,8 +61,20 @@ async function diagnoseScenario(
   options: RunScenarioOptions,
   started: number,
 ): Promise<Report> {
-  const base = { gpu: options.gpu, epochs: options.epochs, progress: options.progress, moduleMetrics };
-  const analysis = await analyse(scenario, data, { ...base, probes: true, source: options.source });
+  // A run too long for the budget trains on a stratified sample; the data detectors see all of it.
+  const budget = await planBudget(scenario, data, {
+    budgetS: options.budget === undefined ? DEFAULT_BUDGET_S : options.budget,
+    gpu: options.gpu,
+    epochs: options.epochs,
+  });
+  const epochs = budget.epochs ?? options.epochs;
+  const base = { gpu: options.gpu, epochs, progress: options.progress, moduleMetrics };
+  const analysis = await analyse(scenario, budget.data, {
+    ...base,
+    probes: true,
+    source: options.source,
+    ...(budget.report ? { dataChecksOn: data } : {}),
+  });
   const findings = [
     ...analysis.findings,
     ...await moduleMetricFindings(analysis, moduleMetrics),
@@ -101,6 +116,7 @@ async function diagnoseScenario(
       ...(analysis.records!.earlyStopping ? { earlyStopping: analysis.records!.earlyStopping } : {}),
     },
     notes: analysis.data.notes,
+    ...(budget.report ? { budget: budget.report } : {}),
     ...(analysis.perClass ? { perClass: analysis.perClass } : {}),
     ...(analysis.confusion ? { confusion: analysis.confusion } : {}),
     // Additive: what --verify did not retrain for, and why.

@@ -38,7 +38,17 @@ export interface RunOptions {
   progress?: ProgressSink;
   /** Time limit of each call of a scenario's metric module (`--metric-timeout`), in ms; default 10 s. */
   metricTimeoutMs?: number;
+  /** Time matmul variants on this adapter (cached) instead of the fixed rule; default true (`--no-tune`). */
+  tune?: boolean;
+  /**
+   * The diagnosis budget in seconds (src/app/budget.ts): a run estimated to take longer trains on a
+   * stratified sample. Default {@linkcode DEFAULT_BUDGET_S}; null: the full run (`--budget none`).
+   */
+  budget?: number | null;
 }
+
+/** The default diagnosis budget, seconds (`--budget`). */
+export const DEFAULT_BUDGET_S = 60;
 
 /** Options of `diagnose data`: data checks only, no training. Paths are absolute. */
 export interface DataOptions {

@@ -1,17 +1,37 @@
 /**
  * The engines behind `diagnose run | data | audit` for the command line: src/app/engines.ts over
- * Deno's `navigator.gpu`, with metric modules in permission-less workers.
+ * Deno's `navigator.gpu`, with metric modules in permission-less workers and the matmul tuning cache
+ * on disk (src/cli/tuning_cache.ts).
  *
  * @module
  */
 import { type AppEngines, createEngines as createAppEngines } from "../app/engines.ts";
 import { createGpuContext } from "../gpu/mod.ts";
+import { MemoryTuningCache, type TuningCache } from "../kernels/tuning.ts";
 import { denoMetricHost } from "./deno_metric_host.ts";
+import { FileTuningCache, tuningCacheDir } from "./tuning_cache.ts";
 
-/** The engines available to the CLI; `display` shows a path as the user would recognise it. */
-export function createEngines(options: { display?: (path: string) => string } = {}): AppEngines {
+/** Options of {@linkcode createEngines}. */
+export interface CliEnginesOptions {
+  /** Shows a path as the user would recognise it (relative to where they ran the command). */
+  display?: (path: string) => string;
+  /** The environment (XDG_CACHE_HOME, HOME, DEBUG); a variable not granted reads as unset. */
+  env?: (name: string) => string | undefined;
+  /** Receives one line per tuning-cache problem, and with DEBUG=1 the tuner's lines. */
+  note?: (line: string) => void;
+}
+
+/** The engines available to the CLI. */
+export function createEngines(options: CliEnginesOptions = {}): AppEngines {
+  const env = options.env ?? (() => undefined);
+  const note = options.note ?? (() => {});
+  const dir = tuningCacheDir(env);
+  // Without a cache directory (no HOME) the choices last for the process only.
+  const cache: TuningCache = dir ? new FileTuningCache(dir, { note }) : new MemoryTuningCache();
   return createAppEngines({
     createGpu: () => createGpuContext({ label: "fitcheck" }),
     metricHost: denoMetricHost({ display: options.display }),
+    tuningCache: cache,
+    tuningLog: env("DEBUG") ? (line) => note(`fitcheck: ${line}`) : undefined,
   });
 }

@@ -6,7 +6,8 @@
  * name the user's files itself; this launcher needs only INIT_CWD (to resolve relative paths), read
  * access to node_modules (to find its real path) and the right to start Deno itself
  * (`--allow-run=./node_modules/deno/deno`), plus, for the display-server probe of src/cli/runtime_dir.ts,
- * `XDG_RUNTIME_DIR` / `TMPDIR` and write access to /tmp: the launcher (trusted code only) makes the
+ * `XDG_RUNTIME_DIR` / `TMPDIR` and write access to /tmp, and XDG_CACHE_HOME / HOME to find the tuning
+ * cache's directory: the launcher (trusted code only) makes the
  * private runtime directory, so the CLI it starts needs no write access to the temporary directory.
  *
  * @module
@@ -14,11 +15,13 @@
 import { fromFileUrl } from "./_path.ts";
 import { denoPermissionFlags, permissionsFor } from "./permissions.ts";
 import { ensureRuntimeDir } from "./runtime_dir.ts";
+import { tuningCacheDir } from "./tuning_cache.ts";
 
 if (import.meta.main) {
   const root = fromFileUrl(new URL("../..", import.meta.url)).replace(/\/$/, "");
   const cwd = Deno.env.get("INIT_CWD") || Deno.cwd();
-  const grants = permissionsFor(Deno.args, { cwd, root });
+  const cacheDir = tuningCacheDir((name) => Deno.env.get(name));
+  const grants = permissionsFor(Deno.args, { cwd, root, cacheDir });
   // node_modules may be a symlink (a shared install); Deno checks reads against the real path.
   const modules = Deno.realPathSync(`${root}/node_modules`);
   if (!grants.read.includes(modules)) grants.read.push(modules);

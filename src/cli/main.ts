@@ -49,7 +49,22 @@ if (import.meta.main) {
   // Before any adapter is requested: keeps libwayland's XDG_RUNTIME_DIR complaint off stderr.
   const cleanup = await ensureRuntimeDir();
   const io = denoCliIo();
-  const code = await runCli(Deno.args, io, createEngines({ display: (path) => displayPath(path, io.cwd) }));
+  const env = (name: string) => {
+    try {
+      return Deno.env.get(name);
+    } catch {
+      return undefined; // not granted by --allow-env: as if unset
+    }
+  };
+  const code = await runCli(
+    Deno.args,
+    io,
+    createEngines({
+      display: (path) => displayPath(path, io.cwd),
+      env,
+      note: (line) => io.writeErr(line + "\n"),
+    }),
+  );
   await cleanup();
   Deno.exit(code);
 }

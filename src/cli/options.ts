@@ -37,6 +37,24 @@ export function positiveSeconds(option: string): (value: string) => number {
   };
 }
 
+/**
+ * `--budget SECONDS` (a positive number) or `--budget none` (the full run). "none" stays a string:
+ * commander turns a parser's null into "".
+ */
+export function budgetValue(option: string): (value: string) => number | "none" {
+  return (value) => {
+    if (value.trim() === "none") return "none";
+    const n = Number(value);
+    if (!/^\s*\d+(\.\d+)?\s*$/.test(value) || !(n > 0) || !Number.isFinite(n)) {
+      throw new InputError(`expected a number of seconds or "none", got ${JSON.stringify(value)}`, {
+        file: ARGV,
+        field: option,
+      });
+    }
+    return n;
+  };
+}
+
 /** A parser that accepts one of `choices` exactly. */
 export function oneOf<T extends string>(option: string, choices: readonly T[]): (value: string) => T {
   return (value) => {

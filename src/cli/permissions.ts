@@ -41,7 +41,16 @@ export const WRITE_FLAGS: readonly string[] = ["--html", "--out"];
 const POSITIONAL_READS: Readonly<Record<string, ReadGrant>> = { run: fileAndFolder };
 
 /** Options that take no value; every other option takes one (commander's `--name <value>`). */
-const BOOLEAN_FLAGS = new Set(["--json", "--verify", "--from-logits", "--help", "-h", "--version", "-V"]);
+const BOOLEAN_FLAGS = new Set([
+  "--json",
+  "--verify",
+  "--from-logits",
+  "--no-tune",
+  "--help",
+  "-h",
+  "--version",
+  "-V",
+]);
 
 /** The project folders fitcheck itself reads at run time (gallery, chart libraries, docs, metric worker). */
 const PROJECT_READS = ["src", "shaders", "examples", "docs", "node_modules"];
@@ -50,7 +59,8 @@ const PROJECT_READS = ["src", "shaders", "examples", "docs", "node_modules"];
  * The environment variables fitcheck reads, by name: INIT_CWD (the user's directory under
  * `deno task`), NO_COLOR, COLUMNS, DEBUG (stack traces), and FORCE_COLOR / CLICOLOR_FORCE, which
  * commander consults for its help text, and XDG_RUNTIME_DIR (src/cli/runtime_dir.ts: the launcher sets
- * it; the CLI only checks that it is there).
+ * it; the CLI only checks that it is there), and XDG_CACHE_HOME / HOME, where the matmul tuning cache lives
+ * (src/cli/tuning_cache.ts).
  */
 export const ENV_NAMES: readonly string[] = [
   "INIT_CWD",
@@ -60,6 +70,8 @@ export const ENV_NAMES: readonly string[] = [
   "FORCE_COLOR",
   "CLICOLOR_FORCE",
   "XDG_RUNTIME_DIR",
+  "XDG_CACHE_HOME",
+  "HOME",
 ];
 
 /** Absolute paths to grant, per kind. */
@@ -71,7 +83,7 @@ export interface Grants {
 
 /**
  * The grants for `argv` (the arguments after `diagnose`); relative paths resolve against `cwd`, the
- * project's own folders against `root`.
+ * project's own folders against `root`; `cacheDir` is the tuning cache's directory (none: no grant).
  *
  * @example
  * ```ts
@@ -79,9 +91,18 @@ export interface Grants {
  * g.write; // ["/home/u/r.html", "/home/u/.r.html.fitcheck-tmp"]
  * ```
  */
-export function permissionsFor(argv: readonly string[], where: { cwd: string; root: string }): Grants {
+export function permissionsFor(
+  argv: readonly string[],
+  where: { cwd: string; root: string; cacheDir?: string | null },
+): Grants {
   const read = PROJECT_READS.map((p) => `${where.root}/${p}`);
   const write: string[] = [];
+  // The matmul tuning cache (src/cli/tuning_cache.ts): the one place a run writes unasked, the
+  // user's cache directory; `--no-tune` still reads nothing else.
+  if (where.cacheDir) {
+    read.push(where.cacheDir);
+    write.push(where.cacheDir);
+  }
   const abs = (p: string) => joinPath(where.cwd, p);
   let command: string | null = null;
   for (let i = 0; i < argv.length; i++) {

@@ -31,7 +31,15 @@ import {
   isFindingCode,
   pageSummary,
 } from "./explain.ts";
-import { columnList, oneOf, pathValue, positiveInteger, positiveSeconds, TASKS } from "./options.ts";
+import {
+  budgetValue,
+  columnList,
+  oneOf,
+  pathValue,
+  positiveInteger,
+  positiveSeconds,
+  TASKS,
+} from "./options.ts";
 import { createProgress } from "./progress.ts";
 
 /** Exit codes of `diagnose`. */
@@ -64,6 +72,10 @@ export interface CliIo {
 }
 
 const HELP_PREFIX = "npx deno task diagnose";
+const BUDGET_HELP = "diagnose within about SECONDS (default 60): a longer run trains on a stratified " +
+  "sample of its training rows, and the report says what was trained; 'none' trains everything";
+const NO_TUNE_HELP = "do not time the matmul kernels on this adapter; use the fixed rule (measured " +
+  "choices are cached in $XDG_CACHE_HOME/fitcheck, else ~/.cache/fitcheck: delete it to measure again)";
 
 /**
  * Runs the CLI on `argv` (the arguments after the command name) and returns the exit code. Never
@@ -130,6 +142,8 @@ export function buildProgram(io: CliIo, engines: Engines, setExit: (code: number
       "run the scenarios of DIR instead of examples/scenarios",
       pathValue("--scenarios"),
     )
+    .option("--budget <seconds>", BUDGET_HELP, budgetValue("--budget"))
+    .option("--no-tune", NO_TUNE_HELP)
     .addHelpText(
       "after",
       examples([
@@ -139,9 +153,15 @@ export function buildProgram(io: CliIo, engines: Engines, setExit: (code: number
         ["run --help", "the options of a subcommand"],
       ]),
     )
-    .action(async (
-      opts: { json?: boolean; epochs?: number; verify?: boolean; metricTimeout?: number; scenarios?: string },
-    ) => {
+    .action(async (opts: {
+      json?: boolean;
+      epochs?: number;
+      verify?: boolean;
+      metricTimeout?: number;
+      scenarios?: string;
+      budget?: number | "none";
+      tune?: boolean;
+    }) => {
       const json = opts.json ?? false;
       const dir = opts.scenarios ? resolve(opts.scenarios) : io.galleryDir;
       const names = (await io.listDir(dir)).filter((n) => n.endsWith(".json"));
@@ -163,6 +183,8 @@ export function buildProgram(io: CliIo, engines: Engines, setExit: (code: number
         epochs: opts.epochs,
         verify: opts.verify,
         metricTimeoutMs: opts.metricTimeout,
+        budget: opts.budget === "none" ? null : opts.budget,
+        tune: opts.tune,
         progress: progress.sink,
         describe: (e) => describeInputError(e, io.cwd),
         onStart: ({ index, total, name }) => progress.scenario(index, total, name),
@@ -195,6 +217,8 @@ export function buildProgram(io: CliIo, engines: Engines, setExit: (code: number
       "time limit of each call of a scenario's metric module, in seconds (default 10)",
       positiveSeconds("--metric-timeout"),
     )
+    .option("--budget <seconds>", BUDGET_HELP, budgetValue("--budget"))
+    .option("--no-tune", NO_TUNE_HELP)
     .addHelpText(
       "after",
       examples([
@@ -204,10 +228,15 @@ export function buildProgram(io: CliIo, engines: Engines, setExit: (code: number
       ]),
     )
     .action(
-      async (
-        file: string,
-        opts: { json?: boolean; html?: string; verify?: boolean; epochs?: number; metricTimeout?: number },
-      ) => {
+      async (file: string, opts: {
+        json?: boolean;
+        html?: string;
+        verify?: boolean;
+        epochs?: number;
+        metricTimeout?: number;
+        budget?: number | "none";
+        tune?: boolean;
+      }) => {
         const json = opts.json ?? false;
         const scenario = resolve(pathValue("<file>")(file));
         await io.checkReadable(scenario, file);
@@ -218,6 +247,8 @@ export function buildProgram(io: CliIo, engines: Engines, setExit: (code: number
           .runScenario(scenario, {
             epochs: opts.epochs,
             verify: opts.verify ?? false,
+            budget: opts.budget === "none" ? null : opts.budget,
+            tune: opts.tune,
             source: io.source,
             progress: progress.sink,
             metricTimeoutMs: opts.metricTimeout,

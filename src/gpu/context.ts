@@ -4,7 +4,8 @@
  */
 import type { AdapterReport } from "../report/types.ts";
 import { BufferPool } from "./buffer_pool.ts";
-import { acquireGpu, type AcquireGpuOptions } from "./device.ts";
+import type { MatmulChooser } from "../kernels/tuning.ts";
+import { acquireGpu, type AcquireGpuOptions, type AdapterIdentity } from "./device.ts";
 import { type DeviceLossWatch, watchDeviceLoss } from "./device_loss.ts";
 import { DeviceLostError, GpuError } from "./errors.ts";
 import { PipelineCache } from "./pipeline_cache.ts";
@@ -27,15 +28,23 @@ export class GpuContext {
   readonly adapter: AdapterReport;
   readonly pool: BufferPool;
   readonly pipelines: PipelineCache;
+  /** The adapter's identity (the tuning cache's key); absent for a context made from a bare device. */
+  readonly identity: AdapterIdentity | null;
+  /**
+   * Chooses matmul variants by measurement (src/kernels/tuning.ts); null: the fixed rule,
+   * `chooseMatmulVariant`. Set by the front end (the CLI, the playground), never by a test by default.
+   */
+  matmulTuner: MatmulChooser | null = null;
   #readbacks = 0;
   #error: GpuError | null = null;
   #placeholders = new Map<string, GPUBuffer>();
   #destroyed = false;
   #loss: DeviceLossWatch;
 
-  constructor(device: GPUDevice, adapter: AdapterReport) {
+  constructor(device: GPUDevice, adapter: AdapterReport, identity: AdapterIdentity | null = null) {
     this.device = device;
     this.adapter = adapter;
+    this.identity = identity;
     this.pool = new BufferPool(device);
     this.pipelines = new PipelineCache(device);
     this.#loss = watchDeviceLoss(device);
@@ -172,6 +181,6 @@ export class GpuContext {
  * @throws {NoAdapterError} when there is no adapter.
  */
 export async function createGpuContext(options: AcquireGpuOptions = {}): Promise<GpuContext> {
-  const { device, report } = await acquireGpu(options);
-  return new GpuContext(device, report);
+  const { device, report, identity } = await acquireGpu(options);
+  return new GpuContext(device, report, identity);
 }

@@ -19,6 +19,7 @@ export interface AcquiredGpu {
   adapter: GPUAdapter;
   device: GPUDevice;
   report: AdapterReport;
+  identity: AdapterIdentity;
 }
 
 /**
@@ -58,7 +59,33 @@ export async function acquireGpu(options: AcquireGpuOptions = {}): Promise<Acqui
     if (typeof value === "number") requiredLimits[name] = value;
   }
   const device = await adapter.requestDevice({ label: options.label ?? "fitcheck", requiredLimits });
-  return { adapter, device, report: describeAdapter(adapter) };
+  return { adapter, device, report: describeAdapter(adapter), identity: adapterIdentity(adapter) };
+}
+
+/**
+ * What identifies an adapter and its driver as far as WebGPU tells (it exposes no driver version;
+ * Mesa's description carries its LLVM version), plus the runtime (its WebGPU implementation compiles
+ * the shaders): the key of the matmul tuning cache (src/kernels/tuning.ts).
+ */
+export interface AdapterIdentity {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** `navigator.userAgent`: Deno's version, or the browser's. */
+  runtime: string;
+}
+
+/** The {@linkcode AdapterIdentity} of `adapter`. */
+export function adapterIdentity(adapter: GPUAdapter): AdapterIdentity {
+  const info = (adapter.info ?? {}) as Partial<GPUAdapterInfo>;
+  return {
+    vendor: info.vendor ?? "",
+    architecture: info.architecture ?? "",
+    device: info.device ?? "",
+    description: info.description ?? "",
+    runtime: (globalThis.navigator as { userAgent?: string } | undefined)?.userAgent ?? "",
+  };
 }
 
 /**

@@ -10,7 +10,14 @@
  * ```
  * @module
  */
-export { type AcquiredGpu, acquireGpu, type AcquireGpuOptions, describeAdapter } from "./device.ts";
+export {
+  type AcquiredGpu,
+  acquireGpu,
+  type AcquireGpuOptions,
+  type AdapterIdentity,
+  adapterIdentity,
+  describeAdapter,
+} from "./device.ts";
 export { BufferPool, type BufferPoolStats } from "./buffer_pool.ts";
 export {
   type BindingAccess,

@@ -151,8 +151,9 @@ const MATMUL_KERNELS: Readonly<Record<Exclude<MatmulVariant, "texture">, KernelD
  * so the register-blocked 8×8 kernels win there (llvmpipe, 1024³, CPU time: vec4 ~2× blocked 4×4,
  * which is ~4× the workgroup-tiled one), and a large product is faster still with its operands
  * packed into textures first ({@linkcode packsPayOff}); hardware adapters reuse tiles from
- * on-chip memory. A timed choice was rejected: on this shared 2-core machine the same kernel's time
- * swings 2× between runs, so a measurement could pick differently on the same adapter. All variants
+ * on-chip memory. This rule is the fallback (`--no-tune`, a context without a tuner, a product the
+ * tuning budget did not reach): src/kernels/tuning.ts measures instead and caches the choice per
+ * adapter, so the same product on the same adapter keeps its kernel from run to run. All variants
  * compute each output with the same operations in the same order (tested bit for bit on the adapter
  * under test), so the choice changes speed, not results.
  */
@@ -180,6 +181,18 @@ export function packsPayOff(product: { m: number; n: number; k: number }): boole
   return m * n * k >= 2 ** 25 && Math.min(m, n, k) >= 64;
 }
 
+/**
+ * The variants that can run an unfused m×n×k product on this device: all four, the texture one only
+ * where the packed operands fit the device's textures. What the tuner (src/kernels/tuning.ts) times.
+ */
+export function matmulCandidates(
+  ctx: GpuContext,
+  product: { m: number; n: number; k: number },
+): MatmulVariant[] {
+  const all: MatmulVariant[] = ["blocked", "vec4", "tiled"];
+  return fitsTextures(ctx, product) ? [...all, "texture"] : all;
+}
+
 /** Options of {@linkcode prepareMatmul}. */
 export interface MatmulOptions {
   label: string;
@@ -200,8 +213,9 @@ export interface MatmulOptions {
   /** leaky-relu's negative slope or elu's alpha; Keras's default (0.2, 1.0) when absent. */
   activationParameter?: number;
   /**
-   * Default: {@linkcode chooseMatmulVariant} of the context's adapter and this product (with the
-   * texture variant only where the packed operands fit the device's textures).
+   * Default: the context's tuner's measured choice for an unfused product (`ctx.matmulTuner`), else
+   * {@linkcode chooseMatmulVariant} of the context's adapter and this product (with the texture
+   * variant only where the packed operands fit the device's textures).
    */
   variant?: MatmulVariant;
   /**
@@ -249,7 +263,15 @@ export async function prepareMatmul(
 ): Promise<PreparedOp<MatmulUniform>> {
   const shape = { m: options.m, n: options.n, k: options.k };
   const fused = !!(options.gradient || options.columnSums || options.blockNorms);
-  let variant = options.variant ?? chooseMatmulVariant(ctx.adapter, { ...shape, fused });
+  // A tuner (src/kernels/tuning.ts) measures unfused products; fused epilogues exist in vec4 only.
+  const tuned = !options.variant && !fused && ctx.matmulTuner
+    ? await ctx.matmulTuner.choose({
+      ...shape,
+      transposeA: options.transposeA,
+      transposeB: options.transposeB,
+    })
+    : undefined;
+  let variant = options.variant ?? tuned ?? chooseMatmulVariant(ctx.adapter, { ...shape, fused });
   if (variant === "texture" && !options.variant && !fitsTextures(ctx, shape)) variant = "vec4";
   if (fused && variant !== "vec4") {
     throw new Error(

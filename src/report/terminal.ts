@@ -18,6 +18,7 @@ import {
   wrapText,
 } from "./format.ts";
 import type {
+  BudgetReport,
   ConsistencyEntry,
   Finding,
   GalleryDocument,
@@ -63,6 +64,7 @@ export function renderReport(report: Report, options: RenderOptions): string {
     out.push(...wrapText(safe(relativeTo(report.scenario.path, options.cwd)), width).map(p.dim));
   }
   out.push(...wrapText(adapterLine(report), width));
+  if (report.budget) out.push(...wrapText(budgetLine(report.budget), width));
   out.push(verdictLine(report, p));
   const symptoms = symptomsLine(report);
   if (symptoms) out.push(...wrapText(symptoms, width).map((l, i) => (i === 0 ? l : "  " + l)));
@@ -161,6 +163,17 @@ function setupLines(report: Report): string[] {
 function notesOf(report: Report): string[] {
   const notes = Array.isArray(report.notes) ? report.notes : [];
   return notes.filter((n): n is string => typeof n === "string" && !n.startsWith("task inferred:"));
+}
+
+/** The report's one-line account of a budget (terminal report). */
+function budgetLine(b: BudgetReport): string {
+  const t = b.trained;
+  const rows = t.trainRows === t.ofTrainRows
+    ? `all ${t.ofTrainRows} training rows`
+    : `${t.trainRows} of ${t.ofTrainRows} training rows`;
+  const epochs = t.epochs === t.ofEpochs ? `all ${t.ofEpochs} epochs` : `${t.epochs} of ${t.ofEpochs} epochs`;
+  return `budget ${b.limitS} s: trained on ${rows} (${t.sampling.split(",")[0]}), ${epochs}; ` +
+    `the full run was estimated at ${b.estimatedFullS} s (--budget none trains it all)`;
 }
 
 function adapterLine(report: Report): string {

@@ -122,8 +122,34 @@ export interface Report {
   perClass?: PerClassReport;
   /** Confusion matrix of classification runs (absent for regression and multi-label). */
   confusion?: ConfusionReport;
+  /** What the diagnosis budget trained (src/app/budget.ts); absent when it trained everything. */
+  budget?: BudgetReport;
   /** Additive fields (not renamed contract ones): what was inferred, the training phase, notes. */
   [extra: string]: unknown;
+}
+
+/** The `budget` section of a report, present only when the budget changed what was trained. */
+export interface BudgetReport {
+  /** The budget, seconds. */
+  limitS: number;
+  /** The full run's estimated training time on this machine, seconds. */
+  estimatedFullS: number;
+  /** The budgeted run's estimated training time, seconds. */
+  estimatedS: number;
+  /** The per-step time measured by the calibration, ms (batch of `batchSize` rows). */
+  stepMs: number;
+  trained: {
+    trainRows: number;
+    ofTrainRows: number;
+    validationRows: number;
+    ofValidationRows: number;
+    epochs: number;
+    ofEpochs: number;
+    /** How the rows were chosen. */
+    sampling: string;
+    /** Per class (classification): rows trained of rows available. */
+    classes?: { label: string; rows: number; of: number }[];
+  };
 }
 
 export const TOOL_VERSION = "0.1.0";

@@ -6,6 +6,7 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import { benchMain } from "../../bench/main.ts";
 import { type BenchResult, BenchResultSchema } from "../../bench/schema.ts";
+import { PYTHON } from "../../bench/pytorch.ts";
 import { summarize } from "../../bench/stats.ts";
 
 let stdout = "", stderr = "", code = -1;
@@ -36,12 +37,13 @@ describe("deno task bench --quick --json", () => {
     expect(["shared", "own"]).toContain(result.tfjs.webgpuDevice);
   });
 
-  test("has the four cases of CONTRACT §4, in order, with their units and fields", () => {
+  test("has the four cases of CONTRACT §4, in order, with their units and fields, then diagnosis-latency", () => {
     expect(result.cases.map((c) => [c.name, c.unit])).toEqual([
       ["matmul-1024", "GFLOP/s"],
       ["mlp-train-step", "ms"],
       ["diagnose-overhead", "ratio"],
       ["readbacks-per-epoch", "readbacks"],
+      ["diagnosis-latency", "s"],
     ]);
     const [matmul, mlp, overhead, readbacks] = result.cases;
     for (const c of [matmul, mlp]) {
@@ -49,6 +51,7 @@ describe("deno task bench --quick --json", () => {
         expect(Number.isFinite(v) && v > 0).toBe(true);
       }
       for (const s of Object.values(c.stats)) {
+        if (!s) continue;
         expect(s.samples).toHaveLength(result.reps);
         expect(s.min <= s.median && s.median <= s.max).toBe(true);
       }
@@ -60,12 +63,31 @@ describe("deno task bench --quick --json", () => {
     // At least the one end-of-epoch readback, and a whole number per epoch on a run this regular.
     expect(readbacks.fitcheck).toBeGreaterThanOrEqual(1);
     expect(Number.isInteger(readbacks.fitcheck * readbacks.epochs)).toBe(true);
+    const latency = result.cases[4]!;
+    expect(latency.fitcheck).toBeGreaterThan(0);
+    expect(latency.budget).toBeNull(); // the quick setup is small: the full run
+    expect(latency.rows).toBe(4000);
+  });
+
+  test("names the machine, and the PyTorch peer is measured where torch imports, else 'not installed'", () => {
+    expect(result.machine?.cpuModel.length).toBeGreaterThan(0);
+    const mlp = result.cases[1];
+    const torch = new Deno.Command(PYTHON, { args: ["-c", "import torch"], stdout: "null", stderr: "null" })
+      .outputSync().success;
+    expect(mlp.peers?.pytorchCpu.status).toBe(torch ? "measured" : "not installed");
+    if (torch) {
+      expect(mlp.pytorchCpu).toBe(mlp.stats.pytorchCpu?.median);
+      expect(mlp.stats.pytorchCpu?.samples).toHaveLength(result.reps);
+    } else expect(mlp.pytorchCpu).toBeUndefined();
   });
 
   test("every correctness check ran and passed", () => {
     const checks = result.cases.flatMap((c) => c.checks.map((k) => ({ case: c.name, ...k })));
     expect(checks.filter((k) => k.case === "matmul-1024")).toHaveLength(3);
-    expect(checks.filter((k) => k.case === "mlp-train-step")).toHaveLength(4);
+    // Each engine's trajectory, and their final losses: 4 checks, 5 with the PyTorch peer.
+    const engines = 3 + (result.cases[1].pytorchCpu !== undefined ? 1 : 0);
+    expect(checks.filter((k) => k.case === "mlp-train-step")).toHaveLength(engines + 1);
+    expect(checks.filter((k) => k.case === "diagnosis-latency")).toHaveLength(2);
     for (const k of checks) expect(k.ok, `${k.case}: ${k.name}: ${k.detail}`).toBe(true);
     expect(result.checksOk).toBe(true);
   });
@@ -105,6 +127,7 @@ describe("deno task bench --quick --json", () => {
         "| mlp-train-step",
         "| diagnose-overhead",
         "| readbacks-per-epoch",
+        "| diagnosis-latency (4000×32)",
       ]);
       expect(markdown).toMatch(/QUICK mode/);
     } finally {

@@ -2,6 +2,9 @@
 import { describe, expect, test } from "vitest";
 import { BENCH_EXIT, benchMain, parseBenchArgs } from "../../bench/main.ts";
 import { checkProduct } from "../../bench/matmul_case.ts";
+import { parseCpuinfo } from "../../bench/machine.ts";
+import { mlpProblem } from "../../bench/mlp.ts";
+import { startPytorchPeer } from "../../bench/pytorch.ts";
 import { renderMarkdown } from "../../bench/render.ts";
 import type { BenchResult } from "../../bench/schema.ts";
 import { interleave, pairedRatio, summarize } from "../../bench/stats.ts";
@@ -120,6 +123,31 @@ describe("command line", () => {
   });
 });
 
+describe("the machine and the PyTorch peer", () => {
+  test("/proc/cpuinfo gives the CPU model and its SIMD widths", () => {
+    const text = "processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 7B13\n" +
+      "flags\t\t: fpu sse2 avx avx2 fma\n\nprocessor\t: 1\nmodel name\t: AMD EPYC 7B13\n";
+    expect(parseCpuinfo(text)).toEqual({ cpuModel: "AMD EPYC 7B13", avx2: true, avx512f: false });
+    expect(parseCpuinfo("flags : avx2 avx512f\n")).toEqual({
+      cpuModel: "unknown",
+      avx2: true,
+      avx512f: true,
+    });
+  });
+
+  test("without Python, or with Python but no torch, the peer is 'not installed', not a failure", async () => {
+    const problem = mlpProblem(1, 1);
+    const missing = await startPytorchPeer(problem, { python: "/nonexistent/python3" });
+    expect(missing.status).toBe("not installed");
+    // A torch that cannot be imported, ahead of any real one on the path.
+    const dir = Deno.makeTempDirSync({ prefix: "fitcheck-no-torch-" });
+    Deno.writeTextFileSync(`${dir}/torch.py`, "raise ImportError('no torch here')\n");
+    const noTorch = await startPytorchPeer(problem, { env: { PYTHONPATH: dir } });
+    expect(noTorch.status).toBe("not installed");
+    if (noTorch.status === "not installed") expect(noTorch.detail).toContain("no torch here");
+  });
+});
+
 describe("renderMarkdown", () => {
   test("a header, a separator and one row per case, with the verdicts", () => {
     const target = (achieved: number, comparison: ">=" | "<=", threshold: number) => ({
@@ -169,15 +197,36 @@ describe("renderMarkdown", () => {
           checks: [],
         },
         { name: "readbacks-per-epoch", fitcheck: 1, target: target(1, "<=", 2), met: true, checks: [] },
+        {
+          name: "diagnosis-latency",
+          rows: 200000,
+          features: 32,
+          fitcheck: 18.5,
+          target: target(18.5, "<=", 20),
+          met: true,
+          budget: { trained: { trainRows: 40000, ofTrainRows: 160000 } },
+          checks: [],
+        },
       ],
+      machine: { cpuModel: "AMD EPYC 7B13", avx2: true, avx512f: false },
     } as unknown as BenchResult;
     const lines = renderMarkdown(result).split("\n");
-    expect(lines[0]).toMatch(/^\| case \| fitcheck \| tfjs-webgpu \| tfjs-cpu \| target \| achieved \|$/);
-    expect(lines[1]).toBe("| --- | --- | --- | --- | --- | --- |");
+    expect(lines[0]).toMatch(
+      /^\| case \| fitcheck \| tfjs-webgpu \| tfjs-cpu \| pytorch-cpu \(1 thread\) \| target \| achieved \|$/,
+    );
+    expect(lines[1]).toBe("| --- | --- | --- | --- | --- | --- | --- |");
     expect(lines[2]).toMatch(
       /^\| matmul-1024 \| 21\.0 GFLOP\/s \| 7\.0 GFLOP\/s \| 1\.0 GFLOP\/s .* met \|$/,
     );
     expect(lines[4]).toMatch(/diagnose-overhead .* 1\.20× MISSED/);
     expect(lines[5]).toMatch(/readbacks-per-epoch .* 1\.00 met/);
+    // No PyTorch figure and no peer record (a result saved before the peer existed): a dash.
+    expect(lines[3]).toMatch(
+      /^\| mlp-train-step \| 20\.0 ms\/step \| 86\.0 ms\/step \| 172 ms\/step \| – \|/,
+    );
+    expect(lines[6]).toMatch(
+      /diagnosis-latency \(200000×32\) \| 18\.5 s \(budget: 40000 of 160000 rows\) .* 18\.50 s met/,
+    );
+    expect(renderMarkdown(result)).toContain("machine: AMD EPYC 7B13 (AVX2 yes, AVX-512 no)");
   });
 });

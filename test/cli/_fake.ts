@@ -11,7 +11,7 @@ export function fixture(name: string): Report {
 }
 
 export interface Calls {
-  run: { path: string; epochs?: number; verify?: boolean }[];
+  run: { path: string; epochs?: number; verify?: boolean; budget?: number | null; tune?: boolean }[];
   data: unknown[];
   audit: unknown[];
 }
@@ -24,7 +24,7 @@ export function fakeEngines(result: Report | Error | ((path: string) => Report),
   };
   return {
     runScenario: (path, o) => {
-      calls?.run.push({ path, epochs: o.epochs, verify: o.verify });
+      calls?.run.push({ path, epochs: o.epochs, verify: o.verify, budget: o.budget, tune: o.tune });
       o.progress?.({ phase: "train", epoch: 1, epochs: 1, loss: 0.5 });
       return answer(path);
     },

@@ -32,6 +32,8 @@ describe("permissionsFor", () => {
       "FORCE_COLOR",
       "CLICOLOR_FORCE",
       "XDG_RUNTIME_DIR",
+      "XDG_CACHE_HOME",
+      "HOME",
     ]);
   });
 

@@ -25,7 +25,23 @@ describe("run", () => {
     );
     expect(code).toBe(EXIT.ok);
     expect(c.out()).toContain("✓ no problems found");
-    expect(calls.run).toEqual([{ path: "/u/dir/s.json", epochs: 3, verify: true }]);
+    expect(calls.run).toEqual([{ path: "/u/dir/s.json", epochs: 3, verify: true, tune: true }]);
+  });
+
+  test("--budget SECONDS | none and --no-tune reach the engine; by default tuning is on, the budget default", async () => {
+    const runs: [string[], { budget?: number | null; tune?: boolean }][] = [
+      [["run", "s.json"], { budget: undefined, tune: true }],
+      [["run", "s.json", "--budget", "20", "--no-tune"], { budget: 20, tune: false }],
+      [["run", "s.json", "--budget", "none"], { budget: null, tune: true }],
+      [["--budget", "none", "--no-tune"], { budget: null, tune: false }],
+    ];
+    for (const [argv, expected] of runs) {
+      const calls = newCalls();
+      const c = memoryIo({ "/u/s.json": "{}", "/u/gallery/a.json": "{}" });
+      await runCli(argv, c.io, fakeEngines(fixture("data_clean"), calls));
+      expect(calls.run).toHaveLength(1);
+      expect({ budget: calls.run[0].budget, tune: calls.run[0].tune }).toEqual(expected);
+    }
   });
 
   test("--html writes the HTML report and says so on stderr, not stdout", async () => {
@@ -115,6 +131,14 @@ describe("errors and exit codes", () => {
     ],
     [["run"], "fitcheck: missing required argument 'file' (see 'npx deno task diagnose run --help')"],
     [["run", "s.json", "--epochs", "2.5"], 'fitcheck: --epochs: expected a positive integer, got "2.5"'],
+    [
+      ["run", "s.json", "--budget", "soon"],
+      'fitcheck: --budget: expected a number of seconds or "none", got "soon"',
+    ],
+    [
+      ["run", "s.json", "--budget", "0"],
+      'fitcheck: --budget: expected a number of seconds or "none", got "0"',
+    ],
     [
       ["run", "s.json", "--epochs"],
       "fitcheck: option '--epochs <n>' argument missing (see 'npx deno task diagnose run --help')",
