@@ -6,7 +6,10 @@
 import { InputError } from "../errors.ts";
 import type { LayerTwin } from "../reference/layer_twin.ts";
 import type { Activation } from "../scenario/types.ts";
+import { activationLayer, type ActivationLayerSpec } from "./activation.ts";
+import { conv2dLayer, type Conv2dLayerSpec } from "./conv2d.ts";
 import { denseLayer, type DenseLayerSpec } from "./dense.ts";
+import { avgPool2dLayer, maxPool2dLayer, type Pool2dLayerSpec } from "./pool2d.ts";
 import { dropoutLayer, type DropoutLayerSpec } from "./dropout.ts";
 import { flattenLayer, type FlattenLayerSpec } from "./flatten.ts";
 import {
@@ -19,10 +22,23 @@ import {
 } from "./layer.ts";
 
 export * from "./layer.ts";
-export type { DenseLayerSpec, DropoutLayerSpec, FlattenLayerSpec };
+export type {
+  ActivationLayerSpec,
+  Conv2dLayerSpec,
+  DenseLayerSpec,
+  DropoutLayerSpec,
+  FlattenLayerSpec,
+  Pool2dLayerSpec,
+};
 
 /** A validated `model.layers` entry: one of the kinds' specs. Append a kind's spec type here. */
-export type LayerSpec = DenseLayerSpec | FlattenLayerSpec | DropoutLayerSpec;
+export type LayerSpec =
+  | DenseLayerSpec
+  | FlattenLayerSpec
+  | DropoutLayerSpec
+  | Conv2dLayerSpec
+  | Pool2dLayerSpec
+  | ActivationLayerSpec;
 
 /** All layer kinds. Append with one-line edits; the order carries no meaning. */
 // deno-lint-ignore no-explicit-any
@@ -30,6 +46,10 @@ export const LAYERS: readonly LayerDefinition<any>[] = [
   denseLayer,
   flattenLayer,
   dropoutLayer,
+  conv2dLayer,
+  maxPool2dLayer,
+  avgPool2dLayer,
+  activationLayer,
 ];
 
 /** The definition of layer kind `type`, or undefined. */
