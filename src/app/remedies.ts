@@ -12,6 +12,7 @@ import type { Remedy } from "../diagnose/finding.ts";
 import type { FileSource } from "../io.ts";
 import type { Scenario } from "../scenario/types.ts";
 import { reencode } from "./analyse.ts";
+import type { Activation } from "../scenario/types.ts";
 
 export interface Remedied {
   scenario: Scenario;
@@ -27,7 +28,7 @@ export async function applyRemedy(
   source: FileSource,
 ): Promise<Remedied | null> {
   const layers = scenario.model.layers;
-  const withOutput = (activation: Scenario["model"]["layers"][number]["activation"]) => ({
+  const withOutput = (activation: Activation) => ({
     ...scenario.model,
     layers: layers.map((l, i) => (i === layers.length - 1 ? { ...l, activation } : l)),
   });

@@ -17,6 +17,7 @@ import { type NpyArray, readNpy, shapeText } from "./npy.ts";
 import { type Split, splitDataset } from "./split.ts";
 import { type EncodedTargets, encodeTargets } from "./targets.ts";
 import { applyTransforms, duplicateIntoValidation } from "./transforms.ts";
+import { outputLayer } from "../layers/mod.ts";
 
 /** A data set read from its source, before transforms. */
 export interface LoadedData {
@@ -343,7 +344,7 @@ export async function loadScenarioData(scenario: Scenario, source: FileSource): 
   const task = inferTask(scenario, train);
   if (task.inferred) notes.push(`task inferred: ${task.task} (${task.reason})`);
   const layers = scenario.model.layers;
-  const units = layers[layers.length - 1].units;
+  const units = outputLayer(layers).units;
   const location = { file, field: `model.layers[${layers.length - 1}].units` };
   const trainTargets = encodeTargets(train, scenario.loss, units, { location });
   const validationTargets = validation ? encodeTargets(validation, scenario.loss, units, { location }) : null;

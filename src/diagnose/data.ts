@@ -48,6 +48,7 @@ import {
 import { binomialUpperTail, columnStats, homogeneity, ksTwoSample, rowKey, sampleRows } from "./_stats.ts";
 import type { TaskInfo } from "./setup.ts";
 import { classCounts, classIndices, summarizeTargets } from "./targets.ts";
+import { countParameters, outputLayer } from "../layers/mod.ts";
 
 /** Everything the data detectors look at. */
 export interface DataContext {
@@ -163,7 +164,7 @@ function labelsNotClassIndices(ctx: DataContext): Finding | null {
   const t = summarizeTargets(ctx.train);
   if (t.finite === 0) return null;
   const multilabel = ctx.task.task === "multilabel";
-  const units = ctx.scenario?.model.layers.at(-1)?.units;
+  const units = ctx.scenario ? outputLayer(ctx.scenario.model.layers).units : undefined;
   let problem: string | null = null;
   let severity: "error" | "warning" = "error";
   if (t.columns > 1) {
@@ -343,7 +344,7 @@ export function imbalanceBehindCollapse(ctx: DataContext): Finding | null {
 function classImbalance(ctx: DataContext, limit = IMBALANCE_RATIO): Finding | null {
   if (!isClassification(ctx)) return null;
   if (ctx.task.task === "multilabel") return multilabelImbalance(ctx.train);
-  const units = ctx.scenario?.model.layers.at(-1)?.units ?? 0;
+  const units = ctx.scenario ? outputLayer(ctx.scenario.model.layers).units : 0;
   const counts = countsOf(ctx.train, units > 1 ? units : 2);
   if (counts.length < 2) return null;
   const max = Math.max(...counts), min = Math.min(...counts);
@@ -568,7 +569,7 @@ function splitShift(ctx: DataContext): Finding | null {
     });
   }
   if (!singleLabel(ctx)) return null;
-  const units = ctx.scenario?.model.layers.at(-1)?.units ?? 0;
+  const units = ctx.scenario ? outputLayer(ctx.scenario.model.layers).units : 0;
   let a = countsOf(tr, units), b = countsOf(va, units);
   const k = Math.max(a.length, b.length);
   a = [...a, ...new Array(k - a.length).fill(0)];
@@ -805,11 +806,7 @@ function insufficientData(ctx: DataContext): Finding | null {
     problems.push(`${sig(n / d, 2)} rows per feature`);
   }
   if (ctx.scenario) {
-    let params = 0, fanIn = d;
-    for (const l of ctx.scenario.model.layers) {
-      params += (fanIn + 1) * l.units;
-      fanIn = l.units;
-    }
+    const params = countParameters(ctx.scenario.model.input?.shape ?? [d], ctx.scenario.model.layers);
     evidence.parameters = params;
     evidence.rowsPerParameter = sig(n / params, 3);
   }

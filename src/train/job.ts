@@ -45,7 +45,7 @@ export function trainingJob(
     x: { data: d.features, rows: d.rows, cols: d.featureNames.length },
     y: { data: t.values, rows: t.rows, cols: t.width },
   });
-  const outputUnits = shape.layers[shape.layers.length - 1].units;
+  const outputUnits = shape.layers[shape.layers.length - 1].outSize;
   return {
     scenario,
     shape,

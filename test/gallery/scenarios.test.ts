@@ -93,7 +93,14 @@ describe("every gallery scenario", () => {
     // Small enough to train in seconds on a CPU WebGPU adapter.
     expect(scenario.training.epochs).toBeLessThanOrEqual(20);
     expect(data.train.rows + (data.validation?.rows ?? 0)).toBeLessThanOrEqual(1000);
-    expect(Math.max(...scenario.model.layers.map((l) => l.units))).toBeLessThanOrEqual(256);
+    expect(
+      Math.max(
+        ...scenario.model.layers.map((
+          l,
+        ) => ("units" in l ? l.units : (l as { filters?: number }).filters ?? 0)),
+      ),
+    )
+      .toBeLessThanOrEqual(256);
   });
 });
 

@@ -10,6 +10,7 @@ import { parseScenario } from "../../src/scenario/load.ts";
 import { trainingJob } from "../../src/train/job.ts";
 import { trainOnGpu } from "../../src/train/train.ts";
 import { releaseTestContext, testContext } from "../helpers/gpu.ts";
+import { modelTwins } from "../../src/layers/mod.ts";
 
 afterAll(releaseTestContext);
 
@@ -29,7 +30,7 @@ async function job(json: Record<string, unknown>) {
 function referenceLosses(j: Awaited<ReturnType<typeof job>>, steps: number): number[] {
   const state = referenceTrainerState(j.initial);
   const model = {
-    layers: j.scenario.model.layers,
+    layers: modelTwins(j.shape),
     loss: j.scenario.loss,
     optimizer: j.scenario.optimizer,
     dropoutSeed: j.dropoutSeed,
@@ -85,9 +86,9 @@ const U = 2 ** -24;
  * weights, so the dynamics do not amplify the perturbation over 20 steps).
  */
 function stepTolerance(j: Awaited<ReturnType<typeof job>>, t: number, ref: number): number {
-  const units = j.shape.layers.reduce((s, l) => s + l.units, 0);
+  const units = j.shape.layers.reduce((s, l) => s + l.outSize, 0);
   const B = j.plan.batchSize;
-  const K = j.shape.layers[j.shape.layers.length - 1].units;
+  const K = j.shape.layers[j.shape.layers.length - 1].outSize;
   const forward = j.shape.inputs + units + K + B + 10;
   const perStep = B + units;
   return (forward + t * perStep) * U * Math.max(1, Math.abs(ref));
