@@ -31,6 +31,16 @@ import {
   matmulVec4Forward,
 } from "./matmul.ts";
 import { adamUpdate, rmspropUpdate, sgdUpdate } from "./optimizers.ts";
+import {
+  batchnormForward,
+  batchnormInputBackward,
+  batchnormParamBackward,
+  batchnormStatsForward,
+} from "./batchnorm.ts";
+import { embeddingBackwardKernel, embeddingForwardKernel } from "./embedding.ts";
+import { conv1dFilterBackward, conv1dForwardKernel, conv1dInputBackward } from "./conv1d.ts";
+import { globalAvgPoolBackwardKernel, globalAvgPoolForwardKernel } from "./global_pool.ts";
+import { l2GradientBackward } from "./regularization.ts";
 import { logSoftmaxForward, softmaxBackwardKernel, softmaxForward } from "./softmax.ts";
 
 export {
@@ -58,6 +68,11 @@ export * from "./metrics.ts";
 export * from "./column_stats.ts";
 export * from "./fingerprint.ts";
 export * from "./instrument.ts";
+export * from "./batchnorm.ts";
+export * from "./embedding.ts";
+export * from "./conv1d.ts";
+export * from "./global_pool.ts";
+export * from "./regularization.ts";
 
 /** All kernels. Append with small in-place edits; the order carries no meaning. */
 // deno-lint-ignore no-explicit-any
@@ -94,4 +109,16 @@ export const KERNELS: readonly KernelDef<any>[] = [
   pool2dForwardKernel,
   pool2dBackwardKernel,
   activationForwardKernel,
+  batchnormStatsForward,
+  batchnormForward,
+  batchnormParamBackward,
+  batchnormInputBackward,
+  embeddingForwardKernel,
+  embeddingBackwardKernel,
+  conv1dForwardKernel,
+  conv1dInputBackward,
+  conv1dFilterBackward,
+  globalAvgPoolForwardKernel,
+  globalAvgPoolBackwardKernel,
+  l2GradientBackward,
 ];

@@ -1,0 +1,167 @@
+/**
+ * Keras `Conv1D` (channels last, no dilation): inputs [steps, channels], kernel
+ * [kernelSize, channels, filters] stored as the LayerWeights matrix (kernelSize·channels) × filters,
+ * outputs [outSteps, filters]. Kernels: src/kernels/conv1d.ts; twin: src/reference/conv1d.ts.
+ * @module
+ */
+import { z } from "zod";
+import { prepareConv1dBackward, prepareConv1dForward } from "../kernels/conv1d.ts";
+import type { ElementwiseActivation } from "../reference/activations.ts";
+import { conv1dBackward, conv1dForward, type Conv1dShape, convOutputGeometry } from "../reference/conv1d.ts";
+import { matrix } from "../reference/matrix.ts";
+import { type Activation, ACTIVATIONS } from "../scenario/types.ts";
+import { describeShape, type LayerDefinition, LayerShapeError, type ModelLayer } from "./layer.ts";
+
+/** `{"type": "conv1d", "filters": 16, "kernelSize": 3, "strides": 1, "padding": "valid", "activation": "relu"}` */
+export interface Conv1dLayerSpec {
+  type: "conv1d";
+  filters: number;
+  kernelSize: number;
+  strides: number;
+  /** Keras's default is "valid". */
+  padding: "same" | "valid";
+  /** Not softmax (the schema refuses it): an element-wise activation. */
+  activation: Activation;
+}
+
+const schema = z.strictObject({
+  type: z.literal("conv1d"),
+  filters: z.number().int().min(1),
+  kernelSize: z.number().int().min(1),
+  strides: z.number().int().min(1).default(1),
+  padding: z.enum(["same", "valid"]).default("valid"),
+  activation: z.enum(ACTIVATIONS).refine((a) => a !== "softmax", {
+    error:
+      "softmax is not an element-wise activation: a conv1d layer takes linear, relu, leaky-relu, elu, sigmoid or tanh",
+  }).default("linear"),
+});
+
+const elementwise = (spec: Conv1dLayerSpec) => spec.activation as ElementwiseActivation;
+
+function geometry(layer: ModelLayer<Conv1dLayerSpec>, batch: number): Conv1dShape {
+  const { spec } = layer;
+  return {
+    batch,
+    length: layer.input[0],
+    inChannels: layer.input[1],
+    filters: spec.filters,
+    kernelSize: spec.kernelSize,
+    stride: spec.strides,
+    padding: spec.padding,
+  };
+}
+
+/** The conv1d layer kind. */
+export const conv1dLayer: LayerDefinition<Conv1dLayerSpec> = {
+  type: "conv1d",
+  schema,
+  outputShape(spec, input) {
+    if (input.length !== 2) {
+      throw new LayerShapeError(`conv1d needs a [steps, channels] input, got ${describeShape(input)}`);
+    }
+    const { outLength } = convOutputGeometry(input[0], spec.kernelSize, spec.strides, spec.padding);
+    if (outLength < 1) {
+      throw new LayerShapeError(
+        `a kernel of ${spec.kernelSize} with "valid" padding needs at least ${spec.kernelSize} steps, got ${
+          describeShape(input)
+        }`,
+      );
+    }
+    return [outLength, spec.filters];
+  },
+  parameters: (spec, input) => ({
+    inputs: spec.kernelSize * input[1],
+    units: spec.filters,
+    // Keras's fans for a conv kernel: receptive field × channels in / out.
+    fanIn: spec.kernelSize * input[1],
+    fanOut: spec.kernelSize * spec.filters,
+  }),
+  hasParameters: () => true,
+  describe: (spec) => `${spec.filters} ${spec.activation} filters of ${spec.kernelSize}`,
+  activation: (spec) => spec.activation,
+  twin(layer) {
+    const { spec } = layer;
+    return {
+      label: `layer ${layer.position + 1} (conv1d)`,
+      hasParameters: true,
+      forward(x, p) {
+        const shape = geometry(layer, x.rows);
+        const { z, y } = conv1dForward(x.data, p!.weights, p!.biases, shape, {
+          activation: elementwise(spec),
+        });
+        return {
+          y: matrix(x.rows, layer.outSize, y),
+          z: matrix(x.rows, layer.outSize, z),
+          cache: { x, z, shape },
+        };
+      },
+      backward(cache, dy, p) {
+        const c = cache as { x: { data: Float64Array; rows: number }; z: Float64Array; shape: Conv1dShape };
+        const g = conv1dBackward({ x: c.x.data, w: p!.weights, z: c.z, dy: dy.data }, c.shape, {
+          activation: elementwise(spec),
+        });
+        return { dx: matrix(c.x.rows, layer.inSize, g.dx), dw: g.dw, db: g.db };
+      },
+    };
+  },
+  async prepareEvaluation(ctx, layer, io) {
+    const n = io.rows * layer.outSize;
+    const z = ctx.storage(`${io.label} Z`, n), y = ctx.storage(`${io.label} act(Z)`, n);
+    const op = await prepareConv1dForward(ctx, {
+      label: io.label,
+      ...geometry(layer, io.rows),
+      activation: elementwise(layer.spec),
+      x: io.x,
+      w: io.params!.w,
+      b: io.params!.b,
+      z,
+      y,
+    });
+    return { y, z, activations: y, setRows: (r) => op.setBatch(r), forward: (pass) => op.encode(pass) };
+  },
+  async prepareTraining(ctx, layer, io) {
+    const n = io.rows * layer.outSize;
+    const label = io.label;
+    const z = ctx.storage(`${label} Z`, n), y = ctx.storage(`${label} act(Z)`, n);
+    const dy = ctx.storage(`${label} dL/dy`, n), dz = ctx.storage(`${label} dZ`, n);
+    const p = layer.parameters!;
+    const dw = ctx.storage(`${label} dW`, p.inputs * p.units), db = ctx.storage(`${label} db`, p.units);
+    const common = { ...geometry(layer, io.rows), activation: elementwise(layer.spec) };
+    const forward = await prepareConv1dForward(ctx, {
+      label,
+      ...common,
+      x: io.x,
+      w: io.params!.w,
+      b: io.params!.b,
+      z,
+      y,
+    });
+    const backward = await prepareConv1dBackward(ctx, {
+      label: `${label} backward`,
+      ...common,
+      x: io.x,
+      w: io.params!.w,
+      z,
+      dy,
+      dz,
+      dw,
+      db,
+      dx: io.dx ?? undefined,
+    });
+    return {
+      y,
+      z,
+      activations: y,
+      dy,
+      dz,
+      grads: { dw, db, dwBlockNorms: null, blockNormCount: 0 },
+      setRows(r) {
+        forward.setBatch(r);
+        backward.setBatch(r);
+      },
+      setStep() {},
+      forward: (pass) => forward.encode(pass),
+      backward: (pass) => backward.encode(pass),
+    };
+  },
+};
