@@ -14,6 +14,7 @@ import {
   activationOverrides,
   prepareConv2dBackward,
   prepareConv2dForward,
+  prepareIm2col,
   preparePool2d,
 } from "../../src/kernels/conv2d.ts";
 import { prepareKernel } from "../../src/kernels/kernel.ts";
@@ -22,6 +23,7 @@ import {
   activationForward,
   conv2dBackward,
   conv2dForward,
+  im2col,
   type Padding,
   pool2dBackward,
   pool2dForward,
@@ -360,6 +362,25 @@ describeKernels(
     });
   },
 );
+
+describeKernel("im2col_forward", () => {
+  for (const c of CASES) {
+    it(`patches of ${c.name}: a copy, equal to the twin`, async () => {
+      const ctx = await testContext();
+      const g = window2d(c.input, c.kernel, c.strides, c.padding);
+      const inSize = c.input[0] * c.input[1] * c.input[2];
+      const depth = c.kernel[0] * c.kernel[1] * c.input[2], count = c.rows * g.outH * g.outW * depth;
+      const x = randomF32(`im2col x ${c.name}`, c.rows * inSize);
+      const [xb, pb] = [ctx.upload("x", x), ctx.storage("patches", count)];
+      const op = await prepareIm2col(ctx, { label: "im2col", geometry: g, rows: c.rows, x: xb, patches: pb });
+      const [patches] = await runOps(ctx, [op], [pb], { byteLengths: [count * 4] });
+      expect(Array.from(patches)).toEqual(Array.from(im2col(matrix(c.rows, inSize, x), g).data));
+      ctx.pool.release(xb);
+      ctx.pool.release(pb);
+      op.release();
+    });
+  }
+});
 
 describeKernel("activation_forward", () => {
   for (
