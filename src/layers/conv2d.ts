@@ -146,7 +146,8 @@ export const conv2dLayer: LayerDefinition<Conv2dLayerSpec> = {
     const B = io.rows, label = io.label, F = spec.filters, positions = g.outH * g.outW;
     const n = B * layer.outSize;
     const z = ctx.storage(`${label} Z`, n), y = ctx.storage(`${label} act(Z)`, n);
-    const dy = ctx.storage(`${label} dL/dy`, n), dz = ctx.storage(`${label} dZ`, n);
+    // dL/dy becomes dZ in place (activation_backward IN_PLACE): one activation-sized buffer fewer.
+    const dy = ctx.storage(`${label} dL/dy, then dZ`, n), dz = dy;
     const dw = ctx.storage(`${label} dW`, g.kH * g.kW * g.inC * F), db = ctx.storage(`${label} db`, F);
     const w = io.params!.w;
     const depth = g.kH * g.kW * g.inC;
@@ -181,10 +182,10 @@ export const conv2dLayer: LayerDefinition<Conv2dLayerSpec> = {
         y,
       });
     const act = await prepareKernel(ctx, activationBackwardKernel, {
-      label: `${label} dY⊙act'(Z)`,
-      buffers: { dy, z, dz },
+      label: `${label} dY⊙act'(Z) in place`,
+      buffers: { dy: z, z, dz },
       uniforms: { count: n },
-      overrides: activationOverrides(spec.activation),
+      overrides: { ...activationOverrides(spec.activation), IN_PLACE: 1 },
     });
     // Σ dZ per filter: the column sums of dZ seen as (rows·positions) × filters.
     const bias = await prepareKernel(ctx, denseBiasBackward, {
