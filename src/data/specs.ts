@@ -88,6 +88,28 @@ export const GENERATORS: Record<GeneratorKind, GeneratorTable> = {
       offset: { type: "number", default: 0 },
     },
   },
+  // Images (read them with model.input.shape [side, side, 1]): `features` is side², one line
+  // pattern per class, see src/data/generators.ts.
+  shapes: {
+    samples: 600,
+    features: 64,
+    classes: 4,
+    noise: 0.1,
+    minFeatures: 16,
+    params: {
+      // The largest pixel value (255 for raw 8-bit pixels).
+      scale: { type: "number", min: 0, minExclusive: true, default: 1 },
+    },
+  },
+  // Token sequences of `features` steps over `vocab` tokens: the class is the one key token present.
+  tokens: {
+    samples: 600,
+    features: 12,
+    classes: 3,
+    noise: 0,
+    minFeatures: 2,
+    params: { vocab: { type: "integer", min: 3, default: 20 } },
+  },
   multilabel: {
     samples: 600,
     features: 10,

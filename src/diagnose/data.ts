@@ -789,6 +789,9 @@ function insufficientData(ctx: DataContext): Finding | null {
   const ds = ctx.train, d = ds.featureNames.length, n = ds.rows;
   const problems: string[] = [];
   const evidence: Record<string, unknown> = { rows: n, features: d };
+  // Pixels of an image or steps of a sequence (model.input.shape of rank > 1) are not independent
+  // features, and convolutions share weights across them: rows per feature says nothing there.
+  const structured = (ctx.scenario?.model.input?.shape.length ?? 1) > 1;
   if (n <= d + 1) {
     problems.push(
       `${n} rows for ${d} features: any labelling of ${n} points in ${d} dimensions is linearly separable`,
@@ -799,10 +802,10 @@ function insufficientData(ctx: DataContext): Finding | null {
     const min = Math.min(...counts);
     evidence.rowsPerClass = counts;
     if (min < 10) problems.push(`the rarest class has ${min} training rows`);
-    else if (min / Math.max(1, d) < 5) {
+    else if (min / Math.max(1, d) < 5 && !structured) {
       problems.push(`${min} rows of the rarest class for ${d} features (${sig(min / d, 2)} per feature)`);
     }
-  } else if (ctx.task.task === "regression" && n / Math.max(1, d) < 10 && n > d + 1) {
+  } else if (ctx.task.task === "regression" && n / Math.max(1, d) < 10 && n > d + 1 && !structured) {
     problems.push(`${sig(n / d, 2)} rows per feature`);
   }
   if (ctx.scenario) {

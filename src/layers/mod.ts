@@ -7,7 +7,10 @@ import { InputError } from "../errors.ts";
 import type { LayerTwin } from "../reference/layer_twin.ts";
 import type { Matrix } from "../reference/matrix.ts";
 import type { Activation } from "../scenario/types.ts";
+import { activationLayer, type ActivationLayerSpec } from "./activation.ts";
+import { conv2dLayer, type Conv2dLayerSpec } from "./conv2d.ts";
 import { denseLayer, type DenseLayerSpec } from "./dense.ts";
+import { avgPool2dLayer, maxPool2dLayer, type Pool2dLayerSpec } from "./pool2d.ts";
 import { dropoutLayer, type DropoutLayerSpec } from "./dropout.ts";
 import { flattenLayer, type FlattenLayerSpec } from "./flatten.ts";
 import { batchNormLayer, type BatchNormLayerSpec } from "./batchnorm.ts";
@@ -29,13 +32,18 @@ import {
 } from "./layer.ts";
 
 export * from "./layer.ts";
-export type { DenseLayerSpec, DropoutLayerSpec, FlattenLayerSpec };
 export type {
+  ActivationLayerSpec,
   BatchNormLayerSpec,
   Conv1dLayerSpec,
+  Conv2dLayerSpec,
+  DenseLayerSpec,
+  DropoutLayerSpec,
   EmbeddingLayerSpec,
+  FlattenLayerSpec,
   GlobalAvgPool1dLayerSpec,
   GlobalAvgPool2dLayerSpec,
+  Pool2dLayerSpec,
 };
 
 /** A validated `model.layers` entry: one of the kinds' specs. Append a kind's spec type here. */
@@ -43,6 +51,9 @@ export type LayerSpec =
   | DenseLayerSpec
   | FlattenLayerSpec
   | DropoutLayerSpec
+  | Conv2dLayerSpec
+  | Pool2dLayerSpec
+  | ActivationLayerSpec
   | BatchNormLayerSpec
   | Conv1dLayerSpec
   | EmbeddingLayerSpec
@@ -55,6 +66,10 @@ export const LAYERS: readonly LayerDefinition<any>[] = [
   denseLayer,
   flattenLayer,
   dropoutLayer,
+  conv2dLayer,
+  maxPool2dLayer,
+  avgPool2dLayer,
+  activationLayer,
   batchNormLayer,
   conv1dLayer,
   embeddingLayer,

@@ -71,7 +71,17 @@ export interface MetricSpec {
 export type TransformSpec = { op: string } & Record<string, unknown>;
 
 export interface GeneratorSpec {
-  kind: "blobs" | "moons" | "circles" | "xor" | "spirals" | "linear" | "polynomial" | "multilabel";
+  kind:
+    | "blobs"
+    | "moons"
+    | "circles"
+    | "xor"
+    | "spirals"
+    | "linear"
+    | "polynomial"
+    | "multilabel"
+    | "shapes"
+    | "tokens";
   samples: number;
   features: number;
   /** Classes for classification generators, output columns for multilabel / regression ones. */

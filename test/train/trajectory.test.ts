@@ -72,6 +72,27 @@ const CASES: [string, Record<string, unknown>][] = [
     optimizer: { name: "rmsprop", learningRate: 0.003 },
     training: { epochs: 3, batchSize: 11 },
   }],
+  // Every layer kind of the image path: conv2d (same and valid), max and average pooling, dropout
+  // and activation as layers, flatten.
+  ["small CNN on 8×8 shapes: conv, pools, dropout, activation layers, adam", {
+    data: { generate: { kind: "shapes", samples: 90, features: 64, classes: 4 } },
+    model: {
+      input: { shape: [8, 8, 1] },
+      layers: [
+        { type: "conv2d", filters: 5, kernelSize: 3, padding: "same", activation: "relu" },
+        { type: "maxpool2d", poolSize: 2 },
+        { type: "dropout", rate: 0.2 },
+        { type: "conv2d", filters: 3, kernelSize: 2, strides: 1 },
+        { type: "activation", activation: "tanh" },
+        { type: "avgpool2d", poolSize: 2, padding: "same" },
+        { type: "flatten" },
+        { units: 4, activation: "softmax" },
+      ],
+    },
+    loss: "sparse-categorical-crossentropy",
+    optimizer: { name: "adam", learningRate: 0.01 },
+    training: { epochs: 3, batchSize: 9 },
+  }],
 ];
 
 const U = 2 ** -24;
