@@ -152,6 +152,12 @@ export function checkRawInput(
   });
 }
 
+/** Whether the first layer reads the data's values themselves (token indices): see `rawInput`. */
+export function readsRawValues(specs: readonly LayerSpec[]): boolean {
+  const first = specs[0];
+  return first !== undefined && layerDefinition(first.type ?? "dense")?.rawInput !== undefined;
+}
+
 /** The layers of `model` that carry parameters (and so a record and a LayerWeights entry), in order. */
 export function parameterLayers(model: Model): ModelLayer<LayerSpec>[] {
   return model.layers.filter((l) => l.parameters !== null);
