@@ -198,7 +198,11 @@ function npyDataset(x: NpyArray, y: NpyArray): LoadedData {
       { file: a.file, field: "shape" },
     );
   };
-  const [n, d] = dims(x, "the features");
+  // Features may be [N, ...shape] (images [N, h, w, c], sequences [N, steps]): rows flattened
+  // row-major, which is NumPy's C order, so the data needs no copy.
+  const [n, d] = x.shape.length > 2
+    ? [x.shape[0], x.shape.slice(1).reduce((a, b) => a * b, 1)]
+    : dims(x, "the features");
   const [m, k] = dims(y, "the target");
   if (n !== m) {
     throw new InputError(
@@ -217,6 +221,7 @@ function npyDataset(x: NpyArray, y: NpyArray): LoadedData {
     featureNames: Array.from({ length: d }, (_, j) => `x${j}`),
     targetNames: k === 1 ? ["y"] : Array.from({ length: k }, (_, j) => `y${j}`),
     source: featuresPath,
+    ...(x.shape.length > 2 ? { rowShape: x.shape.slice(1) } : {}),
   };
   return {
     dataset,

@@ -128,6 +128,7 @@ export const TRANSFORM_OPS = [
   "label-noise",
   "leak-feature",
   "scale-feature",
+  "scale-features",
   "nan",
   "imbalance",
   "sort-by-target",
@@ -143,6 +144,8 @@ export const TRANSFORMS: Record<TransformOp, Record<string, ParamSpec>> = {
   "label-noise": { fraction: { ...fraction, default: 0.2 } },
   "leak-feature": { noise: { type: "number", min: 0, default: 0.01 } },
   "scale-feature": { column: { type: "column", default: 0 }, factor: { type: "number", default: 1000 } },
+  // Every feature times `factor`: pixels 0..255 to 0..1 with the default 1/255 (as Keras users do).
+  "scale-features": { factor: { type: "number", default: 1 / 255 } },
   nan: { fraction: { ...fraction, default: 0.05 }, column: { type: "column" } },
   imbalance: {
     class: { type: "integer", min: 0 },

@@ -260,7 +260,11 @@ function unscaledFeatures(ctx: DataContext): Finding | null {
   const maxStd = live.reduce((a, s) => (s.std > a.std ? s : a));
   const minStd = live.reduce((a, s) => (s.std < a.std ? s : a));
   const ratio = maxStd.std / minStd.std;
-  const large = maxRms.rms > 10, disparate = ratio > 100;
+  // The pixels of an image (model.input.shape of rank > 1) share one scale by construction, and a
+  // border pixel that is almost always 0 has a tiny spread without being a badly scaled feature:
+  // for them only the magnitude counts.
+  const structured = (ctx.scenario?.model.input?.shape.length ?? 1) > 1;
+  const large = maxRms.rms > 10, disparate = ratio > 100 && !structured;
   if (!large && !disparate) return null;
   const table = [...live].sort((a, b) => b.rms - a.rms).slice(0, 10).map((s) => ({
     column: s.name,

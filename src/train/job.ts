@@ -40,7 +40,7 @@ export function trainingJob(
   data: ScenarioData,
   options: { epochs?: number } = {},
 ): TrainingJob {
-  const shape = modelShape(scenario, data.train.featureNames.length);
+  const shape = modelShape(scenario, data.train.featureNames.length, data.train.rowShape);
   const y = data.targets.train;
   const matrices = (d: ScenarioData["train"], t: ScenarioData["targets"]["train"]) => ({
     x: { data: d.features, rows: d.rows, cols: d.featureNames.length },

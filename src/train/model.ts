@@ -13,12 +13,22 @@ import type { LayerWeights } from "./records.ts";
 export type ModelShape = Model;
 
 /**
- * The model of `scenario` for data rows of `inputs` values, read as `model.input.shape` (default
- * [inputs]). A shape mismatch is an InputError naming the scenario file, the layer and both shapes.
+ * The model of `scenario` for data rows of `inputs` values, read as `model.input.shape` (default:
+ * the rows' own shape `rowShape` when the file had one, e.g. a .npy [N, 8, 8, 1], else [inputs]).
+ * A shape mismatch is an InputError naming the scenario file, the layer and both shapes.
  */
-export function modelShape(scenario: Scenario, inputs: number): ModelShape {
-  const input = scenario.model.input?.shape ?? [inputs];
+export function modelShape(scenario: Scenario, inputs: number, rowShape?: readonly number[]): ModelShape {
+  const fileShape = rowShape && sizeOf(rowShape) === inputs ? rowShape : undefined;
+  const input = scenario.model.input?.shape ?? fileShape ?? [inputs];
   try {
+    if (fileShape && fileShape.length > 1 && describeShape(fileShape) !== describeShape(input)) {
+      throw new InputError(
+        `the features have rows of shape ${describeShape(fileShape)} but model.input.shape is ${
+          describeShape(input)
+        } (channels last, as Keras: a PyTorch [N, C, H, W] array needs np.transpose(x, (0, 2, 3, 1)))`,
+        { field: "model.input.shape" },
+      );
+    }
     if (sizeOf(input) !== inputs) {
       throw new InputError(
         `the input shape ${describeShape(input)} holds ${
