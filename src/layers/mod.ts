@@ -152,6 +152,17 @@ export function checkRawInput(
   });
 }
 
+/** The weights of the model's L2-regularized kernels with their factors, in parameter order. */
+export function regularizedKernels(
+  model: Model,
+  params: readonly { weights: ArrayLike<number> }[],
+): { weights: ArrayLike<number>; l2: number }[] {
+  return parameterLayers(model).flatMap((layer, r) => {
+    const l2 = layer.def.l2?.(layer.spec) ?? 0;
+    return l2 > 0 ? [{ weights: params[r].weights, l2 }] : [];
+  });
+}
+
 /** Whether the first layer reads the data's values themselves (token indices): see `rawInput`. */
 export function readsRawValues(specs: readonly LayerSpec[]): boolean {
   const first = specs[0];
