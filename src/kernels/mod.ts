@@ -19,6 +19,7 @@ import {
   conv2dFilterBackwardKernel,
   conv2dForwardKernel,
   conv2dInputBackwardKernel,
+  im2colForwardKernel,
   pool2dBackwardKernel,
   pool2dForwardKernel,
 } from "./conv2d.ts";
@@ -109,6 +110,7 @@ export const KERNELS: readonly KernelDef<any>[] = [
   pool2dForwardKernel,
   pool2dBackwardKernel,
   activationForwardKernel,
+  im2colForwardKernel,
   batchnormStatsForward,
   batchnormForward,
   batchnormParamBackward,
