@@ -7,9 +7,10 @@
 //           6 params (uniform: count = rows·channels, channels, epsilon).
 // Threads: one invocation per element, 64 per workgroup, flat index folded over x and y.
 //
-// Accuracy: var + ε (u), inverseSqrt (2 ULP = 4u, plus u/2 inherited from the sum), γ·s (u):
-// the scale s = γ/√(var + ε) is within 6u relative; x - mean and the product round once each and
-// β's addition once more: |y - ref| <= 8u·|γ·(x - mean)/√(var + ε)| + u·|y|.
+// Accuracy: f32(ε) (u relative to ε, so <= u of var + ε) and var + ε (u), inverseSqrt (2 ULP = 4u,
+// plus half the 2u it inherits), γ·s (u): the scale s = γ/√(var + ε) is within 7u relative; x - mean
+// and the product round once each and β's addition once more:
+// |y - ref| <= 10u·|γ·(x - mean)/√(var + ε)| + u·|y|, given the same statistics.
 
 struct Params {
   count: u32,

@@ -41,7 +41,7 @@ import {
 import { embeddingBackwardKernel, embeddingForwardKernel } from "./embedding.ts";
 import { conv1dFilterBackward, conv1dForwardKernel, conv1dInputBackward } from "./conv1d.ts";
 import { globalAvgPoolBackwardKernel, globalAvgPoolForwardKernel } from "./global_pool.ts";
-import { l2GradientBackward } from "./regularization.ts";
+import { l2GradientBackward, lossPenaltyForward } from "./regularization.ts";
 import { logSoftmaxForward, softmaxBackwardKernel, softmaxForward } from "./softmax.ts";
 
 export {
@@ -123,4 +123,5 @@ export const KERNELS: readonly KernelDef<any>[] = [
   globalAvgPoolForwardKernel,
   globalAvgPoolBackwardKernel,
   l2GradientBackward,
+  lossPenaltyForward,
 ];

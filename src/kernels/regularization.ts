@@ -5,8 +5,9 @@
  * @module
  */
 import code from "../../shaders/l2_gradient_backward.wgsl" with { type: "text" };
+import penaltyCode from "../../shaders/loss_penalty_forward.wgsl" with { type: "text" };
 import type { GpuContext } from "../gpu/context.ts";
-import { l2Gradient } from "../reference/regularization.ts";
+import { l2Gradient, regularizedLoss } from "../reference/regularization.ts";
 import { type KernelDef, linearWorkgroups, type PreparedOp, prepareKernel } from "./kernel.ts";
 import { type PreparedReduce, prepareReduce } from "./reduce.ts";
 
@@ -54,4 +55,74 @@ export function prepareL2Penalty(
     outOffset: options.outOffset,
     scale: options.l2,
   });
+}
+
+export const lossPenaltyForward: KernelDef<"count" | "offset"> = {
+  name: "loss_penalty_forward",
+  code: penaltyCode,
+  bindings: [{ name: "penalties", access: "read" }, { name: "total_loss", access: "read-write" }],
+  uniforms: [{ name: "count", type: "u32" }, { name: "offset", type: "u32" }],
+  overrides: {},
+  dispatch: () => [1, 1, 1],
+  twins: [regularizedLoss],
+};
+
+/** The L2 penalties of a model's regularized kernels, and their sum added to a reduced loss. */
+export interface PreparedPenalties {
+  /** How many kernels are regularized (0: encode does nothing). */
+  readonly count: number;
+  /** The penalty pairs (value bits, non-finite count), one per regularized kernel. */
+  readonly pairs: GPUBuffer;
+  encode(pass: GPUComputePassEncoder): void;
+  release(): void;
+}
+
+/**
+ * Prepares, for every kernel of `kernels`, its penalty l2·Σ w² into `pairs`, then adds their sum to
+ * the loss pair at pair index `lossOffset` of `loss` (loss_penalty_forward). Encode it after the
+ * loss reduction and before the optimizer updates (the penalty belongs to the weights the loss was
+ * computed with).
+ */
+export async function preparePenalties(
+  ctx: GpuContext,
+  options: {
+    label: string;
+    kernels: readonly { w: GPUBuffer; count: number; l2: number }[];
+    loss: GPUBuffer;
+    lossOffset: number;
+  },
+): Promise<PreparedPenalties> {
+  const n = options.kernels.length;
+  const pairs = ctx.storage(`${options.label} penalties`, Math.max(2, 2 * n));
+  const reductions: PreparedReduce[] = [];
+  for (const [i, k] of options.kernels.entries()) {
+    reductions.push(
+      await prepareL2Penalty(ctx, {
+        label: `${options.label} penalty ${i}`,
+        w: k.w,
+        count: k.count,
+        l2: k.l2,
+        output: pairs,
+        outOffset: i,
+      }),
+    );
+  }
+  const add = n === 0 ? null : await prepareKernel(ctx, lossPenaltyForward, {
+    label: `${options.label} loss + penalties`,
+    buffers: { penalties: pairs, total_loss: options.loss },
+    uniforms: { count: n, offset: options.lossOffset },
+  });
+  return {
+    count: n,
+    pairs,
+    encode(pass) {
+      for (const r of reductions) r.encode(pass);
+      add?.encode(pass);
+    },
+    release() {
+      for (const r of reductions) r.release();
+      add?.release();
+      ctx.pool.release(pairs);
+    },
+  };
 }

@@ -22,6 +22,8 @@ export interface Conv1dLayerSpec {
   padding: "same" | "valid";
   /** Not softmax (the schema refuses it): an element-wise activation. */
   activation: Activation;
+  /** Keras's kernel_regularizer L2 factor (absent or 0: none). */
+  l2?: number;
 }
 
 const schema = z.strictObject({
@@ -34,6 +36,7 @@ const schema = z.strictObject({
     error:
       "softmax is not an element-wise activation: a conv1d layer takes linear, relu, leaky-relu, elu, sigmoid or tanh",
   }).default("linear"),
+  l2: z.number().min(0).optional(),
 });
 
 const elementwise = (spec: Conv1dLayerSpec) => spec.activation as ElementwiseActivation;
@@ -79,11 +82,13 @@ export const conv1dLayer: LayerDefinition<Conv1dLayerSpec> = {
   hasParameters: () => true,
   describe: (spec) => `${spec.filters} ${spec.activation} filters of ${spec.kernelSize}`,
   activation: (spec) => spec.activation,
+  l2: (spec) => spec.l2 ?? 0,
   twin(layer) {
     const { spec } = layer;
     return {
       label: `layer ${layer.position + 1} (conv1d)`,
       hasParameters: true,
+      l2: spec.l2 ?? 0,
       forward(x, p) {
         const shape = geometry(layer, x.rows);
         const { z, y } = conv1dForward(x.data, p!.weights, p!.biases, shape, {

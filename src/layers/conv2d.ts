@@ -29,6 +29,8 @@ export interface Conv2dLayerSpec {
   strides: [number, number];
   padding: Padding;
   activation: ElementwiseActivation;
+  /** Keras's kernel_regularizer L2 factor (absent or 0: none). */
+  l2?: number;
 }
 
 /** A positive integer or a pair of them, as Keras takes kernel_size / strides / pool_size. */
@@ -47,6 +49,7 @@ const schema = z.strictObject({
   strides: pair.default([1, 1]),
   padding: z.enum(["valid", "same"]).default("valid"),
   activation: z.enum(ELEMENTWISE).default("linear"),
+  l2: z.number().min(0).optional(),
 });
 
 /**
@@ -104,12 +107,14 @@ export const conv2dLayer: LayerDefinition<Conv2dLayerSpec> = {
   describe: (spec) =>
     `${spec.filters} ${spec.activation} filters ${spec.kernelSize[0]}×${spec.kernelSize[1]}`,
   activation: (spec) => spec.activation,
+  l2: (spec) => spec.l2 ?? 0,
   twin(layer) {
     const { spec } = layer;
     const g = geometry(spec, layer.input);
     return {
       label: `layer ${layer.position + 1} (conv2d)`,
       hasParameters: true,
+      l2: spec.l2 ?? 0,
       forward(x, p) {
         const { z, y } = conv2dForward(x, p!.weights, p!.biases, g, spec.filters, spec.activation);
         return { y, z, cache: { x, z } };

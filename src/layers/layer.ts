@@ -172,6 +172,12 @@ export interface LayerDefinition<S extends { type?: string }> {
   prepareEvaluation(ctx: GpuContext, layer: ModelLayer<S>, io: GpuLayerIO): Promise<GpuLayer>;
   fusion?: BackwardFusion<S>;
   /**
+   * Keras's kernel regularizer factor `l2` (`regularizers.L2`): l2·Σw² of the weights (not the
+   * biases) is added to the loss the optimizer minimises and the loss reported, 2·l2·w to the
+   * weights' gradient. Absent or 0: not regularized.
+   */
+  l2?(spec: S): number;
+  /**
    * The layer's own Keras initialisers (embedding: U(-0.05, 0.05); batch norm: γ = 1, β = 0).
    * Absent: the scenario's `model.init` for the weights and zero biases.
    */

@@ -152,6 +152,23 @@ export function checkRawInput(
   });
 }
 
+/** The weights of the model's L2-regularized kernels with their factors, in parameter order. */
+export function regularizedKernels(
+  model: Model,
+  params: readonly { weights: ArrayLike<number> }[],
+): { weights: ArrayLike<number>; l2: number }[] {
+  return parameterLayers(model).flatMap((layer, r) => {
+    const l2 = layer.def.l2?.(layer.spec) ?? 0;
+    return l2 > 0 ? [{ weights: params[r].weights, l2 }] : [];
+  });
+}
+
+/** Whether the first layer reads the data's values themselves (token indices): see `rawInput`. */
+export function readsRawValues(specs: readonly LayerSpec[]): boolean {
+  const first = specs[0];
+  return first !== undefined && layerDefinition(first.type ?? "dense")?.rawInput !== undefined;
+}
+
 /** The layers of `model` that carry parameters (and so a record and a LayerWeights entry), in order. */
 export function parameterLayers(model: Model): ModelLayer<LayerSpec>[] {
   return model.layers.filter((l) => l.parameters !== null);

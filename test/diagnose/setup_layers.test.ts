@@ -61,3 +61,33 @@ describe("batchnorm-batch-of-one", () => {
       .toBeNull();
   });
 });
+
+describe("data detectors on token indices", () => {
+  it("unscaled-features stays quiet when an embedding reads the columns, and still fires for a dense model", async () => {
+    const { loadScenarioData } = await import("../../src/data/load.ts");
+    const { diagnoseData } = await import("../../src/diagnose/data.ts");
+    const tokens = (layers: unknown[]) =>
+      parseScenario(
+        JSON.stringify({
+          name: "tokens",
+          data: { generate: { kind: "tokens", samples: 200, features: 12, classes: 3, vocab: 20 } },
+          model: { input: { shape: [12] }, layers },
+          loss: "sparse-categorical-crossentropy",
+        }),
+        "/virtual/tokens.json",
+        memoryFileSource({}),
+      );
+    const codes = async (layers: unknown[]) => {
+      const s = tokens(layers);
+      const data = await loadScenarioData(s, memoryFileSource({}));
+      return diagnoseData({ train: data.train, validation: data.validation, task: data.task, scenario: s })
+        .map((f) => f.code);
+    };
+    const head = { units: 3, activation: "softmax" };
+    expect(
+      await codes([{ type: "embedding", inputDim: 20, outputDim: 4 }, { type: "global-avgpool1d" }, head]),
+    )
+      .not.toContain("unscaled-features");
+    expect(await codes([{ units: 8, activation: "relu" }, head])).toContain("unscaled-features");
+  });
+});

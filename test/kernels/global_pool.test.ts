@@ -9,9 +9,9 @@
  */
 import { afterAll, expect, it } from "vitest";
 import { prepareGlobalAvgPool } from "../../src/kernels/global_pool.ts";
-import { prepareL2Gradient, prepareL2Penalty } from "../../src/kernels/regularization.ts";
+import { prepareL2Gradient, prepareL2Penalty, preparePenalties } from "../../src/kernels/regularization.ts";
 import { globalAvgPoolBackward, globalAvgPoolForward } from "../../src/reference/global_pool.ts";
-import { l2Gradient, l2Penalty } from "../../src/reference/regularization.ts";
+import { l2Gradient, l2Penalty, regularizedLoss } from "../../src/reference/regularization.ts";
 import {
   describeKernel,
   describeKernels,
@@ -118,4 +118,58 @@ describeKernel("l2_gradient_backward", () => {
       for (const b of [wb, gb, record]) ctx.pool.release(b);
     });
   }
+});
+
+describeKernel("loss_penalty_forward", () => {
+  for (const counts of [[1], [127, 1000], [5, 70_001, 3]]) {
+    it(`the loss plus the penalties of ${counts.length} kernel(s) (${counts.join(", ")} weights), Keras's reported loss`, async () => {
+      const ctx = await testContext();
+      const kernels = counts.map((n, i) => ({
+        w: randomF32(`pen w ${n} ${i}`, n),
+        l2: [0.01, 1e-4, 0.3][i],
+      }));
+      const buffers = kernels.map((k) => ctx.upload("w", k.w));
+      const record = ctx.upload("record", new Uint32Array(8));
+      const loss = 0.6931471824645996; // an f32 value, as the loss reduction would have written it
+      ctx.device.queue.writeBuffer(record, 8, Float32Array.of(loss));
+      const op = await preparePenalties(ctx, {
+        label: "penalties",
+        kernels: kernels.map((k, i) => ({ w: buffers[i], count: k.w.length, l2: k.l2 })),
+        loss: record,
+        lossOffset: 1,
+      });
+      const [pairs] = await runOps(ctx, [op], [record], { byteLengths: [32] });
+      const exact = regularizedLoss(loss, kernels);
+      // Each penalty within reduce_forward's sumsq bound (times l2, plus f32(l2)'s u), then
+      // kernels.length correctly rounded additions to the total.
+      const tol = kernels.reduce((s, k) =>
+        s + k.l2 * reduceBound("sumsq", k.w, l2Penalty(k.w, 1)) + u * l2Penalty(k.w, k.l2), 0) +
+        gamma(kernels.length) * exact;
+      expect(new Uint32Array(pairs.buffer)[3]).toBe(0);
+      expectClose([pairs[2]], [exact], { atol: tol, rtol: 0 }, { label: "loss + penalties", family: "l2" });
+      // The pairs around the target are untouched.
+      expect([pairs[0], pairs[4]]).toEqual([0, 0]);
+      op.release();
+      for (const b of [...buffers, record]) {
+        ctx.pool.release(b);
+      }
+    });
+  }
+
+  it("a non-finite weight makes the loss NaN and is counted", async () => {
+    const ctx = await testContext();
+    const w = Float32Array.of(1, NaN, 2);
+    const [wb, record] = [ctx.upload("w", w), ctx.upload("record", new Uint32Array(2))];
+    const op = await preparePenalties(ctx, {
+      label: "nan",
+      kernels: [{ w: wb, count: 3, l2: 0.1 }],
+      loss: record,
+      lossOffset: 0,
+    });
+    const [pair] = await runOps(ctx, [op], [record], { byteLengths: [8] });
+    expect(Number.isNaN(pair[0])).toBe(true);
+    expect(new Uint32Array(pair.buffer)[1]).toBe(1);
+    op.release();
+    for (const b of [wb, record]) ctx.pool.release(b);
+  });
 });

@@ -15,7 +15,9 @@ import { afterAll, describe, expect, test } from "vitest";
 import { loadScenarioData } from "../../src/data/load.ts";
 import { InputError } from "../../src/errors.ts";
 import { memoryFileSource } from "../../src/io.ts";
-import { modelTwins } from "../../src/layers/mod.ts";
+import { modelTwins, regularizedKernels } from "../../src/layers/mod.ts";
+import { checkPenaltyConsistency } from "../../src/diagnose/consistency.ts";
+import { l2Penalty } from "../../src/reference/regularization.ts";
 import { lossPerRow, reduceLoss } from "../../src/reference/losses.ts";
 import {
   gatherRows,
@@ -135,6 +137,30 @@ const CASES: [string, Record<string, unknown>][] = [
     optimizer: { name: "rmsprop", learningRate: 0.01 },
     training: { epochs: 3, batchSize: 16 },
   }],
+  ["L2 regularizers on conv1d and dense kernels (the penalty in every step's loss), adam", {
+    data: { generate: { kind: "blobs", samples: 150, features: 12, classes: 3 } },
+    model: {
+      input: { shape: [6, 2] },
+      layers: [
+        { type: "conv1d", filters: 5, kernelSize: 3, padding: "same", activation: "relu", l2: 0.01 },
+        { type: "flatten" },
+        { units: 8, activation: "tanh", l2: 0.003 },
+        { units: 3, activation: "softmax", l2: 0.05 },
+      ],
+    },
+    loss: "categorical-crossentropy",
+    optimizer: { name: "adam", learningRate: 0.02 },
+    training: { epochs: 3, batchSize: 16 },
+  }],
+  ["L2 on a dense stack with sum reduction, sgd momentum", {
+    data: { generate: { kind: "moons", samples: 120, features: 2 } },
+    model: {
+      layers: [{ units: 12, activation: "relu", l2: 0.02 }, { units: 1, activation: "sigmoid", l2: 0.02 }],
+    },
+    loss: { name: "binary-crossentropy", reduction: "sum" },
+    optimizer: { name: "sgd", learningRate: 0.01, momentum: 0.9 },
+    training: { epochs: 3, batchSize: 12 },
+  }],
   ["batchnorm over [2, 2, 3] images → global-avgpool2d → dense", {
     data: { generate: { kind: "blobs", samples: 120, features: 12, classes: 2 } },
     model: {
@@ -219,6 +245,56 @@ describe("batch normalization at evaluation", () => {
     // Normalising with the split's own statistics (training mode) gives a clearly different loss:
     // the match above is the moving statistics', not an accident.
     expect(Math.abs(lossOf(true) - ref)).toBeGreaterThan(100 * tol);
+  });
+});
+
+describe("L2 regularization in the reported loss", () => {
+  test("the evaluation's loss is the data loss plus every regularized kernel's l2·Σw², as Keras's evaluate", async () => {
+    const ctx = await testContext();
+    const j = await job(CASES.find(([n]) => n.startsWith("L2 regularizers"))![1]);
+    let initial: number | null = null;
+    await trainOnGpu(ctx, {
+      ...j,
+      loss: j.scenario.loss,
+      optimizer: j.scenario.optimizer,
+      epochs: 1,
+      onEpoch: (e) => {
+        if (e.epoch === 0) initial = e.train.engine.loss;
+      },
+    });
+    const model = {
+      layers: modelTwins(j.shape),
+      loss: j.scenario.loss,
+      optimizer: j.scenario.optimizer,
+      dropoutSeed: 0,
+    };
+    const cfg = {
+      name: j.scenario.loss.name,
+      fromLogits: j.scenario.loss.fromLogits,
+      delta: j.scenario.loss.delta,
+    };
+    const fwd = referenceForward(model, j.initial, j.train.x);
+    const data = reduceLoss(lossPerRow(cfg, j.train.y, fwd.y[fwd.y.length - 1]), "mean");
+    const penalty = regularizedKernels(j.shape, j.initial).reduce(
+      (sum, k) => sum + l2Penalty(k.weights, k.l2),
+      0,
+    );
+    expect(penalty).toBeGreaterThan(0.01);
+    const gpu = initial!;
+    expect(Math.abs(gpu - (data + penalty)), `gpu ${gpu}, data ${data} + penalty ${penalty}`)
+      .toBeLessThanOrEqual(stepTolerance(j, 0, data + penalty));
+  });
+
+  test("the penalty's consistency entry accepts the engine's f32 value and rejects a wrong one", () => {
+    const kernels = [{ weights: Float64Array.of(0.5, -1, 2), l2: 0.1 }, {
+      weights: Float64Array.of(3),
+      l2: 0.01,
+    }];
+    const exact = 0.1 * 5.25 + 0.01 * 9;
+    expect(checkPenaltyConsistency(0, "train", { value: Math.fround(exact), kernels: 2 }, kernels).ok).toBe(
+      true,
+    );
+    expect(checkPenaltyConsistency(0, "train", { value: exact * 1.001, kernels: 2 }, kernels).ok).toBe(false);
   });
 });
 
