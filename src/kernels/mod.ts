@@ -39,7 +39,6 @@ import {
   batchnormStatsForward,
 } from "./batchnorm.ts";
 import { embeddingBackwardKernel, embeddingForwardKernel } from "./embedding.ts";
-import { conv1dFilterBackward, conv1dForwardKernel, conv1dInputBackward } from "./conv1d.ts";
 import { globalAvgPoolBackwardKernel, globalAvgPoolForwardKernel } from "./global_pool.ts";
 import { l2GradientBackward, lossPenaltyForward } from "./regularization.ts";
 import { logSoftmaxForward, softmaxBackwardKernel, softmaxForward } from "./softmax.ts";
@@ -71,7 +70,6 @@ export * from "./fingerprint.ts";
 export * from "./instrument.ts";
 export * from "./batchnorm.ts";
 export * from "./embedding.ts";
-export * from "./conv1d.ts";
 export * from "./global_pool.ts";
 export * from "./regularization.ts";
 
@@ -117,9 +115,6 @@ export const KERNELS: readonly KernelDef<any>[] = [
   batchnormInputBackward,
   embeddingForwardKernel,
   embeddingBackwardKernel,
-  conv1dForwardKernel,
-  conv1dInputBackward,
-  conv1dFilterBackward,
   globalAvgPoolForwardKernel,
   globalAvgPoolBackwardKernel,
   l2GradientBackward,

@@ -1,15 +1,17 @@
 /**
  * Keras `Conv1D` (channels last, no dilation): inputs [steps, channels], kernel
  * [kernelSize, channels, filters] stored as the LayerWeights matrix (kernelSize·channels) × filters,
- * outputs [outSteps, filters]. Kernels: src/kernels/conv1d.ts; twin: src/reference/conv1d.ts.
+ * outputs [outSteps, filters]. On the GPU it is conv2d with a height of 1 (src/kernels/conv2d.ts);
+ * its float64 twin is its own, written from the 1-D definition (src/reference/conv1d.ts), so the
+ * trajectory tests check conv2d's kernels against an independent 1-D reference.
  * @module
  */
 import { z } from "zod";
-import { prepareConv1dBackward, prepareConv1dForward } from "../kernels/conv1d.ts";
 import type { ElementwiseActivation } from "../reference/activations.ts";
 import { conv1dBackward, conv1dForward, type Conv1dShape, convOutputGeometry } from "../reference/conv1d.ts";
 import { matrix } from "../reference/matrix.ts";
 import { type Activation, ACTIVATIONS } from "../scenario/types.ts";
+import { conv2dLayer, type Conv2dLayerSpec } from "./conv2d.ts";
 import { describeShape, type LayerDefinition, LayerShapeError, type ModelLayer } from "./layer.ts";
 
 /** `{"type": "conv1d", "filters": 16, "kernelSize": 3, "strides": 1, "padding": "valid", "activation": "relu"}` */
@@ -109,64 +111,29 @@ export const conv1dLayer: LayerDefinition<Conv1dLayerSpec> = {
       },
     };
   },
-  async prepareEvaluation(ctx, layer, io) {
-    const n = io.rows * layer.outSize;
-    const z = ctx.storage(`${io.label} Z`, n), y = ctx.storage(`${io.label} act(Z)`, n);
-    const op = await prepareConv1dForward(ctx, {
-      label: io.label,
-      ...geometry(layer, io.rows),
-      activation: elementwise(layer.spec),
-      x: io.x,
-      w: io.params!.w,
-      b: io.params!.b,
-      z,
-      y,
-    });
-    return { y, z, activations: y, setRows: (r) => op.setBatch(r), forward: (pass) => op.encode(pass) };
-  },
-  async prepareTraining(ctx, layer, io) {
-    const n = io.rows * layer.outSize;
-    const label = io.label;
-    const z = ctx.storage(`${label} Z`, n), y = ctx.storage(`${label} act(Z)`, n);
-    const dy = ctx.storage(`${label} dL/dy`, n), dz = ctx.storage(`${label} dZ`, n);
-    const p = layer.parameters!;
-    const dw = ctx.storage(`${label} dW`, p.inputs * p.units), db = ctx.storage(`${label} db`, p.units);
-    const common = { ...geometry(layer, io.rows), activation: elementwise(layer.spec) };
-    const forward = await prepareConv1dForward(ctx, {
-      label,
-      ...common,
-      x: io.x,
-      w: io.params!.w,
-      b: io.params!.b,
-      z,
-      y,
-    });
-    const backward = await prepareConv1dBackward(ctx, {
-      label: `${label} backward`,
-      ...common,
-      x: io.x,
-      w: io.params!.w,
-      z,
-      dy,
-      dz,
-      dw,
-      db,
-      dx: io.dx ?? undefined,
-    });
-    return {
-      y,
-      z,
-      activations: y,
-      dy,
-      dz,
-      grads: { dw, db, dwBlockNorms: null, blockNormCount: 0 },
-      setRows(r) {
-        forward.setBatch(r);
-        backward.setBatch(r);
-      },
-      setStep() {},
-      forward: (pass) => forward.encode(pass),
-      backward: (pass) => backward.encode(pass),
-    };
-  },
+  // On the GPU a [steps, channels] sequence is a [1, steps, channels] image and the kernel a 1×K
+  // window (the same [K, C, F] weights): conv2d's ops, with their measured choice of direct or
+  // im2col + matmul, do the work. TensorFlow's "same" padding adds nothing along a height of 1.
+  prepareEvaluation: (ctx, layer, io) => conv2dLayer.prepareEvaluation(ctx, asConv2d(layer), io),
+  prepareTraining: (ctx, layer, io) => conv2dLayer.prepareTraining(ctx, asConv2d(layer), io),
 };
+
+/** The conv2d layer that computes `layer` on [1, steps, channels]. */
+function asConv2d(layer: ModelLayer<Conv1dLayerSpec>): ModelLayer<Conv2dLayerSpec> {
+  const { spec } = layer;
+  return {
+    ...layer,
+    def: conv2dLayer,
+    spec: {
+      type: "conv2d",
+      filters: spec.filters,
+      kernelSize: [1, spec.kernelSize],
+      strides: [1, spec.strides],
+      padding: spec.padding,
+      activation: elementwise(spec),
+      l2: spec.l2,
+    },
+    input: [1, ...layer.input],
+    output: [1, ...layer.output],
+  };
+}

@@ -121,6 +121,21 @@ const CASES: [string, Record<string, unknown>][] = [
     optimizer: { name: "sgd", learningRate: 0.1, momentum: 0.9 },
     training: { epochs: 3, batchSize: 13 },
   }],
+  ["embedding 24 → conv1d 3 valid (window depth 72: conv2d's im2col + matmul path) → global-avgpool1d", {
+    data: tokens,
+    model: {
+      input: { shape: [8] },
+      layers: [
+        { type: "embedding", inputDim: 20, outputDim: 24 },
+        { type: "conv1d", filters: 6, kernelSize: 3, activation: "elu" },
+        { type: "global-avgpool1d" },
+        { units: 2, activation: "softmax" },
+      ],
+    },
+    loss: "categorical-crossentropy",
+    optimizer: { name: "adam", learningRate: 0.02 },
+    training: { epochs: 3, batchSize: 16 },
+  }],
   ["dense → batchnorm → dense, conv1d valid stride 2 on [6, 2] rows, rmsprop", {
     data: { generate: { kind: "blobs", samples: 150, features: 12, classes: 3 } },
     model: {
@@ -177,6 +192,11 @@ const CASES: [string, Record<string, unknown>][] = [
   }],
 ];
 
+/** The case whose name starts with `prefix`. */
+function caseNamed(prefix: string): Record<string, unknown> {
+  return CASES.find(([name]) => name.startsWith(prefix))![1];
+}
+
 describe("sequence and normalisation layers: GPU trajectory against the float64 trainer", () => {
   for (const [name, spec] of CASES) {
     test(name, async () => {
@@ -208,7 +228,7 @@ describe("sequence and normalisation layers: GPU trajectory against the float64 
 describe("batch normalization at evaluation", () => {
   test("the epoch's evaluation normalises with the moving statistics, as the float64 twin does", async () => {
     const ctx = await testContext();
-    const j = await job(CASES[2][1]);
+    const j = await job(caseNamed("dense → batchnorm → dense"));
     const records = await trainOnGpu(ctx, { ...j, loss: j.scenario.loss, optimizer: j.scenario.optimizer });
     // The float64 trainer over every step of the run, then its inference pass on the training split.
     const twins = modelTwins(j.shape);
@@ -251,7 +271,7 @@ describe("batch normalization at evaluation", () => {
 describe("L2 regularization in the reported loss", () => {
   test("the evaluation's loss is the data loss plus every regularized kernel's l2·Σw², as Keras's evaluate", async () => {
     const ctx = await testContext();
-    const j = await job(CASES.find(([n]) => n.startsWith("L2 regularizers"))![1]);
+    const j = await job(caseNamed("L2 regularizers"));
     let initial: number | null = null;
     await trainOnGpu(ctx, {
       ...j,
@@ -300,7 +320,7 @@ describe("L2 regularization in the reported loss", () => {
 
 describe("layer definitions: initialisers, shapes and input errors", () => {
   test("Keras initialisers: embedding U(-0.05, 0.05) with no bias, batch norm γ = 1 and β = 0", async () => {
-    const j = await job(CASES[1][1]);
+    const j = await job(caseNamed("embedding → conv1d same"));
     const [table, conv, bn] = j.initial;
     expect(table.weights.length).toBe(20 * 5);
     expect(Math.max(...table.weights.map(Math.abs))).toBeLessThan(0.05);
@@ -314,7 +334,7 @@ describe("layer definitions: initialisers, shapes and input errors", () => {
   test("a token with no row is an input error naming the data row, the column and the value", async () => {
     const rows = tokenRows(30);
     rows[17][3] = 20; // inputDim is 20: rows 0..19
-    const spec = { ...CASES[0][1], data: { rows, target: 8 } };
+    const spec = { ...caseNamed("embedding → global-avgpool1d"), data: { rows, target: 8 } };
     const err = await job(spec).catch((e) => e);
     expect(err).toBeInstanceOf(InputError);
     expect(err.message).toContain("data row 18");

@@ -2,7 +2,7 @@
  * The WGSL kernels against their float64 twins on shapes and values fast-check draws: matmul (both
  * variants, m, n, k in 1..70, transposes, bias), softmax / log-softmax (random rows × cols and logit
  * scales), every loss forward, reduced and backward, the reduce ops over n up to 5000, and conv1d
- * over random geometries (length, kernel, stride, padding, channels). The
+ * (conv2d's kernels on a height of 1) over random geometries against the independent 1-D twin. The
  * tolerances are the kernel tests' own (test/helpers/kernel_tolerances.ts), so a shape the fixed
  * cases missed is held to the same derived bound.
  *
@@ -16,7 +16,8 @@ import { readback, readbackF32 } from "../../src/gpu/mod.ts";
 import { type MatmulVariant, prepareMatmul } from "../../src/kernels/matmul.ts";
 import { prepareReduce } from "../../src/kernels/reduce.ts";
 import { prepareSoftmax } from "../../src/kernels/softmax.ts";
-import { prepareConv1dBackward, prepareConv1dForward } from "../../src/kernels/conv1d.ts";
+import { prepareConv2dBackward, prepareConv2dForward } from "../../src/kernels/conv2d.ts";
+import { window2d } from "../../src/reference/conv2d.ts";
 import {
   conv1dBackward,
   conv1dForward,
@@ -202,7 +203,7 @@ describe("GPU kernels against float64 on random shapes", () => {
       RUNS,
     );
   });
-  it("conv1d: any length, kernel, stride, padding and channel counts; forward, dX and dW", async () => {
+  it("conv1d as conv2d with a height of 1: any length, kernel, stride, padding and channels; z, dX, dW against the 1-D twin", async () => {
     const ctx = await testContext();
     const cases = fc.record({
       batch: fc.integer({ min: 1, max: 4 }),
@@ -228,18 +229,37 @@ describe("GPU kernels against float64 on random shapes", () => {
           b: ctx.upload("b", b),
           z: ctx.storage("z", count),
           y: ctx.storage("y", count),
-          dy: ctx.upload("dy", dy),
-          dz: ctx.storage("dz", count),
+          dz: ctx.upload("dz", dy),
           dw: ctx.storage("dw", w.length),
-          db: ctx.storage("db", c.filters),
           dx: ctx.storage("dx", x.length),
         };
-        const shape = { ...c, activation: "linear" as const };
-        const fwd = await prepareConv1dForward(ctx, { label: "property conv1d", ...shape, ...buffers });
-        const bwd = await prepareConv1dBackward(ctx, { label: "property conv1d'", ...shape, ...buffers });
+        // The sequence [L, C] as the image [1, L, C], the kernel [K, C, F] as [1, K, C, F].
+        const geometry = window2d([1, c.length, c.inChannels], [1, c.kernelSize], [1, c.stride], c.padding);
+        const common = { geometry, filters: c.filters, rows: c.batch };
+        const fwd = await prepareConv2dForward(ctx, {
+          label: "property conv1d",
+          ...common,
+          activation: "linear",
+          ...buffers,
+        });
+        const dX = await prepareConv2dBackward(ctx, {
+          label: "property dX",
+          ...common,
+          pass: "input",
+          ...buffers,
+          out: buffers.dx,
+        });
+        const dW = await prepareConv2dBackward(ctx, {
+          label: "property dW",
+          ...common,
+          pass: "filter",
+          ...buffers,
+          out: buffers.dw,
+        });
         ctx.submit("property conv1d", (pass) => {
           fwd.encode(pass);
-          bwd.encode(pass);
+          dX.encode(pass);
+          dW.encode(pass);
         });
         const [z, dw, dx] = await readbackF32(
           ctx,
@@ -248,10 +268,10 @@ describe("GPU kernels against float64 on random shapes", () => {
             byteLength: [count, w.length, x.length][i] * 4,
           })),
         );
-        fwd.release();
-        bwd.release();
+        for (const op of [fwd, dX, dW]) op.release();
         for (const buffer of Object.values(buffers)) ctx.pool.release(buffer);
-        // The bounds of test/kernels/conv1d.test.ts: Higham's recursive-sum bound on each sum.
+        // Higham's recursive-sum bound on each sum: z over K·C products and the bias, dW over the
+        // batch·outLength positions, dX over at most K·F products.
         const ref = conv1dForward(x, w, b, c);
         const abs = conv1dForward(x.map(Math.abs), w.map(Math.abs), b.map(Math.abs), c);
         const label = JSON.stringify(c);
