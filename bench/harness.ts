@@ -14,7 +14,8 @@ import { benchMatmul } from "./matmul_case.ts";
 import { readMachine } from "./machine.ts";
 import { startPytorchPeer } from "./pytorch.ts";
 import { mlpProblem } from "./mlp.ts";
-import { benchMlpStep, benchOverhead, OVERHEAD_REPS_FACTOR } from "./mlp_case.ts";
+import { benchCnnStep, benchMlpStep, benchOverhead, OVERHEAD_REPS_FACTOR } from "./mlp_case.ts";
+import { cnnProblem } from "./cnn.ts";
 import { benchReadbacks } from "./readbacks_case.ts";
 import { type BenchResult, BenchResultSchema } from "./schema.ts";
 import { setupTfjs } from "./tfjs.ts";
@@ -122,8 +123,9 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     );
     progress("readbacks-per-epoch: training");
     const readbacks = await benchReadbacks(ctx, problem, { epochs: size.epochs, seed });
+    const cnn = await ctx.scoped(() => benchCnnStep(ctx, tfjs, cnnProblem(seed, size.batches), mlpOptions));
     const latency = await benchDiagnosisLatency(ctx, { ...size.latency, seed, progress });
-    const cases = [matmul, mlp, overhead, readbacks, latency] as const;
+    const cases = [matmul, mlp, overhead, readbacks, cnn, latency] as const;
     return BenchResultSchema.parse({
       schema: "fitcheck.bench/v1",
       tool: { name: "fitcheck", version: TOOL_VERSION },

@@ -7,6 +7,7 @@
  * @module
  */
 import { fromFileUrl } from "../src/cli/_path.ts";
+import { parameterLayers } from "../src/layers/mod.ts";
 import type { MlpProblem, Trainer } from "./mlp.ts";
 
 /** The interpreter the peer runs in: Debian's, where `python3-torch` installs. */
@@ -89,7 +90,11 @@ export async function startPytorchPeer(
   const init = await peer.request({
     cmd: "init",
     problem: {
-      layers: problem.shape.layers.map((l) => ({ inputs: l.inputs, units: l.units })),
+      // The bench MLP is dense layers only: each has parameters.
+      layers: parameterLayers(problem.shape).map((l) => ({
+        inputs: l.parameters!.inputs,
+        units: l.parameters!.units,
+      })),
       initial: problem.initial.map((p) => ({ weights: Array.from(p.weights), biases: Array.from(p.biases) })),
       inputs: problem.shape.inputs,
       classes: problem.classes,

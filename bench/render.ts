@@ -27,7 +27,8 @@ export function caseRow(c: BenchCase): string[] {
       const g = (x: number) => `${fixed(x)} GFLOP/s`;
       return [`matmul-${c.n}`, g(c.fitcheck), g(c.tfjsWebgpu), g(c.tfjsCpu), "–", target, verdict];
     }
-    case "mlp-train-step": {
+    case "mlp-train-step":
+    case "cnn-train-step": {
       const ms = (x: number) => `${fixed(x)} ms/step`;
       const peer = c.pytorchCpu !== undefined ? ms(c.pytorchCpu) : c.peers ? c.peers.pytorchCpu.status : "–";
       return [c.name, ms(c.fitcheck), ms(c.tfjsWebgpu), ms(c.tfjsCpu), peer, target, verdict];

@@ -84,6 +84,10 @@ export const MlpCaseSchema = z.object({
 }).strict();
 export type MlpCase = z.infer<typeof MlpCaseSchema>;
 
+/** `cnn-train-step` (issue 14): the MLP case's fields on bench/cnn.ts's CNN. */
+export const CnnCaseSchema = MlpCaseSchema.extend({ name: z.literal("cnn-train-step") }).strict();
+export type CnnCase = z.infer<typeof CnnCaseSchema>;
+
 export const OverheadCaseSchema = z.object({
   name: z.literal("diagnose-overhead"),
   unit: z.literal("ratio"),
@@ -178,9 +182,10 @@ export const BenchResultSchema = z.object({
   quick: z.boolean(),
   reps: z.number().int().positive(),
   warmup: z.string(),
-  // The four cases of CONTRACT §4 in order, then additive ones (diagnosis-latency).
+  // The four cases of CONTRACT §4 in order, then additive ones (cnn-train-step, diagnosis-latency):
+  // results saved before they existed still read (`bench --from`).
   cases: z.tuple([MatmulCaseSchema, MlpCaseSchema, OverheadCaseSchema, ReadbacksCaseSchema]).rest(
-    LatencyCaseSchema,
+    z.union([CnnCaseSchema, LatencyCaseSchema]),
   ),
   /** Every check of every case passed. */
   checksOk: z.boolean(),

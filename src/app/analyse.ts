@@ -7,10 +7,11 @@
  */
 import { encodeTargets } from "../data/targets.ts";
 import type { ScenarioData } from "../data/load.ts";
-import { checkEpochConsistency } from "../diagnose/consistency.ts";
+import { checkEpochConsistency, checkPenaltyConsistency } from "../diagnose/consistency.ts";
 import { pendingClaim, scoreOf, testGap, testProbe, testSignal } from "../diagnose/claims.ts";
 import { diagnoseData, imbalanceBehindCollapse, SIGNAL_MARGIN } from "../diagnose/data.ts";
 import { remedyOf } from "../diagnose/finding.ts";
+import { regularizedKernels } from "../layers/mod.ts";
 import { diagnoseSetup } from "../diagnose/setup.ts";
 import { summarizeTargets } from "../diagnose/targets.ts";
 import { diagnoseTraining, doubleSoftmaxEvidence, type TrainingProbes } from "../diagnose/training.ts";
@@ -43,6 +44,7 @@ import type { SandboxedMetric } from "./metric_sandbox.ts";
 import { applyRemedy, standardizedFeatures } from "./remedies.ts";
 import type { FileSource } from "../io.ts";
 import type { ProgressSink } from "./types.ts";
+import { outputLayer } from "../layers/mod.ts";
 
 /** A user metric loaded from a `module` file, running in its sandbox (./metric_sandbox.ts). */
 export type ModuleMetric = SandboxedMetric;
@@ -90,7 +92,7 @@ export async function analyse(
 ): Promise<Analysis> {
   const t0 = performance.now();
   const task = data.task;
-  const outputUnits = scenario.model.layers[scenario.model.layers.length - 1].units;
+  const outputUnits = outputLayer(scenario.model.layers).units;
   const targetsSummary = summarizeTargets(data.train);
   const accuracy = resolveAccuracy(data.targets.train.width, outputUnits);
   const findings: Finding[] = [
@@ -126,6 +128,9 @@ export async function analyse(
   const hostHistory = new Map<number, { train: SplitMetrics; validation: SplitMetrics | null }>();
   // Module metrics are reported for the last epoch only: each call crosses into the sandbox.
   let lastOutputs: { epoch: number; splits: ["train" | "validation", Matrix, Matrix][] } | null = null;
+  // Checked against the final weights after training; an early stop never reaches epoch job.epochs,
+  // and its final weights may be the restored best ones, so then there is nothing to compare.
+  const finalPenalties: { split: "train" | "validation"; penalty: { value: number; kernels: number } }[] = [];
   const onEpoch = (e: EpochReadback) => {
     const splits: ["train" | "validation", SplitReadback | null, Matrix | null][] = [
       ["train", e.train, job.train.y],
@@ -145,10 +150,18 @@ export async function analyse(
             outputs: r.outputs,
             targets: y,
             rowWeights: split === "train" ? job.rowWeights : null,
+            penalty: r.penalty,
           },
           scenario,
         ),
       );
+      // The penalty itself, on the weights known: the initial ones here, the final ones after training.
+      if (r.penalty && e.epoch === 0) {
+        consistency.push(
+          checkPenaltyConsistency(0, split, r.penalty, regularizedKernels(job.shape, job.initial)),
+        );
+      }
+      if (r.penalty && e.epoch === job.epochs) finalPenalties.push({ split, penalty: r.penalty });
       const values = hostMetrics(scenario, engineNames(job), y, r.outputs);
       if (split === "train") host.train = values;
       else host.validation = values;
@@ -175,6 +188,10 @@ export async function analyse(
   });
   if (lastOutputs) await addModuleMetrics(scenario, options.moduleMetrics, lastOutputs, hostHistory);
   const t2 = performance.now();
+  for (const { split, penalty } of finalPenalties) {
+    const kernels = regularizedKernels(job.shape, records.finalWeights);
+    consistency.push(checkPenaltyConsistency(job.epochs, split, penalty, kernels));
+  }
 
   const history: HistoryEntry[] = records.history.map((h) => ({
     epoch: h.epoch,
@@ -342,11 +359,16 @@ async function capacityProbe(
   data: ScenarioData,
   options: AnalyseOptions,
 ): Promise<TrainingProbes["capacity"]> {
-  const output = scenario.model.layers[scenario.model.layers.length - 1];
+  const output = outputLayer(scenario.model.layers);
   const probe: Scenario = {
     ...scenario,
     model: {
-      layers: [{ units: 64, activation: "relu", dropout: 0 }, { units: 64, activation: "relu", dropout: 0 }, {
+      layers: [{ type: "dense", units: 64, activation: "relu", dropout: 0 }, {
+        type: "dense",
+        units: 64,
+        activation: "relu",
+        dropout: 0,
+      }, {
         ...output,
         dropout: 0,
       }],
@@ -500,7 +522,7 @@ function classReports(
 
 /** Re-encodes the targets after a remedy changed the data or the loss. */
 export function reencode(scenario: Scenario, data: ScenarioData): ScenarioData {
-  const units = scenario.model.layers[scenario.model.layers.length - 1].units;
+  const units = outputLayer(scenario.model.layers).units;
   return {
     ...data,
     targets: {

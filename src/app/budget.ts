@@ -16,6 +16,7 @@
  */
 import type { ScenarioData } from "../data/load.ts";
 import { rowClasses, takeRows } from "../data/classes.ts";
+import { parameterLayers } from "../layers/mod.ts";
 import type { GpuContext } from "../gpu/context.ts";
 import { Rng } from "../random.ts";
 import type { BudgetReport } from "../report/types.ts";
@@ -59,7 +60,12 @@ export interface BudgetOptions {
 /** The multiply-adds of one epoch (forward + backward ≈ 3× the forward, plus one forward evaluation). */
 function epochWork(scenario: Scenario, data: ScenarioData): { work: number; steps: number } {
   const job = trainingJob(scenario, data, { epochs: 1 });
-  const params = job.shape.layers.reduce((s, l) => s + l.inputs * l.units + l.units, 0);
+  // Each parameter layer's multiply-adds per row: (inputs + 1) · units at each output position (one
+  // for dense; every pixel of a convolution's output, whose filters are reused across positions).
+  const params = parameterLayers(job.shape).reduce((s, l) => {
+    const { inputs, units } = l.parameters!;
+    return s + (inputs + 1) * units * (l.outSize / units);
+  }, 0);
   const rows = data.train.rows, validation = data.validation?.rows ?? 0;
   return {
     work: params * (4 * rows + validation),

@@ -19,6 +19,7 @@ import { readParquet } from "./parquet.ts";
 import { type Split, splitDataset } from "./split.ts";
 import { type EncodedTargets, encodeTargets } from "./targets.ts";
 import { applyTransforms, duplicateIntoValidation } from "./transforms.ts";
+import { outputLayer } from "../layers/mod.ts";
 
 /** A data set read from its source, before transforms. */
 export interface LoadedData {
@@ -220,7 +221,11 @@ function npyDataset(x: NpyArray, y: NpyArray, targetName = "y"): LoadedData {
       { file: a.file, field: "shape" },
     );
   };
-  const [n, d] = dims(x, "the features");
+  // Features may be [N, ...shape] (images [N, h, w, c], sequences [N, steps]): rows flattened
+  // row-major, which is NumPy's C order, so the data needs no copy.
+  const [n, d] = x.shape.length > 2
+    ? [x.shape[0], x.shape.slice(1).reduce((a, b) => a * b, 1)]
+    : dims(x, "the features");
   const [m, k] = dims(y, "the target");
   if (n !== m) {
     throw new InputError(
@@ -239,6 +244,7 @@ function npyDataset(x: NpyArray, y: NpyArray, targetName = "y"): LoadedData {
     featureNames: Array.from({ length: d }, (_, j) => `x${j}`),
     targetNames: k === 1 ? [targetName] : Array.from({ length: k }, (_, j) => `${targetName}${j}`),
     source: featuresPath,
+    ...(x.shape.length > 2 ? { rowShape: x.shape.slice(1) } : {}),
   };
   return {
     dataset,
@@ -366,7 +372,7 @@ export async function loadScenarioData(scenario: Scenario, source: FileSource): 
   const task = inferTask(scenario, train);
   if (task.inferred) notes.push(`task inferred: ${task.task} (${task.reason})`);
   const layers = scenario.model.layers;
-  const units = layers[layers.length - 1].units;
+  const units = outputLayer(layers).units;
   const location = { file, field: `model.layers[${layers.length - 1}].units` };
   const trainTargets = encodeTargets(train, scenario.loss, units, { location });
   const validationTargets = validation ? encodeTargets(validation, scenario.loss, units, { location }) : null;

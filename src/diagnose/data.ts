@@ -59,6 +59,7 @@ import {
 import { GAP_SCORE, untestedClaim } from "./claims.ts";
 import type { TaskInfo } from "./setup.ts";
 import { classCounts, classIndices, summarizeTargets } from "./targets.ts";
+import { countParameters, outputLayer, readsRawValues } from "../layers/mod.ts";
 
 /** Everything the data detectors look at. */
 export interface DataContext {
@@ -174,7 +175,7 @@ function labelsNotClassIndices(ctx: DataContext): Finding | null {
   const t = summarizeTargets(ctx.train);
   if (t.finite === 0) return null;
   const multilabel = ctx.task.task === "multilabel";
-  const units = ctx.scenario?.model.layers.at(-1)?.units;
+  const units = ctx.scenario ? outputLayer(ctx.scenario.model.layers).units : undefined;
   let problem: string | null = null;
   let severity: "error" | "warning" = "error";
   if (t.columns > 1) {
@@ -266,6 +267,9 @@ const SATURATING_PRE_ACTIVATION_STD = 30;
 const NEAR_CONSTANT_SHARE = 0.95;
 
 function unscaledFeatures(ctx: DataContext): Finding | null {
+  // Token indices (an embedding's input) are row numbers of a table, not magnitudes: scaling them
+  // would break the lookup.
+  if (ctx.scenario && readsRawValues(ctx.scenario.model.layers)) return null;
   const ds = ctx.train, d = ds.featureNames.length;
   const stats = ds.featureNames.map((name, c) => ({
     name,
@@ -285,18 +289,22 @@ function unscaledFeatures(ctx: DataContext): Finding | null {
   const maxStd = ref.reduce((a, s) => (s.std > a.std ? s : a));
   const minStd = ref.reduce((a, s) => (s.std < a.std ? s : a));
   const stdRatio = maxStd.std / minStd.std;
+  // The pixels of an image (model.input.shape, or the file's rows, of rank > 1) share one scale by
+  // construction, and a border pixel that is almost always 0 has a tiny spread without being a
+  // badly scaled feature: for them only the magnitude counts.
+  const structured = (ctx.scenario?.model.input?.shape.length ?? ctx.train.rowShape?.length ?? 1) > 1;
   // What the first layer sees at initialisation: with weights drawn independently (Glorot, He), a
   // pre-activation's variance is Σ_c E[x_c²]·var(w), so column c's share of it is E[x_c²] / Σ E[x²].
   const energy = live.reduce((a, s) => a + s.rms * s.rms, 0);
   const share = (maxRms.rms * maxRms.rms) / energy;
-  const dominant = maxRms.rms / medianRms >= DOMINANCE_RMS_RATIO;
+  const dominant = !structured && maxRms.rms / medianRms >= DOMINANCE_RMS_RATIO;
   // With weights of variance 1/fan_in (LeCun; Glorot's for a square layer), a first-layer
   // pre-activation starts with std sqrt(Σ E[x²] / d): the quadratic mean of the column RMS. At 30 and
   // more every tanh/sigmoid unit starts deep in its flat tails and the logits start in the tens: a
   // consequence computed from the data alone, the same in every mode (0-255 pixels give about 150).
   const initialPreActivationStd = Math.sqrt(energy / d);
   const saturating = initialPreActivationStd >= SATURATING_PRE_ACTIVATION_STD;
-  const tinyColumns = medianRms / minRef.rms >= DOMINANCE_RMS_RATIO;
+  const tinyColumns = !structured && medianRms / minRef.rms >= DOMINANCE_RMS_RATIO;
   const large = maxRms.rms > 10;
   if (!dominant && !tinyColumns && !large) return null;
   const table = [...live].sort((a, b) => b.rms - a.rms).slice(0, 10).map((s) => ({
@@ -445,7 +453,7 @@ export function imbalanceBehindCollapse(ctx: DataContext): Finding | null {
 function classImbalance(ctx: DataContext, limit = IMBALANCE_RATIO): Finding | null {
   if (!isClassification(ctx)) return null;
   if (ctx.task.task === "multilabel") return multilabelImbalance(ctx.train);
-  const units = ctx.scenario?.model.layers.at(-1)?.units ?? 0;
+  const units = ctx.scenario ? outputLayer(ctx.scenario.model.layers).units : 0;
   const counts = countsOf(ctx.train, units > 1 ? units : 2);
   if (counts.length < 2) return null;
   const max = Math.max(...counts), min = Math.min(...counts);
@@ -728,7 +736,7 @@ function splitShift(ctx: DataContext): Finding | null {
     });
   }
   if (!singleLabel(ctx)) return null;
-  const units = ctx.scenario?.model.layers.at(-1)?.units ?? 0;
+  const units = ctx.scenario ? outputLayer(ctx.scenario.model.layers).units : 0;
   let a = countsOf(tr, units), b = countsOf(va, units);
   const k = Math.max(a.length, b.length);
   a = [...a, ...new Array(k - a.length).fill(0)];
@@ -999,6 +1007,9 @@ function insufficientData(ctx: DataContext): Finding | null {
   // learned at 0.95+): claims, tested in a run by the train/validation gap they predict.
   const risks: string[] = [];
   const evidence: Record<string, unknown> = { rows: n, features: d };
+  // Pixels of an image or steps of a sequence (model.input.shape of rank > 1) are not independent
+  // features, and convolutions share weights across them: rows per feature says nothing there.
+  const structured = (ctx.scenario?.model.input?.shape.length ?? ctx.train.rowShape?.length ?? 1) > 1;
   if (n <= d + 1) {
     certain.push(
       `${n} rows for ${d} features: any labelling of ${n} points in ${d} dimensions is linearly separable`,
@@ -1010,18 +1021,14 @@ function insufficientData(ctx: DataContext): Finding | null {
     const min = Math.min(...counts);
     evidence.rowsPerClass = counts;
     if (min < 10) risks.push(`the rarest class has ${min} training rows`);
-    else if (min / Math.max(1, d) < 5) {
+    else if (min / Math.max(1, d) < 5 && !structured) {
       risks.push(`${min} rows of the rarest class for ${d} features (${sig(min / d, 2)} per feature)`);
     }
-  } else if (ctx.task.task === "regression" && n / Math.max(1, d) < 10 && n > d + 1) {
+  } else if (ctx.task.task === "regression" && n / Math.max(1, d) < 10 && n > d + 1 && !structured) {
     risks.push(`${sig(n / d, 2)} rows per feature`);
   }
   if (ctx.scenario) {
-    let params = 0, fanIn = d;
-    for (const l of ctx.scenario.model.layers) {
-      params += (fanIn + 1) * l.units;
-      fanIn = l.units;
-    }
+    const params = countParameters(ctx.scenario.model.input?.shape ?? [d], ctx.scenario.model.layers);
     evidence.parameters = params;
     evidence.rowsPerParameter = sig(n / params, 3);
   }

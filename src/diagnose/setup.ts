@@ -23,6 +23,8 @@ import {
   squaredLossThroughSquashEvidence,
 } from "./_setup_evidence.ts";
 import type { TargetSummary } from "./targets.ts";
+import { batchNormBatchOfOneFinding } from "./setup_layers.ts";
+import { outputLayer } from "../layers/mod.ts";
 
 /** The task and how it was decided (as `inferTask` reports it). */
 export interface TaskInfo {
@@ -91,6 +93,8 @@ export function diagnoseSetup(ctx: SetupContext): Finding[] {
   const reduction = reductionFinding(s);
   if (reduction) out.push(reduction);
   out.push(...accuracyFindings(s, ctx.accuracy ?? null));
+  const batchNorm = batchNormBatchOfOneFinding(ctx.scenario, ctx.targets.rows);
+  if (batchNorm) out.push(batchNorm);
   return out;
 }
 
@@ -110,7 +114,7 @@ interface Facts {
 
 function facts(ctx: SetupContext): Facts {
   const { scenario, targets } = ctx;
-  const last = scenario.model.layers[scenario.model.layers.length - 1];
+  const last = outputLayer(scenario.model.layers);
   const task = ctx.task.task;
   const classification = task !== "regression";
   const classes = targets.columns > 1

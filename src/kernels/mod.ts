@@ -14,6 +14,15 @@ import { fingerprintForward } from "./fingerprint.ts";
 import { layerRecordForward } from "./instrument.ts";
 import { activationBackwardKernel, denseBiasBackward } from "./dense.ts";
 import { dropoutBackward, dropoutForward } from "./dropout.ts";
+import {
+  activationForwardKernel,
+  conv2dFilterBackwardKernel,
+  conv2dForwardKernel,
+  conv2dInputBackwardKernel,
+  im2colForwardKernel,
+  pool2dBackwardKernel,
+  pool2dForwardKernel,
+} from "./conv2d.ts";
 import { gatherRowsForward } from "./gather.ts";
 import {
   matmulBlockedForward,
@@ -23,6 +32,15 @@ import {
   matmulVec4Forward,
 } from "./matmul.ts";
 import { adamUpdate, rmspropUpdate, sgdUpdate } from "./optimizers.ts";
+import {
+  batchnormForward,
+  batchnormInputBackward,
+  batchnormParamBackward,
+  batchnormStatsForward,
+} from "./batchnorm.ts";
+import { embeddingBackwardKernel, embeddingForwardKernel } from "./embedding.ts";
+import { globalAvgPoolBackwardKernel, globalAvgPoolForwardKernel } from "./global_pool.ts";
+import { l2GradientBackward, lossPenaltyForward } from "./regularization.ts";
 import { logSoftmaxForward, softmaxBackwardKernel, softmaxForward } from "./softmax.ts";
 
 export {
@@ -39,6 +57,7 @@ export {
 } from "./kernel.ts";
 export * from "./dense.ts";
 export * from "./dropout.ts";
+export * from "./conv2d.ts";
 export * from "./gather.ts";
 export * from "./matmul.ts";
 export * from "./optimizers.ts";
@@ -49,6 +68,10 @@ export * from "./metrics.ts";
 export * from "./column_stats.ts";
 export * from "./fingerprint.ts";
 export * from "./instrument.ts";
+export * from "./batchnorm.ts";
+export * from "./embedding.ts";
+export * from "./global_pool.ts";
+export * from "./regularization.ts";
 
 /** All kernels. Append with small in-place edits; the order carries no meaning. */
 // deno-lint-ignore no-explicit-any
@@ -79,4 +102,21 @@ export const KERNELS: readonly KernelDef<any>[] = [
   columnStatsForward,
   fingerprintForward,
   layerRecordForward,
+  conv2dForwardKernel,
+  conv2dInputBackwardKernel,
+  conv2dFilterBackwardKernel,
+  pool2dForwardKernel,
+  pool2dBackwardKernel,
+  activationForwardKernel,
+  im2colForwardKernel,
+  batchnormStatsForward,
+  batchnormForward,
+  batchnormParamBackward,
+  batchnormInputBackward,
+  embeddingForwardKernel,
+  embeddingBackwardKernel,
+  globalAvgPoolForwardKernel,
+  globalAvgPoolBackwardKernel,
+  l2GradientBackward,
+  lossPenaltyForward,
 ];

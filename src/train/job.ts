@@ -18,6 +18,7 @@ import type { Scenario } from "../scenario/types.ts";
 import type { EngineMetric } from "./gpu_network.ts";
 import { initialParameters, type ModelShape, modelShape } from "./model.ts";
 import type { LayerWeights } from "./records.ts";
+import { checkRawInput } from "../layers/mod.ts";
 
 export interface TrainingJob {
   scenario: Scenario;
@@ -51,13 +52,14 @@ export function trainingJob(
   data: ScenarioData,
   options: { epochs?: number } = {},
 ): TrainingJob {
-  const shape = modelShape(scenario, data.train.featureNames.length);
+  const shape = modelShape(scenario, data.train.featureNames.length, data.train.rowShape);
   const y = data.targets.train;
   const matrices = (d: ScenarioData["train"], t: ScenarioData["targets"]["train"]) => ({
     x: { data: d.features, rows: d.rows, cols: d.featureNames.length },
     y: { data: t.values, rows: t.rows, cols: t.width },
   });
-  const outputUnits = shape.layers[shape.layers.length - 1].units;
+  const outputUnits = shape.layers[shape.layers.length - 1].outSize;
+  checkSplitsRawInput(shape, data);
   const weights = classWeightsOf(
     scenario,
     data,
@@ -80,6 +82,21 @@ export function trainingJob(
     classWeights: weights?.classes ?? null,
     earlyStopping: checkedEarlyStopping(scenario, data.validation !== null),
   };
+}
+
+/** Token indices and the like: both splits checked against the first layer before any training. */
+function checkSplitsRawInput(shape: ModelShape, data: ScenarioData): void {
+  const split = data.validationSource.kind === "split" ? data.validationSource : null;
+  for (
+    const [d, rows] of [[data.train, split?.trainRows], [data.validation, split?.validationRows]] as const
+  ) {
+    if (!d) continue;
+    checkRawInput(shape, { data: d.features, rows: d.rows, cols: d.featureNames.length }, {
+      source: d.source,
+      featureNames: d.featureNames,
+      sourceRow: rows ? (r) => rows[r] : undefined,
+    });
+  }
 }
 
 /**

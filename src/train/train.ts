@@ -38,6 +38,7 @@ import type {
   TrainingPhase,
   TrainingRecords,
 } from "./records.ts";
+import { parameterLayers } from "../layers/mod.ts";
 
 /** What the GPU trainer needs: shapes, data as float64 matrices, the batch plan. */
 export interface GpuTrainOptions {
@@ -83,6 +84,8 @@ export interface SplitReadback {
   outputs: Matrix;
   logits: Matrix;
   unitActivity: (Float64Array | null)[];
+  /** The L2 penalties the engine added to `engine.loss` (their f32 sum, NaN if one is non-finite), or null. */
+  penalty: { value: number; kernels: number } | null;
 }
 
 function toF32(m: Matrix): Float32Array {
@@ -296,7 +299,13 @@ function stash(ctx: GpuContext, params: GpuParameters) {
 }
 
 function splitSources(e: SplitEvaluation): GPUBuffer[] {
-  return [e.values, e.outputs, e.logits, ...e.activationStats.filter((b): b is GPUBuffer => b !== null)];
+  return [
+    e.values,
+    e.outputs,
+    e.logits,
+    ...e.activationStats.filter((b): b is GPUBuffer => b !== null),
+    ...(e.penalties ? [e.penalties.pairs] : []),
+  ];
 }
 
 function decodeSplit(
@@ -305,7 +314,7 @@ function decodeSplit(
   start: number,
   options: GpuTrainOptions,
 ): SplitReadback {
-  const K = options.shape.layers[options.shape.layers.length - 1].units;
+  const K = options.shape.layers[options.shape.layers.length - 1].outSize;
   const words = new Uint32Array(buffers[start]);
   const floats = new Float32Array(buffers[start]);
   const value = (i: number) => (words[2 * i + 1] > 0 ? NaN : floats[2 * i]);
@@ -325,14 +334,22 @@ function decodeSplit(
     data: Float64Array.from(new Float32Array(buffers[start + 2], 0, e.rows * K)),
   };
   let next = start + 3;
-  const unitActivity = e.activationStats.map((b, layer) => {
+  const recorded = parameterLayers(options.shape);
+  const unitActivity = e.activationStats.map((b, r) => {
     if (b === null) return null;
-    const units = options.shape.layers[layer].units;
+    const units = recorded[r].parameters!.units;
     const stats = decodeColumnStats(buffers[next++], units);
     // A ReLU unit is active on a row when its output is non-zero: activity = 1 - fraction of zeros.
     return Float64Array.from(stats, (s) => (s.finite > 0 ? 1 - s.zeroFraction : 0));
   });
-  return { engine, outputs, logits, unitActivity };
+  let penalty: SplitReadback["penalty"] = null;
+  if (e.penalties) {
+    const pw = new Uint32Array(buffers[next]), pf = new Float32Array(buffers[next]);
+    let sum = 0;
+    for (let i = 0; i < e.penalties.count; i++) sum += pw[2 * i + 1] > 0 ? NaN : pf[2 * i];
+    penalty = { value: sum, kernels: e.penalties.count };
+  }
+  return { engine, outputs, logits, unitActivity, penalty };
 }
 
 function snapshot(epoch: number, split: "train" | "validation", r: SplitReadback): PredictionSnapshot {
@@ -365,12 +382,12 @@ function decodeSteps(
   firstStep: number,
   shape: ModelShape,
 ): StepRecord[] {
-  const L = shape.layers.length;
-  const words = STEP_HEADER_WORDS + LAYER_RECORD_WORDS * L;
+  const recorded = parameterLayers(shape);
+  const words = STEP_HEADER_WORDS + LAYER_RECORD_WORDS * recorded.length;
   const u = new Uint32Array(buffer), f = new Float32Array(buffer);
   return rowsPerStep.map((batchRows, s) => {
     const o = s * words;
-    const layers: LayerStepStats[] = shape.layers.map((layer, i) => {
+    const layers: LayerStepStats[] = recorded.map((layer, i) => {
       const b = o + STEP_HEADER_WORDS + LAYER_RECORD_WORDS * i;
       const stat = activationStatistic(layer.activation);
       const gradNorm = u[b + 1] > 0 ? NaN : f[b];
@@ -401,14 +418,15 @@ function firstNonFinite(
   steps: StepRecord[],
   shape: ModelShape,
 ): { step: number; layer: number | null; what: string } | null {
+  const recorded = parameterLayers(shape);
   for (const s of steps) {
     const layer = s.layers.findIndex((l) => l.nonFinite > 0);
     if (layer >= 0) {
       return {
         step: s.step,
         layer,
-        what: `non-finite values in layer ${layer + 1} (${
-          shape.layers[layer].activation
+        what: `non-finite values in layer ${recorded[layer].position + 1} (${
+          recorded[layer].def.describe(recorded[layer].spec)
         }) weights or gradients`,
       };
     }
@@ -443,7 +461,7 @@ function checkBindingLimits(ctx: GpuContext, options: GpuTrainOptions) {
     const tensors: [string, number][] = [
       ["x", data.x.cols],
       ["y", data.y.cols],
-      ...options.shape.layers.map((l, i): [string, number] => [`layer ${i + 1} activations`, l.units]),
+      ...options.shape.layers.map((l, i): [string, number] => [`layer ${i + 1} activations`, l.outSize]),
     ];
     for (const [tensor, cols] of tensors) {
       const bytes = data.x.rows * cols * 4;

@@ -1,6 +1,6 @@
 /**
  * The benchmark harness in --quick mode, through its command line: one JSON document on stdout with the
- * contract's shape, the four cases, positive figures, every correctness check passed, targets computed
+ * contract's shape, the cases (the four of CONTRACT §4, then issue 14's cnn-train-step), positive figures, every correctness check passed, targets computed
  * from the figures. No timed assertion (issue 9 item 4): how fast is the benchmark's business.
  */
 import { beforeAll, describe, expect, test } from "vitest";
@@ -37,16 +37,20 @@ describe("deno task bench --quick --json", () => {
     expect(["shared", "own"]).toContain(result.tfjs.webgpuDevice);
   });
 
-  test("has the four cases of CONTRACT §4, in order, with their units and fields, then diagnosis-latency", () => {
+  test("has the four cases of CONTRACT §4, in order, with their units and fields, then cnn-train-step and diagnosis-latency", () => {
     expect(result.cases.map((c) => [c.name, c.unit])).toEqual([
       ["matmul-1024", "GFLOP/s"],
       ["mlp-train-step", "ms"],
       ["diagnose-overhead", "ratio"],
       ["readbacks-per-epoch", "readbacks"],
+      ["cnn-train-step", "ms"],
       ["diagnosis-latency", "s"],
     ]);
-    const [matmul, mlp, overhead, readbacks] = result.cases;
-    for (const c of [matmul, mlp]) {
+    const [matmul, mlp, overhead, readbacks, cnn, latency] = result.cases;
+    if (cnn?.name !== "cnn-train-step" || latency?.name !== "diagnosis-latency") {
+      throw new Error("the additive cases are not cnn-train-step then diagnosis-latency");
+    }
+    for (const c of [matmul, mlp, cnn]) {
       for (const v of [c.fitcheck, c.tfjsWebgpu, c.tfjsCpu]) {
         expect(Number.isFinite(v) && v > 0).toBe(true);
       }
@@ -63,7 +67,6 @@ describe("deno task bench --quick --json", () => {
     // At least the one end-of-epoch readback, and a whole number per epoch on a run this regular.
     expect(readbacks.fitcheck).toBeGreaterThanOrEqual(1);
     expect(Number.isInteger(readbacks.fitcheck * readbacks.epochs)).toBe(true);
-    const latency = result.cases[4]!;
     expect(latency.fitcheck).toBeGreaterThan(0);
     expect(latency.budget).toBeNull(); // the quick setup is small: the full run
     expect(latency.rows).toBe(4000);
@@ -127,6 +130,7 @@ describe("deno task bench --quick --json", () => {
         "| mlp-train-step",
         "| diagnose-overhead",
         "| readbacks-per-epoch",
+        "| cnn-train-step",
         "| diagnosis-latency (4000×32)",
       ]);
       expect(markdown).toMatch(/QUICK mode/);
