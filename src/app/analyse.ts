@@ -35,7 +35,7 @@ import type {
 } from "../report/types.ts";
 import type { Scenario } from "../scenario/types.ts";
 import { type TrainingJob, trainingJob } from "../train/job.ts";
-import type { TrainingRecords } from "../train/records.ts";
+import type { LayerWeights, TrainingRecords } from "../train/records.ts";
 import { type EpochReadback, type SplitReadback, trainOnGpu } from "../train/train.ts";
 import type { ProgressSink } from "./types.ts";
 
@@ -51,6 +51,8 @@ export interface AnalyseOptions {
   moduleMetrics: Map<string, ModuleMetric>;
   /** Run the capacity probe when the run looks underfit (not during --verify re-runs). */
   probes: boolean;
+  /** Start from these parameters instead of the initialiser's (model import, `--initial-weights`). */
+  initialParameters?: LayerWeights[];
 }
 
 export interface Analysis {
@@ -86,7 +88,10 @@ export async function analyse(
     ...diagnoseData({ train: data.train, validation: data.validation, task, scenario }),
   ];
   const skipped = data.targets.train.undefinedReason ?? data.targets.validation?.undefinedReason ?? null;
-  const job = trainingJob(scenario, data, { epochs: options.epochs });
+  const job = trainingJob(scenario, data, {
+    epochs: options.epochs,
+    initialParameters: options.initialParameters,
+  });
   const baseline = baselineOf(job, task.task);
   const t1 = performance.now();
   if (skipped !== null) {

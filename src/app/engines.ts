@@ -8,6 +8,7 @@
  * @module
  */
 import { checkDataFiles } from "./data_check.ts";
+import { auditModelFile, initModelFile, runModelFile } from "./model_file.ts";
 import { runScenario, runScenarioFile } from "./run.ts";
 import type { Engines, ProgressSink, RunOptions } from "./types.ts";
 import { audit } from "../audit/mod.ts";
@@ -73,6 +74,11 @@ export function createEngines(options: CreateEnginesOptions): AppEngines {
         // Absent --from-logits means "infer from the values"; the audit treats false as "they are probabilities".
         fromLogits: o.fromLogits ? true : undefined,
       }, o.source),
+    models: {
+      run: (o) => runModelFile({ ...o, gpu, progress: o.progress ?? options.progress }),
+      init: (o) => initModelFile(o),
+      audit: (o) => auditModelFile({ ...o, gpu }),
+    },
     gpu,
     dispose: async () => {
       const made = context;

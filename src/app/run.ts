@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { loadScenarioData } from "../data/load.ts";
+import { loadScenarioData, type ScenarioData } from "../data/load.ts";
 import { orderFindings, summarize } from "../diagnose/order.ts";
 import { checkModuleMetrics, consistencyFindings } from "../diagnose/metric_checks.ts";
 import { InputError } from "../errors.ts";
@@ -13,6 +13,7 @@ import type { FileSource } from "../io.ts";
 import { type Finding, type Report, TOOL_VERSION } from "../report/types.ts";
 import { loadScenario } from "../scenario/load.ts";
 import type { Scenario } from "../scenario/types.ts";
+import type { LayerWeights } from "../train/records.ts";
 import { analyse, type Analysis, type ModuleMetric } from "./analyse.ts";
 import type { ProgressSink } from "./types.ts";
 import { verifyFindings } from "./verify.ts";
@@ -24,6 +25,10 @@ export interface RunScenarioOptions {
   epochs?: number;
   verify?: boolean;
   progress?: ProgressSink;
+  /** Start the (first) training from these parameters; `--verify` re-runs start fresh. */
+  initialParameters?: LayerWeights[];
+  /** Called with the loaded data before training (model import: the input width against the model's). */
+  checkData?(data: ScenarioData): void;
 }
 
 /** Loads the scenario at `path` and diagnoses it. */
@@ -36,9 +41,14 @@ export async function runScenarioFile(path: string, options: RunScenarioOptions)
 export async function runScenario(scenario: Scenario, options: RunScenarioOptions): Promise<Report> {
   const started = performance.now();
   const data = await loadScenarioData(scenario, options.source);
+  options.checkData?.(data);
   const moduleMetrics = await loadModuleMetrics(scenario, options.source);
   const base = { gpu: options.gpu, epochs: options.epochs, progress: options.progress, moduleMetrics };
-  const analysis = await analyse(scenario, data, { ...base, probes: true });
+  const analysis = await analyse(scenario, data, {
+    ...base,
+    probes: true,
+    initialParameters: options.initialParameters,
+  });
   const findings = [
     ...analysis.findings,
     ...moduleMetricFindings(analysis, moduleMetrics),

@@ -23,6 +23,14 @@ import type { ChartLibraries } from "../report/html.ts";
 import { renderHtml } from "../report/html.ts";
 import { renderGallery, renderReport } from "../report/terminal.ts";
 import { type Report, TOOL_VERSION } from "../report/types.ts";
+import {
+  addModelOptions,
+  auditModel,
+  initModel,
+  type ModelCommandContext,
+  type ModelOptions,
+  runModel,
+} from "./model_commands.ts";
 import { columnList, oneOf, pathValue, positiveInteger, TASKS } from "./options.ts";
 import { createProgress } from "./progress.ts";
 
@@ -148,9 +156,16 @@ function buildProgram(io: CliIo, engines: Engines, setExit: (code: number) => vo
       setExit(document.scenarios.every((s) => s.ok) ? EXIT.ok : EXIT.findings);
     });
 
-  configure(program.command("run"), io)
-    .description("Train one scenario on WebGPU, recompute every number in float64 and diagnose it.")
-    .argument("<file>", "scenario file (JSON, CONTRACT §2)")
+  const models: ModelCommandContext = {
+    cwd: io.cwd,
+    engines: engines.models,
+    checkReadable: io.checkReadable,
+  };
+  const run = configure(program.command("run"), io)
+    .description(
+      "Train one scenario (or your model file, with --model) on WebGPU, recompute every number in float64 and diagnose it.",
+    )
+    .argument("[file]", "scenario file (JSON, CONTRACT §2); or none, with --model")
     .option("--json", "print the report as one JSON document (fitcheck.report/v1)")
     .option("--html <out>", "also write a self-contained HTML report with charts to OUT", pathValue("--html"))
     .option("--verify", "retrain with each finding's fix applied and show before/after")
@@ -165,24 +180,42 @@ function buildProgram(io: CliIo, engines: Engines, setExit: (code: number) => vo
         ["run examples/scenarios/mse-on-multiclass.json", "train, diagnose, print the report"],
         ["run my-setup.json --verify --html report.html", "also confirm each fix and write charts"],
         ["run my-setup.json --epochs 5 --json | jq .findings", "machine-readable, for scripts"],
+        ["run --model m.keras --train train.csv --target label", "your Keras model on your data"],
+        [
+          "run --model net.onnx --train x.npy --target y.npy --loss sparse-categorical-crossentropy --from-logits --optimizer adam",
+          "a PyTorch export (ONNX carries no loss or optimizer)",
+        ],
       ]),
     )
     .action(
-      async (file: string, opts: { json?: boolean; html?: string; verify?: boolean; epochs?: number }) => {
+      async (
+        file: string | undefined,
+        opts: ModelOptions & { json?: boolean; html?: string; verify?: boolean; epochs?: number },
+      ) => {
         const json = opts.json ?? false;
-        const scenario = resolve(pathValue("<file>")(file));
-        await io.checkReadable(scenario, file);
+        if ((file === undefined) === (opts.model === undefined)) {
+          throw new InputError(
+            file === undefined
+              ? "missing required argument 'file' (or --model MODEL)"
+              : "give a scenario file or --model, not both",
+            { file: "<argv>", field: "run" },
+          );
+        }
+        const scenario = file === undefined ? "" : resolve(pathValue("<file>")(file));
+        if (file !== undefined) await io.checkReadable(scenario, file);
         const htmlPath = opts.html === undefined ? undefined : resolve(opts.html);
         if (htmlPath !== undefined) await io.checkWritable(htmlPath, opts.html!);
         const progress = progressFor("run");
-        const report = await engines
-          .runScenario(scenario, {
-            epochs: opts.epochs,
-            verify: opts.verify ?? false,
-            source: io.source,
-            progress: progress.sink,
-          })
-          .finally(() => progress.stop());
+        const report =
+          await (file === undefined
+            ? runModel(models, opts, io.source, progress.sink)
+            : engines.runScenario(scenario, {
+              epochs: opts.epochs,
+              verify: opts.verify ?? false,
+              source: io.source,
+              progress: progress.sink,
+            }))
+            .finally(() => progress.stop());
         if (htmlPath !== undefined) {
           await io.writeFile(htmlPath, renderHtml(report, await io.chartLibraries()), opts.html!);
           io.writeErr(`fitcheck: wrote ${opts.html}\n`);
@@ -190,6 +223,31 @@ function buildProgram(io: CliIo, engines: Engines, setExit: (code: number) => vo
         printReport(report, json);
       },
     );
+
+  addModelOptions(run, { epochs: false, initialWeights: true });
+
+  addModelOptions(
+    configure(program.command("init"), io)
+      .description("Write the scenario file that `run --model` would train, so you can keep and edit it.")
+      .option("--out <file>", "write it to FILE (atomically) instead of stdout", pathValue("--out")),
+    { epochs: true, initialWeights: false },
+  )
+    .addHelpText(
+      "after",
+      examples([
+        ["init --model m.keras --train train.csv --target label --out setup.json", "then: run setup.json"],
+      ]),
+    )
+    .action(async (opts: ModelOptions & { out?: string }) => {
+      const outPath = opts.out === undefined ? undefined : resolve(opts.out);
+      if (outPath !== undefined) await io.checkWritable(outPath, opts.out!);
+      const text = await initModel(models, opts, io.source);
+      if (outPath === undefined) io.writeOut(text);
+      else {
+        await io.writeFile(outPath, text, opts.out!);
+        io.writeErr(`fitcheck: wrote ${opts.out}\n`);
+      }
+    });
 
   configure(program.command("data"), io)
     .description(
@@ -246,16 +304,23 @@ function buildProgram(io: CliIo, engines: Engines, setExit: (code: number) => vo
       "Metric forensics on a run made elsewhere (Keras, PyTorch, tfjs): recompute the logged loss and " +
         "metrics from saved labels and predictions with every definition that could have produced them.",
     )
-    .requiredOption(
+    .option(
       "--labels <file>",
       "true labels: CSV (class indices, names, one-hot or values) or .npy",
       pathValue("--labels"),
     )
-    .requiredOption(
+    .option(
       "--predictions <file>",
       "model outputs, N rows by K columns: CSV or .npy",
       pathValue("--predictions"),
     )
+    .option(
+      "--model <file>",
+      "instead of --labels/--predictions: the model file predicts --data",
+      pathValue("--model"),
+    )
+    .option("--data <file>", "with --model: the data (CSV, or .npy with --target y.npy)", pathValue("--data"))
+    .option("--target <cols>", "with --model: the target column(s)", columnList("--target"))
     .option("--history <file>", "Keras CSVLogger CSV, or the JSON of history.history", pathValue("--history"))
     .option(
       "--epoch <n>",
@@ -290,8 +355,11 @@ function buildProgram(io: CliIo, engines: Engines, setExit: (code: number) => vo
       ]),
     )
     .action(async (opts: {
-      labels: string;
-      predictions: string;
+      labels?: string;
+      predictions?: string;
+      model?: string;
+      data?: string;
+      target?: string[];
       history?: string;
       epoch?: number;
       split: "validation" | "train";
@@ -300,10 +368,19 @@ function buildProgram(io: CliIo, engines: Engines, setExit: (code: number) => vo
       fromLogits?: boolean;
       json?: boolean;
     }) => {
+      if (opts.model !== undefined) {
+        printReport(await auditModel(models, { ...opts, model: opts.model }, io.source), opts.json ?? false);
+        return;
+      }
+      for (const [flag, v] of [["--labels", opts.labels], ["--predictions", opts.predictions]] as const) {
+        if (v === undefined) {
+          throw new InputError("is required (or --model with --data)", { file: "<argv>", field: flag });
+        }
+      }
       await checkInputs(io, [opts.labels, opts.predictions, opts.history]);
       const report = await engines.audit({
-        labels: resolve(opts.labels),
-        predictions: resolve(opts.predictions),
+        labels: resolve(opts.labels!),
+        predictions: resolve(opts.predictions!),
         history: opts.history === undefined ? undefined : resolve(opts.history),
         epoch: opts.epoch,
         split: opts.split,
@@ -346,7 +423,7 @@ function examples(rows: [string, string][]): string {
 
 function subcommandOf(argv: string[]): string {
   const first = argv.find((a) => !a.startsWith("-"));
-  return first === "run" || first === "data" || first === "audit" ? first : "";
+  return first === "run" || first === "data" || first === "audit" || first === "init" ? first : "";
 }
 
 /** Prints the one-line message for `e` and returns its exit code. */
@@ -364,7 +441,7 @@ function reportError(e: unknown, io: CliIo, argv: string[]): number {
       .join(" ");
     if (e.code === "commander.excessArguments" && subcommand === "") {
       const word = argv.find((a) => !a.startsWith("-"));
-      problem = `unknown command '${word}' (commands: run, data, audit)`;
+      problem = `unknown command '${word}' (commands: run, init, data, audit)`;
     }
     const help = `${HELP_PREFIX}${subcommand ? " " + subcommand : ""} --help`;
     io.writeErr(`fitcheck: ${problem} (see '${help}')\n`);
