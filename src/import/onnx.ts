@@ -23,7 +23,7 @@ import { convOut } from "./keras_layers.ts";
 import type { ImportedModel, LayerJson, LayerParams } from "./types.ts";
 
 /** The state of the walk: the current tensor's name and its shape in fitcheck's layout. */
-interface Walk {
+export interface Walk {
   current: string;
   /** Per-row shape, channels last ([H, W, C] for images). */
   shape: number[];
@@ -33,7 +33,7 @@ interface Walk {
   tokens: boolean;
 }
 
-interface OpContext {
+export interface OpContext {
   node: OnnxNode;
   position: number;
   graph: OnnxGraph;
@@ -44,7 +44,7 @@ interface OpContext {
 }
 
 /** What one operator contributes. */
-interface OpResult {
+export interface OpResult {
   layer: LayerJson | null;
   params?: LayerParams;
   shape: number[];
