@@ -18,6 +18,7 @@ import { prepareTrainStep, uploadParameters } from "../src/train/gpu_network.ts"
 import { initialParameters, type ModelShape } from "../src/train/model.ts";
 import type { LayerWeights } from "../src/train/records.ts";
 import type { Tfjs, TfjsEngine } from "./tfjs.ts";
+import { buildModel } from "../src/layers/mod.ts";
 
 /** The model, loss, optimizer, initial weights and batches every engine trains on. */
 export interface MlpProblem {
@@ -34,14 +35,11 @@ export interface MlpProblem {
 /** The problem of issue 9, with `batchCount` random batches drawn from `seed`. */
 export function mlpProblem(seed: number, batchCount: number): MlpProblem {
   const inputs = 64, classes = 10, batchSize = 256;
-  const shape: ModelShape = {
-    inputs,
-    layers: [
-      { inputs, units: 256, activation: "relu", dropout: 0 },
-      { inputs: 256, units: 256, activation: "relu", dropout: 0 },
-      { inputs: 256, units: classes, activation: "softmax", dropout: 0 },
-    ],
-  };
+  const shape: ModelShape = buildModel([inputs], [
+    { type: "dense", units: 256, activation: "relu", dropout: 0 },
+    { type: "dense", units: 256, activation: "relu", dropout: 0 },
+    { type: "dense", units: classes, activation: "softmax", dropout: 0 },
+  ]);
   const root = Rng.fromSeed(seed).stream("mlp data");
   const batches = Array.from({ length: batchCount }, (_, b) => {
     const rng = root.stream(`batch ${b}`);

@@ -15,6 +15,7 @@ import { fitcheckTrainer, type MlpProblem, tfjsTrainer, type Trainer } from "./m
 import type { Check, MlpCase, OverheadCase } from "./schema.ts";
 import { interleave, pairedRatio, summarize } from "./stats.ts";
 import type { Tfjs } from "./tfjs.ts";
+import { modelTwins } from "../src/layers/mod.ts";
 
 /** Options of the MLP cases. */
 export interface MlpCaseOptions {
@@ -54,7 +55,7 @@ export const FINAL_LOSS_TOLERANCE = 0.05;
 export function referenceLosses(problem: MlpProblem, count: number): number[] {
   const state = referenceTrainerState(problem.initial);
   const model = {
-    layers: problem.shape.layers,
+    layers: modelTwins(problem.shape),
     loss: problem.loss,
     optimizer: problem.optimizer,
     dropoutSeed: 0,

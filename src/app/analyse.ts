@@ -38,6 +38,7 @@ import { type TrainingJob, trainingJob } from "../train/job.ts";
 import type { LayerWeights, TrainingRecords } from "../train/records.ts";
 import { type EpochReadback, type SplitReadback, trainOnGpu } from "../train/train.ts";
 import type { ProgressSink } from "./types.ts";
+import { outputLayer } from "../layers/mod.ts";
 
 /** A user metric loaded from a `module` file. */
 export type ModuleMetric = (yTrue: number[][], yPred: number[][]) => number;
@@ -80,7 +81,7 @@ export async function analyse(
 ): Promise<Analysis> {
   const t0 = performance.now();
   const task = data.task;
-  const outputUnits = scenario.model.layers[scenario.model.layers.length - 1].units;
+  const outputUnits = outputLayer(scenario.model.layers).units;
   const targetsSummary = summarizeTargets(data.train);
   const accuracy = resolveAccuracy(data.targets.train.width, outputUnits);
   const findings: Finding[] = [
@@ -316,11 +317,16 @@ async function capacityProbe(
   data: ScenarioData,
   options: AnalyseOptions,
 ): Promise<TrainingProbes["capacity"]> {
-  const output = scenario.model.layers[scenario.model.layers.length - 1];
+  const output = outputLayer(scenario.model.layers);
   const probe: Scenario = {
     ...scenario,
     model: {
-      layers: [{ units: 64, activation: "relu", dropout: 0 }, { units: 64, activation: "relu", dropout: 0 }, {
+      layers: [{ type: "dense", units: 64, activation: "relu", dropout: 0 }, {
+        type: "dense",
+        units: 64,
+        activation: "relu",
+        dropout: 0,
+      }, {
         ...output,
         dropout: 0,
       }],
@@ -398,7 +404,7 @@ function classReports(
 
 /** Re-encodes the targets after a remedy changed the data or the loss. */
 export function reencode(scenario: Scenario, data: ScenarioData): ScenarioData {
-  const units = scenario.model.layers[scenario.model.layers.length - 1].units;
+  const units = outputLayer(scenario.model.layers).units;
   return {
     ...data,
     targets: {

@@ -12,6 +12,8 @@ import type { Remedy } from "../diagnose/finding.ts";
 import type { FileSource } from "../io.ts";
 import type { Scenario } from "../scenario/types.ts";
 import { reencode } from "./analyse.ts";
+import type { Activation } from "../scenario/types.ts";
+import { outputLayer } from "../layers/mod.ts";
 
 export interface Remedied {
   scenario: Scenario;
@@ -27,9 +29,9 @@ export async function applyRemedy(
   source: FileSource,
 ): Promise<Remedied | null> {
   const layers = scenario.model.layers;
-  const withOutput = (activation: Scenario["model"]["layers"][number]["activation"]) => ({
+  const withOutput = (activation: Activation) => ({
     ...scenario.model,
-    layers: layers.map((l, i) => (i === layers.length - 1 ? { ...l, activation } : l)),
+    layers: layers.map((l, i) => (i === layers.length - 1 ? { ...outputLayer(layers), activation } : l)),
   });
   const scenarioOnly = (s: Scenario, change: string): Remedied => ({
     scenario: s,

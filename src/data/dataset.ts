@@ -17,6 +17,11 @@ export interface Dataset {
   classNames?: string[];
   /** Where it came from, for messages and reports ("train.csv", "generate:blobs", "<inline>"). */
   source: string;
+  /**
+   * The per-row shape of the features as the file had it (a .npy of shape [N, 8, 8, 1] gives
+   * [8, 8, 1]); undefined for tables. Used only while it still multiplies to the feature count.
+   */
+  rowShape?: number[];
 }
 
 export function featureCount(d: Dataset): number {

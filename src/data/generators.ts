@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { InputError } from "../errors.ts";
 import type { Rng } from "../random.ts";
 import type { GeneratorSpec } from "../scenario/types.ts";
 import type { Dataset } from "./dataset.ts";
@@ -42,6 +43,14 @@ export function generate(spec: GeneratorSpec, rng: Rng): Dataset {
       return regression(spec, rng, (xi, j, power) => xi[j] ** power, p("degree"), p("scale"), p("offset"));
     case "multilabel":
       return multilabel(spec, rng, p("density"));
+    case "shapes":
+      return classification(
+        spec,
+        rng,
+        (x, labels) => shapes(x, labels, n, d, spec.classes, spec.noise, p("scale"), rng),
+      );
+    case "tokens":
+      return classification(spec, rng, (x, labels) => tokens(x, labels, n, d, spec.classes, p("vocab"), rng));
   }
 }
 
@@ -269,4 +278,86 @@ function multilabel(spec: GeneratorSpec, rng: Rng, density: number): Dataset {
     targetNames: Array.from({ length: labels }, (_, l) => `label${l}`),
     source: "generate:multilabel",
   };
+}
+
+/** The patterns of the "shapes" generator, one per class (at most SHAPE_CLASSES). */
+export const SHAPE_CLASSES = 6;
+
+/**
+ * Small grey images (side × side, side = sqrt(features), one channel, row-major): class 0 a
+ * horizontal line, 1 a vertical line, 2 a diagonal, 3 an anti-diagonal, 4 a square outline, 5 a
+ * filled square, each at a random place and size (at least half the side), intensities
+ * scale·U(0.6, 1) on a background of scale·noise·|N(0, 1)|, clipped to [0, scale].
+ */
+function shapes(
+  x: Float64Array,
+  labels: Float64Array,
+  n: number,
+  d: number,
+  classes: number,
+  noise: number,
+  scale: number,
+  rng: Rng,
+): void {
+  const side = Math.round(Math.sqrt(d));
+  if (side * side !== d || classes > SHAPE_CLASSES) {
+    throw new InputError(
+      `the shapes generator needs a square pixel count and at most ${SHAPE_CLASSES} classes, got ${d} features and ${classes} classes`,
+      { field: "data.generate" },
+    );
+  }
+  let i = 0;
+  classSizes(n, classes).forEach((size, c) => {
+    for (let k = 0; k < size; k++, i++) {
+      labels[i] = c;
+      const img = x.subarray(i * d, (i + 1) * d);
+      for (let j = 0; j < d; j++) img[j] = Math.min(1, noise * Math.abs(rng.normal()));
+      const len = Math.ceil(side / 2) + rng.int(side - Math.ceil(side / 2) + 1);
+      const r0 = rng.int(side - len + 1), c0 = rng.int(side - len + 1);
+      const at = rng.int(side);
+      const ink = (r: number, col: number) => (img[r * side + col] = rng.uniform(0.6, 1));
+      for (let t = 0; t < len; t++) {
+        if (c === 0) ink(at, c0 + t);
+        else if (c === 1) ink(r0 + t, at);
+        else if (c === 2) ink(r0 + t, c0 + t);
+        else if (c === 3) ink(r0 + t, c0 + len - 1 - t);
+        else if (c === 4) {
+          ink(r0, c0 + t), ink(r0 + len - 1, c0 + t), ink(r0 + t, c0), ink(r0 + t, c0 + len - 1);
+        } else for (let u = 0; u < len; u++) ink(r0 + t, c0 + u);
+      }
+      for (let j = 0; j < d; j++) img[j] *= scale;
+    }
+  });
+}
+
+/**
+ * Token sequences (token indices as numbers, `features` steps): tokens 1..classes are keys, the
+ * others (classes+1 .. vocab-1) filler, 0 is unused (padding). Each row holds exactly one key, at a
+ * random step, among filler; its class is key - 1.
+ */
+function tokens(
+  x: Float64Array,
+  labels: Float64Array,
+  n: number,
+  steps: number,
+  classes: number,
+  vocab: number,
+  rng: Rng,
+): void {
+  if (vocab < classes + 2) {
+    throw new InputError(
+      `the tokens generator needs vocab >= classes + 2, got vocab ${vocab} and ${classes} classes`,
+      {
+        field: "data.generate.vocab",
+      },
+    );
+  }
+  let i = 0;
+  classSizes(n, classes).forEach((size, c) => {
+    for (let k = 0; k < size; k++, i++) {
+      labels[i] = c;
+      for (let t = 0; t < steps; t++) x[i * steps + t] = classes + 1 + rng.int(vocab - classes - 1);
+      x[i * steps + rng.int(steps)] = c + 1;
+    }
+  });
 }

@@ -17,6 +17,7 @@ import { type NpyArray, readNpy, shapeText } from "./npy.ts";
 import { type Split, splitDataset } from "./split.ts";
 import { type EncodedTargets, encodeTargets } from "./targets.ts";
 import { applyTransforms, duplicateIntoValidation } from "./transforms.ts";
+import { outputLayer } from "../layers/mod.ts";
 
 /** A data set read from its source, before transforms. */
 export interface LoadedData {
@@ -197,7 +198,11 @@ function npyDataset(x: NpyArray, y: NpyArray): LoadedData {
       { file: a.file, field: "shape" },
     );
   };
-  const [n, d] = dims(x, "the features");
+  // Features may be [N, ...shape] (images [N, h, w, c], sequences [N, steps]): rows flattened
+  // row-major, which is NumPy's C order, so the data needs no copy.
+  const [n, d] = x.shape.length > 2
+    ? [x.shape[0], x.shape.slice(1).reduce((a, b) => a * b, 1)]
+    : dims(x, "the features");
   const [m, k] = dims(y, "the target");
   if (n !== m) {
     throw new InputError(
@@ -216,6 +221,7 @@ function npyDataset(x: NpyArray, y: NpyArray): LoadedData {
     featureNames: Array.from({ length: d }, (_, j) => `x${j}`),
     targetNames: k === 1 ? ["y"] : Array.from({ length: k }, (_, j) => `y${j}`),
     source: featuresPath,
+    ...(x.shape.length > 2 ? { rowShape: x.shape.slice(1) } : {}),
   };
   return {
     dataset,
@@ -343,7 +349,7 @@ export async function loadScenarioData(scenario: Scenario, source: FileSource): 
   const task = inferTask(scenario, train);
   if (task.inferred) notes.push(`task inferred: ${task.task} (${task.reason})`);
   const layers = scenario.model.layers;
-  const units = layers[layers.length - 1].units;
+  const units = outputLayer(layers).units;
   const location = { file, field: `model.layers[${layers.length - 1}].units` };
   const trainTargets = encodeTargets(train, scenario.loss, units, { location });
   const validationTargets = validation ? encodeTargets(validation, scenario.loss, units, { location }) : null;

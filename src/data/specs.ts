@@ -88,6 +88,28 @@ export const GENERATORS: Record<GeneratorKind, GeneratorTable> = {
       offset: { type: "number", default: 0 },
     },
   },
+  // Images (read them with model.input.shape [side, side, 1]): `features` is side², one line
+  // pattern per class, see src/data/generators.ts.
+  shapes: {
+    samples: 600,
+    features: 64,
+    classes: 4,
+    noise: 0.1,
+    minFeatures: 16,
+    params: {
+      // The largest pixel value (255 for raw 8-bit pixels).
+      scale: { type: "number", min: 0, minExclusive: true, default: 1 },
+    },
+  },
+  // Token sequences of `features` steps over `vocab` tokens: the class is the one key token present.
+  tokens: {
+    samples: 600,
+    features: 12,
+    classes: 3,
+    noise: 0,
+    minFeatures: 2,
+    params: { vocab: { type: "integer", min: 3, default: 20 } },
+  },
   multilabel: {
     samples: 600,
     features: 10,
@@ -106,6 +128,7 @@ export const TRANSFORM_OPS = [
   "label-noise",
   "leak-feature",
   "scale-feature",
+  "scale-features",
   "nan",
   "imbalance",
   "sort-by-target",
@@ -121,6 +144,8 @@ export const TRANSFORMS: Record<TransformOp, Record<string, ParamSpec>> = {
   "label-noise": { fraction: { ...fraction, default: 0.2 } },
   "leak-feature": { noise: { type: "number", min: 0, default: 0.01 } },
   "scale-feature": { column: { type: "column", default: 0 }, factor: { type: "number", default: 1000 } },
+  // Every feature times `factor`: pixels 0..255 to 0..1 with the default 1/255 (as Keras users do).
+  "scale-features": { factor: { type: "number", default: 1 / 255 } },
   nan: { fraction: { ...fraction, default: 0.05 }, column: { type: "column" } },
   imbalance: {
     class: { type: "integer", min: 0 },

@@ -80,6 +80,12 @@ export function applyTransforms(
         note = `feature "${data.featureNames[j]}" multiplied by ${factor}`;
         break;
       }
+      case "scale-features": {
+        const factor = p<number>("factor")!;
+        for (let i = 0; i < data.features.length; i++) data.features[i] *= factor;
+        note = `every feature multiplied by ${factor}`;
+        break;
+      }
       case "nan":
         note = plantNaN(data, p<number>("fraction")!, p<number | string>("column"), r, fail);
         break;

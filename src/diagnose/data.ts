@@ -48,6 +48,7 @@ import {
 import { binomialUpperTail, columnStats, homogeneity, ksTwoSample, rowKey, sampleRows } from "./_stats.ts";
 import type { TaskInfo } from "./setup.ts";
 import { classCounts, classIndices, summarizeTargets } from "./targets.ts";
+import { countParameters, outputLayer } from "../layers/mod.ts";
 
 /** Everything the data detectors look at. */
 export interface DataContext {
@@ -163,7 +164,7 @@ function labelsNotClassIndices(ctx: DataContext): Finding | null {
   const t = summarizeTargets(ctx.train);
   if (t.finite === 0) return null;
   const multilabel = ctx.task.task === "multilabel";
-  const units = ctx.scenario?.model.layers.at(-1)?.units;
+  const units = ctx.scenario ? outputLayer(ctx.scenario.model.layers).units : undefined;
   let problem: string | null = null;
   let severity: "error" | "warning" = "error";
   if (t.columns > 1) {
@@ -256,7 +257,11 @@ function unscaledFeatures(ctx: DataContext): Finding | null {
   const maxStd = live.reduce((a, s) => (s.std > a.std ? s : a));
   const minStd = live.reduce((a, s) => (s.std < a.std ? s : a));
   const ratio = maxStd.std / minStd.std;
-  const large = maxRms.rms > 10, disparate = ratio > 100;
+  // The pixels of an image (model.input.shape of rank > 1) share one scale by construction, and a
+  // border pixel that is almost always 0 has a tiny spread without being a badly scaled feature:
+  // for them only the magnitude counts.
+  const structured = (ctx.scenario?.model.input?.shape.length ?? 1) > 1;
+  const large = maxRms.rms > 10, disparate = ratio > 100 && !structured;
   if (!large && !disparate) return null;
   const table = [...live].sort((a, b) => b.rms - a.rms).slice(0, 10).map((s) => ({
     column: s.name,
@@ -343,7 +348,7 @@ export function imbalanceBehindCollapse(ctx: DataContext): Finding | null {
 function classImbalance(ctx: DataContext, limit = IMBALANCE_RATIO): Finding | null {
   if (!isClassification(ctx)) return null;
   if (ctx.task.task === "multilabel") return multilabelImbalance(ctx.train);
-  const units = ctx.scenario?.model.layers.at(-1)?.units ?? 0;
+  const units = ctx.scenario ? outputLayer(ctx.scenario.model.layers).units : 0;
   const counts = countsOf(ctx.train, units > 1 ? units : 2);
   if (counts.length < 2) return null;
   const max = Math.max(...counts), min = Math.min(...counts);
@@ -568,7 +573,7 @@ function splitShift(ctx: DataContext): Finding | null {
     });
   }
   if (!singleLabel(ctx)) return null;
-  const units = ctx.scenario?.model.layers.at(-1)?.units ?? 0;
+  const units = ctx.scenario ? outputLayer(ctx.scenario.model.layers).units : 0;
   let a = countsOf(tr, units), b = countsOf(va, units);
   const k = Math.max(a.length, b.length);
   a = [...a, ...new Array(k - a.length).fill(0)];
@@ -788,6 +793,9 @@ function insufficientData(ctx: DataContext): Finding | null {
   const ds = ctx.train, d = ds.featureNames.length, n = ds.rows;
   const problems: string[] = [];
   const evidence: Record<string, unknown> = { rows: n, features: d };
+  // Pixels of an image or steps of a sequence (model.input.shape of rank > 1) are not independent
+  // features, and convolutions share weights across them: rows per feature says nothing there.
+  const structured = (ctx.scenario?.model.input?.shape.length ?? 1) > 1;
   if (n <= d + 1) {
     problems.push(
       `${n} rows for ${d} features: any labelling of ${n} points in ${d} dimensions is linearly separable`,
@@ -798,18 +806,14 @@ function insufficientData(ctx: DataContext): Finding | null {
     const min = Math.min(...counts);
     evidence.rowsPerClass = counts;
     if (min < 10) problems.push(`the rarest class has ${min} training rows`);
-    else if (min / Math.max(1, d) < 5) {
+    else if (min / Math.max(1, d) < 5 && !structured) {
       problems.push(`${min} rows of the rarest class for ${d} features (${sig(min / d, 2)} per feature)`);
     }
-  } else if (ctx.task.task === "regression" && n / Math.max(1, d) < 10 && n > d + 1) {
+  } else if (ctx.task.task === "regression" && n / Math.max(1, d) < 10 && n > d + 1 && !structured) {
     problems.push(`${sig(n / d, 2)} rows per feature`);
   }
   if (ctx.scenario) {
-    let params = 0, fanIn = d;
-    for (const l of ctx.scenario.model.layers) {
-      params += (fanIn + 1) * l.units;
-      fanIn = l.units;
-    }
+    const params = countParameters(ctx.scenario.model.input?.shape ?? [d], ctx.scenario.model.layers);
     evidence.parameters = params;
     evidence.rowsPerParameter = sig(n / params, 3);
   }

@@ -22,6 +22,7 @@ import {
   squaredLossThroughSquashEvidence,
 } from "./_setup_evidence.ts";
 import type { TargetSummary } from "./targets.ts";
+import { outputLayer } from "../layers/mod.ts";
 
 /** The task and how it was decided (as `inferTask` reports it). */
 export interface TaskInfo {
@@ -109,7 +110,7 @@ interface Facts {
 
 function facts(ctx: SetupContext): Facts {
   const { scenario, targets } = ctx;
-  const last = scenario.model.layers[scenario.model.layers.length - 1];
+  const last = outputLayer(scenario.model.layers);
   const task = ctx.task.task;
   const classification = task !== "regression";
   const classes = targets.columns > 1

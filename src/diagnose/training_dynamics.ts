@@ -44,6 +44,7 @@ import {
   updateRatioStats,
   updateScaleStats,
 } from "./training_signals.ts";
+import { outputLayer, recordedLayers } from "../layers/mod.ts";
 
 /** Karpathy's rule of thumb for ‖ΔW‖/‖W‖ per step (CS231n). */
 export const HEALTHY_UPDATE_RATIO = 1e-3;
@@ -429,7 +430,7 @@ export function detectVanishingGradients(ctx: TrainingContext): Finding | null {
   if (ratio >= 1e-3) return null;
   const p = progress(ctx);
   if (!p.stalled) return null;
-  const acts = ctx.scenario.model.layers.slice(0, -1).map((l) => l.activation);
+  const acts = recordedLayers(ctx.scenario.model.layers).slice(0, -1).map((l) => l.activation);
   const squashing = acts.filter((a) => a === "sigmoid" || a === "tanh").length;
   return makeFinding("vanishing-gradients", {
     title: `The first layer's gradients are ${
@@ -534,8 +535,9 @@ export function detectDeadRelu(ctx: TrainingContext): Finding | null {
   const first = snapshot(r, "train", 0);
   const layers: Record<string, unknown>[] = [];
   let worstFrac = 0, worstLayer = -1;
-  ctx.scenario.model.layers.forEach((spec, l) => {
-    if (spec.activation !== "relu" || l === ctx.scenario.model.layers.length - 1) return;
+  const recorded = recordedLayers(ctx.scenario.model.layers);
+  recorded.forEach((spec, l) => {
+    if (spec.activation !== "relu" || l === recorded.length - 1) return;
     const act = last.unitActivity[l];
     if (!act) return;
     const dead = countDead(act);
@@ -591,8 +593,9 @@ export function detectSaturatedActivations(ctx: TrainingContext): Finding | null
   const lastEpoch = r.steps[r.steps.length - 1].epoch;
   const firstEpoch = r.steps[0].epoch;
   const layers: { layer: number; activation: string; saturated: number; atStart: number }[] = [];
-  ctx.scenario.model.layers.forEach((spec, l) => {
-    if (l === ctx.scenario.model.layers.length - 1) return;
+  const recorded = recordedLayers(ctx.scenario.model.layers);
+  recorded.forEach((spec, l) => {
+    if (l === recorded.length - 1) return;
     if (spec.activation !== "sigmoid" && spec.activation !== "tanh" && spec.activation !== "softmax") return;
     const at = (epoch: number) =>
       median(r.steps.filter((s) => s.epoch === epoch).map((s) => s.layers[l]?.saturatedFraction ?? NaN));
@@ -733,7 +736,7 @@ export function detectInitialLossAnomaly(ctx: TrainingContext): Finding | null {
   if (ce && !s.loss.fromLogits && act !== "softmax" && act !== "sigmoid") {
     explainedBy.push("missing-output-activation");
   }
-  if (act === "softmax" && s.model.layers[s.model.layers.length - 1].units === 1) {
+  if (act === "softmax" && outputLayer(s.model.layers).units === 1) {
     explainedBy.push("single-unit-softmax");
   }
   const classTask = ctx.task === "binary" || ctx.task === "multiclass";
@@ -779,7 +782,7 @@ export function detectInitialLossAnomaly(ctx: TrainingContext): Finding | null {
 /** The reference loss of the neutral output on the training targets, with its closed form in words. */
 function neutralLoss(ctx: TrainingContext): { value: number; formula: string } | null {
   const s = ctx.scenario, y = ctx.targets.train;
-  const cols = s.model.layers[s.model.layers.length - 1]?.units ?? 1;
+  const cols = outputLayer(s.model.layers).units;
   if (y.rows === 0) return null;
   const name = s.loss.name;
   let fill: number, formula: string;

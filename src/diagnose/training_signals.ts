@@ -12,6 +12,7 @@ import { predictedClasses, trueClasses } from "../reference/metrics.ts";
 import type { SplitMetrics } from "../report/types.ts";
 import type { Scenario, Task } from "../scenario/types.ts";
 import type { LayerStepStats, PredictionSnapshot, TrainingRecords } from "../train/records.ts";
+import { outputLayer, recordedLayers } from "../layers/mod.ts";
 
 /** A metric as the pipeline resolved it (e.g. `accuracy` → `categorical-accuracy: ...`). */
 export interface ResolvedMetricInfo {
@@ -103,16 +104,18 @@ export function isClassification(task: Task): boolean {
 }
 
 export function outputActivation(s: Scenario): string {
-  return s.model.layers[s.model.layers.length - 1]?.activation ?? "linear";
+  return outputLayer(s.model.layers).activation;
 }
 
-/** "layer 2 (64 relu units)" — 1-based, as users count layers. */
+/**
+ * "layer 2 (64 relu units)" for record `index` (the index-th layer with parameters, see
+ * recordedLayers) — 1-based positions in model.layers, as users count layers.
+ */
 export function layerName(s: Scenario, index: number): string {
-  const l = s.model.layers[index];
-  const last = index === s.model.layers.length - 1;
-  return l
-    ? `layer ${index + 1} (${l.units} ${l.activation} units${last ? ", output" : ""})`
-    : `layer ${index + 1}`;
+  const recorded = recordedLayers(s.model.layers);
+  const l = recorded[index];
+  const last = index === recorded.length - 1;
+  return l ? `layer ${l.position + 1} (${l.description}${last ? ", output" : ""})` : `layer ${index + 1}`;
 }
 
 /**
@@ -338,7 +341,7 @@ export function stepLosses(r: TrainingRecords): number[] {
 export function meanPredictorLoss(ctx: TrainingContext): number | null {
   const s = ctx.scenario, y = ctx.targets.train;
   if (y.rows === 0) return null;
-  const units = s.model.layers[s.model.layers.length - 1]?.units ?? y.cols;
+  const units = outputLayer(s.model.layers).units;
   const sparse = s.loss.name === "sparse-categorical-crossentropy";
   const cols = sparse ? units : y.cols;
   const means = new Float64Array(cols);

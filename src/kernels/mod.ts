@@ -14,6 +14,14 @@ import { fingerprintForward } from "./fingerprint.ts";
 import { layerRecordForward } from "./instrument.ts";
 import { activationBackwardKernel, denseBiasBackward } from "./dense.ts";
 import { dropoutBackward, dropoutForward } from "./dropout.ts";
+import {
+  activationForwardKernel,
+  conv2dFilterBackwardKernel,
+  conv2dForwardKernel,
+  conv2dInputBackwardKernel,
+  pool2dBackwardKernel,
+  pool2dForwardKernel,
+} from "./conv2d.ts";
 import { gatherRowsForward } from "./gather.ts";
 import {
   matmulBlockedForward,
@@ -39,6 +47,7 @@ export {
 } from "./kernel.ts";
 export * from "./dense.ts";
 export * from "./dropout.ts";
+export * from "./conv2d.ts";
 export * from "./gather.ts";
 export * from "./matmul.ts";
 export * from "./optimizers.ts";
@@ -79,4 +88,10 @@ export const KERNELS: readonly KernelDef<any>[] = [
   columnStatsForward,
   fingerprintForward,
   layerRecordForward,
+  conv2dForwardKernel,
+  conv2dInputBackwardKernel,
+  conv2dFilterBackwardKernel,
+  pool2dForwardKernel,
+  pool2dBackwardKernel,
+  activationForwardKernel,
 ];

@@ -6,16 +6,16 @@
  * @module
  */
 import type { LayerWeights } from "../train/records.ts";
-import type { Activation, LossSpec, OptimizerSpec } from "../scenario/types.ts";
-import { denseBackward, denseForward } from "./dense.ts";
-import { dropoutApply, type DropoutKey } from "./dropout.ts";
+import type { LossSpec, OptimizerSpec } from "../scenario/types.ts";
+import type { LayerTwin } from "./layer_twin.ts";
 import { lossGradient, lossPerRow, reduceLoss } from "./losses.ts";
 import { type Matrix, matrix } from "./matrix.ts";
 import { adamStep, rmspropStep, sgdStep } from "./optimizers.ts";
 
 /** What the reference trainer needs to know about the model (a subset of the scenario). */
 export interface ReferenceModel {
-  layers: { activation: Activation; dropout: number }[];
+  /** The float64 twin of each layer, in order (src/layers/mod.ts `modelTwins` builds them). */
+  layers: readonly LayerTwin[];
   loss: LossSpec;
   optimizer: OptimizerSpec;
   /** Seed of the dropout masks (see `dropoutSeed` in src/train/model.ts). */
@@ -28,6 +28,12 @@ interface SlotState {
   b: Float64Array;
 }
 
+/** Per layer: the index of its LayerWeights in the model's parameters, or null. */
+function parameterSlots(model: ReferenceModel): (number | null)[] {
+  let next = 0;
+  return model.layers.map((l) => (l.hasParameters ? next++ : null));
+}
+
 /** Forward pass of the whole model on `x`; dropout only when `training` is given (step index). */
 export function referenceForward(
   model: ReferenceModel,
@@ -35,37 +41,31 @@ export function referenceForward(
   x: Matrix,
   training?: { step: number },
 ): ReferenceForward {
-  const inputs: Matrix[] = [], zs: Matrix[] = [], acts: Matrix[] = [], ys: Matrix[] = [];
-  const masks: (DropoutKey | null)[] = [];
+  const inputs: Matrix[] = [], zs: (Matrix | null)[] = [], ys: Matrix[] = [], caches: unknown[] = [];
+  const slots = parameterSlots(model);
   let h = x;
-  params.forEach((p, i) => {
-    const layer = model.layers[i];
+  model.layers.forEach((layer, i) => {
     inputs.push(h);
-    const { z, y } = denseForward(h, matrix(p.inputs, p.units, p.weights), p.biases, {
-      activation: layer.activation,
-    });
-    zs.push(z);
-    acts.push(y);
-    let out = y;
-    let key: DropoutKey | null = null;
-    if (training && layer.dropout > 0) {
-      key = { rate: layer.dropout, seed: model.dropoutSeed, step: training.step, layer: i };
-      out = { rows: y.rows, cols: y.cols, data: dropoutApply(y.data, key) };
-    }
-    masks.push(key);
-    ys.push(out);
-    h = out;
+    const p = slots[i] === null ? null : params[slots[i]!];
+    const out = layer.forward(
+      h,
+      p,
+      training ? { step: training.step, dropoutSeed: model.dropoutSeed } : null,
+    );
+    zs.push(out.z);
+    ys.push(out.y);
+    caches.push(out.cache);
+    h = out.y;
   });
-  return { inputs, z: zs, activations: acts, y: ys, masks };
+  return { inputs, z: zs, y: ys, caches };
 }
 
-/** Per layer: its input, pre-activation Z, activation act(Z), output after dropout, dropout key. */
+/** Per layer: its input, pre-activation Z (null without parameters), output, backward cache. */
 export interface ReferenceForward {
   inputs: Matrix[];
-  z: Matrix[];
-  activations: Matrix[];
+  z: (Matrix | null)[];
   y: Matrix[];
-  masks: (DropoutKey | null)[];
+  caches: unknown[];
 }
 
 /** One optimizer step in float64, updating `params` and `slots` in place; returns the batch loss. */
@@ -77,23 +77,23 @@ export function referenceStep(
   const { params } = state;
   const step = state.step;
   const fwd = referenceForward(model, params, batch.x, { step });
-  const last = params.length - 1;
+  const last = model.layers.length - 1;
   const out = fwd.y[last];
   const cfg = { name: model.loss.name, fromLogits: model.loss.fromLogits, delta: model.loss.delta };
   const loss = reduceLoss(lossPerRow(cfg, batch.y, out), model.loss.reduction);
   let dy = lossGradient({ ...cfg, reduction: model.loss.reduction }, batch.y, out);
+  const slots = parameterSlots(model);
+  // Every layer's gradients first, then the updates (as the GPU step: dX reads W before its update).
+  const grads: { slot: number; dw: Float64Array; db: Float64Array }[] = [];
   for (let i = last; i >= 0; i--) {
-    const p = params[i];
-    const key = fwd.masks[i];
-    // Dropout sits after the activation: its backward multiplies by the same scaled mask.
-    if (key) dy = { rows: dy.rows, cols: dy.cols, data: dropoutApply(dy.data, key) };
-    const grads = denseBackward(
-      { x: fwd.inputs[i], w: matrix(p.inputs, p.units, p.weights), z: fwd.z[i], y: fwd.activations[i], dy },
-      { activation: model.layers[i].activation },
-    );
-    applyUpdate(model.optimizer, p.weights, grads.dw.data, state.slots[i].weights, step + 1);
-    applyUpdate(model.optimizer, p.biases, grads.db, state.slots[i].biases, step + 1);
-    dy = grads.dx;
+    const slot = slots[i];
+    const g = model.layers[i].backward(fwd.caches[i], dy, slot === null ? null : params[slot]);
+    if (slot !== null) grads.push({ slot, dw: g.dw!, db: g.db! });
+    dy = g.dx;
+  }
+  for (const g of grads) {
+    applyUpdate(model.optimizer, params[g.slot].weights, g.dw, state.slots[g.slot].weights, step + 1);
+    applyUpdate(model.optimizer, params[g.slot].biases, g.db, state.slots[g.slot].biases, step + 1);
   }
   state.step++;
   return loss;

@@ -14,7 +14,6 @@ import { type GeneratorKind, GENERATORS, type ParamSpec, TRANSFORM_OPS, TRANSFOR
 import { didYouMean } from "../errors.ts";
 import { FINDING_CODES } from "../report/types.ts";
 import {
-  ACTIVATIONS,
   type DataSpec,
   type GeneratorSpec,
   type Init,
@@ -24,6 +23,7 @@ import {
   type TransformSpec,
   type ValidationSpec,
 } from "./types.ts";
+import { layerDefinition, LAYERS, type LayerSpec } from "../layers/mod.ts";
 import { METRIC_NAMES } from "../reference/metrics.ts";
 
 /** Built-in metric names (CONTRACT §2); any other name needs a `module`. One list, owned by the references. */
@@ -282,10 +282,25 @@ const initSchema = dispatch<Init>((v) => {
   };
 });
 
-const layerSchema = z.strictObject({
-  units: z.number().int().min(1),
-  activation: z.enum(ACTIVATIONS).default("linear"),
-  dropout: z.number().min(0).lt(1).default(0),
+/** A `model.layers` entry: the schema of its kind (`"type"`, default dense) from the layer registry. */
+const layerSchema = dispatch<LayerSpec>((v) => {
+  if (!isObject(v)) return { message: `expected a layer (an object), got ${describe(v)}` };
+  const type = v.type ?? "dense";
+  const names = LAYERS.map((d) => d.type);
+  const def = typeof type === "string" ? layerDefinition(type) : undefined;
+  if (!def) {
+    return {
+      message: `unknown layer type ${describe(type)}${suggestChoice(String(type), names)}: expected one of ${
+        names.join(", ")
+      }`,
+      path: ["type"],
+    };
+  }
+  return def.schema;
+});
+
+const modelInputSchema = z.strictObject({
+  shape: z.array(z.number().int().min(1)).min(1).max(3),
 });
 
 const lossSchema = z.preprocess(
@@ -378,7 +393,11 @@ export function scenarioSchema(resolve: (relative: string) => string) {
     // prefault, not default: the value goes through the schema (zod 4 defaults are outputs).
     validation: validationSchema(resolve).prefault({}),
     model: z.strictObject({
-      layers: z.array(layerSchema).min(1, { error: "zero layers: a model needs at least its output layer" }),
+      input: modelInputSchema.optional(),
+      layers: z.array(layerSchema).min(1, { error: "zero layers: a model needs at least its output layer" })
+        .refine((layers) => (layers[layers.length - 1]?.type ?? "dense") === "dense", {
+          error: "the last layer must be dense: its units are the model's outputs",
+        }),
       init: initSchema.prefault("glorot-uniform"),
     }),
     loss: lossSchema,

@@ -28,11 +28,13 @@ export type Init =
   | { kind: "constant"; value: number }
   | { kind: "normal"; std: number };
 
-export interface LayerSpec {
-  units: number;
-  activation: Activation;
-  /** Dropout rate applied to this layer's output during training, 0 <= rate < 1. */
-  dropout: number;
+/** A `model.layers` entry: one of the layer kinds' specs (src/layers/mod.ts lists them). */
+export type { LayerSpec } from "../layers/mod.ts";
+import type { LayerSpec } from "../layers/mod.ts";
+
+/** `model.input`: the per-row shape the features are read as (channels last); absent: [features]. */
+export interface ModelInputSpec {
+  shape: number[];
 }
 
 export interface LossSpec {
@@ -69,7 +71,17 @@ export interface MetricSpec {
 export type TransformSpec = { op: string } & Record<string, unknown>;
 
 export interface GeneratorSpec {
-  kind: "blobs" | "moons" | "circles" | "xor" | "spirals" | "linear" | "polynomial" | "multilabel";
+  kind:
+    | "blobs"
+    | "moons"
+    | "circles"
+    | "xor"
+    | "spirals"
+    | "linear"
+    | "polynomial"
+    | "multilabel"
+    | "shapes"
+    | "tokens";
   samples: number;
   features: number;
   /** Classes for classification generators, output columns for multilabel / regression ones. */
@@ -98,7 +110,7 @@ export interface Scenario {
   task?: Task;
   data: DataSpec;
   validation: ValidationSpec;
-  model: { layers: LayerSpec[]; init: Init };
+  model: { input?: ModelInputSpec; layers: LayerSpec[]; init: Init };
   loss: LossSpec;
   optimizer: OptimizerSpec;
   training: TrainingSpec;

@@ -7,16 +7,13 @@
  *
  * Step record (u32 words, one per step, copied into the epoch's record buffer after each step):
  *   0-1  loss pair (f32 bits, non-finite count)          2-3  batch fingerprint (two lanes)
- *   per layer l at 4 + 10·l: 0-1 ‖dW‖ pair, 2-3 ‖db‖ pair, 4-7 update ratio record
+ *   per layer l with parameters (the l-th, see parameterLayers) at 4 + 10·l: 0-1 ‖dW‖ pair, 2-3 ‖db‖ pair, 4-7 update ratio record
  *   (ratio, ‖ΔW‖, ‖W_old‖, non-finite words), 8-9 activation statistic (fraction f32, count u32).
  *
  * @module
  */
 import type { GpuContext } from "../gpu/context.ts";
-import { type DenseOp, prepareDenseBackward, prepareDenseForward } from "../kernels/dense.ts";
-import { blockNormCount, fusesBackward } from "../kernels/matmul.ts";
-import type { ElementwiseActivation } from "../reference/activations.ts";
-import { prepareDropout } from "../kernels/dropout.ts";
+import { fusesBackward } from "../kernels/matmul.ts";
 import { prepareFingerprint } from "../kernels/fingerprint.ts";
 import { prepareGatherRows } from "../kernels/gather.ts";
 import {
@@ -34,6 +31,7 @@ import { columnStatsWords, prepareColumnStats } from "../kernels/column_stats.ts
 import type { LossConfig } from "../reference/losses.ts";
 import type { Activation, LossSpec, OptimizerSpec } from "../scenario/types.ts";
 import type { ModelShape } from "./model.ts";
+import { type GpuLayer, type GpuTrainLayer, parameterLayers, recordPositions } from "../layers/mod.ts";
 import type { LayerWeights } from "./records.ts";
 
 export const STEP_HEADER_WORDS = 4;
@@ -53,6 +51,12 @@ export function activationStatistic(activation: Activation): LayerStatistic {
   if (activation === "relu") return "dead";
   if (activation === "sigmoid" || activation === "tanh") return "saturated";
   return null;
+}
+
+/** Per layer: the index of its parameters (in GpuParameters, LayerWeights, records), or null. */
+export function parameterIndex(shape: ModelShape): (number | null)[] {
+  let next = 0;
+  return shape.layers.map((l) => (l.parameters ? next++ : null));
 }
 
 /** The model's parameters on the GPU (f32), with the optimizer's state. */
@@ -186,9 +190,11 @@ export async function prepareTrainStep(
 ): Promise<TrainStep> {
   const { shape, batchSize: B } = setup;
   const instrument = setup.instrument ?? true;
-  const L = shape.layers.length;
-  const K = shape.layers[L - 1].units;
-  const recordWords = stepRecordWords(L);
+  const layers = shape.layers;
+  const L = layers.length;
+  const recorded = parameterLayers(shape);
+  const K = layers[L - 1].outSize;
+  const recordWords = stepRecordWords(recorded.length);
   const xBatch = ctx.storage("batch x", B * shape.inputs);
   const yBatch = ctx.storage("batch y", B * setup.targetWidth);
   const record = ctx.storage("step record", recordWords);
@@ -208,22 +214,6 @@ export async function prepareTrainStep(
       yCols: setup.targetWidth,
     })
     : null;
-
-  const z: GPUBuffer[] = [], act: GPUBuffer[] = [], out: GPUBuffer[] = [], dOut: GPUBuffer[] = [];
-  const dAct: GPUBuffer[] = [], dz: GPUBuffer[] = [], dw: GPUBuffer[] = [], db: GPUBuffer[] = [];
-  const wOld: GPUBuffer[] = [];
-  shape.layers.forEach((layer, i) => {
-    const n = B * layer.units;
-    z.push(ctx.storage(`layer ${i} Z`, n));
-    act.push(ctx.storage(`layer ${i} act(Z)`, n));
-    out.push(layer.dropout > 0 ? ctx.storage(`layer ${i} dropout(act)`, n) : act[i]);
-    dOut.push(ctx.storage(`layer ${i} dL/dout`, n));
-    dAct.push(layer.dropout > 0 ? ctx.storage(`layer ${i} dL/dact`, n) : dOut[i]);
-    dz.push(ctx.storage(`layer ${i} dZ`, n));
-    dw.push(ctx.storage(`layer ${i} dW`, layer.inputs * layer.units));
-    db.push(ctx.storage(`layer ${i} db`, layer.units));
-    wOld.push(ctx.storage(`layer ${i} W before step`, layer.inputs * layer.units));
-  });
   const perRow = ctx.storage("batch loss per row", B);
   const cfg = lossConfig(setup.loss);
 
@@ -237,103 +227,80 @@ export async function prepareTrainStep(
     yCols: setup.targetWidth,
     slot: 1,
   });
-  // Layer i's dX product also applies act'(Z) of layer i - 1 (writing that layer's dZ) where the
-  // matmul variant fuses and nothing sits between them (dropout, or softmax's Jacobian needs Y).
+  // Layer i's input-gradient product also applies act'(Z) of layer i - 1 (writing that layer's dZ)
+  // where the matmul variant fuses and both kinds offer it (dense: not after dropout or softmax,
+  // whose Jacobian needs Y).
   const fuse = fusesBackward(ctx);
-  const fusedBelow = shape.layers.map((_, i) =>
-    fuse && i > 0 && shape.layers[i - 1].dropout === 0 && shape.layers[i - 1].activation !== "softmax"
+  const fusedBelow = layers.map((layer, i) =>
+    fuse && i > 0 && (layer.def.fusion?.accepts(layer.spec) ?? false) &&
+    (layers[i - 1].def.fusion?.exposes(layers[i - 1].spec) ?? null) !== null
   );
-  const forward: DenseOp[] = [], backward: DenseOp[] = [];
-  const dropFwd: (PreparedOp<string> | null)[] = [], dropBwd: (PreparedOp<string> | null)[] = [];
-  const updates: UpdateOp[] = [], layerRecords: (PreparedOp<string> | null)[] = [];
+  const ops: GpuTrainLayer[] = [];
+  const paramIndex = parameterIndex(shape);
   for (let i = 0; i < L; i++) {
-    const layer = shape.layers[i];
-    const base = STEP_HEADER_WORDS + LAYER_RECORD_WORDS * i;
-    const common = { rows: B, inputs: layer.inputs, units: layer.units, activation: layer.activation };
-    const x = i === 0 ? xBatch : out[i - 1];
-    forward.push(
-      await prepareDenseForward(ctx, {
-        ...common,
+    const layer = layers[i];
+    const p = paramIndex[i];
+    const below = i > 0 ? ops[i - 1] : null;
+    ops.push(
+      await layer.def.prepareTraining(ctx, layer, {
         label: `layer ${i}`,
-        x,
-        w: params.weights[i],
-        b: params.biases[i],
-        z: z[i],
-        y: act[i],
-      }),
-    );
-    const dropout = (pass: "forward" | "backward") =>
-      prepareDropout(ctx, {
-        label: `layer ${i} dropout ${pass}`,
-        input: pass === "forward" ? act[i] : dOut[i],
-        output: pass === "forward" ? out[i] : dAct[i],
-        count: B * layer.units,
-        rate: layer.dropout,
-        seed: setup.dropoutSeed,
-        layer: i,
-        step: 0,
-        pass,
-      });
-    dropFwd.push(layer.dropout > 0 ? await dropout("forward") : null);
-    dropBwd.push(layer.dropout > 0 ? await dropout("backward") : null);
-    // Instrumented and fused: the dW product also writes its 8×8 block norms, so the layer record
-    // reads ~64× fewer values for ‖dW‖.
-    const dwNorms = instrument && fuse
-      ? ctx.storage(`layer ${i} dW block norms`, blockNormCount(layer.inputs, layer.units))
-      : null;
-    backward.push(
-      await prepareDenseBackward(ctx, {
-        ...common,
-        label: `layer ${i} backward`,
-        x,
-        w: params.weights[i],
-        z: z[i],
-        y: act[i],
-        dy: dAct[i],
-        dz: dz[i],
-        dw: dw[i],
-        db: db[i],
-        dx: i === 0 ? undefined : fusedBelow[i] ? dz[i - 1] : dOut[i - 1],
-        inputGradient: fusedBelow[i]
-          ? { activation: shape.layers[i - 1].activation as ElementwiseActivation, z: z[i - 1] }
-          : undefined,
-        dzReady: fusedBelow[i + 1] ?? false,
-        dwBlockNorms: dwNorms ?? undefined,
-      }),
-    );
-    const wCount = layer.inputs * layer.units;
-    updates.push(
-      await prepareUpdate(ctx, `layer ${i} W update`, setup.optimizer, params.weights[i], dw[i], wCount),
-    );
-    updates.push(
-      await prepareUpdate(ctx, `layer ${i} b update`, setup.optimizer, params.biases[i], db[i], layer.units),
-    );
-    // The lean step (instrument: false) records nothing, so it prepares no record.
-    layerRecords.push(
-      !instrument ? null : await prepareLayerRecord(ctx, {
-        label: `layer ${i} record`,
-        grads: dwNorms ?? dw[i],
-        gradCount: dwNorms ? blockNormCount(layer.inputs, layer.units) : wCount,
-        biasGrads: db[i],
-        biasCount: layer.units,
-        wNew: params.weights[i],
-        wOld: wOld[i],
-        weightCount: wCount,
-        statistic: activationStatistic(layer.activation),
-        z: z[i],
         rows: B,
-        units: layer.units,
-        cutoff: layer.activation === "tanh" ? SATURATION_CUTOFFS.tanh : SATURATION_CUTOFFS.sigmoid,
-        record,
-        offset: base,
+        x: below ? below.y : xBatch,
+        params: p === null ? null : { w: params.weights[p], b: params.biases[p] },
+        dx: below ? (fusedBelow[i] ? below.dz! : below.dy) : null,
+        dropoutSeed: setup.dropoutSeed,
+        instrument,
+        fusion: {
+          below: fusedBelow[i]
+            ? { activation: layers[i - 1].def.fusion!.exposes(layers[i - 1].spec)!, z: below!.z! }
+            : null,
+          dzReady: fusedBelow[i + 1] ?? false,
+        },
       }),
     );
   }
+  const wOld: GPUBuffer[] = [], updates: UpdateOp[] = [], layerRecords: (PreparedOp<string> | null)[] = [];
+  for (const [r, layer] of recorded.entries()) {
+    const op = ops[layer.position], g = op.grads!;
+    const { inputs, units } = layer.parameters!;
+    const wCount = inputs * units;
+    const label = `layer ${layer.position}`;
+    wOld.push(ctx.storage(`${label} W before step`, wCount));
+    updates.push(
+      await prepareUpdate(ctx, `${label} W update`, setup.optimizer, params.weights[r], g.dw, wCount),
+    );
+    updates.push(
+      await prepareUpdate(ctx, `${label} b update`, setup.optimizer, params.biases[r], g.db, units),
+    );
+    // The lean step (instrument: false) records nothing, so it prepares no record. Per-unit
+    // statistics read Z as (rows · positions) × units: a filter is one unit over all its positions.
+    const positions = recordPositions(layer);
+    layerRecords.push(
+      !instrument ? null : await prepareLayerRecord(ctx, {
+        label: `${label} record`,
+        grads: g.dwBlockNorms ?? g.dw,
+        gradCount: g.dwBlockNorms ? g.blockNormCount : wCount,
+        biasGrads: g.db,
+        biasCount: units,
+        wNew: params.weights[r],
+        wOld: wOld[r],
+        weightCount: wCount,
+        statistic: activationStatistic(layer.activation),
+        z: op.z!,
+        rows: B * positions,
+        units,
+        cutoff: layer.activation === "tanh" ? SATURATION_CUTOFFS.tanh : SATURATION_CUTOFFS.sigmoid,
+        record,
+        offset: STEP_HEADER_WORDS + LAYER_RECORD_WORDS * r,
+      }),
+    );
+  }
+  const top = ops[L - 1];
   const lossForward = await prepareLossForward(ctx, {
     label: "batch loss",
     loss: cfg,
     yTrue: yBatch,
-    yPred: out[L - 1],
+    yPred: top.y,
     perRow,
     rows: B,
     cols: K,
@@ -351,8 +318,8 @@ export async function prepareTrainStep(
     label: "batch loss gradient",
     loss: cfg,
     yTrue: yBatch,
-    yPred: out[L - 1],
-    grad: dOut[L - 1],
+    yPred: top.y,
+    grad: top.dy,
     rows: B,
     cols: K,
     targetCols: setup.targetWidth,
@@ -382,53 +349,43 @@ export async function prepareTrainStep(
       if (batchRows !== rows) {
         rows = batchRows;
         fingerprint.set({ rows, xLen: rows * shape.inputs, yLen: rows * setup.targetWidth });
-        forward.forEach((op) => op.setRows(rows));
-        backward.forEach((op) => op.setRows(rows));
-        shape.layers.forEach((layer, i) => {
-          dropFwd[i]?.set({ count: rows * layer.units });
-          dropBwd[i]?.set({ count: rows * layer.units });
-          layerRecords[i]?.set({ rows });
-        });
+        ops.forEach((op) => op.setRows(rows));
+        recorded.forEach((layer, r) => layerRecords[r]?.set({ rows: rows * recordPositions(layer) }));
         lossForward.set({ rows });
         lossReduce.set({ n: rows });
         lossBackward.set({ rows, scale: reductionScale(setup.loss.reduction, rows) });
       }
-      for (let i = 0; i < L; i++) {
-        if (dropFwd[i]) {
-          dropFwd[i]!.set({ step: step >>> 0 });
-          dropBwd[i]!.set({ step: step >>> 0 });
-        }
-      }
+      for (const op of ops) op.setStep(step);
       for (const u of updates) u.adam?.setStep(step + 1);
     },
     encode(encoder) {
       encoder.clearBuffer(record);
       if (instrument) {
-        shape.layers.forEach((layer, i) =>
-          encoder.copyBufferToBuffer(params.weights[i], 0, wOld[i], 0, layer.inputs * layer.units * 4)
+        recorded.forEach((layer, r) =>
+          encoder.copyBufferToBuffer(
+            params.weights[r],
+            0,
+            wOld[r],
+            0,
+            layer.parameters!.inputs * layer.parameters!.units * 4,
+          )
         );
       }
       const pass = encoder.beginComputePass({ label: "train step" });
       gather?.encode(pass);
       if (instrument) fingerprint.encode(pass);
-      for (let i = 0; i < L; i++) {
-        forward[i].encode(pass);
-        dropFwd[i]?.encode(pass);
-      }
+      for (const op of ops) op.forward(pass);
       lossForward.encode(pass);
       lossReduce.encode(pass);
       lossBackward.encode(pass);
-      for (let i = L - 1; i >= 0; i--) {
-        dropBwd[i]?.encode(pass);
-        backward[i].encode(pass);
-      }
+      for (let i = L - 1; i >= 0; i--) ops[i].backward(pass);
       // Updates after the whole backward pass (dX of layer i reads W_i before its update), then each
       // layer's record: its gradients, the update it made, and its pre-activations Z (intact since
       // the forward pass).
-      for (let i = 0; i < L; i++) {
-        updates[2 * i].op.encode(pass);
-        updates[2 * i + 1].op.encode(pass);
-        layerRecords[i]?.encode(pass);
+      for (let r = 0; r < recorded.length; r++) {
+        updates[2 * r].op.encode(pass);
+        updates[2 * r + 1].op.encode(pass);
+        layerRecords[r]?.encode(pass);
       }
       pass.end();
     },
@@ -470,37 +427,35 @@ export async function prepareEvaluation(
 ): Promise<SplitEvaluation> {
   const { shape, rows: N, label } = options;
   const L = shape.layers.length;
-  const K = shape.layers[L - 1].units;
+  const K = shape.layers[L - 1].outSize;
   const ops: { encode(p: GPUComputePassEncoder): void }[] = [];
-  const zs: GPUBuffer[] = [], acts: GPUBuffer[] = [];
   const activationStats: (GPUBuffer | null)[] = [];
-  for (let i = 0; i < L; i++) {
-    const layer = shape.layers[i];
-    zs.push(ctx.storage(`${label} layer ${i} Z`, N * layer.units));
-    acts.push(ctx.storage(`${label} layer ${i} act(Z)`, N * layer.units));
-    ops.push(
-      await prepareDenseForward(ctx, {
-        label: `${label} layer ${i}`,
-        rows: N,
-        inputs: layer.inputs,
-        units: layer.units,
-        activation: layer.activation,
-        x: i === 0 ? options.x : acts[i - 1],
-        w: params.weights[i],
-        b: params.biases[i],
-        z: zs[i],
-        y: acts[i],
-      }),
-    );
+  const paramIndex = parameterIndex(shape);
+  let x = options.x;
+  let last: GpuLayer | null = null;
+  for (const layer of shape.layers) {
+    const p = paramIndex[layer.position];
+    const op = await layer.def.prepareEvaluation(ctx, layer, {
+      label: `${label} layer ${layer.position}`,
+      rows: N,
+      x,
+      params: p === null ? null : { w: params.weights[p], b: params.biases[p] },
+    });
+    ops.push({ encode: (pass) => op.forward(pass) });
+    x = op.y;
+    last = op;
+    if (!layer.parameters) continue;
     if (layer.activation === "relu") {
-      const stats = ctx.storage(`${label} layer ${i} unit stats`, columnStatsWords(layer.units));
+      // Per unit (a filter over all its positions): the fraction of rows · positions it is active on.
+      const units = layer.parameters.units, rows = N * recordPositions(layer);
+      const stats = ctx.storage(`${label} layer ${layer.position} unit stats`, columnStatsWords(units));
       ops.push(
         await prepareColumnStats(ctx, {
-          label: `${label} layer ${i} unit stats`,
-          x: acts[i],
+          label: `${label} layer ${layer.position} unit stats`,
+          x: op.activations,
           stats,
-          rows: N,
-          cols: layer.units,
+          rows,
+          cols: units,
         }),
       );
       activationStats.push(stats);
@@ -511,7 +466,7 @@ export async function prepareEvaluation(
   const valueCount = 1 + options.metrics.length;
   const values = ctx.storage(`${label} values`, 2 * valueCount);
   const perRow = ctx.storage(`${label} loss per row`, N);
-  const outputs = acts[L - 1];
+  const outputs = last!.y;
   ops.push(
     await prepareLossForward(ctx, {
       label: `${label} loss`,
@@ -579,7 +534,7 @@ export async function prepareEvaluation(
     values,
     valueCount,
     outputs,
-    logits: zs[L - 1],
+    logits: last!.z ?? last!.y,
     activationStats,
     encode(encoder) {
       const pass = encoder.beginComputePass({ label: `${label} evaluation` });

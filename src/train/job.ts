@@ -42,13 +42,13 @@ export function trainingJob(
   data: ScenarioData,
   options: { epochs?: number; initialParameters?: LayerWeights[] } = {},
 ): TrainingJob {
-  const shape = modelShape(scenario, data.train.featureNames.length);
+  const shape = modelShape(scenario, data.train.featureNames.length, data.train.rowShape);
   const y = data.targets.train;
   const matrices = (d: ScenarioData["train"], t: ScenarioData["targets"]["train"]) => ({
     x: { data: d.features, rows: d.rows, cols: d.featureNames.length },
     y: { data: t.values, rows: t.rows, cols: t.width },
   });
-  const outputUnits = shape.layers[shape.layers.length - 1].units;
+  const outputUnits = shape.layers[shape.layers.length - 1].outSize;
   return {
     scenario,
     shape,

@@ -1,55 +1,77 @@
 /**
- * The model a scenario describes: a stack of dense layers, and its initial parameters. The GPU
- * trainer and the float64 reference trainer both start from `initialParameters`, so their
- * trajectories can be compared step for step.
+ * The model a scenario describes (its layers walked through the layer registry, src/layers/), and
+ * its initial parameters. The GPU trainer and the float64 reference trainer both start from
+ * `initialParameters`, so their trajectories can be compared step for step.
  */
+import { InputError } from "../errors.ts";
+import { buildModel, describeShape, type Model, parameterLayers, sizeOf } from "../layers/mod.ts";
 import { Rng } from "../random.ts";
-import type { Activation, Init, Scenario } from "../scenario/types.ts";
+import type { Init, Scenario } from "../scenario/types.ts";
 import type { LayerWeights } from "./records.ts";
 
-export interface DenseLayerShape {
-  inputs: number;
-  units: number;
-  activation: Activation;
-  dropout: number;
-}
+/** The model's layers and shapes (see src/layers/mod.ts). */
+export type ModelShape = Model;
 
-export interface ModelShape {
-  inputs: number;
-  layers: DenseLayerShape[];
-}
-
-/** The layer shapes of `scenario` for data with `inputs` feature columns. */
-export function modelShape(scenario: Scenario, inputs: number): ModelShape {
-  const layers: DenseLayerShape[] = [];
-  let width = inputs;
-  for (const l of scenario.model.layers) {
-    layers.push({ inputs: width, units: l.units, activation: l.activation, dropout: l.dropout });
-    width = l.units;
+/**
+ * The model of `scenario` for data rows of `inputs` values, read as `model.input.shape` (default:
+ * the rows' own shape `rowShape` when the file had one, e.g. a .npy [N, 8, 8, 1], else [inputs]).
+ * A shape mismatch is an InputError naming the scenario file, the layer and both shapes.
+ */
+export function modelShape(scenario: Scenario, inputs: number, rowShape?: readonly number[]): ModelShape {
+  const fileShape = rowShape && sizeOf(rowShape) === inputs ? rowShape : undefined;
+  const input = scenario.model.input?.shape ?? fileShape ?? [inputs];
+  try {
+    if (fileShape && fileShape.length > 1 && describeShape(fileShape) !== describeShape(input)) {
+      throw new InputError(
+        `the features have rows of shape ${describeShape(fileShape)} but model.input.shape is ${
+          describeShape(input)
+        } (channels last, as Keras: a PyTorch [N, C, H, W] array needs np.transpose(x, (0, 2, 3, 1)))`,
+        { field: "model.input.shape" },
+      );
+    }
+    if (sizeOf(input) !== inputs) {
+      throw new InputError(
+        `the input shape ${describeShape(input)} holds ${
+          sizeOf(input)
+        } values per row, but the data has ${inputs} features per row`,
+        { field: "model.input.shape" },
+      );
+    }
+    return buildModel(input, scenario.model.layers);
+  } catch (e) {
+    if (e instanceof InputError && e.location.file === undefined) {
+      throw new InputError(e.problem, { ...e.location, file: scenario.path });
+    }
+    throw e;
   }
-  return { inputs, layers };
 }
 
+/** Parameters of the whole model. */
 export function parameterCount(shape: ModelShape): number {
-  return shape.layers.reduce((n, l) => n + l.inputs * l.units + l.units, 0);
+  return parameterLayers(shape).reduce(
+    (n, l) => n + l.parameters!.inputs * l.parameters!.units + l.parameters!.units,
+    0,
+  );
 }
 
+/** Values per row of the model's output. */
 export function outputUnits(shape: ModelShape): number {
-  return shape.layers[shape.layers.length - 1].units;
+  return shape.layers[shape.layers.length - 1].outSize;
 }
 
 /**
- * Initial weights (row-major inputs x units) and zero biases, as Keras initialises a Dense layer.
- * Each layer draws from its own named stream of the scenario seed, so changing one layer's width does
- * not change another layer's weights.
+ * Initial weights (row-major inputs x units) and zero biases, as Keras initialises a Dense or Conv
+ * layer, one entry per layer with parameters. Each layer draws from its own named stream of the
+ * scenario seed (by position), so changing one layer's width does not change another's weights.
  */
 export function initialParameters(shape: ModelShape, init: Init, seed: number): LayerWeights[] {
   const root = Rng.fromSeed(seed).stream("init");
-  return shape.layers.map((layer, i) => {
-    const rng = root.stream(`layer-${i}`);
-    const weights = new Float64Array(layer.inputs * layer.units);
-    for (let k = 0; k < weights.length; k++) weights[k] = sampleInit(init, layer.inputs, layer.units, rng);
-    return { weights, biases: new Float64Array(layer.units), inputs: layer.inputs, units: layer.units };
+  return parameterLayers(shape).map((layer) => {
+    const p = layer.parameters!;
+    const rng = root.stream(`layer-${layer.position}`);
+    const weights = new Float64Array(p.inputs * p.units);
+    for (let k = 0; k < weights.length; k++) weights[k] = sampleInit(init, p.fanIn, p.fanOut, rng);
+    return { weights, biases: new Float64Array(p.units), inputs: p.inputs, units: p.units };
   });
 }
 

@@ -36,6 +36,7 @@ import type {
   TrainingPhase,
   TrainingRecords,
 } from "./records.ts";
+import { parameterLayers } from "../layers/mod.ts";
 
 /** What the GPU trainer needs: shapes, data as float64 matrices, the batch plan. */
 export interface GpuTrainOptions {
@@ -238,7 +239,7 @@ function decodeSplit(
   start: number,
   options: GpuTrainOptions,
 ): SplitReadback {
-  const K = options.shape.layers[options.shape.layers.length - 1].units;
+  const K = options.shape.layers[options.shape.layers.length - 1].outSize;
   const words = new Uint32Array(buffers[start]);
   const floats = new Float32Array(buffers[start]);
   const value = (i: number) => (words[2 * i + 1] > 0 ? NaN : floats[2 * i]);
@@ -258,9 +259,10 @@ function decodeSplit(
     data: Float64Array.from(new Float32Array(buffers[start + 2], 0, e.rows * K)),
   };
   let next = start + 3;
-  const unitActivity = e.activationStats.map((b, layer) => {
+  const recorded = parameterLayers(options.shape);
+  const unitActivity = e.activationStats.map((b, r) => {
     if (b === null) return null;
-    const units = options.shape.layers[layer].units;
+    const units = recorded[r].parameters!.units;
     const stats = decodeColumnStats(buffers[next++], units);
     // A ReLU unit is active on a row when its output is non-zero: activity = 1 - fraction of zeros.
     return Float64Array.from(stats, (s) => (s.finite > 0 ? 1 - s.zeroFraction : 0));
@@ -298,12 +300,12 @@ function decodeSteps(
   firstStep: number,
   shape: ModelShape,
 ): StepRecord[] {
-  const L = shape.layers.length;
-  const words = STEP_HEADER_WORDS + LAYER_RECORD_WORDS * L;
+  const recorded = parameterLayers(shape);
+  const words = STEP_HEADER_WORDS + LAYER_RECORD_WORDS * recorded.length;
   const u = new Uint32Array(buffer), f = new Float32Array(buffer);
   return rowsPerStep.map((batchRows, s) => {
     const o = s * words;
-    const layers: LayerStepStats[] = shape.layers.map((layer, i) => {
+    const layers: LayerStepStats[] = recorded.map((layer, i) => {
       const b = o + STEP_HEADER_WORDS + LAYER_RECORD_WORDS * i;
       const stat = activationStatistic(layer.activation);
       const gradNorm = u[b + 1] > 0 ? NaN : f[b];
@@ -334,14 +336,15 @@ function firstNonFinite(
   steps: StepRecord[],
   shape: ModelShape,
 ): { step: number; layer: number | null; what: string } | null {
+  const recorded = parameterLayers(shape);
   for (const s of steps) {
     const layer = s.layers.findIndex((l) => l.nonFinite > 0);
     if (layer >= 0) {
       return {
         step: s.step,
         layer,
-        what: `non-finite values in layer ${layer + 1} (${
-          shape.layers[layer].activation
+        what: `non-finite values in layer ${recorded[layer].position + 1} (${
+          recorded[layer].def.describe(recorded[layer].spec)
         }) weights or gradients`,
       };
     }
@@ -376,7 +379,7 @@ function checkBindingLimits(ctx: GpuContext, options: GpuTrainOptions) {
     const tensors: [string, number][] = [
       ["x", data.x.cols],
       ["y", data.y.cols],
-      ...options.shape.layers.map((l, i): [string, number] => [`layer ${i + 1} activations`, l.units]),
+      ...options.shape.layers.map((l, i): [string, number] => [`layer ${i + 1} activations`, l.outSize]),
     ];
     for (const [tensor, cols] of tensors) {
       const bytes = data.x.rows * cols * 4;

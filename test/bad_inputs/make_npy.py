@@ -62,3 +62,6 @@ write("header_not_dict.npy", b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "lit
 buf = io.BytesIO()
 np.savez(buf, x=x, y=y)
 write("archive.npy", buf.getvalue())
+
+# Images (issue 14): a PyTorch-layout [N, C, H, W] batch for a channels-last model is a shape error.
+save("images_nchw.npy", np.random.default_rng(1408).normal(size=(10, 1, 4, 4)).astype("<f4"))

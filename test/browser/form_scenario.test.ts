@@ -12,6 +12,7 @@ import {
 import { loadScenarioData } from "../../src/data/load.ts";
 import { InputError } from "../../src/errors.ts";
 import { memoryFileSource } from "../../src/io.ts";
+import type { DenseLayerSpec } from "../../src/layers/mod.ts";
 
 const CSV = "x1,x2,label\n0.1,1,a\n0.2,2,b\n0.3,3,a\n0.4,4,c\n";
 
@@ -37,7 +38,10 @@ describe("form scenario", () => {
     const s = parseFormScenario(form(), source());
     expect(s.name).toBe("my-data");
     expect(s.data).toMatchObject({ kind: "csv", path: "/upload/My Data.csv", target: ["label"] });
-    expect(s.model.layers.map((l) => [l.units, l.activation])).toEqual([[16, "relu"], [3, "softmax"]]);
+    expect((s.model.layers as DenseLayerSpec[]).map((l) => [l.units, l.activation])).toEqual([[16, "relu"], [
+      3,
+      "softmax",
+    ]]);
     expect(s.optimizer).toMatchObject({ name: "adam", learningRate: 0.001 });
     expect(s.training).toMatchObject({ epochs: 7, batchSize: 8, shuffle: true });
     expect(s.metrics.map((m) => m.name)).toEqual(["accuracy", "f1"]);

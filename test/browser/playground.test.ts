@@ -25,13 +25,15 @@ const RUN_TIMEOUT = 90_000;
 
 /**
  * Fast scenarios with different kinds of expectation: a setup error, a data error found before
- * training, a wrong user metric (a module metric bundled to JS), and a healthy control.
+ * training, a wrong user metric (a module metric bundled to JS), a healthy control, and a CNN (conv2d,
+ * pooling and flatten kernels in the page's WebGPU).
  */
 const SCENARIOS = [
   "a0-ex1-mse-on-multiclass",
   "a2-ex1-missing-values-not-imputed",
   "a4-ex3-hard-coded-accuracy",
   "healthy-multiclass-3-blobs",
+  "cnn-shapes-unscaled-255",
 ];
 
 const hasChromium = (() => {

@@ -7,7 +7,7 @@ import type { TrainingContext } from "../../src/diagnose/training.ts";
 import { oneHot } from "../../src/reference/metrics.ts";
 import type { Matrix } from "../../src/reference/matrix.ts";
 import { Rng } from "../../src/random.ts";
-import type { LayerSpec, Scenario, Task } from "../../src/scenario/types.ts";
+import type { Scenario, Task } from "../../src/scenario/types.ts";
 import { initialParameters, modelShape } from "../../src/train/model.ts";
 import type {
   LayerStepStats,
@@ -16,11 +16,17 @@ import type {
   TrainingRecords,
 } from "../../src/train/records.ts";
 import { type TrainData, trainReference } from "./mlp_trainer.ts";
+import { type DenseLayerSpec, outputLayer } from "../../src/layers/mod.ts";
+
+/** The fixtures' layers: all dense. */
+function denseLayers(s: Scenario): DenseLayerSpec[] {
+  return s.model.layers as DenseLayerSpec[];
+}
 
 /** Overrides of a scenario (layers as [units, activation] pairs for brevity). */
 export interface ScenarioInit {
   task?: Task;
-  layers?: [number, LayerSpec["activation"]][];
+  layers?: [number, DenseLayerSpec["activation"]][];
   init?: Scenario["model"]["init"];
   loss?: Partial<Scenario["loss"]> & { name: Scenario["loss"]["name"] };
   optimizer?: { name: "sgd" | "adam" | "rmsprop"; learningRate?: number; momentum?: number };
@@ -148,7 +154,7 @@ export function split(d: Dataset2, fraction = 0.25): { train: Dataset2; validati
 /** Targets as the scenario's loss consumes them (one-hot for categorical cross-entropy). */
 export function encodeTargets(s: Scenario, labels: Matrix): Matrix {
   if (s.loss.name === "categorical-crossentropy" && labels.cols === 1) {
-    const units = s.model.layers[s.model.layers.length - 1].units;
+    const units = outputLayer(s.model.layers).units;
     return oneHot(labels.data, units);
   }
   return labels;
@@ -213,7 +219,7 @@ export function syntheticRecords(run: SyntheticRun): TrainingRecords {
   const loss = run.loss ?? ((k: number, N: number) => 1.1 * Math.exp((-3 * k) / N) + 0.05);
   const steps: StepRecord[] = [];
   for (let k = 0; k < n; k++) {
-    const layers = s.model.layers.map((spec, l): LayerStepStats => ({
+    const layers = denseLayers(s).map((spec, l): LayerStepStats => ({
       gradNorm: 0.1,
       biasGradNorm: 0.02,
       weightNorm: 2,
@@ -243,7 +249,7 @@ export function syntheticRecords(run: SyntheticRun): TrainingRecords {
       batchLossMean: mean,
     };
   });
-  const cols = s.model.layers[L - 1].units;
+  const cols = outputLayer(s.model.layers).units;
   const shape = modelShape(s, 2);
   const init = initialParameters(shape, s.model.init, s.seed);
   const snaps: PredictionSnapshot[] = [];
@@ -259,7 +265,7 @@ export function syntheticRecords(run: SyntheticRun): TrainingRecords {
         cols,
         outputs: out.data,
         logits: out.data.map((p) => Math.log(Math.max(p, 1e-7))),
-        unitActivity: s.model.layers.map((spec, l) =>
+        unitActivity: denseLayers(s).map((spec, l) =>
           run.unitActivity?.(split, epoch, l, spec.units) ??
             (spec.activation === "relu" ? new Float64Array(spec.units).fill(0.5) : null)
         ),

@@ -24,6 +24,7 @@ import { referenceForward, referenceStep, referenceTrainerState } from "../../sr
 import { type Activation, ACTIVATIONS, type Reduction } from "../../src/scenario/types.ts";
 import type { LayerWeights } from "../../src/train/records.ts";
 import { checkProperty } from "../helpers/property.ts";
+import { buildModel, modelTwins } from "../../src/layers/mod.ts";
 
 const U = 2 ** -53;
 /** gamma_n of Higham's Lemma 3.1 in float64: the relative error bound of an n-term sum of like-signed terms. */
@@ -377,10 +378,12 @@ describe("gradients against central finite differences (random shapes, every act
           { weights: w2.data, biases: b2.data, inputs: p.hidden, units: p.outputs },
         ];
         const model = {
-          layers: [
-            { activation: p.hiddenActivation, dropout: p.dropout },
-            { activation: p.headActivation, dropout: 0 },
-          ],
+          layers: modelTwins(
+            buildModel([p.inputs], [
+              { units: p.hidden, activation: p.hiddenActivation, dropout: p.dropout },
+              { units: p.outputs, activation: p.headActivation, dropout: 0 },
+            ]),
+          ),
           loss: {
             name: p.cfg.name,
             fromLogits: p.cfg.fromLogits,
@@ -398,7 +401,7 @@ describe("gradients against central finite differences (random shapes, every act
         };
         const fwd = referenceForward(model, params, x, { step: 0 });
         awayFromKinks(
-          [{ z: fwd.z[0], activation: p.hiddenActivation }, { z: fwd.z[1], activation: p.headActivation }],
+          [{ z: fwd.z[0]!, activation: p.hiddenActivation }, { z: fwd.z[1]!, activation: p.headActivation }],
           fwd.y[1],
           yTrue,
           p.cfg,

@@ -21,7 +21,7 @@ describe("parseScenario defaults and shorthands", () => {
     expect(s.task).toBeUndefined();
     expect(s.validation).toEqual({ kind: "split", fraction: 0.2, shuffle: true, stratify: false });
     expect(s.model.init).toEqual({ kind: "glorot-uniform" });
-    expect(s.model.layers[0]).toEqual({ units: 1, activation: "sigmoid", dropout: 0 });
+    expect(s.model.layers[0]).toEqual({ type: "dense", units: 1, activation: "sigmoid", dropout: 0 });
     expect(s.loss).toEqual({ name: "binary-crossentropy", fromLogits: false, reduction: "mean", delta: 1 });
     expect(s.training).toEqual({ epochs: 10, batchSize: 32, shuffle: true, sameBatchEveryStep: false });
     expect(s.metrics).toEqual([]);

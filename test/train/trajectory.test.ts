@@ -10,6 +10,7 @@ import { parseScenario } from "../../src/scenario/load.ts";
 import { trainingJob } from "../../src/train/job.ts";
 import { trainOnGpu } from "../../src/train/train.ts";
 import { releaseTestContext, testContext } from "../helpers/gpu.ts";
+import { modelTwins } from "../../src/layers/mod.ts";
 
 afterAll(releaseTestContext);
 
@@ -29,7 +30,7 @@ async function job(json: Record<string, unknown>) {
 function referenceLosses(j: Awaited<ReturnType<typeof job>>, steps: number): number[] {
   const state = referenceTrainerState(j.initial);
   const model = {
-    layers: j.scenario.model.layers,
+    layers: modelTwins(j.shape),
     loss: j.scenario.loss,
     optimizer: j.scenario.optimizer,
     dropoutSeed: j.dropoutSeed,
@@ -71,6 +72,27 @@ const CASES: [string, Record<string, unknown>][] = [
     optimizer: { name: "rmsprop", learningRate: 0.003 },
     training: { epochs: 3, batchSize: 11 },
   }],
+  // Every layer kind of the image path: conv2d (same and valid), max and average pooling, dropout
+  // and activation as layers, flatten.
+  ["small CNN on 8×8 shapes: conv, pools, dropout, activation layers, adam", {
+    data: { generate: { kind: "shapes", samples: 90, features: 64, classes: 4 } },
+    model: {
+      input: { shape: [8, 8, 1] },
+      layers: [
+        { type: "conv2d", filters: 5, kernelSize: 3, padding: "same", activation: "relu" },
+        { type: "maxpool2d", poolSize: 2 },
+        { type: "dropout", rate: 0.2 },
+        { type: "conv2d", filters: 3, kernelSize: 2, strides: 1 },
+        { type: "activation", activation: "tanh" },
+        { type: "avgpool2d", poolSize: 2, padding: "same" },
+        { type: "flatten" },
+        { units: 4, activation: "softmax" },
+      ],
+    },
+    loss: "sparse-categorical-crossentropy",
+    optimizer: { name: "adam", learningRate: 0.01 },
+    training: { epochs: 3, batchSize: 9 },
+  }],
 ];
 
 const U = 2 ** -24;
@@ -85,9 +107,9 @@ const U = 2 ** -24;
  * weights, so the dynamics do not amplify the perturbation over 20 steps).
  */
 function stepTolerance(j: Awaited<ReturnType<typeof job>>, t: number, ref: number): number {
-  const units = j.shape.layers.reduce((s, l) => s + l.units, 0);
+  const units = j.shape.layers.reduce((s, l) => s + l.outSize, 0);
   const B = j.plan.batchSize;
-  const K = j.shape.layers[j.shape.layers.length - 1].units;
+  const K = j.shape.layers[j.shape.layers.length - 1].outSize;
   const forward = j.shape.inputs + units + K + B + 10;
   const perStep = B + units;
   return (forward + t * perStep) * U * Math.max(1, Math.abs(ref));

@@ -1,0 +1,111 @@
+// conv2d_forward: Z = conv(X, W) + b and Y = act(Z), channels last (NHWC, as Keras), direct
+// convolution.
+//
+// Direct rather than im2col + the matmul kernels: im2col would materialise a
+// (batch·outH·outW) × (kh·kw·cin) patch matrix (9× the input for a 3×3 kernel) and add a dispatch
+// and a pass over it per layer and per backward product; for the small channel counts of the
+// gallery's CNNs (cin 1..32) the matmul's 8×8 register blocks are mostly idle along k = kh·kw·cin.
+// No paired measurement of the two on this machine's adapter backs this yet (see the issue-14
+// report): it is the simpler of the two and keeps every sum in the twin's order.
+//
+// Bindings: 0 x (read, rows × inH·inW·inC), 1 w (read, [kh, kw, inC, filters] row-major = Keras's
+//           kernel), 2 bias (read, filters), 3 z (read-write, rows × outH·outW·filters),
+//           4 y (read-write, same), 5 params (uniform: the geometry below).
+// Threads: one invocation per output element (b, oy, ox, f), f fastest (consecutive invocations read
+//          consecutive filters of W), 64 per workgroup, flat index folded over x and y.
+// Order: bias first, then ky, kx, c ascending; taps outside the image are skipped (zero padding).
+//
+// Accuracy: a recursive f32 sum of n = kh·kw·inC products plus the bias: each product rounds once
+// and the sum n times: |z - z_exact| <= gamma_{n+1} · (|b| + Σ |x·w|), gamma_m = m·u/(1 - m·u),
+// u = 2^-24. The activation adds its own error (see activation_backward.wgsl; relu is exact).
+
+override ACTIVATION: u32 = 0u;
+override ALPHA: f32 = 0.2;
+
+struct Params {
+  rows: u32,
+  inH: u32,
+  inW: u32,
+  inC: u32,
+  outH: u32,
+  outW: u32,
+  filters: u32,
+  kH: u32,
+  kW: u32,
+  sH: u32,
+  sW: u32,
+  padTop: u32,
+  padLeft: u32,
+}
+
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> w: array<f32>;
+@group(0) @binding(2) var<storage, read> bias: array<f32>;
+@group(0) @binding(3) var<storage, read_write> z: array<f32>;
+@group(0) @binding(4) var<storage, read_write> y: array<f32>;
+@group(0) @binding(5) var<uniform> params: Params;
+
+// --- activation (identical in every shader that applies one; the tests compare the copies) ---
+// WGSL may assume finite math and its max/min/clamp need not propagate NaN, so NaN is detected by
+// bit pattern and passed through; exp and tanh arguments are clamped where the result is already
+// saturated in f32 (e^-88 ~ 6e-39; tanh(10) rounds to 1). Accuracy (WGSL spec): exp within
+// 3 + 2|x| ULP, tanh inherited from sinh/cosh (absolute error ~1e-7 near 0).
+fn is_nan(x: f32) -> bool {
+  return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
+}
+
+fn activate(v: f32) -> f32 {
+  var r = v;
+  switch ACTIVATION {
+    case 1u: { r = select(0.0, v, v > 0.0); }
+    case 2u: { r = select(v * ALPHA, v, v > 0.0); }
+    case 3u: { r = select(ALPHA * (exp(min(v, 0.0)) - 1.0), v, v > 0.0); }
+    case 4u: {
+      let e = exp(-min(abs(v), 88.0));
+      r = select(e / (1.0 + e), 1.0 / (1.0 + e), v >= 0.0);
+    }
+    case 5u: { r = tanh(clamp(v, -10.0, 10.0)); }
+    default: {}
+  }
+  return select(r, v, is_nan(v));
+}
+// --- end activation ---
+
+// Flat element index: the host folds more than 65535 workgroups into y (kernels/kernel.ts linearWorkgroups).
+fn flat_index(gid: vec3u, groups: vec3u) -> u32 {
+  return gid.x + gid.y * groups.x * 64u;
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let p = params;
+  let i = flat_index(gid, groups);
+  if (i >= p.rows * p.outH * p.outW * p.filters) {
+    return;
+  }
+  let f = i % p.filters;
+  let pos = i / p.filters;
+  let ox = pos % p.outW;
+  let oy = (pos / p.outW) % p.outH;
+  let b = pos / (p.outW * p.outH);
+  var sum = bias[f];
+  for (var ky = 0u; ky < p.kH; ky = ky + 1u) {
+    let iy = i32(oy * p.sH + ky) - i32(p.padTop);
+    if (iy < 0 || iy >= i32(p.inH)) {
+      continue;
+    }
+    for (var kx = 0u; kx < p.kW; kx = kx + 1u) {
+      let ix = i32(ox * p.sW + kx) - i32(p.padLeft);
+      if (ix < 0 || ix >= i32(p.inW)) {
+        continue;
+      }
+      let xo = ((b * p.inH + u32(iy)) * p.inW + u32(ix)) * p.inC;
+      let wo = (ky * p.kW + kx) * p.inC * p.filters + f;
+      for (var c = 0u; c < p.inC; c = c + 1u) {
+        sum = sum + x[xo + c] * w[wo + c * p.filters];
+      }
+    }
+  }
+  z[i] = sum;
+  y[i] = activate(sum);
+}

@@ -1,0 +1,194 @@
+/**
+ * The 2D convolution layer (Keras `Conv2D`), channels last: inputs [height, width, channels],
+ * outputs [outH, outW, filters], kernel [kh, kw, channels, filters] (stored as a
+ * (kh·kw·channels) × filters LayerWeights matrix, so per-filter statistics are per column), bias per
+ * filter, an element-wise activation. Keras's defaults: strides 1, padding "valid", linear.
+ * @module
+ */
+import { z } from "zod";
+import { activationBackwardKernel, denseBiasBackward } from "../kernels/dense.ts";
+import { activationOverrides, prepareConv2dBackward, prepareConv2dForward } from "../kernels/conv2d.ts";
+import { prepareKernel } from "../kernels/kernel.ts";
+import type { ElementwiseActivation } from "../reference/activations.ts";
+import { conv2dBackward, conv2dForward, type Padding, type Window2d, window2d } from "../reference/conv2d.ts";
+import type { Matrix } from "../reference/matrix.ts";
+import { type LayerDefinition, LayerShapeError, type Shape } from "./layer.ts";
+
+/** `{"type": "conv2d", "filters": 16, "kernelSize": 3, "strides": 1, "padding": "same", "activation": "relu"}` */
+export interface Conv2dLayerSpec {
+  type: "conv2d";
+  filters: number;
+  /** [kh, kw]; a number n in the file means [n, n]. */
+  kernelSize: [number, number];
+  strides: [number, number];
+  padding: Padding;
+  activation: ElementwiseActivation;
+}
+
+/** A positive integer or a pair of them, as Keras takes kernel_size / strides / pool_size. */
+export const pair = z.union([
+  z.number().int().min(1).transform((n): [number, number] => [n, n]),
+  z.tuple([z.number().int().min(1), z.number().int().min(1)]),
+]);
+
+/** The element-wise activations (softmax is for the dense output layer only). */
+export const ELEMENTWISE = ["linear", "relu", "leaky-relu", "elu", "sigmoid", "tanh"] as const;
+
+const schema = z.strictObject({
+  type: z.literal("conv2d"),
+  filters: z.number().int().min(1),
+  kernelSize: pair,
+  strides: pair.default([1, 1]),
+  padding: z.enum(["valid", "same"]).default("valid"),
+  activation: z.enum(ELEMENTWISE).default("linear"),
+});
+
+/**
+ * The window geometry of a 2D op on `input`, or LayerShapeError when the input is not
+ * [height, width, channels] or the window does not fit.
+ */
+export function imageWindow(
+  input: Shape,
+  kernel: [number, number],
+  strides: [number, number],
+  padding: Padding,
+): Window2d {
+  if (input.length !== 3) {
+    throw new LayerShapeError("needs [height, width, channels] (set model.input.shape, channels last)");
+  }
+  const g = window2d(input, kernel, strides, padding);
+  if (g.outH < 1 || g.outW < 1) {
+    throw new LayerShapeError(
+      `needs at least ${kernel[0]}×${kernel[1]} pixels for a ${kernel[0]}×${
+        kernel[1]
+      } window with "valid" padding`,
+    );
+  }
+  return g;
+}
+
+const geometry = (spec: Conv2dLayerSpec, input: Shape) =>
+  imageWindow(input, spec.kernelSize, spec.strides, spec.padding);
+
+/** The conv2d layer kind. */
+export const conv2dLayer: LayerDefinition<Conv2dLayerSpec> = {
+  type: "conv2d",
+  schema,
+  outputShape(spec, input) {
+    const g = geometry(spec, input);
+    return [g.outH, g.outW, spec.filters];
+  },
+  parameters(spec, input) {
+    const g = geometry(spec, input);
+    const taps = g.kH * g.kW;
+    // Keras: fan_in = kh·kw·in_channels, fan_out = kh·kw·filters.
+    return { inputs: taps * g.inC, units: spec.filters, fanIn: taps * g.inC, fanOut: taps * spec.filters };
+  },
+  hasParameters: () => true,
+  describe: (spec) =>
+    `${spec.filters} ${spec.activation} filters ${spec.kernelSize[0]}×${spec.kernelSize[1]}`,
+  activation: (spec) => spec.activation,
+  twin(layer) {
+    const { spec } = layer;
+    const g = geometry(spec, layer.input);
+    return {
+      label: `layer ${layer.position + 1} (conv2d)`,
+      hasParameters: true,
+      forward(x, p) {
+        const { z, y } = conv2dForward(x, p!.weights, p!.biases, g, spec.filters, spec.activation);
+        return { y, z, cache: { x, z } };
+      },
+      backward(cache, dy, p) {
+        const c = cache as { x: Matrix; z: Matrix };
+        const r = conv2dBackward({ x: c.x, w: p!.weights, z: c.z, dy }, g, spec.filters, spec.activation);
+        return { dx: r.dx, dw: r.dw, db: r.db };
+      },
+    };
+  },
+  async prepareEvaluation(ctx, layer, io) {
+    const { spec } = layer;
+    const g = geometry(spec, layer.input);
+    const n = io.rows * layer.outSize;
+    const z = ctx.storage(`${io.label} Z`, n), y = ctx.storage(`${io.label} act(Z)`, n);
+    const op = await prepareConv2dForward(ctx, {
+      label: io.label,
+      geometry: g,
+      filters: spec.filters,
+      rows: io.rows,
+      activation: spec.activation,
+      x: io.x,
+      w: io.params!.w,
+      b: io.params!.b,
+      z,
+      y,
+    });
+    return { y, z, activations: y, setRows: (rows) => op.set({ rows }), forward: (pass) => op.encode(pass) };
+  },
+  async prepareTraining(ctx, layer, io) {
+    const { spec } = layer;
+    const g = geometry(spec, layer.input);
+    const B = io.rows, label = io.label, F = spec.filters, positions = g.outH * g.outW;
+    const n = B * layer.outSize;
+    const z = ctx.storage(`${label} Z`, n), y = ctx.storage(`${label} act(Z)`, n);
+    const dy = ctx.storage(`${label} dL/dy`, n), dz = ctx.storage(`${label} dZ`, n);
+    const dw = ctx.storage(`${label} dW`, g.kH * g.kW * g.inC * F), db = ctx.storage(`${label} db`, F);
+    const w = io.params!.w;
+    const forward = await prepareConv2dForward(ctx, {
+      label,
+      geometry: g,
+      filters: F,
+      rows: B,
+      activation: spec.activation,
+      x: io.x,
+      w,
+      b: io.params!.b,
+      z,
+      y,
+    });
+    const act = await prepareKernel(ctx, activationBackwardKernel, {
+      label: `${label} dY⊙act'(Z)`,
+      buffers: { dy, z, dz },
+      uniforms: { count: n },
+      overrides: activationOverrides(spec.activation),
+    });
+    // Σ dZ per filter: the column sums of dZ seen as (rows·positions) × filters.
+    const bias = await prepareKernel(ctx, denseBiasBackward, {
+      label: `${label} Σ dZ`,
+      buffers: { dz, db },
+      uniforms: { rows: B * positions, cols: F },
+    });
+    const common = { geometry: g, filters: F, rows: B, x: io.x, w, dz };
+    const filter = await prepareConv2dBackward(ctx, {
+      ...common,
+      label: `${label} dW`,
+      pass: "filter",
+      out: dw,
+    });
+    const input = io.dx
+      ? await prepareConv2dBackward(ctx, { ...common, label: `${label} dX`, pass: "input", out: io.dx })
+      : null;
+    return {
+      y,
+      z,
+      activations: y,
+      dy,
+      dz,
+      grads: { dw, db, dwBlockNorms: null, blockNormCount: 0 },
+      setRows(rows) {
+        forward.set({ rows });
+        act.set({ count: rows * layer.outSize });
+        bias.set({ rows: rows * positions });
+        filter.set({ rows });
+        input?.set({ rows });
+      },
+      setStep() {},
+      forward: (pass) => forward.encode(pass),
+      backward(pass) {
+        act.encode(pass);
+        bias.encode(pass);
+        filter.encode(pass);
+        input?.encode(pass);
+      },
+    };
+  },
+};
