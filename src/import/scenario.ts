@@ -74,8 +74,14 @@ export function modelScenario(
     json.task = flags.task;
     provenance.push({ setting: "task", value: flags.task, from: "--task" });
   }
-  json.data = dataSpec(flags.train, flags.target, flags.features, relative);
-  if (flags.validation) json.validation = dataSpec(flags.validation, flags.target, flags.features, relative);
+  // An ONNX image graph reads [C, H, W]: the data is stored that way and reordered channels last.
+  const layout = model.fileInputShape
+    ? { transforms: [{ op: "channels-last", channels: model.fileInputShape[0] }] }
+    : {};
+  json.data = { ...dataSpec(flags.train, flags.target, flags.features, relative), ...layout };
+  if (flags.validation) {
+    json.validation = { ...dataSpec(flags.validation, flags.target, flags.features, relative), ...layout };
+  }
   const modelJson: Record<string, unknown> = {};
   if (model.inputShape.length > 1) modelJson.input = { shape: model.inputShape };
   modelJson.layers = folded.map((f) => f.json);
