@@ -49,6 +49,14 @@ export function renderReport(report: Report, options: RenderOptions): string {
   );
   if (report.scenario) out.push(...wrapText(safe(report.scenario.path), width).map(p.dim));
   out.push(...wrapText(adapterLine(report), width));
+  // A model file's import (run --model): each setting and where it came from, the file or a flag.
+  const model = report.model as
+    | { settings?: { setting: string; value: unknown; from: string }[] }
+    | undefined;
+  for (const s of model?.settings ?? []) {
+    const value = typeof s.value === "string" ? s.value : JSON.stringify(s.value);
+    out.push(...wrapText(safe(`${s.setting}: ${value} (from ${s.from})`), width).map(p.dim));
+  }
   out.push(verdictLine(report, p));
   const symptoms = symptomsLine(report);
   if (symptoms) out.push(...wrapText(symptoms, width).map((l, i) => (i === 0 ? l : "  " + l)));
