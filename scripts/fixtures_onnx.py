@@ -97,6 +97,36 @@ cnn = nn.Sequential(
 train(cnn, xd[:600], yd[:600], nn.CrossEntropyLoss(), epochs=10)
 export("cnn-digits", cnn, xd[:4])
 
+# A CNN written the common way: x.view(x.size(0), -1) (Shape -> Gather -> Unsqueeze -> Concat -> Reshape),
+# log_softmax, exported at torch's default opset with fixed (not dynamic) batch dims.
+class ViewNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, 3)
+        self.pool = nn.MaxPool2d(2)
+        self.fc = nn.Linear(4 * 3 * 3, 10)
+
+    def forward(self, x):
+        x = self.pool(torch.relu(self.conv(x)))
+        x = x.view(x.size(0), -1)
+        return torch.log_softmax(self.fc(x), dim=1)
+
+
+view = ViewNet()
+train(view, xd[:600], yd[:600], nn.NLLLoss(), epochs=10)
+with torch.no_grad():
+    out = view(xd[:4])
+torch.onnx.export(view, xd[:4], os.path.join(OUT, "cnn-view-default-opset.onnx"), input_names=["image"])
+with open(os.path.join(OUT, "cnn-view-default-opset.expected.json"), "w") as f:
+    json.dump({"framework": "torch " + torch.__version__, "inputShape": list(xd[:4].shape),
+               "inputs": xd[:4].reshape(4, -1).tolist(), "outputs": out.tolist()}, f)
+    f.write("\n")
+
+# A binary MLP with BatchNorm1d (its running statistics exported through Identity nodes) and a sigmoid.
+bn = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 1), nn.Sigmoid())
+train(bn, xi, (yi == 0).float().reshape(-1, 1), nn.BCELoss())
+export("mlp-batchnorm-binary", bn, xi[::30])
+
 # An embedding model on token ids: Embedding (Gather), mean over steps (ReduceMean), Linear.
 tokens = torch.randint(0, 20, (200, 6))
 ytok = (tokens[:, 0] >= 10).long()

@@ -33,7 +33,13 @@ export const KERAS_LOSSES: Record<string, string> = {
 };
 
 /** Keras / tfjs optimizer class names (squashed) to fitcheck's. */
-export const KERAS_OPTIMIZERS: Record<string, string> = { sgd: "sgd", adam: "adam", rmsprop: "rmsprop" };
+export const KERAS_OPTIMIZERS: Record<string, string> = {
+  sgd: "sgd",
+  adam: "adam",
+  rmsprop: "rmsprop",
+  // tfjs's tf.train.momentum(learningRate, momentum) saves as class "Momentum".
+  momentum: "sgd",
+};
 
 /** Keras / tfjs metric names (squashed) to fitcheck's. */
 export const KERAS_METRICS: Record<string, string> = {
@@ -120,7 +126,9 @@ export function mapOptimizer(raw: unknown): Mapped<Record<string, unknown> & { n
   if (name === "sgd") {
     const m = pick("momentum");
     if (m !== undefined && m !== 0) out.momentum = f32(m);
-    if (cfg.nesterov === true) notes.push("SGD's nesterov=True is trained as plain momentum");
+    if (cfg.nesterov === true || cfg.useNesterov === true) {
+      notes.push("SGD's nesterov=True is trained as plain momentum");
+    }
   } else if (name === "adam") {
     const b1 = pick("beta_1", "beta1"), b2 = pick("beta_2", "beta2"), eps = pick("epsilon");
     if (b1 !== undefined) out.beta1 = f32(b1);

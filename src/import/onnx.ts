@@ -147,7 +147,8 @@ export const ONNX_OPERATORS: Record<string, OpMapper> = {
   },
   Reshape: (ctx) => {
     const target = ctx.graph.initializers.get(ctx.node.inputs[1]);
-    const dims = target ? Array.from(target.data) : null;
+    // `x.view(x.size(0), -1)` exports its shape as Shape -> Gather -> Unsqueeze -> Concat: evaluate it.
+    const dims = target ? Array.from(target.data) : computedShape(ctx, ctx.node.inputs[1]);
     const flat = dims !== null && dims.length === 2 && (dims[1] === -1 || dims[1] === size(ctx.walk.shape));
     if (!flat) {
       throw opProblem(
@@ -282,15 +283,7 @@ export const ONNX_OPERATOR_NAMES = Object.keys(ONNX_OPERATORS);
 /** Imports an ONNX model. */
 export function importOnnx(bytes: Uint8Array, file: string): ImportedModel {
   const graph = decodeOnnx(bytes, file);
-  // Constant nodes define tensors (Reshape's shape, Dropout's ratio): register them as initializers.
-  const nodes = graph.nodes.filter((n) => {
-    if (n.opType !== "Constant") return true;
-    const v = n.attributes.value;
-    if (typeof v === "object" && v !== null && !Array.isArray(v)) {
-      graph.initializers.set(n.outputs[0], v as OnnxTensor);
-    }
-    return false;
-  });
+  const nodes = foldConstants(graph);
   if (graph.inputs.length !== 1) {
     throw new InputError(
       `the graph has ${graph.inputs.length} data inputs (${
@@ -363,6 +356,75 @@ export function importOnnx(bytes: Uint8Array, file: string): ImportedModel {
       ]
       : notes,
   };
+}
+
+/**
+ * The graph's nodes with its constant parts folded away: Constant nodes and Identity copies of
+ * initializers become initializers (BatchNorm1d's running statistics are exported so), and the small
+ * subgraphs that compute a Reshape's target shape from `Shape` leave the chain (see
+ * {@linkcode computedShape}).
+ */
+function foldConstants(graph: OnnxGraph): OnnxNode[] {
+  const kept: OnnxNode[] = [];
+  for (const n of graph.nodes) {
+    const v = n.attributes.value;
+    if (n.opType === "Constant" && typeof v === "object" && v !== null && !Array.isArray(v)) {
+      graph.initializers.set(n.outputs[0], v as OnnxTensor);
+    } else if (n.opType === "Identity" && graph.initializers.has(n.inputs[0])) {
+      graph.initializers.set(n.outputs[0], graph.initializers.get(n.inputs[0])!);
+    } else kept.push(n);
+  }
+  const producer = new Map(kept.flatMap((n) => n.outputs.map((o) => [o, n] as const)));
+  const shapeNodes = new Set<OnnxNode>();
+  const mark = (tensor: string) => {
+    const n = producer.get(tensor);
+    if (!n || shapeNodes.has(n)) return;
+    shapeNodes.add(n);
+    if (n.opType !== "Shape") { for (const i of n.inputs) if (!graph.initializers.has(i)) mark(i); }
+  };
+  for (const n of kept) if (n.opType === "Reshape" && !graph.initializers.has(n.inputs[1])) mark(n.inputs[1]);
+  PRODUCERS.set(graph, producer);
+  return kept.filter((n) => !shapeNodes.has(n));
+}
+
+/** Per graph, the node producing each tensor (for computed shapes). */
+const PRODUCERS = new WeakMap<OnnxGraph, Map<string, OnnxNode>>();
+
+/**
+ * The value of a shape computed from `Shape` of the tensor being reshaped (Shape, Gather, Unsqueeze,
+ * Squeeze, Cast, Concat over constants), the batch as -1; null when the subgraph is anything else.
+ */
+function computedShape(ctx: OpContext, tensor: string): number[] | null {
+  const producer = PRODUCERS.get(ctx.graph);
+  const s = ctx.walk.shape;
+  // The graph's own layout of the reshaped tensor: [C, H, W] for images.
+  const onnxShape = s.length === 3 ? [s[2], s[0], s[1]] : s;
+  const value = (t: string): number[] | null => {
+    const init = ctx.graph.initializers.get(t);
+    if (init) return Array.from(init.data);
+    const n = producer?.get(t);
+    if (!n) return null;
+    switch (n.opType) {
+      case "Shape":
+        return n.inputs[0] === ctx.node.inputs[0] ? [NaN, ...onnxShape] : null;
+      case "Gather": {
+        const data = value(n.inputs[0]), idx = value(n.inputs[1]);
+        return data && idx ? idx.map((i) => data[i < 0 ? data.length + i : i]) : null;
+      }
+      case "Unsqueeze":
+      case "Squeeze":
+      case "Cast":
+        return value(n.inputs[0]);
+      case "Concat": {
+        const parts = n.inputs.map(value);
+        return parts.every((p) => p !== null) ? (parts as number[][]).flat() : null;
+      }
+      default:
+        return null;
+    }
+  };
+  const dims = value(tensor);
+  return dims ? dims.map((d) => (Number.isNaN(d) ? -1 : d)) : null;
 }
 
 function dense(

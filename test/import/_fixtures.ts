@@ -38,6 +38,9 @@ export const MODELS: ModelFixture[] = [
   onnx("matmul-add-iris"),
   onnx("cnn-digits"),
   onnx("embedding-tokens"),
+  onnx("cnn-view-default-opset"),
+  // PyTorch's BatchNorm1d epsilon, to compare with torch's own outputs.
+  { ...onnx("mlp-batchnorm-binary"), batchnormEpsilon: 1e-5 },
   tfjs("mlp-iris-healthy"),
   tfjs("mlp-iris-mse"),
   tfjs("mlp-iris-no-training-config"),

@@ -222,6 +222,11 @@ describe("Keras compile table", () => {
       learningRate: 0.001,
       rho: 0.9,
     }],
+    [{ class_name: "Momentum", config: { learningRate: 0.05, momentum: 0.9, useNesterov: false } }, {
+      name: "sgd",
+      learningRate: 0.05,
+      momentum: 0.9,
+    }],
     [{ class_name: "RMSProp", config: { learningRate: 0.001, decay: 0.8 } }, {
       name: "rmsprop",
       learningRate: 0.001,

@@ -102,7 +102,16 @@ export function decodeOnnx(bytes: Uint8Array, file: string): OnnxGraph {
   };
 }
 
-const FLOAT = 1, INT32 = 6, INT64 = 7, DOUBLE = 11;
+/** Element readers by ONNX data type (TensorProto.DataType): byte width and little-endian read. */
+const READERS: Record<number, { width: number; read(v: DataView, at: number): number }> = {
+  1: { width: 4, read: (v, at) => v.getFloat32(at, true) }, // FLOAT
+  2: { width: 1, read: (v, at) => v.getUint8(at) }, // UINT8
+  3: { width: 1, read: (v, at) => v.getInt8(at) }, // INT8
+  6: { width: 4, read: (v, at) => v.getInt32(at, true) }, // INT32
+  7: { width: 8, read: (v, at) => Number(v.getBigInt64(at, true)) }, // INT64
+  9: { width: 1, read: (v, at) => v.getUint8(at) }, // BOOL (Dropout's training_mode)
+  11: { width: 8, read: (v, at) => v.getFloat64(at, true) }, // DOUBLE
+};
 
 function tensor(t: OnnxTypes.ITensorProto, file: string): OnnxTensor {
   const dims = (t.dims ?? []).map(Number);
@@ -112,19 +121,14 @@ function tensor(t: OnnxTypes.ITensorProto, file: string): OnnxTensor {
   const raw = t.rawData && t.rawData.length > 0 ? t.rawData : null;
   if (raw) {
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    const width = t.dataType === FLOAT || t.dataType === INT32
-      ? 4
-      : t.dataType === INT64 || t.dataType === DOUBLE
-      ? 8
-      : 0;
-    if (width === 0) {
+    const reader = READERS[t.dataType ?? 0];
+    if (!reader) {
       throw new InputError(
-        `tensor ${name} has data type ${t.dataType}: only float, double, int32 and int64 are read`,
-        {
-          file,
-        },
+        `tensor ${name} has data type ${t.dataType}: float, double, int8/32/64, uint8 and bool are read`,
+        { file },
       );
     }
+    const width = reader.width;
     if (raw.byteLength !== count * width) {
       throw new InputError(
         `tensor ${name} has ${raw.byteLength} bytes for dims [${dims.join(", ")}] (${
@@ -134,15 +138,7 @@ function tensor(t: OnnxTypes.ITensorProto, file: string): OnnxTensor {
       );
     }
     data = new Float64Array(count);
-    for (let i = 0; i < count; i++) {
-      data[i] = t.dataType === FLOAT
-        ? view.getFloat32(i * 4, true)
-        : t.dataType === INT32
-        ? view.getInt32(i * 4, true)
-        : t.dataType === INT64
-        ? Number(view.getBigInt64(i * 8, true))
-        : view.getFloat64(i * 8, true);
-    }
+    for (let i = 0; i < count; i++) data[i] = reader.read(view, i * width);
   } else {
     const values: ArrayLike<number | { toNumber(): number }> = t.floatData?.length
       ? t.floatData
