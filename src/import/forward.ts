@@ -12,26 +12,16 @@ import type { ImportedModel, LayerJson, LayerParams } from "./types.ts";
 /** Keras's batchnorm epsilon (CONTRACT §7.2). */
 const BATCHNORM_EPSILON = 1e-3;
 
-/**
- * Outputs of `model` for `rows` (each row flattened in fitcheck's layout: `model.inputShape`, channels
- * last). `epsilon` overrides batchnorm's (the file's own, to compare with the framework exactly).
- */
+/** Outputs of `model` for `rows` (each row flattened in fitcheck's layout: `model.inputShape`, channels last). */
 export function importedForward(
   model: Pick<ImportedModel, "inputShape" | "layers" | "params">,
   rows: number[][],
-  options: { batchnormEpsilon?: number } = {},
 ): number[][] {
   return rows.map((row) => {
     let x: Float64Array = Float64Array.from(row);
     let shape = model.inputShape;
     model.layers.forEach((layer, i) => {
-      [x, shape] = forwardLayer(
-        layer,
-        model.params[i],
-        x,
-        shape,
-        options.batchnormEpsilon ?? BATCHNORM_EPSILON,
-      );
+      [x, shape] = forwardLayer(layer, model.params[i], x, shape);
     });
     return Array.from(x);
   });
@@ -44,7 +34,6 @@ function forwardLayer(
   p: LayerParams | null,
   x: Float64Array,
   shape: number[],
-  eps: number,
 ): Step {
   const a = p?.arrays ?? {};
   switch (layer.type) {
@@ -78,6 +67,7 @@ function forwardLayer(
     }
     case "batchnorm": {
       const c = shape[shape.length - 1];
+      const eps = (layer.epsilon as number | undefined) ?? BATCHNORM_EPSILON;
       const out = new Float64Array(x.length);
       for (let i = 0; i < x.length; i++) {
         const ch = i % c;

@@ -170,7 +170,12 @@ export const KERAS_LAYERS: Record<string, Mapper> = {
       "moving_variance",
     ];
     return {
-      layer: { type: "batchnorm" },
+      // Keras's defaults are the contract's (§7.2); other values are written out.
+      layer: {
+        type: "batchnorm",
+        ...(momentum !== 0.99 ? { momentum } : {}),
+        ...(epsilon !== 1e-3 ? { epsilon } : {}),
+      },
       output: ctx.input,
       variables,
       params: (saved) => {
@@ -184,9 +189,6 @@ export const KERAS_LAYERS: Record<string, Mapper> = {
           },
         };
       },
-      note: momentum !== 0.99 || epsilon !== 1e-3
-        ? `${ctx.name}: momentum ${momentum}, epsilon ${epsilon} (fitcheck's batchnorm uses Keras's 0.99 and 1e-3)`
-        : undefined,
     };
   },
   Embedding: (c, ctx) => {

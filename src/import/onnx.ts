@@ -224,9 +224,15 @@ export const ONNX_OPERATORS: Record<string, OpMapper> = {
         throw opProblem(ctx, `${names[i]} has ${a.data.length} values for ${c} channels`);
       }
     });
-    const eps = Number(ctx.node.attributes.epsilon ?? 1e-5);
+    // ONNX's momentum is Keras's (PyTorch's momentum 0.1 exports as 0.9); its epsilon defaults to 1e-5.
+    const epsilon = Number(ctx.node.attributes.epsilon ?? 1e-5);
+    const momentum = Number(ctx.node.attributes.momentum ?? 0.9);
     return {
-      layer: { type: "batchnorm" },
+      layer: {
+        type: "batchnorm",
+        ...(Math.abs(momentum - 0.99) > 1e-6 ? { momentum: Number(momentum.toPrecision(7)) } : {}),
+        ...(Math.abs(epsilon - 1e-3) > 1e-9 ? { epsilon: Number(epsilon.toPrecision(7)) } : {}),
+      },
       params: {
         arrays: {
           gamma: { shape: [c], data: arrays[0].data },
@@ -237,9 +243,6 @@ export const ONNX_OPERATORS: Record<string, OpMapper> = {
       },
       shape: ctx.walk.shape,
       flattenedFrom: ctx.walk.flattenedFrom,
-      note: eps !== 1e-3
-        ? `${ctx.node.name}: epsilon ${eps} (fitcheck's batchnorm uses Keras's 1e-3)`
-        : undefined,
     };
   },
   Gather: (ctx) => {
