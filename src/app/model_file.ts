@@ -14,13 +14,14 @@ import type { GpuContext } from "../gpu/context.ts";
 import { readbackF32 } from "../gpu/readback.ts";
 import { importedForward } from "../import/forward.ts";
 import { importModel } from "../import/mod.ts";
-import { fold, type ModelFlags, modelScenario, type Provenance } from "../import/scenario.ts";
+import { type ModelFlags, modelScenario, type Provenance } from "../import/scenario.ts";
 import type { ImportedModel } from "../import/types.ts";
 import { type FileSource, memoryFileSource } from "../io.ts";
-import { type DenseOp, prepareDenseForward } from "../kernels/dense.ts";
+import { modelShape, outputUnits } from "../train/model.ts";
+import { prepareEvaluation, uploadParameters } from "../train/gpu_network.ts";
 import type { ConsistencyEntry, Report } from "../report/types.ts";
 import { parseScenario } from "../scenario/load.ts";
-import type { Activation, DataSpec, Task } from "../scenario/types.ts";
+import type { DataSpec, Task } from "../scenario/types.ts";
 import { runScenario } from "./run.ts";
 import type { ProgressSink } from "./types.ts";
 
@@ -264,48 +265,38 @@ function toFitcheckLayout(data: Dataset, model: ImportedModel): number[][] {
   return rows;
 }
 
-/** The model's outputs on WebGPU with the file's weights (dense layers; the others need the layer engine). */
+/**
+ * The model's outputs on WebGPU with the file's weights: the engine's own evaluation pass (every layer
+ * kind's forward kernels, dropout off) over the imported model, its loss ignored.
+ */
 async function gpuForward(ctx: GpuContext, model: ImportedModel, rows: number[][]) {
-  const layers = fold(model.layers, model.params);
-  const unsupported = layers.find((l) => l.type !== "dense");
-  if (unsupported) {
-    throw new InputError(
-      `audit --model computes predictions on WebGPU for dense models; this one has a ${unsupported.type} layer`,
-      { file: model.file },
-    );
-  }
-  const n = rows.length;
+  const built = modelScenario(model, {
+    train: "/fitcheck/none.csv",
+    target: ["y"],
+    loss: "mse",
+    optimizer: "adam",
+  });
+  const scenario = parseScenario(JSON.stringify(built.json), model.file, memoryFileSource({}));
+  const n = rows.length, width = rows[0]?.length ?? 0;
+  const shape = modelShape(scenario, width, model.inputShape);
+  const k = outputUnits(shape);
+  const params = built.weights();
   return await ctx.scoped(async () => {
-    let inputs = rows[0]?.length ?? 0;
-    let x = ctx.upload("audit --model X", Float32Array.from(rows.flat()));
-    const ops: DenseOp[] = [];
-    let y = x;
-    for (const [i, l] of layers.entries()) {
-      const a = l.params!.arrays;
-      const units = Number(l.json.units);
-      const z = ctx.storage(`audit --model layer ${i + 1} Z`, n * units);
-      y = ctx.storage(`audit --model layer ${i + 1} Y`, n * units);
-      ops.push(
-        await prepareDenseForward(ctx, {
-          label: `audit --model layer ${i + 1}`,
-          rows: n,
-          inputs,
-          units,
-          activation: l.json.activation as Activation,
-          x,
-          w: ctx.upload(`audit --model layer ${i + 1} W`, Float32Array.from(a.kernel.data)),
-          b: ctx.upload(`audit --model layer ${i + 1} b`, Float32Array.from(a.bias.data)),
-          z,
-          y,
-        }),
-      );
-      x = y;
-      inputs = units;
-    }
-    ctx.submit("audit --model forward", (pass) => ops.forEach((op) => op.encode(pass)));
-    const [out] = await readbackF32(ctx, [y]);
-    ops.forEach((op) => op.release());
-    return { data: Float64Array.from(out.subarray(0, n * inputs)), rows: n, cols: inputs };
+    const evaluation = await prepareEvaluation(ctx, uploadParameters(ctx, params), {
+      label: "audit --model",
+      shape,
+      loss: scenario.loss,
+      x: ctx.upload("audit --model X", Float32Array.from(rows.flat())),
+      y: ctx.upload("audit --model Y (unused)", new Float32Array(n * k)),
+      rows: n,
+      targetCols: k,
+      metrics: [],
+    });
+    const encoder = ctx.device.createCommandEncoder({ label: "audit --model forward" });
+    evaluation.encode(encoder);
+    ctx.device.queue.submit([encoder.finish()]);
+    const [out] = await readbackF32(ctx, [evaluation.outputs]);
+    return { data: Float64Array.from(out.subarray(0, n * k)), rows: n, cols: k };
   });
 }
 

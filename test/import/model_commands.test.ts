@@ -227,6 +227,24 @@ describe("init", () => {
 });
 
 describe("audit --model", () => {
+  it("a PyTorch CNN on NCHW data: the engine's conv/pool/dense evaluation agrees with the float64 forward", async () => {
+    const D = "test/fixtures/models/data";
+    const r = await cli([
+      "audit",
+      "--model",
+      "test/fixtures/models/onnx/cnn-view-default-opset.onnx",
+      "--data",
+      `${D}/digits150_nchw_x.npy`,
+      "--target",
+      `${D}/digits150_y.npy`,
+      "--json",
+    ]);
+    expect(r.err).toBe("");
+    const report = JSON.parse(r.out) as Report;
+    const check = report.consistency.find((c) => c.quantity.startsWith("predictions"))!;
+    expect(check.quantity).toContain("150x10");
+    expect(check.ok).toBe(true);
+  });
   it("predicts on WebGPU with the file's weights, in agreement with the float64 forward", async () => {
     const r = await cli([
       "audit",
