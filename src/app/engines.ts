@@ -10,7 +10,8 @@
 import { checkDataFiles } from "./data_check.ts";
 import { auditModelFile, initModelFile, runModelFile } from "./model_file.ts";
 import { runScenario, runScenarioFile } from "./run.ts";
-import type { Engines, ProgressSink, RunOptions } from "./types.ts";
+import { modelGalleryEntry, runModelGalleryEntry } from "./model_gallery.ts";
+import type { Engines, ModelEngines, ProgressSink, RunOptions } from "./types.ts";
 import { audit } from "../audit/mod.ts";
 import type { GpuContext } from "../gpu/context.ts";
 import type { Report } from "../report/types.ts";
@@ -58,8 +59,19 @@ export function createEngines(options: CreateEnginesOptions): AppEngines {
     verify: o.verify,
     progress: o.progress ?? options.progress,
   });
+  const models: ModelEngines = {
+    run: (o) => runModelFile({ ...o, gpu, progress: o.progress ?? options.progress }),
+    init: (o) => initModelFile(o),
+    audit: (o) => auditModelFile({ ...o, gpu }),
+  };
   return {
-    runScenario: (path, o) => runScenarioFile(path, runOptions(o)),
+    // Dispatch by kind: a model-file entry ("kind": "model") runs as `run --model` would.
+    runScenario: async (path, o) => {
+      const entry = modelGalleryEntry(await o.source.readText(path), path, o.source);
+      return entry
+        ? await runModelGalleryEntry(entry, models, { ...o, progress: o.progress ?? options.progress })
+        : await runScenarioFile(path, runOptions(o));
+    },
     runParsed: (scenario, o) => runScenario(scenario, runOptions(o)),
     checkData: (o) => checkDataFiles(o),
     audit: (o) =>
@@ -74,11 +86,7 @@ export function createEngines(options: CreateEnginesOptions): AppEngines {
         // Absent --from-logits means "infer from the values"; the audit treats false as "they are probabilities".
         fromLogits: o.fromLogits ? true : undefined,
       }, o.source),
-    models: {
-      run: (o) => runModelFile({ ...o, gpu, progress: o.progress ?? options.progress }),
-      init: (o) => initModelFile(o),
-      audit: (o) => auditModelFile({ ...o, gpu }),
-    },
+    models,
     gpu,
     dispose: async () => {
       const made = context;

@@ -8,7 +8,6 @@
 import { InputError, isInputError } from "../errors.ts";
 import { type FileSource, joinPath } from "../io.ts";
 import type { GalleryDocument, GalleryEntry, Report } from "../report/types.ts";
-import { modelGalleryEntry, runModelGalleryEntry } from "./model_gallery.ts";
 import type { Engines, ProgressSink } from "./types.ts";
 
 /** Options of {@linkcode runGallery}. */
@@ -64,15 +63,12 @@ export async function runGallery(
     let report: Report | null = null;
     try {
       const expected = await readExpectation(path, options.source);
-      const run = {
+      report = await engines.runScenario(path, {
         source: options.source,
         epochs: options.epochs,
         verify: options.verify,
         progress: options.progress,
-      };
-      // Dispatch by kind: a model-file entry runs as `run --model`, anything else is a scenario file.
-      const model = modelGalleryEntry(await options.source.readText(path), path, options.source);
-      report = model ? await runModelGalleryEntry(model, engines, run) : await engines.runScenario(path, run);
+      });
       const found = foundCodes(report);
       entry = {
         name: report.scenario?.name ?? fallbackName,

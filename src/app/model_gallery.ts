@@ -1,7 +1,9 @@
 /**
  * Gallery entries that are model files (`"kind": "model"`): a model file, its data and the flags a user
  * would type, run through `run --model`, so the gallery shows each format's import (the seeds' Keras
- * examples as `.keras` files, a tfjs save, PyTorch exports) next to the scenario files.
+ * examples as `.keras` files, a tfjs save, PyTorch exports) next to the scenario files. The engines'
+ * `runScenario` dispatches on the kind (src/app/engines.ts), so the gallery, `run FILE.json` and the
+ * playground take such an entry wherever they take a scenario file.
  *
  * ```jsonc
  * {"kind": "model", "name": "...", "description": "...", "model": "models/m.keras",
@@ -15,7 +17,7 @@ import { InputError } from "../errors.ts";
 import type { FileSource } from "../io.ts";
 import type { Report } from "../report/types.ts";
 import type { ModelFlags } from "../import/scenario.ts";
-import type { Engines, ProgressSink } from "./types.ts";
+import type { ModelEngines, ProgressSink } from "./types.ts";
 
 /** A model gallery entry, paths absolute. */
 export interface ModelGalleryEntry {
@@ -75,11 +77,10 @@ export function modelGalleryEntry(text: string, path: string, source: FileSource
 /** Runs a model entry as `run --model` would; the report carries the entry's name. */
 export async function runModelGalleryEntry(
   entry: ModelGalleryEntry,
-  engines: Engines,
+  models: ModelEngines,
   options: { source: FileSource; epochs?: number; verify?: boolean; progress?: ProgressSink },
 ): Promise<Report> {
-  if (!engines.models) throw new Error("these engines do not import model files");
-  const report = await engines.models.run({
+  const report = await models.run({
     ...entry.flags,
     epochs: options.epochs ?? entry.flags.epochs,
     model: entry.model,

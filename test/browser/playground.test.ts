@@ -34,6 +34,8 @@ const SCENARIOS = [
   "a4-ex3-hard-coded-accuracy",
   "healthy-multiclass-3-blobs",
   "cnn-shapes-unscaled-255",
+  // A gallery model-file entry: the page imports the .keras file (zip, HDF5 via h5wasm) with the same code.
+  "model-keras-seed-001-ex2-mse-softmax-hidden",
 ];
 
 const hasChromium = (() => {
