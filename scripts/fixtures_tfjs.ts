@@ -21,6 +21,8 @@ interface Fixture {
   /** Keep the optimizer and `trainingConfig` in model.json (`save(..., {includeOptimizer: true})`). */
   includeOptimizer: boolean;
   oneHot: boolean;
+  /** Data other than iris. */
+  data?: "digits" | "tokens";
 }
 
 const FIXTURES: Fixture[] = [
@@ -67,7 +69,69 @@ const FIXTURES: Fixture[] = [
     includeOptimizer: false,
     oneHot: true,
   },
+  {
+    // A CNN on the 8x8 digits (NHWC), batch normalization included, saved without training config.
+    name: "cnn-digits",
+    build: () =>
+      tf.sequential({
+        layers: [
+          tf.layers.conv2d({ inputShape: [8, 8, 1], filters: 4, kernelSize: 3, padding: "same", activation: "relu" }),
+          tf.layers.batchNormalization(),
+          tf.layers.maxPooling2d({ poolSize: 2 }),
+          tf.layers.flatten(),
+          tf.layers.dense({ units: 10, activation: "softmax" }),
+        ],
+      }),
+    compile: { optimizer: tf.train.adam(0.01), loss: "sparseCategoricalCrossentropy", metrics: ["accuracy"] },
+    includeOptimizer: false,
+    oneHot: false,
+    data: "digits",
+  },
+  {
+    // Token ids through an embedding and a mean over the steps.
+    name: "embedding-tokens",
+    build: () =>
+      tf.sequential({
+        layers: [
+          tf.layers.embedding({ inputDim: 20, outputDim: 4, inputLength: 6 }),
+          tf.layers.globalAveragePooling1d(),
+          tf.layers.dense({ units: 2, activation: "softmax" }),
+        ],
+      }),
+    compile: { optimizer: tf.train.momentum(0.1, 0.9), loss: "sparseCategoricalCrossentropy", metrics: ["acc"] },
+    includeOptimizer: true,
+    oneHot: false,
+    data: "tokens",
+  },
 ];
+
+/** Inputs and targets of a fixture: iris rows, the digits (NHWC, /16) or random token ids. */
+async function dataOf(f: Fixture): Promise<{ x: tf.Tensor; y: tf.Tensor; picked: tf.Tensor; shape: number[] }> {
+  if (f.data === "digits") {
+    const x = await readNpy(`${ROOT}data/digits150_nhwc_x.npy`, [150, 8, 8, 1]);
+    const y = await readNpy(`${ROOT}data/digits150_y.npy`, [150]);
+    return { x, y, picked: x.slice([0, 0, 0, 0], [4, 8, 8, 1]), shape: [4, 8, 8, 1] };
+  }
+  if (f.data === "tokens") {
+    const ids = Array.from({ length: 200 * 6 }, (_, i) => (i * 7919 + 13) % 20);
+    const x = tf.tensor2d(ids, [200, 6]);
+    const y = tf.tensor1d(Array.from({ length: 200 }, (_, r) => (ids[r * 6] >= 10 ? 1 : 0)));
+    return { x, y, picked: x.slice([0, 0], [4, 6]), shape: [4, 6] };
+  }
+  throw new Error(f.data);
+}
+
+/** A little-endian float32 / int64 .npy (as numpy writes the committed data files) as a tensor. */
+async function readNpy(path: string, shape: number[]): Promise<tf.Tensor> {
+  const bytes = await Deno.readFile(path);
+  const headerLength = new DataView(bytes.buffer).getUint16(8, true);
+  const header = new TextDecoder().decode(bytes.subarray(10, 10 + headerLength));
+  const body = bytes.slice(10 + headerLength).buffer;
+  const values = header.includes("<i8")
+    ? Array.from(new BigInt64Array(body), Number)
+    : Array.from(new Float32Array(body));
+  return tf.tensor(values, shape);
+}
 
 async function main() {
   await tf.setBackend("cpu");
@@ -79,7 +143,8 @@ async function main() {
   for (const f of FIXTURES) {
     const model = f.build();
     model.compile(f.compile);
-    await model.fit(x, yOneHot, { epochs: 20, batchSize: 16, verbose: 0 });
+    const own = f.data ? await dataOf(f) : null;
+    await model.fit(own ? own.x : x, own ? own.y : yOneHot, { epochs: 20, batchSize: 16, verbose: 0 });
     const dir = `${ROOT}tfjs/${f.name}/`;
     await Deno.mkdir(dir, { recursive: true });
     await model.save(
@@ -100,12 +165,13 @@ async function main() {
       }),
       { includeOptimizer: f.includeOptimizer },
     );
-    const picked = [0, 30, 60, 90, 120].map((i) => rows[i].slice(0, 4));
-    const out = model.predict(tf.tensor2d(picked)) as tf.Tensor;
+    const picked = own ? own.picked : tf.tensor2d([0, 30, 60, 90, 120].map((i) => rows[i].slice(0, 4)));
+    const out = model.predict(picked) as tf.Tensor;
+    const shape = own ? own.shape : [5, 4];
     const expected = {
       framework: `tfjs ${tf.version.tfjs}`,
-      inputShape: [picked.length, 4],
-      inputs: picked,
+      inputShape: shape,
+      inputs: await picked.reshape([shape[0], -1]).array(),
       outputs: await out.array(),
     };
     await Deno.writeTextFile(`${ROOT}tfjs/${f.name}.expected.json`, JSON.stringify(expected) + "\n");

@@ -42,6 +42,8 @@ export const MODELS: ModelFixture[] = [
   tfjs("mlp-iris-healthy"),
   tfjs("mlp-iris-mse"),
   tfjs("mlp-iris-no-training-config"),
+  tfjs("cnn-digits"),
+  tfjs("embedding-tokens"),
   keras("seed-001-ex2-mse-softmax-hidden"),
   keras("seed-000-ex1-linear-mse"),
   keras("healthy-logits-sparse"),
