@@ -75,7 +75,13 @@ const FIXTURES: Fixture[] = [
     build: () =>
       tf.sequential({
         layers: [
-          tf.layers.conv2d({ inputShape: [8, 8, 1], filters: 4, kernelSize: 3, padding: "same", activation: "relu" }),
+          tf.layers.conv2d({
+            inputShape: [8, 8, 1],
+            filters: 4,
+            kernelSize: 3,
+            padding: "same",
+            activation: "relu",
+          }),
           tf.layers.batchNormalization(),
           tf.layers.maxPooling2d({ poolSize: 2 }),
           tf.layers.flatten(),
@@ -98,7 +104,11 @@ const FIXTURES: Fixture[] = [
           tf.layers.dense({ units: 2, activation: "softmax" }),
         ],
       }),
-    compile: { optimizer: tf.train.momentum(0.1, 0.9), loss: "sparseCategoricalCrossentropy", metrics: ["acc"] },
+    compile: {
+      optimizer: tf.train.momentum(0.1, 0.9),
+      loss: "sparseCategoricalCrossentropy",
+      metrics: ["acc"],
+    },
     includeOptimizer: true,
     oneHot: false,
     data: "tokens",
@@ -106,7 +116,9 @@ const FIXTURES: Fixture[] = [
 ];
 
 /** Inputs and targets of a fixture: iris rows, the digits (NHWC, /16) or random token ids. */
-async function dataOf(f: Fixture): Promise<{ x: tf.Tensor; y: tf.Tensor; picked: tf.Tensor; shape: number[] }> {
+async function dataOf(
+  f: Fixture,
+): Promise<{ x: tf.Tensor; y: tf.Tensor; picked: tf.Tensor; shape: number[] }> {
   if (f.data === "digits") {
     const x = await readNpy(`${ROOT}data/digits150_nhwc_x.npy`, [150, 8, 8, 1]);
     const y = await readNpy(`${ROOT}data/digits150_y.npy`, [150]);
