@@ -68,7 +68,12 @@ export async function runModelFile(options: ModelRunOptions): Promise<Report> {
     format: model.format,
     settings: built.provenance,
     weights: options.initialWeights ? "the file's saved weights" : "fresh initialisation",
-    notes: built.notes,
+    notes: options.initialWeights && model.layers.some((l) => l.type === "batchnorm")
+      ? [
+        ...built.notes,
+        "batchnorm's moving statistics are state: they start at mean 0, variance 1, not the file's",
+      ]
+      : built.notes,
   };
   return {
     ...report,

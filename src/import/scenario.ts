@@ -299,20 +299,29 @@ export function fold(layers: LayerJson[], params: (LayerParams | null)[]): Folde
   return out;
 }
 
-/** A parameter layer's weights as the trainer holds them: kernel rows (all axes but the last) x units. */
+/**
+ * A parameter layer's weights as the trainer holds them (src/layers/: one weights matrix and one bias row
+ * per parameter layer): a kernel as its rows (all axes but the last) x units, an embedding table as
+ * [inputDim, outputDim] with a zero bias row, batchnorm's gamma and beta as weights and biases (its moving
+ * statistics are state the trainer starts afresh).
+ */
 function trainerWeights(f: Folded): LayerWeights {
   const a = f.params!.arrays;
-  if (!a.kernel || !a.bias) {
-    throw new InputError(
-      `a ${f.type} layer cannot start from the file's weights yet (dense and conv2d can)`,
-      {
-        file: "<argv>",
-        field: "--initial-weights",
-      },
-    );
+  if (a.kernel && a.bias) {
+    const units = a.kernel.shape.at(-1)!;
+    return { weights: a.kernel.data, biases: a.bias.data, inputs: a.kernel.data.length / units, units };
   }
-  const units = a.kernel.shape.at(-1)!;
-  return { weights: a.kernel.data, biases: a.bias.data, inputs: a.kernel.data.length / units, units };
+  if (a.embeddings) {
+    const [inputs, units] = a.embeddings.shape;
+    return { weights: a.embeddings.data, biases: new Float64Array(units), inputs, units };
+  }
+  if (a.gamma && a.beta) {
+    return { weights: a.gamma.data, biases: a.beta.data, inputs: 1, units: a.gamma.data.length };
+  }
+  throw new InputError(`a ${f.type} layer cannot start from the file's weights`, {
+    file: "<argv>",
+    field: "--initial-weights",
+  });
 }
 
 function describeLayers(layers: Record<string, unknown>[]): string {
