@@ -32,6 +32,21 @@ export const KERAS_LOSSES: Record<string, string> = {
   sparsecategoricalcrossentropy: "sparse-categorical-crossentropy",
 };
 
+/**
+ * PyTorch's loss classes (squashed), as a PyTorch user names the loss of an exported model on the command
+ * line: CrossEntropyLoss applies log-softmax itself, so it takes logits.
+ */
+export const PYTORCH_LOSSES: Record<string, { name: string; fromLogits?: boolean }> = {
+  crossentropyloss: { name: "sparse-categorical-crossentropy", fromLogits: true },
+  nllloss: { name: "sparse-categorical-crossentropy" },
+  bceloss: { name: "binary-crossentropy" },
+  bcewithlogitsloss: { name: "binary-crossentropy", fromLogits: true },
+  mseloss: { name: "mse" },
+  l1loss: { name: "mae" },
+  huberloss: { name: "huber" },
+  smoothl1loss: { name: "huber" },
+};
+
 /** Keras / tfjs optimizer class names (squashed) to fitcheck's. */
 export const KERAS_OPTIMIZERS: Record<string, string> = {
   sgd: "sgd",
@@ -72,7 +87,9 @@ export function mapLoss(
   if (Array.isArray(raw) && raw.length === 1) return mapLoss(raw[0]);
   if (typeof raw === "string") {
     const name = KERAS_LOSSES[squash(raw)];
-    return name ? { value: { name } } : { unsupported: `loss "${raw}"` };
+    if (name) return { value: { name } };
+    const torch = PYTORCH_LOSSES[squash(raw)];
+    return torch ? { value: { ...torch } } : { unsupported: `loss "${raw}"` };
   }
   if (raw !== null && typeof raw === "object" && !Array.isArray(raw)) {
     const cls = className(raw as Config);

@@ -10,6 +10,7 @@
  * @module
  */
 import { InputError } from "../errors.ts";
+import { LOSSES } from "../scenario/types.ts";
 import type { LayerWeights } from "../train/records.ts";
 import { mapLoss, mapMetrics, mapOptimizer } from "./keras_compile.ts";
 import type { ImportedModel, LayerJson, LayerParams } from "./types.ts";
@@ -149,9 +150,15 @@ function lossOf(
   let value: { name: string; fromLogits?: boolean; reduction?: string; delta?: number };
   let from: string;
   if (flags.loss !== undefined) {
+    // fitcheck's names ("categorical-crossentropy"), Keras's and PyTorch's ("CrossEntropyLoss") all map.
     const m = mapLoss(flags.loss);
-    // A fitcheck name ("categorical-crossentropy") is a Keras name with "-" for "_".
-    value = "value" in m ? m.value : { name: flags.loss };
+    if (!("value" in m)) {
+      throw new InputError(
+        `unknown loss "${flags.loss}": expected one of ${LOSSES.join(", ")} (or a Keras / PyTorch loss name)`,
+        { file: "<argv>", field: "--loss" },
+      );
+    }
+    value = m.value;
     from = "--loss";
     if (file && file.value.name === value.name && file.value.fromLogits) value.fromLogits = true;
   } else if (file) {
@@ -190,7 +197,13 @@ function optimizerOf(
   let from: string;
   if (flags.optimizer !== undefined) {
     const m = mapOptimizer(flags.optimizer);
-    value = "value" in m ? m.value : { name: flags.optimizer };
+    if (!("value" in m)) {
+      throw new InputError(`unknown optimizer "${flags.optimizer}": expected sgd, adam or rmsprop`, {
+        file: "<argv>",
+        field: "--optimizer",
+      });
+    }
+    value = m.value;
     if (file && file.value.name === value.name) value = { ...file.value };
     from = "--optimizer";
   } else if (file) {

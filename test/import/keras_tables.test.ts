@@ -191,6 +191,15 @@ describe("Keras compile table", () => {
   ])("loss %j", (raw, want) => {
     expect(mapLoss(raw)).toEqual({ value: want });
   });
+  it.each([
+    ["CrossEntropyLoss", { name: "sparse-categorical-crossentropy", fromLogits: true }],
+    ["BCEWithLogitsLoss", { name: "binary-crossentropy", fromLogits: true }],
+    ["nn.BCELoss".slice(3), { name: "binary-crossentropy" }],
+    ["NLLLoss", { name: "sparse-categorical-crossentropy" }],
+    ["MSELoss", { name: "mse" }],
+  ])("PyTorch's loss %s on the command line", (raw, want) => {
+    expect(mapLoss(raw)).toEqual({ value: want });
+  });
   it("an unknown loss is unsupported, with its name", () => {
     expect(mapLoss("kl_divergence")).toEqual({ unsupported: 'loss "kl_divergence"' });
   });
