@@ -69,7 +69,8 @@ export function modelGalleryEntry(text: string, path: string, source: FileSource
       ...(flags as Partial<ModelFlags>),
       train: resolve(json.train),
       validation: flags.validation === undefined ? undefined : resolve(flags.validation),
-      target: target as string[],
+      // A .npy target is a file (the targets of a .npy features file), relative to the entry.
+      target: (target as string[]).map((t) => (t.toLowerCase().endsWith(".npy") ? resolve(t) : t)),
     },
   };
 }

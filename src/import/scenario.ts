@@ -95,6 +95,19 @@ export function modelScenario(
   }
   json.model = modelJson;
   json.loss = lossOf(model, flags, provenance, inFile);
+  const notes = [...model.notes];
+  const lastLayer = folded.at(-1)?.json;
+  if (
+    model.outputTransform === "log" && typeof json.loss === "object" &&
+    (json.loss as { fromLogits?: boolean }).fromLogits && lastLayer
+  ) {
+    // CrossEntropyLoss on log_softmax outputs: log_softmax(log_softmax(z)) = log_softmax(z), so PyTorch trains
+    // exactly as on the logits z. A softmax output here would be a double softmax PyTorch never computes.
+    lastLayer.activation = "linear";
+    notes.push(
+      "a from-logits loss on LogSoftmax outputs equals it on the logits (log_softmax is idempotent): imported as logits",
+    );
+  }
   json.optimizer = optimizerOf(model, flags, provenance, inFile);
   const training: Record<string, unknown> = {};
   for (
@@ -119,7 +132,6 @@ export function modelScenario(
     json.metrics = model.compile.metrics.value;
     provenance.push({ setting: "metrics", value: json.metrics, from: inFile(model.compile.metrics.from) });
   }
-  const notes = [...model.notes];
   if (model.fileInputShape) {
     notes.push(
       `the graph reads [${model.fileInputShape}] (channels first); fitcheck reads the same data as [${model.inputShape}] (channels last)`,
