@@ -245,9 +245,25 @@ function optimizerOf(
       },
     );
   }
+  if (model.format === "onnx") {
+    // A PyTorch model is trained by torch.optim, whose defaults are not Keras's (the scenario's).
+    const defaults = TORCH_OPTIMIZER_DEFAULTS[value.name] ?? {};
+    const filled = Object.keys(defaults).filter((k) => value[k] === undefined);
+    for (const k of filled) value[k] = defaults[k];
+    if (filled.length > 0) from += ` (torch.optim's defaults for ${filled.join(", ")})`;
+  }
   provenance.push({ setting: "optimizer", value, from });
   return Object.keys(value).length === 1 ? value.name : value;
 }
+
+/**
+ * torch.optim's defaults in the scenario's terms: Adam(lr=1e-3, betas=(0.9, 0.999), eps=1e-8),
+ * RMSprop(lr=1e-2, alpha=0.99, eps=1e-8); SGD has no default learning rate (a flag must give it).
+ */
+const TORCH_OPTIMIZER_DEFAULTS: Record<string, Record<string, number>> = {
+  adam: { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+  rmsprop: { learningRate: 0.01, rho: 0.99, epsilon: 1e-8 },
+};
 
 /** The DataSpec JSON of a `--train` / `--validation` file. */
 function dataSpec(

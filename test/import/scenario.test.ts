@@ -73,6 +73,11 @@ describe("modelScenario", () => {
     };
     expect(nll.model.layers.at(-1)!.activation).toBe("softmax");
   });
+  it("an ONNX model's optimizer gets torch.optim's defaults, not Keras's", () => {
+    const built = modelScenario(model(), { ...FLAGS, optimizer: "rmsprop" });
+    expect(built.json.optimizer).toEqual({ name: "rmsprop", learningRate: 0.01, rho: 0.99, epsilon: 1e-8 });
+    expect(built.provenance.find((s) => s.setting === "optimizer")!.from).toMatch(/torch\.optim's defaults/);
+  });
   it("a flag overrides the file and provenance says which came from where", () => {
     const m = model({
       format: "keras",
