@@ -15,6 +15,8 @@ export default defineConfig({
       "test/kernels/**/*.test.ts",
       // The same kernels against their twins on shapes and values fast-check draws.
       "test/property/gpu.property.test.ts",
+      // The layer kinds' training trajectories against the float64 trainer (embedding, conv1d, batch norm).
+      "test/layers/sequence_layers.test.ts",
       // Checks that only make sense on Dawn (named .dawn.ts so the Deno suite skips them).
       "test/dawn/**/*.dawn.ts",
     ],

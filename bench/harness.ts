@@ -10,7 +10,8 @@ import { GpuContext } from "../src/gpu/context.ts";
 import { TOOL_VERSION } from "../src/report/types.ts";
 import { benchMatmul } from "./matmul_case.ts";
 import { mlpProblem } from "./mlp.ts";
-import { benchMlpStep, benchOverhead, OVERHEAD_REPS_FACTOR } from "./mlp_case.ts";
+import { benchCnnStep, benchMlpStep, benchOverhead, OVERHEAD_REPS_FACTOR } from "./mlp_case.ts";
+import { cnnProblem } from "./cnn.ts";
 import { benchReadbacks } from "./readbacks_case.ts";
 import { type BenchResult, BenchResultSchema } from "./schema.ts";
 import { setupTfjs } from "./tfjs.ts";
@@ -103,7 +104,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResult>
     );
     progress("readbacks-per-epoch: training");
     const readbacks = await benchReadbacks(ctx, problem, { epochs: size.epochs, seed });
-    const cases = [matmul, mlp, overhead, readbacks] as const;
+    const cnn = await ctx.scoped(() => benchCnnStep(ctx, tfjs, cnnProblem(seed, size.batches), mlpOptions));
+    const cases = [matmul, mlp, overhead, readbacks, cnn] as const;
     return BenchResultSchema.parse({
       schema: "fitcheck.bench/v1",
       tool: { name: "fitcheck", version: TOOL_VERSION },

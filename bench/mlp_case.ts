@@ -12,7 +12,8 @@ import type { GpuContext } from "../src/gpu/context.ts";
 import { matrix } from "../src/reference/matrix.ts";
 import { referenceStep, referenceTrainerState } from "../src/reference/trainer.ts";
 import { fitcheckTrainer, type MlpProblem, tfjsTrainer, type Trainer } from "./mlp.ts";
-import type { Check, MlpCase, OverheadCase } from "./schema.ts";
+import type { Check, CnnCase, MlpCase, OverheadCase } from "./schema.ts";
+import { tfjsCnnTrainer } from "./cnn.ts";
 import { interleave, pairedRatio, summarize } from "./stats.ts";
 import type { Tfjs } from "./tfjs.ts";
 import { modelTwins } from "../src/layers/mod.ts";
@@ -100,10 +101,55 @@ export async function benchMlpStep(
   problem: MlpProblem,
   options: MlpCaseOptions,
 ): Promise<MlpCase> {
+  const result = await benchTrainStep(ctx, problem, options, {
+    name: "mlp-train-step",
+    target: MLP_TARGET,
+    model: "64→256→256→10 relu/relu/softmax, categorical cross-entropy, Adam(1e-3), batch 256",
+    tfjsTrainer: (engine) => tfjsTrainer(tfjs, engine, problem),
+  });
+  return { ...result, name: "mlp-train-step" };
+}
+
+/** Issue 14's target for the CNN step. */
+export const CNN_TARGET = 3;
+
+/** Runs `cnn-train-step` (problem: bench/cnn.ts's `cnnProblem`). */
+export async function benchCnnStep(
+  ctx: GpuContext,
+  tfjs: Tfjs,
+  problem: MlpProblem,
+  options: MlpCaseOptions,
+): Promise<CnnCase> {
+  const result = await benchTrainStep(ctx, problem, options, {
+    name: "cnn-train-step",
+    target: CNN_TARGET,
+    model: "28×28×1 → conv2d 16 3×3 relu → maxpool 2×2 → dense 10 softmax, categorical cross-entropy, " +
+      "Adam(1e-3), batch 64",
+    tfjsTrainer: (engine) => tfjsCnnTrainer(tfjs, engine, problem),
+  });
+  return { ...result, name: "cnn-train-step" };
+}
+
+/**
+ * One training-step case: fitcheck plain, tfjs-webgpu and tfjs-cpu on the same problem, each checked
+ * against the float64 trainer first, then timed in interleaved repetitions; the target is the paired
+ * median of tfjs-webgpu / fitcheck.
+ */
+async function benchTrainStep(
+  ctx: GpuContext,
+  problem: MlpProblem,
+  options: MlpCaseOptions,
+  meta: {
+    name: string;
+    target: number;
+    model: string;
+    tfjsTrainer: (engine: "webgpu" | "cpu") => Promise<Trainer>;
+  },
+): Promise<Omit<MlpCase, "name">> {
   const trainers = {
     fitcheck: await fitcheckTrainer(ctx, problem, { instrument: false, label: "bench plain" }),
-    tfjsWebgpu: await tfjsTrainer(tfjs, "webgpu", problem),
-    tfjsCpu: await tfjsTrainer(tfjs, "cpu", problem),
+    tfjsWebgpu: await meta.tfjsTrainer("webgpu"),
+    tfjsCpu: await meta.tfjsTrainer("cpu"),
   };
   const names = Object.keys(trainers) as (keyof typeof trainers)[];
   try {
@@ -123,7 +169,7 @@ export async function benchMlpStep(
         reps: options.reps,
         onRep: (name, rep, value) =>
           options.progress(
-            `mlp-train-step rep ${rep + 1}/${options.reps} ${name}: ${value.toFixed(1)} ms/step`,
+            `${meta.name} rep ${rep + 1}/${options.reps} ${name}: ${value.toFixed(1)} ms/step`,
           ),
       },
     );
@@ -145,21 +191,20 @@ export async function benchMlpStep(
     // Paired per repetition: a burst of load from the machine's other processes hits both sides of a ratio.
     const achieved = pairedRatio(samples.tfjsWebgpu, samples.fitcheck).median;
     return {
-      name: "mlp-train-step",
       unit: "ms",
       fitcheck: stats.fitcheck.median,
       tfjsWebgpu: stats.tfjsWebgpu.median,
       tfjsCpu: stats.tfjsCpu.median,
       target: {
         description:
-          `a fitcheck step (no diagnosis records) at least ${MLP_TARGET}× faster than tfjs-webgpu's`,
+          `a fitcheck step (no diagnosis records) at least ${meta.target}× faster than tfjs-webgpu's`,
         quantity: "tfjsWebgpu / fitcheck",
         comparison: ">=",
-        threshold: MLP_TARGET,
+        threshold: meta.target,
         achieved,
       },
-      met: achieved >= MLP_TARGET,
-      model: "64→256→256→10 relu/relu/softmax, categorical cross-entropy, Adam(1e-3), batch 256",
+      met: achieved >= meta.target,
+      model: meta.model,
       stepsPerRep: options.steps,
       stats,
       checks,

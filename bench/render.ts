@@ -26,7 +26,8 @@ export function caseRow(c: BenchCase): string[] {
       const g = (x: number) => `${fixed(x)} GFLOP/s`;
       return [`matmul-${c.n}`, g(c.fitcheck), g(c.tfjsWebgpu), g(c.tfjsCpu), target, verdict];
     }
-    case "mlp-train-step": {
+    case "mlp-train-step":
+    case "cnn-train-step": {
       const ms = (x: number) => `${fixed(x)} ms/step`;
       return [c.name, ms(c.fitcheck), ms(c.tfjsWebgpu), ms(c.tfjsCpu), target, verdict];
     }

@@ -74,6 +74,10 @@ export const MlpCaseSchema = z.object({
 }).strict();
 export type MlpCase = z.infer<typeof MlpCaseSchema>;
 
+/** `cnn-train-step` (issue 14): the MLP case's fields on bench/cnn.ts's CNN. */
+export const CnnCaseSchema = MlpCaseSchema.extend({ name: z.literal("cnn-train-step") }).strict();
+export type CnnCase = z.infer<typeof CnnCaseSchema>;
+
 export const OverheadCaseSchema = z.object({
   name: z.literal("diagnose-overhead"),
   unit: z.literal("ratio"),
@@ -133,7 +137,7 @@ export const BenchResultSchema = z.object({
   quick: z.boolean(),
   reps: z.number().int().positive(),
   warmup: z.string(),
-  cases: z.tuple([MatmulCaseSchema, MlpCaseSchema, OverheadCaseSchema, ReadbacksCaseSchema]),
+  cases: z.tuple([MatmulCaseSchema, MlpCaseSchema, OverheadCaseSchema, ReadbacksCaseSchema, CnnCaseSchema]),
   /** Every check of every case passed. */
   checksOk: z.boolean(),
   /** Every target met. */

@@ -15,6 +15,10 @@
 
 override ACTIVATION: u32 = 0u;
 override ALPHA: f32 = 0.2;
+// 1: in place, dZ = dZ ⊙ act'(Z): the incoming gradient is read from dz itself (a layer whose dY
+// buffer is also its dZ, conv2d: one activation-sized buffer fewer); the dy binding is then unused
+// (bind any read-only buffer, e.g. z).
+override IN_PLACE: u32 = 0u;
 
 struct Params {
   count: u32,
@@ -81,5 +85,9 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   if (i >= params.count) {
     return;
   }
-  dz[i] = dy[i] * derivative(z[i]);
+  var g = dy[i];
+  if (IN_PLACE == 1u) {
+    g = dz[i];
+  }
+  dz[i] = g * derivative(z[i]);
 }

@@ -1,12 +1,15 @@
 // conv2d_forward: Z = conv(X, W) + b and Y = act(Z), channels last (NHWC, as Keras), direct
 // convolution.
 //
-// Direct rather than im2col + the matmul kernels: im2col would materialise a
-// (batch·outH·outW) × (kh·kw·cin) patch matrix (9× the input for a 3×3 kernel) and add a dispatch
-// and a pass over it per layer and per backward product; for the small channel counts of the
-// gallery's CNNs (cin 1..32) the matmul's 8×8 register blocks are mostly idle along k = kh·kw·cin.
-// No paired measurement of the two on this machine's adapter backs this yet (see the issue-14
-// report): it is the simpler of the two and keeps every sum in the twin's order.
+// Direct or im2col + matmul, by measurement (scripts/measure_conv2d.ts: forward, paired interleaved
+// repetitions of both on the same shapes, on llvmpipe, on a shared 2-core machine under load
+// average ~7, so the spreads are wide): im2col / direct = 1.59 (1.06-2.54) at 64×28×28×1 → 16 3×3,
+// 1.32 (1.16-1.75) at 64×8×8×1 → 16, 1.15 (0.78-2.07) at window depth kh·kw·cin = 36, 0.91
+// (0.64-1.83) at 72, 0.53 (0.28-1.04) at 64×13×13×16 → 32 (depth 144). For the shallow windows of
+// first layers (one or a few channels) the patch matrix costs more than it saves: the matmul's
+// register blocks are mostly idle along k, and im2col writes and rereads kh·kw copies of the input.
+// So this direct kernel serves depths below 64 and every evaluation pass; training switches to
+// im2col_forward + the matmul kernels from depth 64 (IM2COL_MIN_DEPTH in src/layers/conv2d.ts).
 //
 // Bindings: 0 x (read, rows × inH·inW·inC), 1 w (read, [kh, kw, inC, filters] row-major = Keras's
 //           kernel), 2 bias (read, filters), 3 z (read-write, rows × outH·outW·filters),

@@ -7,7 +7,8 @@
  */
 import { encodeTargets } from "../data/targets.ts";
 import type { ScenarioData } from "../data/load.ts";
-import { checkEpochConsistency } from "../diagnose/consistency.ts";
+import { checkEpochConsistency, checkPenaltyConsistency } from "../diagnose/consistency.ts";
+import { regularizedKernels } from "../layers/mod.ts";
 import { diagnoseData, imbalanceBehindCollapse } from "../diagnose/data.ts";
 import { diagnoseSetup } from "../diagnose/setup.ts";
 import { summarizeTargets } from "../diagnose/targets.ts";
@@ -113,6 +114,7 @@ export async function analyse(
   const ctx = await options.gpu();
   const consistency: ConsistencyEntry[] = [];
   const hostHistory = new Map<number, { train: SplitMetrics; validation: SplitMetrics | null }>();
+  const finalPenalties: { split: "train" | "validation"; penalty: { value: number; kernels: number } }[] = [];
   const onEpoch = (e: EpochReadback) => {
     const splits: ["train" | "validation", SplitReadback | null, Matrix | null][] = [
       ["train", e.train, job.train.y],
@@ -123,10 +125,17 @@ export async function analyse(
       if (!r || !y) continue;
       consistency.push(
         ...checkEpochConsistency(
-          { epoch: e.epoch, split, engine: r.engine, outputs: r.outputs, targets: y },
+          { epoch: e.epoch, split, engine: r.engine, outputs: r.outputs, targets: y, penalty: r.penalty },
           scenario,
         ),
       );
+      // The penalty itself, on the weights known: the initial ones here, the final ones after training.
+      if (r.penalty && e.epoch === 0) {
+        consistency.push(
+          checkPenaltyConsistency(0, split, r.penalty, regularizedKernels(job.shape, job.initial)),
+        );
+      }
+      if (r.penalty && e.epoch === job.epochs) finalPenalties.push({ split, penalty: r.penalty });
       const values = hostMetrics(
         scenario,
         engineNames(job),
@@ -159,6 +168,10 @@ export async function analyse(
     onEpoch,
   });
   const t2 = performance.now();
+  for (const { split, penalty } of finalPenalties) {
+    const kernels = regularizedKernels(job.shape, records.finalWeights);
+    consistency.push(checkPenaltyConsistency(job.epochs, split, penalty, kernels));
+  }
 
   const history: HistoryEntry[] = records.history.map((h) => ({
     epoch: h.epoch,

@@ -33,6 +33,11 @@ export interface EpochSplitValues {
   outputs: Matrix;
   /** Targets as encoded for training (float64; rounded to float32 here, as uploaded). */
   targets: Matrix;
+  /**
+   * The L2 penalties the engine added to its loss, as Keras reports it (their own value is checked
+   * by {@linkcode checkPenaltyConsistency}); absent or null without regularizers.
+   */
+  penalty?: { value: number; kernels: number } | null;
 }
 
 /** Which of the scenario's metrics the engine computes (and so are checked). */
@@ -87,8 +92,11 @@ export function checkEpochConsistency(
   if (engineLoss !== undefined && engineLoss !== null) {
     const cfg = { name: setup.loss.name, fromLogits: setup.loss.fromLogits, delta: setup.loss.delta };
     const perRow = lossPerRow(cfg, targets, outputs);
-    const reference = reduceLoss(perRow, setup.loss.reduction);
-    const tol = lossTolerance(outputs.rows, outputs.cols, setup.loss.reduction);
+    const penalty = values.penalty ?? null;
+    const reference = reduceLoss(perRow, setup.loss.reduction) + (penalty?.value ?? 0);
+    const base = lossTolerance(outputs.rows, outputs.cols, setup.loss.reduction);
+    // loss_penalty_forward adds the penalties one by one: gamma_kernels of the total, relative.
+    const tol = penalty ? { atol: base.atol, rtol: base.rtol + 2 * penalty.kernels * U } : base;
     entries.push(
       entry(`${values.split}.loss`, values.epoch, engineLoss, reference, tol, {
         // The loss kernels turn any non-finite input into NaN; float32 overflows where float64 does not.
@@ -111,6 +119,33 @@ export function checkEpochConsistency(
     );
   }
   return entries;
+}
+
+/**
+ * The engine's L2 penalty (Σ over regularized kernels of l2·Σw², f32 on the GPU) against float64 on
+ * the same weights. Tolerance: reduce_forward's sum of squares errs by gamma_L·Σw² with
+ * L = 12·passes + 1 (passes = ceil(log_1024 n)), f32(l2) by u, and the sum over kernels adds one
+ * rounding per kernel.
+ */
+export function checkPenaltyConsistency(
+  epoch: number,
+  split: "train" | "validation",
+  engine: { value: number; kernels: number },
+  kernels: readonly { weights: ArrayLike<number>; l2: number }[],
+): ConsistencyEntry {
+  let reference = 0, atol = 0;
+  for (const k of kernels) {
+    let sq = 0;
+    for (let i = 0; i < k.weights.length; i++) sq += k.weights[i] * k.weights[i];
+    const passes = Math.max(1, Math.ceil(Math.log(Math.max(k.weights.length, 2)) / Math.log(1024)));
+    const L = 12 * passes + 1;
+    reference += k.l2 * sq;
+    atol += k.l2 * ((L * U) / (1 - L * U)) * sq + 2 * U * k.l2 * sq;
+  }
+  return entry(`${split}.l2-penalty`, epoch, engine.value, reference, {
+    atol: atol + 1e-30,
+    rtol: (kernels.length + 1) * U,
+  }, {});
 }
 
 /** The largest finite float32. */

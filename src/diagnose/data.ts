@@ -48,7 +48,7 @@ import {
 import { binomialUpperTail, columnStats, homogeneity, ksTwoSample, rowKey, sampleRows } from "./_stats.ts";
 import type { TaskInfo } from "./setup.ts";
 import { classCounts, classIndices, summarizeTargets } from "./targets.ts";
-import { countParameters, outputLayer } from "../layers/mod.ts";
+import { countParameters, outputLayer, readsRawValues } from "../layers/mod.ts";
 
 /** Everything the data detectors look at. */
 export interface DataContext {
@@ -249,6 +249,9 @@ function interpretLabels(
 }
 
 function unscaledFeatures(ctx: DataContext): Finding | null {
+  // Token indices (an embedding's input) are row numbers of a table, not magnitudes: scaling them
+  // would break the lookup.
+  if (ctx.scenario && readsRawValues(ctx.scenario.model.layers)) return null;
   const ds = ctx.train, d = ds.featureNames.length;
   const stats = ds.featureNames.map((name, c) => ({ name, ...columnStats(ds.features, ds.rows, d, c) }));
   const live = stats.filter((s) => s.finite > 1 && s.std > 0);

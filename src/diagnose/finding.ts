@@ -149,6 +149,21 @@ export const CATALOGUE: Readonly<Record<FindingCode, CodeInfo>> = {
     severity: "error",
     explains: ["metric-insensitive", "metric-mismatch"],
   },
+  "batchnorm-batch-of-one": {
+    family: "setup",
+    severity: "error",
+    // A batch-norm layer normalising one value per channel outputs β whatever its input: the model's
+    // output stops depending on the input and nothing below the layer gets a gradient.
+    explains: [
+      "not-learning",
+      "vanishing-gradients",
+      "learning-rate-too-low",
+      "majority-class-collapse",
+      "accuracy-hides-class-failure",
+      "underfitting",
+      "initial-loss-anomaly",
+    ],
+  },
   // data
   "labels-not-class-indices": {
     family: "data",

@@ -22,6 +22,7 @@ import {
   squaredLossThroughSquashEvidence,
 } from "./_setup_evidence.ts";
 import type { TargetSummary } from "./targets.ts";
+import { batchNormBatchOfOneFinding } from "./setup_layers.ts";
 import { outputLayer } from "../layers/mod.ts";
 
 /** The task and how it was decided (as `inferTask` reports it). */
@@ -91,6 +92,8 @@ export function diagnoseSetup(ctx: SetupContext): Finding[] {
   const reduction = reductionFinding(s);
   if (reduction) out.push(reduction);
   out.push(...accuracyFindings(s, ctx.accuracy ?? null));
+  const batchNorm = batchNormBatchOfOneFinding(ctx.scenario, ctx.targets.rows);
+  if (batchNorm) out.push(batchNorm);
   return out;
 }
 

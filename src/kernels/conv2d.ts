@@ -7,6 +7,7 @@ import activationForwardCode from "../../shaders/activation_forward.wgsl" with {
 import conv2dFilterBackwardCode from "../../shaders/conv2d_filter_backward.wgsl" with { type: "text" };
 import conv2dForwardCode from "../../shaders/conv2d_forward.wgsl" with { type: "text" };
 import conv2dInputBackwardCode from "../../shaders/conv2d_input_backward.wgsl" with { type: "text" };
+import im2colForwardCode from "../../shaders/im2col_forward.wgsl" with { type: "text" };
 import pool2dBackwardCode from "../../shaders/pool2d_backward.wgsl" with { type: "text" };
 import pool2dForwardCode from "../../shaders/pool2d_forward.wgsl" with { type: "text" };
 import type { GpuContext } from "../gpu/context.ts";
@@ -15,6 +16,7 @@ import {
   activationForward,
   conv2dBackward,
   conv2dForward,
+  im2col,
   pool2dBackward,
   pool2dForward,
   type PoolMode,
@@ -110,6 +112,32 @@ export const conv2dFilterBackwardKernel: KernelDef<ConvUniform> = {
   dispatch: (u) => linearWorkgroups(u.kH * u.kW * u.inC * u.filters, 64),
   twins: [conv2dBackward],
 };
+
+type Im2colUniform = Exclude<ConvUniform, "filters">;
+
+/** im2col_forward.wgsl: the patch matrix (rows·outH·outW) × (kh·kw·inC) of a convolution. */
+export const im2colForwardKernel: KernelDef<Im2colUniform> = {
+  name: "im2col_forward",
+  code: im2colForwardCode,
+  bindings: [{ name: "x", access: "read" }, { name: "patches", access: "read-write" }],
+  uniforms: CONV_UNIFORMS.filter((f): f is UniformField<Im2colUniform> => f.name !== "filters"),
+  overrides: {},
+  dispatch: (u) => linearWorkgroups(u.rows * u.outH * u.outW * u.kH * u.kW * u.inC, 64),
+  twins: [im2col],
+};
+
+/** Prepares the patch matrix of `rows` rows of x (patches: rows·outH·outW × kh·kw·inC). */
+export function prepareIm2col(
+  ctx: GpuContext,
+  o: { label: string; geometry: Window2d; rows: number; x: GPUBuffer; patches: GPUBuffer },
+): Promise<PreparedOp<Im2colUniform>> {
+  const { filters: _f, ...uniforms } = convUniforms(o.geometry, 1, o.rows);
+  return prepareKernel(ctx, im2colForwardKernel, {
+    label: o.label,
+    buffers: { x: o.x, patches: o.patches },
+    uniforms,
+  });
+}
 
 /** pool2d_forward.wgsl: max (MODE 0, with argmax) or average (MODE 1) pooling. */
 export const pool2dForwardKernel: KernelDef<PoolUniform> = {

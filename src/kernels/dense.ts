@@ -22,7 +22,7 @@ export const activationBackwardKernel: KernelDef<"count"> = {
     access: "read-write",
   }],
   uniforms: [{ name: "count", type: "u32" }],
-  overrides: { ACTIVATION: 0, ALPHA: 0.2 },
+  overrides: { ACTIVATION: 0, ALPHA: 0.2, IN_PLACE: 0 },
   dispatch: (u) => linearWorkgroups(u.count, 64),
   twins: [activationBackward],
 };

@@ -19,6 +19,7 @@ import {
   conv2dFilterBackwardKernel,
   conv2dForwardKernel,
   conv2dInputBackwardKernel,
+  im2colForwardKernel,
   pool2dBackwardKernel,
   pool2dForwardKernel,
 } from "./conv2d.ts";
@@ -31,6 +32,15 @@ import {
   matmulVec4Forward,
 } from "./matmul.ts";
 import { adamUpdate, rmspropUpdate, sgdUpdate } from "./optimizers.ts";
+import {
+  batchnormForward,
+  batchnormInputBackward,
+  batchnormParamBackward,
+  batchnormStatsForward,
+} from "./batchnorm.ts";
+import { embeddingBackwardKernel, embeddingForwardKernel } from "./embedding.ts";
+import { globalAvgPoolBackwardKernel, globalAvgPoolForwardKernel } from "./global_pool.ts";
+import { l2GradientBackward, lossPenaltyForward } from "./regularization.ts";
 import { logSoftmaxForward, softmaxBackwardKernel, softmaxForward } from "./softmax.ts";
 
 export {
@@ -58,6 +68,10 @@ export * from "./metrics.ts";
 export * from "./column_stats.ts";
 export * from "./fingerprint.ts";
 export * from "./instrument.ts";
+export * from "./batchnorm.ts";
+export * from "./embedding.ts";
+export * from "./global_pool.ts";
+export * from "./regularization.ts";
 
 /** All kernels. Append with small in-place edits; the order carries no meaning. */
 // deno-lint-ignore no-explicit-any
@@ -94,4 +108,15 @@ export const KERNELS: readonly KernelDef<any>[] = [
   pool2dForwardKernel,
   pool2dBackwardKernel,
   activationForwardKernel,
+  im2colForwardKernel,
+  batchnormStatsForward,
+  batchnormForward,
+  batchnormParamBackward,
+  batchnormInputBackward,
+  embeddingForwardKernel,
+  embeddingBackwardKernel,
+  globalAvgPoolForwardKernel,
+  globalAvgPoolBackwardKernel,
+  l2GradientBackward,
+  lossPenaltyForward,
 ];

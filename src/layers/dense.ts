@@ -23,6 +23,8 @@ export interface DenseLayerSpec {
   activation: Activation;
   /** Dropout rate applied to this layer's output during training, 0 <= rate < 1. */
   dropout: number;
+  /** Keras's kernel_regularizer L2 factor (absent or 0: none; a v1 file has none). */
+  l2?: number;
 }
 
 const schema = z.strictObject({
@@ -30,6 +32,7 @@ const schema = z.strictObject({
   units: z.number().int().min(1),
   activation: z.enum(ACTIVATIONS).default("linear"),
   dropout: z.number().min(0).lt(1).default(0),
+  l2: z.number().min(0).optional(),
 });
 
 /** The dense layer kind. */
@@ -44,6 +47,7 @@ export const denseLayer: LayerDefinition<DenseLayerSpec> = {
   hasParameters: () => true,
   describe: (spec) => `${spec.units} ${spec.activation} units`,
   activation: (spec) => spec.activation,
+  l2: (spec) => spec.l2 ?? 0,
   fusion: {
     exposes: (spec) => (spec.dropout === 0 && spec.activation !== "softmax" ? spec.activation : null),
     accepts: () => true,
@@ -53,6 +57,7 @@ export const denseLayer: LayerDefinition<DenseLayerSpec> = {
     return {
       label: `layer ${layer.position + 1} (dense)`,
       hasParameters: true,
+      l2: spec.l2 ?? 0,
       forward(x, p, training) {
         const w = matrix(inSize, spec.units, p!.weights);
         const { z, y } = denseForward(x, w, p!.biases, { activation: spec.activation });

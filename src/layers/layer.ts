@@ -30,6 +30,8 @@ import type { GpuContext } from "../gpu/context.ts";
 import type { LayerTwin } from "../reference/layer_twin.ts";
 import type { ElementwiseActivation } from "../reference/activations.ts";
 import type { Activation } from "../scenario/types.ts";
+import type { Matrix } from "../reference/matrix.ts";
+import type { Rng } from "../random.ts";
 
 /** A per-row tensor shape, channels last. */
 export type Shape = readonly number[];
@@ -169,6 +171,23 @@ export interface LayerDefinition<S extends { type?: string }> {
   prepareTraining(ctx: GpuContext, layer: ModelLayer<S>, io: GpuTrainIO): Promise<GpuTrainLayer>;
   prepareEvaluation(ctx: GpuContext, layer: ModelLayer<S>, io: GpuLayerIO): Promise<GpuLayer>;
   fusion?: BackwardFusion<S>;
+  /**
+   * Keras's kernel regularizer factor `l2` (`regularizers.L2`): l2·Σw² of the weights (not the
+   * biases) is added to the loss the optimizer minimises and the loss reported, 2·l2·w to the
+   * weights' gradient. Absent or 0: not regularized.
+   */
+  l2?(spec: S): number;
+  /**
+   * The layer's own Keras initialisers (embedding: U(-0.05, 0.05); batch norm: γ = 1, β = 0).
+   * Absent: the scenario's `model.init` for the weights and zero biases.
+   */
+  initialize?(spec: S, parameters: ParameterShape, rng: Rng): { weights: Float64Array; biases: Float64Array };
+  /**
+   * The layer reads the data's values themselves (token indices), so it must be the first layer, and
+   * each split's features are checked before training: the first bad value as (0-based row, column,
+   * problem), or null. A bad value is an input error naming the row, the column and the value.
+   */
+  rawInput?: { check(spec: S, x: Matrix): { row: number; column: number; problem: string } | null };
 }
 
 /** Records of the layers that carry parameters: per filter/unit statistics read z as (rows·positions) × units. */

@@ -5,6 +5,7 @@
  */
 import { InputError } from "../errors.ts";
 import type { LayerTwin } from "../reference/layer_twin.ts";
+import type { Matrix } from "../reference/matrix.ts";
 import type { Activation } from "../scenario/types.ts";
 import { activationLayer, type ActivationLayerSpec } from "./activation.ts";
 import { conv2dLayer, type Conv2dLayerSpec } from "./conv2d.ts";
@@ -12,6 +13,15 @@ import { denseLayer, type DenseLayerSpec } from "./dense.ts";
 import { avgPool2dLayer, maxPool2dLayer, type Pool2dLayerSpec } from "./pool2d.ts";
 import { dropoutLayer, type DropoutLayerSpec } from "./dropout.ts";
 import { flattenLayer, type FlattenLayerSpec } from "./flatten.ts";
+import { batchNormLayer, type BatchNormLayerSpec } from "./batchnorm.ts";
+import { conv1dLayer, type Conv1dLayerSpec } from "./conv1d.ts";
+import { embeddingLayer, type EmbeddingLayerSpec } from "./embedding.ts";
+import {
+  globalAvgPool1dLayer,
+  type GlobalAvgPool1dLayerSpec,
+  globalAvgPool2dLayer,
+  type GlobalAvgPool2dLayerSpec,
+} from "./global_pool.ts";
 import {
   describeShape,
   type LayerDefinition,
@@ -24,10 +34,15 @@ import {
 export * from "./layer.ts";
 export type {
   ActivationLayerSpec,
+  BatchNormLayerSpec,
+  Conv1dLayerSpec,
   Conv2dLayerSpec,
   DenseLayerSpec,
   DropoutLayerSpec,
+  EmbeddingLayerSpec,
   FlattenLayerSpec,
+  GlobalAvgPool1dLayerSpec,
+  GlobalAvgPool2dLayerSpec,
   Pool2dLayerSpec,
 };
 
@@ -38,7 +53,12 @@ export type LayerSpec =
   | DropoutLayerSpec
   | Conv2dLayerSpec
   | Pool2dLayerSpec
-  | ActivationLayerSpec;
+  | ActivationLayerSpec
+  | BatchNormLayerSpec
+  | Conv1dLayerSpec
+  | EmbeddingLayerSpec
+  | GlobalAvgPool1dLayerSpec
+  | GlobalAvgPool2dLayerSpec;
 
 /** All layer kinds. Append with one-line edits; the order carries no meaning. */
 // deno-lint-ignore no-explicit-any
@@ -50,6 +70,11 @@ export const LAYERS: readonly LayerDefinition<any>[] = [
   maxPool2dLayer,
   avgPool2dLayer,
   activationLayer,
+  batchNormLayer,
+  conv1dLayer,
+  embeddingLayer,
+  globalAvgPool1dLayer,
+  globalAvgPool2dLayer,
 ];
 
 /** The definition of layer kind `type`, or undefined. */
@@ -77,6 +102,11 @@ export function buildModel(input: Shape, specs: readonly LayerSpec[]): Model {
     const def = layerDefinition(type);
     const field = `model.layers[${position}]`;
     if (!def) throw new InputError(`unknown layer type "${type}"`, { field });
+    if (def.rawInput && position > 0) {
+      throw new InputError(`${type} reads the data's values (token indices): it must be the first layer`, {
+        field,
+      });
+    }
     let output: Shape;
     try {
       output = def.outputShape(spec, shape);
@@ -99,6 +129,44 @@ export function buildModel(input: Shape, specs: readonly LayerSpec[]): Model {
     return layer;
   });
   return { input, inputs: sizeOf(input), layers };
+}
+
+/**
+ * Checks a split's features against a first layer that reads the data's values themselves
+ * (embedding: token indices). `sourceRow` maps a row of `x` to its 0-based row in the source (a
+ * validation split from the training data is a subset of it). Throws an InputError (exit 2) naming
+ * the source, the data row, the column and the value.
+ */
+export function checkRawInput(
+  model: Model,
+  x: Matrix,
+  where: { source: string; featureNames: readonly string[]; sourceRow?: (row: number) => number },
+): void {
+  const first = model.layers[0];
+  const bad = first?.def.rawInput?.check(first.spec, x);
+  if (!bad) return;
+  throw new InputError(`layer 1 (${first.def.type}): ${bad.problem}`, {
+    file: where.source,
+    row: (where.sourceRow?.(bad.row) ?? bad.row) + 1,
+    field: where.featureNames[bad.column] ?? `feature ${bad.column}`,
+  });
+}
+
+/** The weights of the model's L2-regularized kernels with their factors, in parameter order. */
+export function regularizedKernels(
+  model: Model,
+  params: readonly { weights: ArrayLike<number> }[],
+): { weights: ArrayLike<number>; l2: number }[] {
+  return parameterLayers(model).flatMap((layer, r) => {
+    const l2 = layer.def.l2?.(layer.spec) ?? 0;
+    return l2 > 0 ? [{ weights: params[r].weights, l2 }] : [];
+  });
+}
+
+/** Whether the first layer reads the data's values themselves (token indices): see `rawInput`. */
+export function readsRawValues(specs: readonly LayerSpec[]): boolean {
+  const first = specs[0];
+  return first !== undefined && layerDefinition(first.type ?? "dense")?.rawInput !== undefined;
 }
 
 /** The layers of `model` that carry parameters (and so a record and a LayerWeights entry), in order. */

@@ -149,6 +149,34 @@ export function conv2dBackward(
   return { dz, dw, db, dx };
 }
 
+/**
+ * The patch matrix of a convolution: row (b, oy, ox) of (batch·outH·outW) × (kH·kW·inC) holds its
+ * window's taps in kernel order (ky, kx, c), 0 outside the image; patches · W is the convolution.
+ */
+export function im2col(x: Matrix, g: Window2d): Matrix {
+  const depth = g.kH * g.kW * g.inC;
+  const out = matrix(x.rows * g.outH * g.outW, depth);
+  for (let b = 0; b < x.rows; b++) {
+    for (let oy = 0; oy < g.outH; oy++) {
+      for (let ox = 0; ox < g.outW; ox++) {
+        const row = ((b * g.outH + oy) * g.outW + ox) * depth;
+        for (let ky = 0; ky < g.kH; ky++) {
+          const iy = oy * g.sH + ky - g.padTop;
+          for (let kx = 0; kx < g.kW; kx++) {
+            const ix = ox * g.sW + kx - g.padLeft;
+            if (iy < 0 || iy >= g.inH || ix < 0 || ix >= g.inW) continue;
+            for (let c = 0; c < g.inC; c++) {
+              out.data[row + (ky * g.kW + kx) * g.inC + c] =
+                x.data[b * x.cols + (iy * g.inW + ix) * g.inC + c];
+            }
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
 /** Pooling modes. */
 export type PoolMode = "max" | "avg";
 

@@ -40,6 +40,8 @@ export interface LayerTwin {
   readonly label: string;
   /** Whether this layer consumes one LayerWeights entry of the model's parameters. */
   readonly hasParameters: boolean;
+  /** Keras's kernel regularizer factor on its weights (see LayerDefinition.l2); absent: none. */
+  readonly l2?: number;
   /** Forward on a batch; `training` null is inference (no dropout). */
   forward(x: Matrix, params: LayerWeights | null, training: TwinTraining | null): TwinForward;
   /** Backward from ∂L/∂y, with the cache of the forward pass of the same batch. */

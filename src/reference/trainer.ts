@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { l2Gradient, regularizedLoss } from "./regularization.ts";
 import type { LayerWeights } from "../train/records.ts";
 import type { LossSpec, OptimizerSpec } from "../scenario/types.ts";
 import type { LayerTwin } from "./layer_twin.ts";
@@ -80,15 +81,24 @@ export function referenceStep(
   const last = model.layers.length - 1;
   const out = fwd.y[last];
   const cfg = { name: model.loss.name, fromLogits: model.loss.fromLogits, delta: model.loss.delta };
-  const loss = reduceLoss(lossPerRow(cfg, batch.y, out), model.loss.reduction);
-  let dy = lossGradient({ ...cfg, reduction: model.loss.reduction }, batch.y, out);
   const slots = parameterSlots(model);
+  // Keras reports (and minimises) the data loss plus each regularized kernel's l2·Σw², computed
+  // with the weights of this forward pass.
+  const penalties = model.layers.flatMap((l, i) =>
+    l.l2 && slots[i] !== null ? [{ w: params[slots[i]!].weights, l2: l.l2 }] : []
+  );
+  const loss = regularizedLoss(reduceLoss(lossPerRow(cfg, batch.y, out), model.loss.reduction), penalties);
+  let dy = lossGradient({ ...cfg, reduction: model.loss.reduction }, batch.y, out);
   // Every layer's gradients first, then the updates (as the GPU step: dX reads W before its update).
   const grads: { slot: number; dw: Float64Array; db: Float64Array }[] = [];
   for (let i = last; i >= 0; i--) {
     const slot = slots[i];
     const g = model.layers[i].backward(fwd.caches[i], dy, slot === null ? null : params[slot]);
-    if (slot !== null) grads.push({ slot, dw: g.dw!, db: g.db! });
+    if (slot !== null) {
+      const l2 = model.layers[i].l2 ?? 0;
+      // The penalty's gradient 2·l2·w joins the weights' (not the biases') gradient.
+      grads.push({ slot, dw: l2 > 0 ? l2Gradient(g.dw!, params[slot].weights, l2) : g.dw!, db: g.db! });
+    }
     dy = g.dx;
   }
   for (const g of grads) {

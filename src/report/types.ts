@@ -13,6 +13,7 @@ export const FINDING_CODES = [
   "output-range-mismatch",
   "loss-reduction-sum",
   "accuracy-semantics-mismatch",
+  "batchnorm-batch-of-one",
   // data
   "labels-not-class-indices",
   "non-finite-data",

@@ -28,6 +28,7 @@ import { prepareCorrect } from "../kernels/metrics.ts";
 import { type AdamOp, prepareAdam, prepareRmsprop, prepareSgd } from "../kernels/optimizers.ts";
 import { prepareReduce } from "../kernels/reduce.ts";
 import { columnStatsWords, prepareColumnStats } from "../kernels/column_stats.ts";
+import { prepareL2Gradient, preparePenalties } from "../kernels/regularization.ts";
 import type { LossConfig } from "../reference/losses.ts";
 import type { Activation, LossSpec, OptimizerSpec } from "../scenario/types.ts";
 import type { ModelShape } from "./model.ts";
@@ -326,6 +327,32 @@ export async function prepareTrainStep(
     reduction: setup.loss.reduction,
   });
 
+  // Keras's L2 kernel regularizers: each penalty joins the step's loss (computed with the weights of
+  // this forward pass) and 2·l2·w joins dW before the update. Where the fused dense product wrote
+  // dW's block norms, the record's ‖dW‖ is the data gradient's.
+  const regularized = recorded.flatMap((layer, r) => {
+    const l2 = layer.def.l2?.(layer.spec) ?? 0;
+    return l2 > 0 ? [{ layer, r, l2, count: layer.parameters!.inputs * layer.parameters!.units }] : [];
+  });
+  const penalties = await preparePenalties(ctx, {
+    label: "batch loss",
+    kernels: regularized.map((k) => ({ w: params.weights[k.r], count: k.count, l2: k.l2 })),
+    loss: record,
+    lossOffset: 0,
+  });
+  const l2Gradients: PreparedOp<string>[] = [];
+  for (const k of regularized) {
+    l2Gradients.push(
+      await prepareL2Gradient(ctx, {
+        label: `layer ${k.layer.position} dW += 2·l2·W`,
+        w: params.weights[k.r],
+        g: ops[k.layer.position].grads!.dw,
+        count: k.count,
+        l2: k.l2,
+      }),
+    );
+  }
+
   let rows = B, offset = 0;
   return {
     xBatch,
@@ -377,8 +404,10 @@ export async function prepareTrainStep(
       for (const op of ops) op.forward(pass);
       lossForward.encode(pass);
       lossReduce.encode(pass);
+      penalties.encode(pass);
       lossBackward.encode(pass);
       for (let i = L - 1; i >= 0; i--) ops[i].backward(pass);
+      for (const op of l2Gradients) op.encode(pass);
       // Updates after the whole backward pass (dX of layer i reads W_i before its update), then each
       // layer's record: its gradients, the update it made, and its pre-activations Z (intact since
       // the forward pass).
@@ -403,6 +432,8 @@ export interface SplitEvaluation {
   logits: GPUBuffer;
   /** Per layer: column statistics of its activations (ReLU layers), else null. */
   activationStats: (GPUBuffer | null)[];
+  /** The L2 penalty pairs already added to the loss (pair 0 of `values`), for the consistency check. */
+  penalties: { pairs: GPUBuffer; count: number } | null;
   encode(encoder: GPUCommandEncoder): void;
 }
 
@@ -489,6 +520,19 @@ export async function prepareEvaluation(
       outOffset: 0,
     }),
   );
+  // The loss Keras's evaluate reports includes the regularizers' penalties of the current weights.
+  const penalties = await preparePenalties(ctx, {
+    label: `${label} loss`,
+    kernels: parameterLayers(shape).flatMap((layer, r) => {
+      const l2 = layer.def.l2?.(layer.spec) ?? 0;
+      return l2 > 0
+        ? [{ w: params.weights[r], count: layer.parameters!.inputs * layer.parameters!.units, l2 }]
+        : [];
+    }),
+    loss: values,
+    lossOffset: 0,
+  });
+  ops.push(penalties);
   for (const [m, metric] of options.metrics.entries()) {
     const scratch = ctx.storage(`${label} ${metric.name} per row`, N);
     if (metric.kind === "correct") {
@@ -533,6 +577,7 @@ export async function prepareEvaluation(
     rows: N,
     values,
     valueCount,
+    penalties: penalties.count > 0 ? { pairs: penalties.pairs, count: penalties.count } : null,
     outputs,
     logits: last!.z ?? last!.y,
     activationStats,

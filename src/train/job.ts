@@ -15,6 +15,7 @@ import type { Scenario } from "../scenario/types.ts";
 import type { EngineMetric } from "./gpu_network.ts";
 import { initialParameters, type ModelShape, modelShape } from "./model.ts";
 import type { LayerWeights } from "./records.ts";
+import { checkRawInput } from "../layers/mod.ts";
 
 export interface TrainingJob {
   scenario: Scenario;
@@ -49,6 +50,7 @@ export function trainingJob(
     y: { data: t.values, rows: t.rows, cols: t.width },
   });
   const outputUnits = shape.layers[shape.layers.length - 1].outSize;
+  checkSplitsRawInput(shape, data);
   return {
     scenario,
     shape,
@@ -65,6 +67,21 @@ export function trainingJob(
     dropoutSeed: dropoutSeed(scenario.seed),
     metrics: engineMetrics(scenario, y.width, outputUnits),
   };
+}
+
+/** Token indices and the like: both splits checked against the first layer before any training. */
+function checkSplitsRawInput(shape: ModelShape, data: ScenarioData): void {
+  const split = data.validationSource.kind === "split" ? data.validationSource : null;
+  for (
+    const [d, rows] of [[data.train, split?.trainRows], [data.validation, split?.validationRows]] as const
+  ) {
+    if (!d) continue;
+    checkRawInput(shape, { data: d.features, rows: d.rows, cols: d.featureNames.length }, {
+      source: d.source,
+      featureNames: d.featureNames,
+      sourceRow: rows ? (r) => rows[r] : undefined,
+    });
+  }
 }
 
 /**

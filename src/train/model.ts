@@ -69,6 +69,8 @@ export function initialParameters(shape: ModelShape, init: Init, seed: number): 
   return parameterLayers(shape).map((layer) => {
     const p = layer.parameters!;
     const rng = root.stream(`layer-${layer.position}`);
+    const own = layer.def.initialize?.(layer.spec, p, rng);
+    if (own) return { ...own, inputs: p.inputs, units: p.units };
     const weights = new Float64Array(p.inputs * p.units);
     for (let k = 0; k < weights.length; k++) weights[k] = sampleInit(init, p.fanIn, p.fanOut, rng);
     return { weights, biases: new Float64Array(p.units), inputs: p.inputs, units: p.units };

@@ -78,6 +78,8 @@ export interface SplitReadback {
   outputs: Matrix;
   logits: Matrix;
   unitActivity: (Float64Array | null)[];
+  /** The L2 penalties the engine added to `engine.loss` (their f32 sum, NaN if one is non-finite), or null. */
+  penalty: { value: number; kernels: number } | null;
 }
 
 function toF32(m: Matrix): Float32Array {
@@ -230,7 +232,13 @@ async function train(ctx: GpuContext, options: GpuTrainOptions): Promise<Trainin
 }
 
 function splitSources(e: SplitEvaluation): GPUBuffer[] {
-  return [e.values, e.outputs, e.logits, ...e.activationStats.filter((b): b is GPUBuffer => b !== null)];
+  return [
+    e.values,
+    e.outputs,
+    e.logits,
+    ...e.activationStats.filter((b): b is GPUBuffer => b !== null),
+    ...(e.penalties ? [e.penalties.pairs] : []),
+  ];
 }
 
 function decodeSplit(
@@ -267,7 +275,14 @@ function decodeSplit(
     // A ReLU unit is active on a row when its output is non-zero: activity = 1 - fraction of zeros.
     return Float64Array.from(stats, (s) => (s.finite > 0 ? 1 - s.zeroFraction : 0));
   });
-  return { engine, outputs, logits, unitActivity };
+  let penalty: SplitReadback["penalty"] = null;
+  if (e.penalties) {
+    const pw = new Uint32Array(buffers[next]), pf = new Float32Array(buffers[next]);
+    let sum = 0;
+    for (let i = 0; i < e.penalties.count; i++) sum += pw[2 * i + 1] > 0 ? NaN : pf[2 * i];
+    penalty = { value: sum, kernels: e.penalties.count };
+  }
+  return { engine, outputs, logits, unitActivity, penalty };
 }
 
 function snapshot(epoch: number, split: "train" | "validation", r: SplitReadback): PredictionSnapshot {

@@ -1,6 +1,6 @@
 /**
  * The benchmark harness in --quick mode, through its command line: one JSON document on stdout with the
- * contract's shape, the four cases, positive figures, every correctness check passed, targets computed
+ * contract's shape, the cases (the four of CONTRACT §4, then issue 14's cnn-train-step), positive figures, every correctness check passed, targets computed
  * from the figures. No timed assertion (issue 9 item 4): how fast is the benchmark's business.
  */
 import { beforeAll, describe, expect, test } from "vitest";
@@ -36,15 +36,16 @@ describe("deno task bench --quick --json", () => {
     expect(["shared", "own"]).toContain(result.tfjs.webgpuDevice);
   });
 
-  test("has the four cases of CONTRACT §4, in order, with their units and fields", () => {
+  test("has the four cases of CONTRACT §4 and cnn-train-step, in order, with their units and fields", () => {
     expect(result.cases.map((c) => [c.name, c.unit])).toEqual([
       ["matmul-1024", "GFLOP/s"],
       ["mlp-train-step", "ms"],
       ["diagnose-overhead", "ratio"],
       ["readbacks-per-epoch", "readbacks"],
+      ["cnn-train-step", "ms"],
     ]);
-    const [matmul, mlp, overhead, readbacks] = result.cases;
-    for (const c of [matmul, mlp]) {
+    const [matmul, mlp, overhead, readbacks, cnn] = result.cases;
+    for (const c of [matmul, mlp, cnn]) {
       for (const v of [c.fitcheck, c.tfjsWebgpu, c.tfjsCpu]) {
         expect(Number.isFinite(v) && v > 0).toBe(true);
       }
@@ -105,6 +106,7 @@ describe("deno task bench --quick --json", () => {
         "| mlp-train-step",
         "| diagnose-overhead",
         "| readbacks-per-epoch",
+        "| cnn-train-step",
       ]);
       expect(markdown).toMatch(/QUICK mode/);
     } finally {

@@ -14,14 +14,17 @@ import {
   activationOverrides,
   prepareConv2dBackward,
   prepareConv2dForward,
+  prepareIm2col,
   preparePool2d,
 } from "../../src/kernels/conv2d.ts";
+import { activationBackwardKernel } from "../../src/kernels/dense.ts";
 import { prepareKernel } from "../../src/kernels/kernel.ts";
-import type { ElementwiseActivation } from "../../src/reference/activations.ts";
+import { activationBackward, type ElementwiseActivation } from "../../src/reference/activations.ts";
 import {
   activationForward,
   conv2dBackward,
   conv2dForward,
+  im2col,
   type Padding,
   pool2dBackward,
   pool2dForward,
@@ -360,6 +363,76 @@ describeKernels(
     });
   },
 );
+
+describeKernels(
+  ["activation_backward"],
+  "in place (IN_PLACE 1: dZ = dZ ⊙ act'(Z), as conv2d runs it)",
+  () => {
+    for (const activation of ["relu", "sigmoid", "elu"] as ElementwiseActivation[]) {
+      it(`${activation}, 1001 elements: the same values as the separate-buffer kernel, bit for bit`, async () => {
+        const ctx = await testContext();
+        const n = 1001;
+        const z = randomF32(`inplace z ${activation}`, n, { scale: 6 });
+        const dy = randomF32(`inplace dy ${activation}`, n);
+        const [zb, dyb, dzb, inPlace] = [
+          ctx.upload("z", z),
+          ctx.upload("dy", dy),
+          ctx.storage("dz", n),
+          ctx.upload("dy → dz", dy),
+        ];
+        const overrides = activationOverrides(activation);
+        const separate = await prepareKernel(ctx, activationBackwardKernel, {
+          label: "separate",
+          buffers: { dy: dyb, z: zb, dz: dzb },
+          uniforms: { count: n },
+          overrides,
+        });
+        const inplace = await prepareKernel(ctx, activationBackwardKernel, {
+          label: "in place",
+          buffers: { dy: zb, z: zb, dz: inPlace },
+          uniforms: { count: n },
+          overrides: { ...overrides, IN_PLACE: 1 },
+        });
+        const [a, b] = await runOps(ctx, [separate, inplace], [dzb, inPlace], {
+          byteLengths: [n * 4, n * 4],
+        });
+        expect(Array.from(b)).toEqual(Array.from(a));
+        // And the values are the twin's (one rounding of the product, exp's error for the smooth ones).
+        const ref = activationBackward(dy, z, activation);
+        const tol = ref.map((
+          v,
+          i,
+        ) => (activation === "relu" ? 0 : (8 + 4 * Math.abs(z[i])) * 2 ** -23 * Math.abs(v)));
+        expectClose(b, ref, { atol: tol, rtol: 0 }, {
+          label: `${activation} in place`,
+          family: "activation backward",
+        });
+        for (const buf of [zb, dyb, dzb, inPlace]) ctx.pool.release(buf);
+        separate.release();
+        inplace.release();
+      });
+    }
+  },
+);
+
+describeKernel("im2col_forward", () => {
+  for (const c of CASES) {
+    it(`patches of ${c.name}: a copy, equal to the twin`, async () => {
+      const ctx = await testContext();
+      const g = window2d(c.input, c.kernel, c.strides, c.padding);
+      const inSize = c.input[0] * c.input[1] * c.input[2];
+      const depth = c.kernel[0] * c.kernel[1] * c.input[2], count = c.rows * g.outH * g.outW * depth;
+      const x = randomF32(`im2col x ${c.name}`, c.rows * inSize);
+      const [xb, pb] = [ctx.upload("x", x), ctx.storage("patches", count)];
+      const op = await prepareIm2col(ctx, { label: "im2col", geometry: g, rows: c.rows, x: xb, patches: pb });
+      const [patches] = await runOps(ctx, [op], [pb], { byteLengths: [count * 4] });
+      expect(Array.from(patches)).toEqual(Array.from(im2col(matrix(c.rows, inSize, x), g).data));
+      ctx.pool.release(xb);
+      ctx.pool.release(pb);
+      op.release();
+    });
+  }
+});
 
 describeKernel("activation_forward", () => {
   for (

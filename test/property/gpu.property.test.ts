@@ -1,7 +1,8 @@
 /**
  * The WGSL kernels against their float64 twins on shapes and values fast-check draws: matmul (both
  * variants, m, n, k in 1..70, transposes, bias), softmax / log-softmax (random rows × cols and logit
- * scales), every loss forward, reduced and backward, and the reduce ops over n up to 5000. The
+ * scales), every loss forward, reduced and backward, the reduce ops over n up to 5000, and conv1d
+ * (conv2d's kernels on a height of 1) over random geometries against the independent 1-D twin. The
  * tolerances are the kernel tests' own (test/helpers/kernel_tolerances.ts), so a shape the fixed
  * cases missed is held to the same derived bound.
  *
@@ -15,6 +16,14 @@ import { readback, readbackF32 } from "../../src/gpu/mod.ts";
 import { type MatmulVariant, prepareMatmul } from "../../src/kernels/matmul.ts";
 import { prepareReduce } from "../../src/kernels/reduce.ts";
 import { prepareSoftmax } from "../../src/kernels/softmax.ts";
+import { prepareConv2dBackward, prepareConv2dForward } from "../../src/kernels/conv2d.ts";
+import { window2d } from "../../src/reference/conv2d.ts";
+import {
+  conv1dBackward,
+  conv1dForward,
+  convOutputGeometry,
+  type Padding,
+} from "../../src/reference/conv1d.ts";
 import { absolute, matmul } from "../../src/reference/matmul.ts";
 import { matrix } from "../../src/reference/matrix.ts";
 import { reduceF64, type ReduceOp, reduceTreeF32 } from "../../src/reference/reductions.ts";
@@ -24,7 +33,7 @@ import type { Reduction } from "../../src/scenario/types.ts";
 import { releaseTestContext, testContext } from "../helpers/gpu.ts";
 import { matmulTolerance, reduceBound, softmaxTolerances } from "../helpers/kernel_tolerances.ts";
 import { checkAsyncProperty } from "../helpers/property.ts";
-import { expectClose } from "../helpers/tolerance.ts";
+import { expectClose, gamma } from "../helpers/tolerance.ts";
 import { expectLossMatchesTwin, LOSS_CONFIGS, lossInputs, lossTag, runLoss } from "../helpers/loss_cases.ts";
 
 afterAll(releaseTestContext);
@@ -189,6 +198,102 @@ describe("GPU kernels against float64 on random shapes", () => {
         const exact = reduceF64(op, data).value;
         expectClose([value], [exact], { atol: reduceBound(op, data, exact), rtol: 0 }, {
           label: `${op} n=${n}`,
+        });
+      }),
+      RUNS,
+    );
+  });
+  it("conv1d as conv2d with a height of 1: any length, kernel, stride, padding and channels; z, dX, dW against the 1-D twin", async () => {
+    const ctx = await testContext();
+    const cases = fc.record({
+      batch: fc.integer({ min: 1, max: 4 }),
+      length: fc.integer({ min: 1, max: 40 }),
+      inChannels: fc.integer({ min: 1, max: 6 }),
+      filters: fc.integer({ min: 1, max: 6 }),
+      kernelSize: fc.integer({ min: 1, max: 7 }),
+      stride: fc.integer({ min: 1, max: 4 }),
+      padding: fc.constantFrom<Padding>("same", "valid"),
+      seed,
+    }).filter((c) => convOutputGeometry(c.length, c.kernelSize, c.stride, c.padding).outLength > 0);
+    await checkAsyncProperty(
+      fc.asyncProperty(cases, async (c) => {
+        const { outLength } = convOutputGeometry(c.length, c.kernelSize, c.stride, c.padding);
+        const count = c.batch * outLength * c.filters;
+        const x = f32(c.seed, "x", c.batch * c.length * c.inChannels, -1, 1);
+        const w = f32(c.seed, "w", c.kernelSize * c.inChannels * c.filters, -1, 1);
+        const b = f32(c.seed, "b", c.filters, -1, 1);
+        const dy = f32(c.seed, "dy", count, -1, 1);
+        const buffers = {
+          x: ctx.upload("x", x),
+          w: ctx.upload("w", w),
+          b: ctx.upload("b", b),
+          z: ctx.storage("z", count),
+          y: ctx.storage("y", count),
+          dz: ctx.upload("dz", dy),
+          dw: ctx.storage("dw", w.length),
+          dx: ctx.storage("dx", x.length),
+        };
+        // The sequence [L, C] as the image [1, L, C], the kernel [K, C, F] as [1, K, C, F].
+        const geometry = window2d([1, c.length, c.inChannels], [1, c.kernelSize], [1, c.stride], c.padding);
+        const common = { geometry, filters: c.filters, rows: c.batch };
+        const fwd = await prepareConv2dForward(ctx, {
+          label: "property conv1d",
+          ...common,
+          activation: "linear",
+          ...buffers,
+        });
+        const dX = await prepareConv2dBackward(ctx, {
+          label: "property dX",
+          ...common,
+          pass: "input",
+          ...buffers,
+          out: buffers.dx,
+        });
+        const dW = await prepareConv2dBackward(ctx, {
+          label: "property dW",
+          ...common,
+          pass: "filter",
+          ...buffers,
+          out: buffers.dw,
+        });
+        ctx.submit("property conv1d", (pass) => {
+          fwd.encode(pass);
+          dX.encode(pass);
+          dW.encode(pass);
+        });
+        const [z, dw, dx] = await readbackF32(
+          ctx,
+          [buffers.z, buffers.dw, buffers.dx].map((buffer, i) => ({
+            buffer,
+            byteLength: [count, w.length, x.length][i] * 4,
+          })),
+        );
+        for (const op of [fwd, dX, dW]) op.release();
+        for (const buffer of Object.values(buffers)) ctx.pool.release(buffer);
+        // Higham's recursive-sum bound on each sum: z over K·C products and the bias, dW over the
+        // batch·outLength positions, dX over at most K·F products.
+        const ref = conv1dForward(x, w, b, c);
+        const abs = conv1dForward(x.map(Math.abs), w.map(Math.abs), b.map(Math.abs), c);
+        const label = JSON.stringify(c);
+        expectClose(z, ref.z, {
+          atol: abs.z.map((v) => gamma(c.kernelSize * c.inChannels + 1) * v + 1e-30),
+          rtol: 0,
+        }, {
+          label: `${label} z`,
+        });
+        const g = conv1dBackward({ x, w, z: ref.z, dy }, c);
+        const ga = conv1dBackward(
+          { x: x.map(Math.abs), w: w.map(Math.abs), z: ref.z, dy: dy.map(Math.abs) },
+          c,
+        );
+        expectClose(dw, g.dw, { atol: ga.dw.map((v) => gamma(c.batch * outLength) * v + 1e-30), rtol: 0 }, {
+          label: `${label} dW`,
+        });
+        expectClose(dx, g.dx, {
+          atol: ga.dx.map((v) => gamma(c.kernelSize * c.filters) * v + 1e-30),
+          rtol: 0,
+        }, {
+          label: `${label} dX`,
         });
       }),
       RUNS,

@@ -72,17 +72,18 @@ const CASES: [string, Record<string, unknown>][] = [
     optimizer: { name: "rmsprop", learningRate: 0.003 },
     training: { epochs: 3, batchSize: 11 },
   }],
-  // Every layer kind of the image path: conv2d (same and valid), max and average pooling, dropout
-  // and activation as layers, flatten.
+  // Every layer kind of the image path: conv2d (same and valid; the second one's window depth
+  // 3·3·8 = 72 takes the im2col + matmul path), max and average pooling, dropout and activation as
+  // layers, flatten.
   ["small CNN on 8×8 shapes: conv, pools, dropout, activation layers, adam", {
     data: { generate: { kind: "shapes", samples: 90, features: 64, classes: 4 } },
     model: {
       input: { shape: [8, 8, 1] },
       layers: [
-        { type: "conv2d", filters: 5, kernelSize: 3, padding: "same", activation: "relu" },
+        { type: "conv2d", filters: 8, kernelSize: 3, padding: "same", activation: "relu" },
         { type: "maxpool2d", poolSize: 2 },
         { type: "dropout", rate: 0.2 },
-        { type: "conv2d", filters: 3, kernelSize: 2, strides: 1 },
+        { type: "conv2d", filters: 3, kernelSize: 3, strides: 1 },
         { type: "activation", activation: "tanh" },
         { type: "avgpool2d", poolSize: 2, padding: "same" },
         { type: "flatten" },
