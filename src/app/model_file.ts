@@ -9,6 +9,7 @@
 import { audit, type AuditOptions } from "../audit/mod.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { loadDataSpec } from "../data/load.ts";
+import { summarize } from "../diagnose/order.ts";
 import { InputError } from "../errors.ts";
 import type { GpuContext } from "../gpu/context.ts";
 import { readbackF32 } from "../gpu/readback.ts";
@@ -73,10 +74,20 @@ export async function runModelFile(options: ModelRunOptions): Promise<Report> {
         ...built.notes,
         "batchnorm's moving statistics are state: they start at mean 0, variance 1, not the file's",
       ]
-      : built.notes,
+      : [...built.notes],
   };
+  // initial-loss-anomaly compares the first loss with an untrained model's: it cannot apply to a run that
+  // starts from the file's trained weights.
+  const findings = options.initialWeights
+    ? report.findings.filter((f) => f.code !== "initial-loss-anomaly")
+    : report.findings;
+  if (findings.length !== report.findings.length) {
+    imported.notes.push("initial-loss-anomaly left out: training started from the file's trained weights");
+  }
   return {
     ...report,
+    summary: summarize(findings),
+    findings,
     model: imported,
     notes: [...(report.notes as string[] ?? []), ...provenanceLines(imported)],
   };

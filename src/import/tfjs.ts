@@ -59,7 +59,7 @@ export async function importTfjs(text: string, path: string, source: FileSource)
         loss: training.loss,
         optimizer: training.optimizer_config,
         metrics: training.metrics,
-        from: "model.json trainingConfig",
+        from: "trainingConfig",
       }
       : undefined,
   });

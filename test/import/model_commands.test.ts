@@ -176,6 +176,66 @@ describe("run --model on images", () => {
   });
 });
 
+describe("run --model with the layer registry's other kinds", () => {
+  const D = "test/fixtures/models/data";
+  it("a tfjs embedding model: --initial-weights starts from its trained table (loss near 0, not ln 2)", async () => {
+    const args = [
+      "run",
+      "--model",
+      "test/fixtures/models/tfjs/embedding-tokens/model.json",
+      "--train",
+      `${D}/tokens.csv`,
+    ];
+    const fresh = JSON.parse(
+      (await cli([...args, "--target", "label", "--epochs", "1", "--json"])).out,
+    ) as Report;
+    const saved = JSON.parse(
+      (await cli([...args, "--target", "label", "--epochs", "1", "--initial-weights", "--json"])).out,
+    ) as Report & { model: ModelSection };
+    expect(fresh.symptoms!.initialLoss!).toBeGreaterThan(0.6);
+    // tfjs fitted this model on exactly these token rows.
+    expect(saved.symptoms!.initialLoss!).toBeLessThan(0.05);
+    expect(codes(saved)).not.toContain("initial-loss-anomaly");
+    const optimizer = saved.model.settings.find((s) => s.setting === "optimizer")!;
+    expect(optimizer).toEqual({
+      setting: "optimizer",
+      value: { name: "sgd", learningRate: 0.1, momentum: 0.9 },
+      from: "model.json trainingConfig.optimizer",
+    });
+  });
+  it("a tfjs CNN with batch normalization trains; its notes say the moving statistics start afresh", async () => {
+    const r = await cli([
+      "run",
+      "--model",
+      "test/fixtures/models/tfjs/cnn-digits/model.json",
+      "--train",
+      `${D}/digits150_nhwc_x.npy`,
+      "--target",
+      `${D}/digits150_y.npy`,
+      "--loss",
+      "sparse-categorical-crossentropy",
+      "--optimizer",
+      "adam",
+      "--epochs",
+      "2",
+      "--initial-weights",
+      "--json",
+    ]);
+    expect(r.err).toBe("");
+    const report = JSON.parse(r.out) as Report & { model: ModelSection & { notes: string[] } };
+    expect(report.findings.filter((f) => f.severity === "error")).toEqual([]);
+    expect(report.model.notes.join(" ")).toMatch(/moving statistics/);
+  });
+  it("a Keras L2 kernel regularizer and He initializer reach the scenario", async () => {
+    const r = await cli(["init", "--model", "test/fixtures/models/keras/l2-he-normal.keras", ...IRIS]);
+    const json = JSON.parse(r.out);
+    expect(json.model).toEqual({
+      layers: [{ units: 4, activation: "relu", l2: 0.0005 }, { units: 3, activation: "softmax" }],
+      init: "he-normal",
+    });
+  });
+});
+
 describe("init", () => {
   it("writes the scenario run --model trains; run on it gives the same findings", async () => {
     const model = `${MODELS}/seed-000-ex1-linear-mse.keras`;
