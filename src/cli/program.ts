@@ -101,7 +101,8 @@ function buildProgram(io: CliIo, engines: Engines, setExit: (code: number) => vo
   const program = configure(new Command("diagnose"), io)
     .description(
       "Trains every scenario of the gallery and checks that each gives the findings it expects; " +
-        "or, with a subcommand, diagnoses one scenario (run), a dataset (data) or a run made elsewhere (audit).",
+        "or, with a subcommand, diagnoses one scenario or model file (run), writes a model file's scenario (init), " +
+        "checks a dataset (data) or a run made elsewhere (audit).",
     )
     .enablePositionalOptions()
     .option("--json", "print the fitcheck.gallery/v1 document instead of the table")
