@@ -68,8 +68,25 @@ def train_torch(model, x, y, loss_fn, epochs=25, lr=0.01):
     model.eval()
 
 
+def saving_lib_names(class_names):
+    """saving_lib's _save_container_state: snake-case class names, numbered per class (not layer.name)."""
+    import re
+    used, out = {}, []
+    for cls in class_names:
+        name = re.sub(r"\W+", "", cls)
+        name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+        name = re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+        if name in used:
+            used[name] += 1
+            name = f"{name}_{used[name]}"
+        else:
+            used[name] = 0
+        out.append(name)
+    return out
+
+
 def write_keras3(path, layers_config, input_shape, compile_config, weights):
-    """weights: [(layer name, [arrays in Keras's own order])]."""
+    """weights: [(layer name, [arrays in Keras's own order])], one entry per layer in order."""
     config = k3("keras", "Sequential", {
         "name": "sequential", "trainable": True, "dtype": policy(),
         "layers": [k3("keras.layers", "InputLayer", {
@@ -79,8 +96,9 @@ def write_keras3(path, layers_config, input_shape, compile_config, weights):
     h5 = io.BytesIO()
     with h5py.File(h5, "w") as f:
         f.create_group("vars")
-        for name, arrays in weights:
-            g = f.create_group(f"layers/{name}/vars")
+        saved = saving_lib_names([l["class_name"] for l in layers_config])
+        for (name, arrays), key in zip(weights, saved):
+            g = f.create_group(f"layers/{key}/vars")
             for i, a in enumerate(arrays):
                 g.create_dataset(str(i), data=a.astype(np.float32))
         f.create_group("optimizer/vars")
@@ -176,9 +194,10 @@ dropout = k3("keras.layers", "Dropout", {"name": "dropout", "trainable": True, "
                                           "seed": None, "noise_shape": None})
 for target in (OUT, GALLERY):
     write_keras3(os.path.join(target, "healthy-logits-sparse.keras"),
-                 [dense_config("dense", 16, "relu", 4), dropout, dense_config("dense_1", 3, "linear", 16)], [4],
-                 compile_logits, [("dense", [kernel(m[0]), bias(m[0])]), ("dropout", []),
-                                  ("dense_1", [kernel(m[3]), bias(m[3])])])
+                 # User-chosen layer names: the weights file still names them by class (dense, dropout, dense_1).
+                 [dense_config("hidden", 16, "relu", 4), dropout, dense_config("logits", 3, "linear", 16)], [4],
+                 compile_logits, [("hidden", [kernel(m[0]), bias(m[0])]), ("dropout", []),
+                                  ("logits", [kernel(m[3]), bias(m[3])])])
 with torch.no_grad():
     expected(os.path.join(OUT, "healthy-logits-sparse.expected.json"), rows, m(rows), TORCH)
 

@@ -31,7 +31,7 @@ export async function importKeras3(bytes: Uint8Array, file: string): Promise<Imp
       file,
       format: "keras",
       model: config,
-      variables: (name) => keras3Variables(h5, name, file),
+      variables: (layer) => keras3Variables(h5, layer, file),
       compile: compile ? { ...compile, from: "config.json compile_config" } : undefined,
     });
   } finally {
@@ -39,17 +39,25 @@ export async function importKeras3(bytes: Uint8Array, file: string): Promise<Imp
   }
 }
 
-/** Keras 3 keeps a layer's variables at layers/<name>/vars/0, 1, ... (Keras 2.13+'s saving_lib: _layer_checkpoint_dependencies). */
-function keras3Variables(h5: Hdf5Reader, name: string, file: string): SavedArray[] {
-  for (const root of ["layers", "_layer_checkpoint_dependencies"]) {
-    const group = `${root}/${name}/vars`;
+/**
+ * Keras 3 keeps a layer's variables at layers/<saved name>/vars/0, 1, ... (saving_lib's H5IOStore), the
+ * saved name being its class's (see `savingLibNames`); the layer's own name is tried after it.
+ */
+function keras3Variables(
+  h5: Hdf5Reader,
+  layer: { name: string; savedName: string },
+  file: string,
+): SavedArray[] {
+  for (const key of [layer.savedName, layer.name]) {
+    const group = `layers/${key}/vars`;
     if (!h5.has(group)) continue;
     const keys = h5.keys(group).sort((a, b) => Number(a) - Number(b));
     return keys.map((k) => h5.array(`${group}/${k}`));
   }
-  throw new InputError(`model.weights.h5 holds no variables for layer "${name}" (no layers/${name}/vars)`, {
-    file,
-  });
+  throw new InputError(
+    `model.weights.h5 holds no variables for layer "${layer.name}" (no layers/${layer.savedName}/vars)`,
+    { file },
+  );
 }
 
 /** Imports a Keras 2 `.h5` file (HDF5 with `model_config`). */
@@ -72,7 +80,7 @@ export async function importKeras2(bytes: Uint8Array, file: string): Promise<Imp
       file,
       format: "keras-h5",
       model: parseEmbeddedJson(modelConfig, file, "the model_config attribute"),
-      variables: (name) => {
+      variables: ({ name }) => {
         const group = weightsRoot ? `${weightsRoot}/${name}` : name;
         const names = h5.attribute(group, "weight_names");
         if (!Array.isArray(names) && typeof names !== "string") {

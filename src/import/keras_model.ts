@@ -18,8 +18,12 @@ export interface KerasSource {
   format: ModelFormat;
   /** `{class_name, config}` of the model. */
   model: unknown;
-  /** Loads the saved variables of layer `name` in Keras's order; `expected` names them. */
-  variables(name: string, expected: string[], position: number): SavedArray[];
+  /**
+   * Loads the saved variables of a layer in Keras's order; `expected` names them. `savedName` is the name
+   * Keras's saving_lib files the layer under: its class in snake case, numbered per class in layer order
+   * ("dense", "dense_1", "max_pooling2d"), not the layer's own (user-chosen) name.
+   */
+  variables(layer: { name: string; savedName: string }, expected: string[]): SavedArray[];
   /** Raw compile settings and where they were read ("config.json compile_config"). */
   compile?: { loss?: unknown; optimizer?: unknown; metrics?: unknown; from: string };
 }
@@ -43,6 +47,7 @@ export function importKerasModel(src: KerasSource): ImportedModel {
   if (cls !== "Sequential") checkChain(rawLayers, file);
   const inputs = rawLayers.filter((l) => l.class_name === "InputLayer");
   const layers = rawLayers.filter((l) => l.class_name !== "InputLayer");
+  const savedNames = savingLibNames(layers.map((l) => String(l.class_name)));
   let shape = inputShape(inputs[0], layers[0], model, file);
   const inputShapeOut = shape;
   const out: LayerJson[] = [];
@@ -56,7 +61,7 @@ export function importKerasModel(src: KerasSource): ImportedModel {
     const mapped: MappedLayer = mapKerasLayer(ctx.className, lc, ctx);
     if (mapped.note) notes.push(mapped.note);
     if (mapped.params) {
-      const saved = src.variables(name, mapped.variables, i + 1);
+      const saved = src.variables({ name, savedName: savedNames[i] }, mapped.variables);
       if (saved.length !== mapped.variables.length) {
         throw new InputError(
           `layer ${
@@ -156,6 +161,24 @@ function inputShape(
       file,
     },
   );
+}
+
+/**
+ * The names keras/src/saving/saving_lib.py's `_save_container_state` gives a container's layers: the
+ * class name in snake case (`naming.to_snake_case`), then `_1`, `_2`, ... for later layers of the same class.
+ */
+export function savingLibNames(classNames: string[]): string[] {
+  const used = new Map<string, number>();
+  return classNames.map((cls) => {
+    const snake = cls.replace(/\W+/g, "").replace(/(.)([A-Z][a-z]+)/g, "$1_$2").replace(
+      /([a-z])([A-Z])/g,
+      "$1_$2",
+    )
+      .toLowerCase();
+    const n = used.get(snake);
+    used.set(snake, n === undefined ? 0 : n + 1);
+    return n === undefined ? snake : `${snake}_${n + 1}`;
+  });
 }
 
 /** A functional model imports when each layer takes exactly the previous one's output. */

@@ -44,7 +44,7 @@ export async function importTfjs(text: string, path: string, source: FileSource)
     file: path,
     format: "tfjs",
     model,
-    variables: (name, expected) =>
+    variables: ({ name }, expected) =>
       expected.map((v) => {
         const w = weights.get(`${name}/${v}`);
         if (!w) {

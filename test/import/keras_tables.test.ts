@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { KERAS_LAYER_NAMES, mapKerasLayer } from "../../src/import/keras_layers.ts";
 import { mapInitializer, mapLoss, mapMetrics, mapOptimizer } from "../../src/import/keras_compile.ts";
+import { savingLibNames } from "../../src/import/keras_model.ts";
 import { isInputError } from "../../src/errors.ts";
 
 const ctx = (className: string, input: number[]) => ({
@@ -167,6 +168,19 @@ describe("Keras layer table", () => {
     expect(() => mapKerasLayer("Dense", { units: 2 }, ctx("Dense", [4, 4]))).toThrow(
       /put a Flatten before it/,
     );
+  });
+});
+
+describe("Keras 3 weight paths", () => {
+  it("name layers as saving_lib does: snake-case class, numbered per class, whatever the layer's own name", () => {
+    expect(
+      savingLibNames(["Dense", "Dropout", "Dense", "Conv2D", "MaxPooling2D", "BatchNormalization", "Dense"]),
+    )
+      .toEqual(["dense", "dropout", "dense_1", "conv2d", "max_pooling2d", "batch_normalization", "dense_2"]);
+    expect(savingLibNames(["GlobalAveragePooling2D", "Conv1D"])).toEqual([
+      "global_average_pooling2d",
+      "conv1d",
+    ]);
   });
 });
 
