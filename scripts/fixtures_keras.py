@@ -270,3 +270,14 @@ with torch.no_grad():
     out = cnn(rows_d)
 # Inputs as Keras reads them: NHWC.
 expected(os.path.join(OUT, "cnn-digits.expected.json"), rows_d.permute(0, 2, 3, 1).contiguous(), out, TORCH)
+
+# The same CNN as a Keras tutorial writes it: Rescaling(1/16) first, so the file takes raw 0..16 pixels.
+rescale_cfg = k3("keras.layers", "Rescaling", {"name": "rescaling", "trainable": True, "dtype": policy(),
+                                               "scale": 0.0625, "offset": 0.0})
+write_keras3(os.path.join(OUT, "cnn-digits-rescaling.keras"),
+             [rescale_cfg, conv_cfg, pool_cfg, flat_cfg, dense_config("dense", 10, "softmax", 96)], [8, 8, 1],
+             {**compile_mse, "loss": "sparse_categorical_crossentropy"},
+             [("rescaling", []), ("conv2d", [conv_k, cnn[0].bias.detach().numpy()]), ("max_pooling2d", []),
+              ("flatten", []), ("dense", [dense_k, bias(cnn[4])])])
+expected(os.path.join(OUT, "cnn-digits-rescaling.expected.json"), rows_d.permute(0, 2, 3, 1).contiguous() * 16, out,
+         TORCH)

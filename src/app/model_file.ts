@@ -158,7 +158,9 @@ export async function auditModelFile(options: ModelAuditOptions): Promise<Report
   const model = await importModel(options.model, options.source);
   const dataset = await loadAuditData(options.data, options.target, options.source);
   checkInputWidth(model, dataset);
-  const rows = toFitcheckLayout(dataset, model);
+  // The model's own input rescaling (Keras Rescaling) is part of its forward pass here.
+  const scale = model.inputScale ?? 1;
+  const rows = toFitcheckLayout(dataset, model).map((r) => (scale === 1 ? r : r.map((v) => v * scale)));
   const reference = importedForward(model, rows);
   const gpu = await gpuForward(await options.gpu(), model, rows);
   const consistency = compareOutputs(gpu, reference);

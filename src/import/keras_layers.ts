@@ -42,6 +42,8 @@ export interface MappedLayer {
   /** Turns the saved variables (in `variables` order) into fitcheck's parameters. */
   params?(saved: SavedArray[]): LayerParams;
   note?: string;
+  /** A first-layer rescaling of the inputs (Rescaling), done by the scenario's data transform instead. */
+  inputScale?: number;
 }
 
 type Config = Record<string, unknown>;
@@ -103,6 +105,17 @@ export const KERAS_LAYERS: Record<string, Mapper> = {
     variables: [],
   }),
   Flatten: (_c, ctx) => ({ layer: { type: "flatten" }, output: [size(ctx.input)], variables: [] }),
+  // Rescaling(1/255) as a model's first layer (Keras's image tutorials): the data transform scale-features.
+  Rescaling: (c, ctx) => {
+    const scale = Number(c.scale ?? 1), offset = Number(c.offset ?? 0);
+    if (ctx.position !== 1 || offset !== 0 || !Number.isFinite(scale)) {
+      throw problem(
+        ctx,
+        "Rescaling is supported only as the first layer, with offset 0 (a scale-features transform)",
+      );
+    }
+    return { layer: null, output: ctx.input, variables: [], inputScale: scale };
+  },
   Conv2D: (c, ctx) => {
     if (ctx.input.length !== 3) {
       throw problem(ctx, `Conv2D needs [height, width, channels] inputs, got [${ctx.input}]`);

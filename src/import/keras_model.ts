@@ -53,6 +53,7 @@ export function importKerasModel(src: KerasSource): ImportedModel {
   const out: LayerJson[] = [];
   const params: (LayerParams | null)[] = [];
   const notes: string[] = [];
+  let inputScale: number | undefined;
   let init: { value: unknown; note?: string; layer: string } | undefined;
   layers.forEach((l, i) => {
     const lc = (l.config ?? {}) as Config;
@@ -60,6 +61,10 @@ export function importKerasModel(src: KerasSource): ImportedModel {
     const ctx = { name, className: String(l.class_name), position: i + 1, input: shape, file };
     const mapped: MappedLayer = mapKerasLayer(ctx.className, lc, ctx);
     if (mapped.note) notes.push(mapped.note);
+    if (mapped.inputScale !== undefined) {
+      inputScale = mapped.inputScale;
+      notes.push(`${name} (Rescaling ${mapped.inputScale}) becomes the data transform scale-features`);
+    }
     if (mapped.params) {
       const saved = src.variables({ name, savedName: savedNames[i] }, mapped.variables);
       if (saved.length !== mapped.variables.length) {
@@ -97,7 +102,16 @@ export function importKerasModel(src: KerasSource): ImportedModel {
     if (init.note) notes.push(init.note);
   }
   if (src.compile) readCompile(src.compile, compile, notes);
-  return { format: src.format, file, inputShape: inputShapeOut, layers: out, params, compile, notes };
+  return {
+    format: src.format,
+    file,
+    inputShape: inputShapeOut,
+    ...(inputScale !== undefined ? { inputScale } : {}),
+    layers: out,
+    params,
+    compile,
+    notes,
+  };
 }
 
 function readCompile(raw: NonNullable<KerasSource["compile"]>, into: CompileSettings, notes: string[]): void {

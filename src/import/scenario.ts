@@ -76,9 +76,11 @@ export function modelScenario(
     provenance.push({ setting: "task", value: flags.task, from: "--task" });
   }
   // An ONNX image graph reads [C, H, W]: the data is stored that way and reordered channels last.
-  const layout = model.fileInputShape
-    ? { transforms: [{ op: "channels-last", channels: model.fileInputShape[0] }] }
-    : {};
+  const transforms = [
+    ...(model.fileInputShape ? [{ op: "channels-last", channels: model.fileInputShape[0] }] : []),
+    ...(model.inputScale !== undefined ? [{ op: "scale-features", factor: model.inputScale }] : []),
+  ];
+  const layout = transforms.length > 0 ? { transforms } : {};
   json.data = { ...dataSpec(flags.train, flags.target, flags.features, relative), ...layout };
   if (flags.validation) {
     json.validation = { ...dataSpec(flags.validation, flags.target, flags.features, relative), ...layout };

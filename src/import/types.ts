@@ -54,6 +54,8 @@ export interface ImportedModel {
    * is then read in that layout and permuted to `inputShape` (see `inputPermutation`).
    */
   fileInputShape?: number[];
+  /** A factor the model multiplies its inputs by first (a Keras Rescaling layer): a data transform here. */
+  inputScale?: number;
   /** The layers as scenario JSON, in order, `type` on every entry. */
   layers: LayerJson[];
   /** Per entry of `layers`: its parameters, or null for a layer without any. */

@@ -49,6 +49,7 @@ export const MODELS: ModelFixture[] = [
   keras("healthy-logits-sparse"),
   keras("legacy-tanh-softmax", ".h5"),
   keras("cnn-digits"),
+  keras("cnn-digits-rescaling"),
 ];
 
 /** A FileSource holding every file under test/fixtures/models/ (read once). */

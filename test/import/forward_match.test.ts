@@ -47,7 +47,10 @@ describe("imported models reproduce the framework's predictions", () => {
       const source = await fixtureSource();
       const model = await importModel(fixture.path, source);
       const expected = JSON.parse(await source.readText(fixture.expected)) as Expected;
-      const rows = expected.inputs.map((r) => toFitcheckLayout(r, model.fileInputShape));
+      const scale = model.inputScale ?? 1;
+      const rows = expected.inputs.map((r) =>
+        toFitcheckLayout(r, model.fileInputShape).map((v) => v * scale)
+      );
       let got = importedForward(model, rows);
       if (model.outputTransform === "log") got = got.map((r) => r.map(Math.log));
       expect(got.length).toBe(expected.outputs.length);

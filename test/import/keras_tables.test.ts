@@ -9,10 +9,11 @@ import { mapInitializer, mapLoss, mapMetrics, mapOptimizer } from "../../src/imp
 import { savingLibNames } from "../../src/import/keras_model.ts";
 import { isInputError } from "../../src/errors.ts";
 
+// Rescaling maps only as the first layer; every other case sits at position 2.
 const ctx = (className: string, input: number[]) => ({
   name: "l",
   className,
-  position: 2,
+  position: className === "Rescaling" ? 1 : 2,
   input,
   file: "/m.keras",
 });
@@ -39,6 +40,7 @@ const CASES: [
   ["ReLU", {}, [3], { type: "activation", activation: "relu" }, [3], []],
   ["Softmax", {}, [3], { type: "activation", activation: "softmax" }, [3], []],
   ["Flatten", {}, [4, 4, 2], { type: "flatten" }, [32], []],
+  ["Rescaling", { scale: 1 / 255, offset: 0 }, [8, 8, 1], null, [8, 8, 1], []],
   [
     "Conv2D",
     { filters: 6, kernel_size: [3, 3], strides: [1, 1], padding: "same", activation: "relu" },
@@ -120,6 +122,13 @@ describe("Keras layer table", () => {
       expect(m.variables).toEqual(variables);
     });
   }
+  it("Rescaling carries its scale to the data transform, and only as the first layer", () => {
+    expect(mapKerasLayer("Rescaling", { scale: 0.5 }, ctx("Rescaling", [3])).inputScale).toBe(0.5);
+    expect(() => mapKerasLayer("Rescaling", { scale: 0.5 }, { ...ctx("Rescaling", [3]), position: 2 }))
+      .toThrow(
+        /only as the first layer/,
+      );
+  });
   it("passes Keras's layouts through and checks each variable's shape", () => {
     const conv = mapKerasLayer(
       "Conv2D",
