@@ -156,6 +156,18 @@ export interface ModelAuditOptions {
  */
 export async function auditModelFile(options: ModelAuditOptions): Promise<Report> {
   const model = await importModel(options.model, options.source);
+  // Predictions that are not the file's own would audit a different model.
+  const inexact = [
+    ...(model.inexact ?? []),
+    ...(model.layers.some((l) => l.type === "batchnorm")
+      ? ["batchnorm's moving statistics cannot be loaded into the engine's evaluation"]
+      : []),
+  ];
+  if (inexact.length > 0) {
+    throw new InputError(`audit --model cannot reproduce this model's predictions: ${inexact.join("; ")}`, {
+      file: options.model,
+    });
+  }
   const dataset = await loadAuditData(options.data, options.target, options.source);
   checkInputWidth(model, dataset);
   // The model's own input rescaling (Keras Rescaling) is part of its forward pass here.

@@ -20,6 +20,7 @@
 import { InputError } from "../errors.ts";
 import { decodeOnnx, type OnnxGraph, type OnnxNode, type OnnxTensor } from "./containers/onnx.ts";
 import { convOut } from "./keras_layers.ts";
+import { LEAKY_RELU_SLOPE } from "../reference/activations.ts";
 import type { ImportedModel, LayerJson, LayerParams } from "./types.ts";
 
 /** The state of the walk: the current tensor's name and its shape in fitcheck's layout. */
@@ -53,6 +54,8 @@ export interface OpResult {
   flattenedFrom?: [number, number, number] | null;
   logOutput?: boolean;
   note?: string;
+  /** Why fitcheck's forward pass of this operator is not the file's (an activation's parameter). */
+  inexact?: string;
 }
 
 type OpMapper = (ctx: OpContext) => OpResult;
@@ -113,9 +116,13 @@ export const ONNX_OPERATORS: Record<string, OpMapper> = {
   },
   LeakyRelu: (ctx) => {
     const alpha = Number(ctx.node.attributes.alpha ?? 0.01);
+    const off = Math.abs(alpha - LEAKY_RELU_SLOPE) > 1e-6;
     return {
       ...act("leaky-relu")(ctx),
-      note: alpha !== 0.3 ? `LeakyRelu alpha ${alpha} trained with fitcheck's (Keras's) 0.3` : undefined,
+      note: off
+        ? `LeakyRelu slope ${alpha} trained with fitcheck's (Keras 3's) ${LEAKY_RELU_SLOPE}`
+        : undefined,
+      inexact: off ? `LeakyRelu slope ${alpha} (fitcheck's is ${LEAKY_RELU_SLOPE})` : undefined,
     };
   },
   Softmax: (ctx) => {
@@ -313,6 +320,7 @@ export function importOnnx(bytes: Uint8Array, file: string): ImportedModel {
     "ONNX files carry no loss, optimizer, metrics or initializer: those come from the flags or fitcheck's defaults",
   ];
   let logOutput = false;
+  const inexact: string[] = [];
   for (let i = 0; i < nodes.length; i++) {
     const node = nodes[i];
     const ctx: OpContext = { node, position: i + 1, graph, walk, file, next: nodes[i + 1] };
@@ -335,6 +343,7 @@ export function importOnnx(bytes: Uint8Array, file: string): ImportedModel {
       params.push(r.params ?? null);
     }
     if (r.note) notes.push(r.note);
+    if (r.inexact) inexact.push(`node ${i + 1} "${node.name}": ${r.inexact}`);
     if (r.logOutput) logOutput = true;
     const last = nodes[i + (r.consumes ?? 0)];
     i += r.consumes ?? 0;
@@ -352,6 +361,7 @@ export function importOnnx(bytes: Uint8Array, file: string): ImportedModel {
     params,
     compile: { unsupported: {} },
     ...(logOutput ? { outputTransform: "log" as const } : {}),
+    ...(inexact.length > 0 ? { inexact } : {}),
     notes: logOutput
       ? [
         ...notes,

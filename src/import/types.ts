@@ -66,6 +66,11 @@ export interface ImportedModel {
    * (imported as softmax; the file's outputs are the log of fitcheck's).
    */
   outputTransform?: "log";
+  /**
+   * Why fitcheck's forward pass is not exactly the file's (a LeakyRelu slope fitcheck does not have): training
+   * the setup is still meaningful, predicting with the file's weights (`audit --model`) is not.
+   */
+  inexact?: string[];
   /** What the import decided that the user should know (an initializer approximated, a folded layer). */
   notes: string[];
 }

@@ -81,6 +81,10 @@ describe("ONNX operator table", () => {
   ]])("%s -> activation %s", (name, activation) => {
     expect(run(op(name), { axis: -1 }, [3]).layer).toEqual({ type: "activation", activation });
   });
+  it("LeakyRelu with PyTorch's slope 0.01 is marked inexact (fitcheck's slope is Keras 3's 0.2)", () => {
+    expect(run("LeakyRelu", { alpha: 0.01 }, [3]).inexact).toMatch(/slope 0.01/);
+    expect(run("LeakyRelu", { alpha: 0.2 }, [3]).inexact).toBeUndefined();
+  });
   it("LogSoftmax -> softmax, marked so the file's outputs are compared as logs", () => {
     const r = run(op("LogSoftmax"), { axis: 1 }, [3]);
     expect(r.layer).toEqual({ type: "activation", activation: "softmax" });
