@@ -17,6 +17,8 @@ export default defineConfig({
       "test/property/gpu.property.test.ts",
       // The layer kinds' training trajectories against the float64 trainer (embedding, conv1d, batch norm).
       "test/layers/sequence_layers.test.ts",
+      // The whole-model trajectories against the float64 trainer (dense stacks and a CNN).
+      "test/train/trajectory.test.ts",
       // Checks that only make sense on Dawn (named .dawn.ts so the Deno suite skips them).
       "test/dawn/**/*.dawn.ts",
     ],

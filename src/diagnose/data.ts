@@ -260,10 +260,10 @@ function unscaledFeatures(ctx: DataContext): Finding | null {
   const maxStd = live.reduce((a, s) => (s.std > a.std ? s : a));
   const minStd = live.reduce((a, s) => (s.std < a.std ? s : a));
   const ratio = maxStd.std / minStd.std;
-  // The pixels of an image (model.input.shape of rank > 1) share one scale by construction, and a
-  // border pixel that is almost always 0 has a tiny spread without being a badly scaled feature:
-  // for them only the magnitude counts.
-  const structured = (ctx.scenario?.model.input?.shape.length ?? 1) > 1;
+  // The pixels of an image (model.input.shape, or the file's rows, of rank > 1) share one scale by
+  // construction, and a border pixel that is almost always 0 has a tiny spread without being a
+  // badly scaled feature: for them only the magnitude counts.
+  const structured = (ctx.scenario?.model.input?.shape.length ?? ctx.train.rowShape?.length ?? 1) > 1;
   const large = maxRms.rms > 10, disparate = ratio > 100 && !structured;
   if (!large && !disparate) return null;
   const table = [...live].sort((a, b) => b.rms - a.rms).slice(0, 10).map((s) => ({
@@ -798,7 +798,7 @@ function insufficientData(ctx: DataContext): Finding | null {
   const evidence: Record<string, unknown> = { rows: n, features: d };
   // Pixels of an image or steps of a sequence (model.input.shape of rank > 1) are not independent
   // features, and convolutions share weights across them: rows per feature says nothing there.
-  const structured = (ctx.scenario?.model.input?.shape.length ?? 1) > 1;
+  const structured = (ctx.scenario?.model.input?.shape.length ?? ctx.train.rowShape?.length ?? 1) > 1;
   if (n <= d + 1) {
     problems.push(
       `${n} rows for ${d} features: any labelling of ${n} points in ${d} dimensions is linearly separable`,

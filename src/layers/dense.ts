@@ -1,6 +1,7 @@
 /**
  * The dense layer: Y = act(X·W + b), then inverted dropout of its output when `dropout` > 0 (the v1
- * scenario key). Inputs of any shape are read flattened, as the v1 format always did.
+ * scenario key). Its input must be flat ([features]); images and sequences go through a flatten or
+ * a global pooling first.
  * @module
  */
 import { z } from "zod";
@@ -13,7 +14,7 @@ import { denseBackward, denseForward } from "../reference/dense.ts";
 import { dropoutApply, type DropoutKey } from "../reference/dropout.ts";
 import { type Matrix, matrix } from "../reference/matrix.ts";
 import { type Activation, ACTIVATIONS } from "../scenario/types.ts";
-import { type LayerDefinition, sizeOf } from "./layer.ts";
+import { type LayerDefinition, LayerShapeError, sizeOf } from "./layer.ts";
 
 /** A `model.layers` entry without `"type"`, or with `"type": "dense"`. */
 export interface DenseLayerSpec {
@@ -39,7 +40,16 @@ const schema = z.strictObject({
 export const denseLayer: LayerDefinition<DenseLayerSpec> = {
   type: "dense",
   schema,
-  outputShape: (spec) => [spec.units],
+  outputShape(spec, input) {
+    // Keras's Dense on [h, w, c] acts on the last axis only ([h, w, units]); reading it flattened
+    // would silently train another model, so a multi-dimensional input needs an explicit flatten.
+    if (input.length !== 1) {
+      throw new LayerShapeError(
+        `needs a flat input [features]: put {"type": "flatten"} (or a global average pooling) before it`,
+      );
+    }
+    return [spec.units];
+  },
   parameters: (spec, input) => {
     const inputs = sizeOf(input);
     return { inputs, units: spec.units, fanIn: inputs, fanOut: spec.units };

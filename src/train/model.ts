@@ -13,31 +13,49 @@ import type { LayerWeights } from "./records.ts";
 export type ModelShape = Model;
 
 /**
- * The model of `scenario` for data rows of `inputs` values, read as `model.input.shape` (default:
- * the rows' own shape `rowShape` when the file had one, e.g. a .npy [N, 8, 8, 1], else [inputs]).
- * A shape mismatch is an InputError naming the scenario file, the layer and both shapes.
+ * The model of `scenario` for data rows of `inputs` values, read as `model.input.shape`. Without it:
+ * the rows' own shape `rowShape` when the file had one (a .npy [N, 8, 8, 1] gives [8, 8, 1]) and the
+ * layers take it, else the flat [inputs] (an MLP on image files). A flat model.input.shape [inputs]
+ * always fits; any other that disagrees with the file's row shape is refused (a PyTorch NCHW array
+ * against a channels-last model). A mismatch is an InputError naming the scenario file, the layer
+ * (or model.input.shape) and both shapes.
  */
 export function modelShape(scenario: Scenario, inputs: number, rowShape?: readonly number[]): ModelShape {
-  const fileShape = rowShape && sizeOf(rowShape) === inputs ? rowShape : undefined;
-  const input = scenario.model.input?.shape ?? fileShape ?? [inputs];
+  const fileShape = rowShape && rowShape.length > 1 && sizeOf(rowShape) === inputs ? rowShape : undefined;
   try {
-    if (fileShape && fileShape.length > 1 && describeShape(fileShape) !== describeShape(input)) {
-      throw new InputError(
-        `the features have rows of shape ${describeShape(fileShape)} but model.input.shape is ${
-          describeShape(input)
-        } (channels last, as Keras: a PyTorch [N, C, H, W] array needs np.transpose(x, (0, 2, 3, 1)))`,
-        { field: "model.input.shape" },
-      );
+    const given = scenario.model.input?.shape;
+    if (given) {
+      if (sizeOf(given) !== inputs) {
+        throw new InputError(
+          `the input shape ${describeShape(given)} holds ${
+            sizeOf(given)
+          } values per row, but the data has ${inputs} features per row`,
+          { field: "model.input.shape" },
+        );
+      }
+      if (fileShape && given.length > 1 && describeShape(fileShape) !== describeShape(given)) {
+        throw new InputError(
+          `the features have rows of shape ${describeShape(fileShape)} but model.input.shape is ${
+            describeShape(given)
+          } (channels last, as Keras: a PyTorch [N, C, H, W] array needs np.transpose(x, (0, 2, 3, 1)))`,
+          { field: "model.input.shape" },
+        );
+      }
+      return buildModel(given, scenario.model.layers);
     }
-    if (sizeOf(input) !== inputs) {
-      throw new InputError(
-        `the input shape ${describeShape(input)} holds ${
-          sizeOf(input)
-        } values per row, but the data has ${inputs} features per row`,
-        { field: "model.input.shape" },
-      );
+    if (fileShape) {
+      try {
+        return buildModel(fileShape, scenario.model.layers);
+      } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+        try {
+          return buildModel([inputs], scenario.model.layers);
+        } catch {
+          throw e; // neither reading fits: the file's own shape is the one to explain
+        }
+      }
     }
-    return buildModel(input, scenario.model.layers);
+    return buildModel([inputs], scenario.model.layers);
   } catch (e) {
     if (e instanceof InputError && e.location.file === undefined) {
       throw new InputError(e.problem, { ...e.location, file: scenario.path });

@@ -9,6 +9,7 @@ import { loadScenarioData } from "../../src/data/load.ts";
 import { diagnoseData } from "../../src/diagnose/mod.ts";
 import { memoryFileSource } from "../../src/io.ts";
 import { parseScenario } from "../../src/scenario/load.ts";
+import { trainingJob } from "../../src/train/job.ts";
 
 const source = memoryFileSource({});
 
@@ -61,5 +62,34 @@ describe("data detectors on structured inputs", () => {
     expect(await codes({ data, model: embedding, loss })).not.toContain("unscaled-features");
     const dense = { layers: [{ units: 8, activation: "relu" }, { units: 3, activation: "softmax" }] };
     expect(await codes({ data, model: dense, loss })).toContain("unscaled-features");
+  });
+});
+
+describe("an MLP on an image file ([N, 8, 8, 1] .npy, no model.input.shape)", () => {
+  it("reads the rows flat, trains, and the pixels are still one scale: no unscaled-features", async () => {
+    const dir = new URL("../../examples/scenarios/data/", import.meta.url).pathname;
+    const files = memoryFileSource({
+      "/data/x.npy": Deno.readFileSync(`${dir}digits_x.npy`),
+      "/data/y.npy": Deno.readFileSync(`${dir}digits_y.npy`),
+    });
+    const scenario = parseScenario(
+      JSON.stringify({
+        name: "mlp-on-image-file",
+        data: {
+          npy: { features: "/data/x.npy", target: "/data/y.npy" },
+          transforms: [{ op: "scale-features", factor: 0.0625 }],
+        },
+        model: { layers: [{ units: 16, activation: "relu" }, { units: 10, activation: "softmax" }] },
+        loss: "sparse-categorical-crossentropy",
+      }),
+      "/virtual/mlp.json",
+      files,
+    );
+    const data = await loadScenarioData(scenario, files);
+    expect(data.train.rowShape).toEqual([8, 8, 1]);
+    expect(trainingJob(scenario, data).shape.input).toEqual([64]);
+    const found = diagnoseData({ train: data.train, validation: data.validation, task: data.task, scenario })
+      .map((f) => f.code);
+    expect(found).not.toContain("unscaled-features");
   });
 });
