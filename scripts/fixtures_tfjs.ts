@@ -70,6 +70,19 @@ const FIXTURES: Fixture[] = [
     oneHot: true,
   },
   {
+    // The functional API (tf.model over tf.input): a chain of layers, saved with an InputLayer and inbound_nodes.
+    name: "functional-iris",
+    build: () => {
+      const input = tf.input({ shape: [4] });
+      const hidden = tf.layers.dense({ units: 10, activation: "elu" }).apply(input) as tf.SymbolicTensor;
+      const output = tf.layers.dense({ units: 3, activation: "softmax" }).apply(hidden) as tf.SymbolicTensor;
+      return tf.model({ inputs: input, outputs: output });
+    },
+    compile: { optimizer: tf.train.rmsprop(0.01), loss: "categoricalCrossentropy", metrics: ["accuracy"] },
+    includeOptimizer: true,
+    oneHot: true,
+  },
+  {
     // A CNN on the 8x8 digits (NHWC), batch normalization included, saved without training config.
     name: "cnn-digits",
     build: () =>
@@ -152,7 +165,10 @@ async function main() {
   const x = tf.tensor2d(rows.map((r) => r.slice(0, 4)));
   const labels = rows.map((r) => r[4]);
   const yOneHot = tf.oneHot(tf.tensor1d(labels, "int32"), 3).toFloat();
-  for (const f of FIXTURES) {
+  // `deno run -A scripts/fixtures_tfjs.ts NAME...` rewrites only those fixtures (tfjs's initialisation is not
+  // seeded, so rewriting a fixture changes its weights and predictions together).
+  const only = Deno.args;
+  for (const f of FIXTURES.filter((f) => only.length === 0 || only.includes(f.name))) {
     const model = f.build();
     model.compile(f.compile);
     const own = f.data ? await dataOf(f) : null;

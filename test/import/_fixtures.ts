@@ -42,6 +42,7 @@ export const MODELS: ModelFixture[] = [
   tfjs("mlp-iris-healthy"),
   tfjs("mlp-iris-mse"),
   tfjs("mlp-iris-no-training-config"),
+  tfjs("functional-iris"),
   tfjs("cnn-digits"),
   tfjs("embedding-tokens"),
   keras("seed-001-ex2-mse-softmax-hidden"),
