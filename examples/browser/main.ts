@@ -21,6 +21,7 @@ import type { Finding, Report } from "../../src/report/types.ts";
 import { LiveCharts } from "./charts.ts";
 import { setUpCsvForm } from "./csv_form.ts";
 import { LOG_DIR, setUpLogForm } from "./log_form.ts";
+import { modelFlags, readModelUpload } from "./model_upload.ts";
 import { byId, h } from "./dom.ts";
 import { consistencyElement, findingsElement, symptomsText } from "./render.ts";
 
@@ -239,8 +240,18 @@ const csvForm = setUpCsvForm({
 function runCsv(): Promise<void> {
   const csv = csvForm.csv();
   if (!csv) return Promise.resolve();
-  const source = memoryFileSource({ [uploadPath(csv.name)]: csv.text });
   return start(async (verify, progress) => {
+    // With a model file, the file's architecture (and loss/optimizer) run as `run --model` does.
+    const upload = await readModelUpload();
+    const source = memoryFileSource({ [uploadPath(csv.name)]: csv.text, ...(upload?.files ?? {}) });
+    if (upload) {
+      return await engines.models!.run({
+        ...modelFlags(csvForm.read(), upload.model),
+        verify,
+        progress,
+        source,
+      });
+    }
     const scenario = parseFormScenario(csvForm.read(), source);
     return await engines.runParsed(scenario, { source, verify, progress });
   });

@@ -38,7 +38,7 @@ import type {
 } from "../report/types.ts";
 import type { Scenario } from "../scenario/types.ts";
 import { type TrainingJob, trainingJob } from "../train/job.ts";
-import type { TrainingRecords } from "../train/records.ts";
+import type { LayerWeights, TrainingRecords } from "../train/records.ts";
 import { type EpochReadback, type SplitReadback, trainOnGpu } from "../train/train.ts";
 import type { SandboxedMetric } from "./metric_sandbox.ts";
 import { applyRemedy, standardizedFeatures } from "./remedies.ts";
@@ -65,6 +65,8 @@ export interface AnalyseOptions {
   source?: FileSource;
   /** The full data, when `data` is the budget's sample (src/app/budget.ts): the data checks read it. */
   dataChecksOn?: ScenarioData;
+  /** Start from these parameters instead of the initialiser's (model import, `--initial-weights`). */
+  initialParameters?: LayerWeights[];
 }
 
 export interface Analysis {
@@ -105,7 +107,10 @@ export async function analyse(
     }),
   ];
   const skipped = data.targets.train.undefinedReason ?? data.targets.validation?.undefinedReason ?? null;
-  const job = trainingJob(scenario, data, { epochs: options.epochs });
+  const job = trainingJob(scenario, data, {
+    epochs: options.epochs,
+    initialParameters: options.initialParameters,
+  });
   const baseline = baselineOf(job, task.task);
   const t1 = performance.now();
   if (skipped !== null) {

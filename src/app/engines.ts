@@ -8,9 +8,11 @@
  * @module
  */
 import { checkDataFiles } from "./data_check.ts";
+import { auditModelFile, initModelFile, runModelFile } from "./model_file.ts";
 import { runScenario, runScenarioFile } from "./run.ts";
 import type { MetricHost } from "./metric_sandbox.ts";
-import type { Engines, ProgressSink, RunOptions } from "./types.ts";
+import { modelGalleryEntry, runModelGalleryEntry } from "./model_gallery.ts";
+import type { Engines, ModelEngines, ProgressSink, RunOptions } from "./types.ts";
 import { audit } from "../audit/mod.ts";
 import type { GpuContext } from "../gpu/context.ts";
 import { MatmulTuner, type TuningCache } from "../kernels/tuning.ts";
@@ -86,8 +88,19 @@ export function createEngines(options: CreateEnginesOptions): AppEngines {
     metricHost: options.metricHost,
     metricTimeoutMs: o.metricTimeoutMs,
   });
+  const models: ModelEngines = {
+    run: (o) => runModelFile({ ...o, gpu, progress: o.progress ?? options.progress }),
+    init: (o) => initModelFile(o),
+    audit: (o) => auditModelFile({ ...o, gpu }),
+  };
   return {
-    runScenario: (path, o) => runScenarioFile(path, runOptions(o)),
+    // Dispatch by kind: a model-file entry ("kind": "model") runs as `run --model` would.
+    runScenario: async (path, o) => {
+      const entry = modelGalleryEntry(await o.source.readText(path), path, o.source);
+      return entry
+        ? await runModelGalleryEntry(entry, models, { ...o, progress: o.progress ?? options.progress })
+        : await runScenarioFile(path, runOptions(o));
+    },
     runParsed: (scenario, o) => runScenario(scenario, runOptions(o)),
     checkData: (o) => checkDataFiles(o),
     audit: (o) =>
@@ -103,6 +116,7 @@ export function createEngines(options: CreateEnginesOptions): AppEngines {
         // Absent --from-logits means "infer from the values"; the audit treats false as "they are probabilities".
         fromLogits: o.fromLogits ? true : undefined,
       }, o.source),
+    models,
     gpu,
     dispose: async () => {
       const made = context;

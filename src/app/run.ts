@@ -4,17 +4,17 @@
  *
  * @module
  */
-import { loadScenarioData } from "../data/load.ts";
+import { loadScenarioData, type ScenarioData } from "../data/load.ts";
 import { orderFindings, summarize } from "../diagnose/order.ts";
 import { checkModuleMetrics, consistencyFindings } from "../diagnose/metric_checks.ts";
 import { InputError } from "../errors.ts";
-import type { ScenarioData } from "../data/load.ts";
 import type { GpuContext } from "../gpu/context.ts";
 import type { Matrix } from "../reference/matrix.ts";
 import type { FileSource } from "../io.ts";
 import { type Finding, type Report, TOOL_VERSION } from "../report/types.ts";
 import { loadScenario } from "../scenario/load.ts";
 import type { Scenario } from "../scenario/types.ts";
+import type { LayerWeights } from "../train/records.ts";
 import { analyse, type Analysis, type ModuleMetric } from "./analyse.ts";
 import { planBudget } from "./budget.ts";
 import type { MetricHost } from "./metric_sandbox.ts";
@@ -34,6 +34,10 @@ export interface RunScenarioOptions {
   metricTimeoutMs?: number;
   /** The diagnosis budget, seconds (src/app/budget.ts); default DEFAULT_BUDGET_S; null: none. */
   budget?: number | null;
+  /** Start the (first) training from these parameters; `--verify` re-runs start fresh. */
+  initialParameters?: LayerWeights[];
+  /** Called with the loaded data before training (model import: the input width against the model's). */
+  checkData?(data: ScenarioData): void;
 }
 
 /** Loads the scenario at `path` and diagnoses it. */
@@ -46,6 +50,7 @@ export async function runScenarioFile(path: string, options: RunScenarioOptions)
 export async function runScenario(scenario: Scenario, options: RunScenarioOptions): Promise<Report> {
   const started = performance.now();
   const data = await loadScenarioData(scenario, options.source);
+  options.checkData?.(data);
   const moduleMetrics = await loadModuleMetrics(scenario, options);
   try {
     return await diagnoseScenario(scenario, data, moduleMetrics, options, started);
@@ -73,6 +78,7 @@ async function diagnoseScenario(
     ...base,
     probes: true,
     source: options.source,
+    initialParameters: options.initialParameters,
     ...(budget.report ? { dataChecksOn: data } : {}),
   });
   const findings = [

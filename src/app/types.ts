@@ -7,6 +7,7 @@
 import type { FileSource } from "../io.ts";
 import type { Report, SplitMetrics } from "../report/types.ts";
 import type { Task } from "../scenario/types.ts";
+import type { ModelAuditOptions, ModelInitOptions, ModelRunOptions } from "./model_file.ts";
 
 /** One progress report from a long-running engine; the CLI draws bars from these on a TTY. */
 export interface ProgressEvent {
@@ -86,4 +87,13 @@ export interface Engines {
   runScenario(path: string, options: RunOptions): Promise<Report>;
   checkData(options: DataOptions): Promise<Report>;
   audit(options: AuditOptions): Promise<Report>;
+  /** Model files (CONTRACT §7.1, src/app/model_file.ts): `run --model`, `init`, `audit --model`. */
+  models?: ModelEngines;
+}
+
+/** The model-file engines; paths absolute. */
+export interface ModelEngines {
+  run(options: Omit<ModelRunOptions, "gpu">): Promise<Report>;
+  init(options: ModelInitOptions): Promise<string>;
+  audit(options: Omit<ModelAuditOptions, "gpu">): Promise<Report>;
 }

@@ -91,3 +91,17 @@ export function pathValue(option: string): (value: string) => string {
     return value;
   };
 }
+
+/** A parser for a positive number option (`--learning-rate 0.001`). */
+export function positiveNumber(option: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === "" || !Number.isFinite(n) || n <= 0) {
+      throw new InputError(`expected a positive number, got ${JSON.stringify(value)}`, {
+        file: ARGV,
+        field: option,
+      });
+    }
+    return n;
+  };
+}

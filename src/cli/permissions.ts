@@ -46,6 +46,7 @@ const BOOLEAN_FLAGS = new Set([
   "--verify",
   "--from-logits",
   "--no-tune",
+  "--initial-weights",
   "--help",
   "-h",
   "--version",

@@ -32,6 +32,14 @@ import {
   pageSummary,
 } from "./explain.ts";
 import {
+  addModelOptions,
+  auditModel,
+  initModel,
+  type ModelCommandContext,
+  type ModelOptions,
+  runModel,
+} from "./model_commands.ts";
+import {
   budgetValue,
   columnList,
   oneOf,
@@ -121,8 +129,8 @@ export function buildProgram(io: CliIo, engines: Engines, setExit: (code: number
   const program = configure(new Command("diagnose"), io)
     .description(
       "Trains every scenario of the gallery and checks that each gives the findings it expects; " +
-        "or, with a subcommand, diagnoses one scenario (run), a dataset (data) or a run made elsewhere " +
-        "(audit), or explains a finding code (explain).",
+        "or, with a subcommand, diagnoses one scenario or model file (run), writes a model file's scenario (init), " +
+        "checks a dataset (data) or a run made elsewhere (audit), or explains a finding code (explain).",
     )
     .enablePositionalOptions()
     .option("--json", "print the fitcheck.gallery/v1 document instead of the table")
@@ -201,9 +209,16 @@ export function buildProgram(io: CliIo, engines: Engines, setExit: (code: number
       setExit(document.scenarios.every((s) => s.ok) ? EXIT.ok : EXIT.findings);
     });
 
-  configure(program.command("run"), io)
-    .description("Train one scenario on WebGPU, recompute every number in float64 and diagnose it.")
-    .argument("<file>", "scenario file (JSON; every key is in docs/scenario.md)")
+  const models: ModelCommandContext = {
+    cwd: io.cwd,
+    engines: engines.models,
+    checkReadable: io.checkReadable,
+  };
+  const run = configure(program.command("run"), io)
+    .description(
+      "Train one scenario (or your model file, with --model) on WebGPU, recompute every number in float64 and diagnose it.",
+    )
+    .argument("[file]", "scenario file (JSON; every key is in docs/scenario.md); or none, with --model")
     .option("--json", "print the report as one JSON document (fitcheck.report/v1)")
     .option("--html <out>", "also write a self-contained HTML report with charts to OUT", pathValue("--html"))
     .option("--verify", "retrain with each finding's fix applied and show before/after")
@@ -225,35 +240,53 @@ export function buildProgram(io: CliIo, engines: Engines, setExit: (code: number
         ["run examples/scenarios/a0-ex1-mse-on-multiclass.json", "train, diagnose, print the report"],
         ["run my-setup.json --verify --html report.html", "also confirm each fix and write charts"],
         ["run my-setup.json --epochs 5 --json | jq .findings", "machine-readable, for scripts"],
+        ["run --model m.keras --train train.csv --target label", "your Keras model on your data"],
+        [
+          "run --model net.onnx --train x.npy --target y.npy --loss sparse-categorical-crossentropy --from-logits --optimizer adam",
+          "a PyTorch export (ONNX carries no loss or optimizer)",
+        ],
       ]),
     )
     .action(
-      async (file: string, opts: {
-        json?: boolean;
-        html?: string;
-        verify?: boolean;
-        epochs?: number;
-        metricTimeout?: number;
-        budget?: number | "none";
-        tune?: boolean;
-      }) => {
+      async (
+        file: string | undefined,
+        opts: ModelOptions & {
+          json?: boolean;
+          html?: string;
+          verify?: boolean;
+          epochs?: number;
+          metricTimeout?: number;
+          budget?: number | "none";
+          tune?: boolean;
+        },
+      ) => {
         const json = opts.json ?? false;
-        const scenario = resolve(pathValue("<file>")(file));
-        await io.checkReadable(scenario, file);
+        if ((file === undefined) === (opts.model === undefined)) {
+          throw new InputError(
+            file === undefined
+              ? "missing required argument 'file' (or --model MODEL)"
+              : "give a scenario file or --model, not both",
+            { file: "<argv>", field: "run" },
+          );
+        }
+        const scenario = file === undefined ? "" : resolve(pathValue("<file>")(file));
+        if (file !== undefined) await io.checkReadable(scenario, file);
         const htmlPath = opts.html === undefined ? undefined : resolve(opts.html);
         if (htmlPath !== undefined) await io.checkWritable(htmlPath, opts.html!);
         const progress = progressFor("run");
-        const report = await engines
-          .runScenario(scenario, {
-            epochs: opts.epochs,
-            verify: opts.verify ?? false,
-            budget: opts.budget === "none" ? null : opts.budget,
-            tune: opts.tune,
-            source: io.source,
-            progress: progress.sink,
-            metricTimeoutMs: opts.metricTimeout,
-          })
-          .finally(() => progress.stop());
+        const report =
+          await (file === undefined
+            ? runModel(models, opts, io.source, progress.sink)
+            : engines.runScenario(scenario, {
+              epochs: opts.epochs,
+              verify: opts.verify ?? false,
+              budget: opts.budget === "none" ? null : opts.budget,
+              tune: opts.tune,
+              source: io.source,
+              progress: progress.sink,
+              metricTimeoutMs: opts.metricTimeout,
+            }))
+            .finally(() => progress.stop());
         if (htmlPath !== undefined) {
           await io.writeFile(htmlPath, renderHtml(report, await io.chartLibraries()), opts.html!);
           io.writeErr(`fitcheck: wrote ${opts.html}\n`);
@@ -261,6 +294,31 @@ export function buildProgram(io: CliIo, engines: Engines, setExit: (code: number
         printReport(report, json);
       },
     );
+
+  addModelOptions(run, { epochs: false, initialWeights: true });
+
+  addModelOptions(
+    configure(program.command("init"), io)
+      .description("Write the scenario file that `run --model` would train, so you can keep and edit it.")
+      .option("--out <file>", "write it to FILE (atomically) instead of stdout", pathValue("--out")),
+    { epochs: true, initialWeights: false },
+  )
+    .addHelpText(
+      "after",
+      examples([
+        ["init --model m.keras --train train.csv --target label --out setup.json", "then: run setup.json"],
+      ]),
+    )
+    .action(async (opts: ModelOptions & { out?: string }) => {
+      const outPath = opts.out === undefined ? undefined : resolve(opts.out);
+      if (outPath !== undefined) await io.checkWritable(outPath, opts.out!);
+      const text = await initModel(models, opts, io.source);
+      if (outPath === undefined) io.writeOut(text);
+      else {
+        await io.writeFile(outPath, text, opts.out!);
+        io.writeErr(`fitcheck: wrote ${opts.out}\n`);
+      }
+    });
 
   configure(program.command("data"), io)
     .description(
@@ -340,6 +398,13 @@ export function buildProgram(io: CliIo, engines: Engines, setExit: (code: number
       pathValue("--predictions"),
     )
     .option(
+      "--model <file>",
+      "instead of --labels/--predictions: the model file predicts --data",
+      pathValue("--model"),
+    )
+    .option("--data <file>", "with --model: the data (CSV, or .npy with --target y.npy)", pathValue("--data"))
+    .option("--target <cols>", "with --model: the target column(s)", columnList("--target"))
+    .option(
       "--history <file>",
       "training log: Keras CSVLogger CSV, history.history JSON, Keras console output, PyTorch epoch lines, " +
         "a TensorBoard event file or run directory, a Lightning metrics.csv; alone, a history-only audit",
@@ -387,6 +452,9 @@ export function buildProgram(io: CliIo, engines: Engines, setExit: (code: number
     .action(async (opts: {
       labels?: string;
       predictions?: string;
+      model?: string;
+      data?: string;
+      target?: string[];
       history?: string;
       classes?: number;
       epoch?: number;
@@ -396,6 +464,10 @@ export function buildProgram(io: CliIo, engines: Engines, setExit: (code: number
       fromLogits?: boolean;
       json?: boolean;
     }) => {
+      if (opts.model !== undefined) {
+        printReport(await auditModel(models, { ...opts, model: opts.model }, io.source), opts.json ?? false);
+        return;
+      }
       // The history may be a TensorBoard run directory: its reader checks it.
       await checkInputs(io, [opts.labels, opts.predictions]);
       const report = await engines.audit({

@@ -133,6 +133,7 @@ export const TRANSFORM_OPS = [
   "imbalance",
   "sort-by-target",
   "duplicate-into-validation",
+  "channels-last",
 ] as const;
 export type TransformOp = typeof TRANSFORM_OPS[number];
 
@@ -154,6 +155,8 @@ export const TRANSFORMS: Record<TransformOp, Record<string, ParamSpec>> = {
   },
   "sort-by-target": { descending: { type: "boolean", default: false } },
   "duplicate-into-validation": { fraction: { ...fraction, minExclusive: true, default: 0.2 } },
+  // Rows stored channels first ([C, H, W], as PyTorch) reordered to channels last ([H, W, C], as Keras).
+  "channels-last": { channels: { type: "integer", min: 1, default: 1 } },
 };
 
 /** The value of `params[key]`, else the table default (undefined when it has none). */

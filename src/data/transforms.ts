@@ -95,6 +95,9 @@ export function applyTransforms(
       case "sort-by-target":
         [data, note] = sortByTarget(data, p<boolean>("descending")!);
         break;
+      case "channels-last":
+        [data, note] = channelsLast(data, p<number>("channels")!, fail);
+        break;
       case "duplicate-into-validation":
         duplicate = p<number>("fraction")!;
         note =
@@ -104,6 +107,37 @@ export function applyTransforms(
     notes.push(note!);
   });
   return { dataset: data, notes, duplicateIntoValidation: duplicate };
+}
+
+/**
+ * Each row from channels first (C, then the rest: PyTorch's [C, H, W]) to channels last (the rest, then
+ * C: Keras's [H, W, C]): value c·S + s moves to s·C + c, S = features / C. A .npy row shape follows.
+ */
+function channelsLast(
+  d: Dataset,
+  channels: number,
+  fail: (m: string, key?: string) => never,
+): [Dataset, string] {
+  const width = d.featureNames.length;
+  if (width % channels !== 0) {
+    fail(`${width} features per row are not ${channels} channels of equal size`, "channels");
+  }
+  if (d.rowShape && d.rowShape.length > 1 && d.rowShape[0] !== channels) {
+    fail(`the rows have shape [${d.rowShape}], whose first axis is not ${channels} channels`, "channels");
+  }
+  const spatial = width / channels;
+  const features = new Float64Array(d.features.length);
+  for (let r = 0; r < d.rows; r++) {
+    const o = r * width;
+    for (let c = 0; c < channels; c++) {
+      for (let s = 0; s < spatial; s++) features[o + s * channels + c] = d.features[o + c * spatial + s];
+    }
+  }
+  const rowShape = d.rowShape && d.rowShape.length > 1 ? [...d.rowShape.slice(1), channels] : d.rowShape;
+  return [
+    { ...d, features, ...(rowShape ? { rowShape } : {}) },
+    `channels-last: rows of ${channels} channel(s) x ${spatial} values reordered channels last`,
+  ];
 }
 
 /** Column-wise (x - mean) / std over the finite values; a constant column is only centred. */

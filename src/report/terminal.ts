@@ -65,6 +65,14 @@ export function renderReport(report: Report, options: RenderOptions): string {
   }
   out.push(...wrapText(adapterLine(report), width));
   if (report.budget) out.push(...wrapText(budgetLine(report.budget), width));
+  // A model file's import (run --model): each setting and where it came from, the file or a flag.
+  const model = report.model as
+    | { settings?: { setting: string; value: unknown; from: string }[] }
+    | undefined;
+  for (const s of model?.settings ?? []) {
+    const value = typeof s.value === "string" ? s.value : JSON.stringify(s.value);
+    out.push(...wrapText(safe(`${s.setting}: ${value} (from ${s.from})`), width).map(p.dim));
+  }
   out.push(verdictLine(report, p));
   const symptoms = symptomsLine(report);
   if (symptoms) out.push(...wrapText(symptoms, width).map((l, i) => (i === 0 ? l : "  " + l)));

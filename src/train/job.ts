@@ -46,11 +46,14 @@ export function dropoutSeed(seed: number): number {
   return Rng.fromSeed(seed).stream("dropout").uint32();
 }
 
-/** The job of `scenario` on its loaded data; `epochs` overrides the scenario's. */
+/**
+ * The job of `scenario` on its loaded data; `epochs` overrides the scenario's. `initialParameters`
+ * (model import, `--initial-weights`) replaces the initialiser's draw, one entry per parameter layer.
+ */
 export function trainingJob(
   scenario: Scenario,
   data: ScenarioData,
-  options: { epochs?: number } = {},
+  options: { epochs?: number; initialParameters?: LayerWeights[] } = {},
 ): TrainingJob {
   const shape = modelShape(scenario, data.train.featureNames.length, data.train.rowShape);
   const y = data.targets.train;
@@ -69,7 +72,10 @@ export function trainingJob(
   return {
     scenario,
     shape,
-    initial: initialParameters(shape, scenario.model.init, scenario.seed),
+    initial: givenParameters(
+      initialParameters(shape, scenario.model.init, scenario.seed),
+      options.initialParameters,
+    ),
     train: matrices(data.train, y),
     validation: data.validation && data.targets.validation
       ? matrices(data.validation, data.targets.validation)
@@ -153,6 +159,26 @@ function checkedEarlyStopping(
     );
   }
   return { ...spec, threshold: scenario.metrics.find((m) => m.name === metric)?.threshold ?? 0.5 };
+}
+
+/**
+ * The given starting parameters in place of the drawn ones, after checking that each has the shape the
+ * model expects (a copy: the trainers mutate their parameters).
+ */
+function givenParameters(drawn: LayerWeights[], given: LayerWeights[] | undefined): LayerWeights[] {
+  if (given === undefined) return drawn;
+  if (given.length !== drawn.length) {
+    throw new RangeError(`initial parameters for ${given.length} layers, the model has ${drawn.length}`);
+  }
+  return drawn.map((d, i) => {
+    const g = given[i];
+    if (g.inputs !== d.inputs || g.units !== d.units || g.weights.length !== d.weights.length) {
+      throw new RangeError(
+        `initial parameters of layer ${i + 1}: ${g.inputs}x${g.units}, the model has ${d.inputs}x${d.units}`,
+      );
+    }
+    return { ...d, weights: Float64Array.from(g.weights), biases: Float64Array.from(g.biases) };
+  });
 }
 
 /**

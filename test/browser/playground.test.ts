@@ -34,6 +34,8 @@ const SCENARIOS = [
   "a4-ex3-hard-coded-accuracy",
   "healthy-multiclass-3-blobs",
   "cnn-shapes-unscaled-255",
+  // A gallery model-file entry: the page imports the .keras file (zip, HDF5 via h5wasm) with the same code.
+  "model-keras-seed-001-ex2-mse-softmax-hidden",
 ];
 
 const hasChromium = (() => {
@@ -210,6 +212,41 @@ describe.skipIf(!hasChromium)("browser playground in Chromium", () => {
     expect(state).toBe("done");
     expect(status).toContain("5 epochs");
     expect(codes).toContain("sigmoid-multiclass-head");
+  });
+
+  test("an uploaded model file (a PyTorch ONNX export) replaces the layers: its softmax before CE is found", async () => {
+    const page = await gpu.newPage();
+    const problems = watch(page);
+    await page.goto(server.url);
+    await page.waitForFunction(() => document.body.dataset.state === "idle");
+    await page.click("#tab-csv");
+    const models = `${ROOT}/examples/scenarios/models`;
+    await page.setInputFiles("#csv-file", {
+      name: "iris_standardized.csv",
+      mimeType: "text/csv",
+      buffer: Buffer.from(await Deno.readFile(`${models}/iris_standardized.csv`)),
+    });
+    await page.waitForFunction(() => !(document.getElementById("run-csv") as HTMLButtonElement).disabled);
+    await page.setInputFiles("#model-file", {
+      name: "mlp-iris-softmax.onnx",
+      mimeType: "application/octet-stream",
+      buffer: Buffer.from(await Deno.readFile(`${models}/mlp-iris-softmax.onnx`)),
+    });
+    await page.selectOption("#loss", "sparse-categorical-crossentropy");
+    await page.check("#from-logits");
+    await page.fill("#epochs", "5");
+    await page.click("#run-csv");
+    const state = await waitForRun(page);
+    const codes = await page.$$eval(
+      "#findings [data-code]",
+      (els) => els.map((e) => e.getAttribute("data-code")),
+    );
+    const error = await page.textContent("#error");
+    await page.close();
+
+    expect(problems).toEqual([]);
+    expect(state, error ?? "").toBe("done");
+    expect(codes[0]).toBe("double-softmax");
   });
 
   test("a bad value in the CSV form is one clear line naming the field", async () => {

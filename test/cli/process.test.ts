@@ -39,7 +39,9 @@ describe("diagnose (real entry point)", () => {
   test("--help shows commands and examples; --version prints 0.1.0 on every command", async () => {
     const help = await cli(["--help"]);
     expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(/Commands:[\s\S]*run \[options\] <file>[\s\S]*Examples:/);
+    expect(help.stdout).toMatch(
+      /Commands:[\s\S]*run \[options\] \[file\][\s\S]*init \[options\][\s\S]*Examples:/,
+    );
     for (const sub of [[], ["run"], ["data"], ["audit"]]) {
       const v = await cli([...sub, "--version"]);
       expect([v.code, v.stdout]).toEqual([0, "0.1.0\n"]);

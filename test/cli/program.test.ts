@@ -127,9 +127,9 @@ describe("errors and exit codes", () => {
     [["--bogus"], "fitcheck: unknown option '--bogus' (see 'npx deno task diagnose --help')"],
     [
       ["frobnicate"],
-      "fitcheck: unknown command 'frobnicate' (commands: run, data, audit, explain) (see 'npx deno task diagnose --help')",
+      "fitcheck: unknown command 'frobnicate' (commands: run, init, data, audit, explain) (see 'npx deno task diagnose --help')",
     ],
-    [["run"], "fitcheck: missing required argument 'file' (see 'npx deno task diagnose run --help')"],
+    [["run"], "fitcheck: run: missing required argument 'file' (or --model MODEL)"],
     [["run", "s.json", "--epochs", "2.5"], 'fitcheck: --epochs: expected a positive integer, got "2.5"'],
     [
       ["run", "s.json", "--budget", "soon"],
@@ -168,7 +168,7 @@ describe("errors and exit codes", () => {
   });
 
   test("--help and --version on every command exit 0 on stdout", async () => {
-    for (const argv of [[], ["run"], ["data"], ["audit"]]) {
+    for (const argv of [[], ["run"], ["init"], ["data"], ["audit"]]) {
       const help = memoryIo({});
       expect(await runCli([...argv, "--help"], help.io, fakeEngines(fixture("data_clean")))).toBe(EXIT.ok);
       expect(help.out()).toContain("Examples:");

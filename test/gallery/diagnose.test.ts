@@ -16,6 +16,8 @@ const dir = `${Deno.cwd()}/examples/scenarios`;
 const files = [...Deno.readDirSync(dir)]
   .filter((e) => e.isFile && e.name.endsWith(".json"))
   .map((e) => e.name)
+  // Model-file entries ("kind": "model") run as `run --model`: test/import/model_gallery.test.ts.
+  .filter((n) => JSON.parse(Deno.readTextFileSync(`${dir}/${n}`)).kind !== "model")
   .sort();
 const source = denoFileSource();
 const metricHost = denoMetricHost();
