@@ -133,7 +133,8 @@ const generator: fc.Arbitrary<Json> = fc.constantFrom(
     return fc.record({
       kind: fc.constant(kind),
       samples: fc.integer({ min: 1, max: 5000 }),
-      features: fc.integer({ min: t.minFeatures, max: 12 }),
+      // Some generators need more (shapes: a square image of at least 4×4 pixels).
+      features: fc.integer({ min: t.minFeatures, max: Math.max(12, t.minFeatures) }),
       classes: t.fixedClasses === undefined ? fc.integer({ min: 1, max: 10 }) : fc.constant(t.fixedClasses),
       noise: fc.double({ noNaN: true, min: 0, max: 10 }),
     }, { requiredKeys: ["kind"] }).chain((common) => params(t.params).map((p) => ({ ...common, ...p })));

@@ -206,6 +206,8 @@ describe("scenario file round trip", () => {
         expect(s.description).toBe(r.description ?? "");
         expect(s.model.layers).toEqual(
           r.model.layers.map((l: Record<string, unknown>) => ({
+            // A layer without "type" is dense (CONTRACT §7.2), and the parsed spec says so.
+            type: "dense",
             units: l.units,
             activation: l.activation ?? "linear",
             dropout: l.dropout ?? 0,

@@ -56,7 +56,8 @@ import {
 import { columnStats } from "../../src/reference/stats.ts";
 import { logSoftmax, softmax, softmaxBackward } from "../../src/reference/softmax.ts";
 import { referenceStep, referenceTrainerState } from "../../src/reference/trainer.ts";
-import type { LossName, OptimizerSpec, Reduction } from "../../src/scenario/types.ts";
+import type { Activation, LossName, OptimizerSpec, Reduction } from "../../src/scenario/types.ts";
+import { buildModel, modelTwins } from "../../src/layers/mod.ts";
 
 const U = 2 ** -53;
 
@@ -600,7 +601,18 @@ describe("the float64 trainer against a torch float64 MLP (same initial weights,
         biases: Float64Array.from(p.biases.map(n)),
       }));
       const model = {
-        layers: c.activations.map((activation: string) => ({ activation, dropout: 0 })),
+        // The float64 twins of the golden MLP's dense layers (src/layers/dense.ts).
+        layers: modelTwins(
+          buildModel(
+            [params[0].inputs],
+            c.activations.map((activation: Activation, i: number) => ({
+              type: "dense" as const,
+              units: params[i].units,
+              activation,
+              dropout: 0,
+            })),
+          ),
+        ),
         loss: c.loss,
         optimizer: c.optimizer as OptimizerSpec,
         dropoutSeed: 0,
