@@ -236,7 +236,8 @@ function singleLabelTask(ctx: TrainingContext): boolean {
  * AUTOTRAINER's `test_not_well`) AND the validation loss rose ≥ 10% above its minimum while the
  * training loss kept falling (AUTOTRAINER's `test_turn_bad`; 10% is Deepchecks' degradation default),
  * or the gap grew by ≥ 5 points since the first epoch and exceeds twice the validation accuracy's
- * binomial standard error (so a few rows of a small validation split cannot make it). Other tasks: the validation loss ≥ 1.5× the
+ * binomial standard error (so a few rows of a small validation split cannot make it) while the
+ * validation loss is no longer at its best at the last epoch. Other tasks: the validation loss ≥ 1.5× the
  * training loss AND the same rising validation loss.
  */
 export function detectOverfitting(ctx: TrainingContext): Finding | null {
@@ -268,7 +269,10 @@ export function detectOverfitting(ctx: TrainingContext): Finding | null {
     // the gap must also exceed twice the validation accuracy's binomial standard error (30 rows at
     // 0.9 give 0.11; 3 errors on iris are not overfitting).
     noise = 2 * Math.sqrt((valAcc * (1 - valAcc)) / Math.max(1, vv.truth.length));
-    if (gap < threshold || !(rising || (gapGrew && gap >= noise))) return null;
+    // Nor is it memorization that harms yet while the validation loss is still at its best at the
+    // last epoch: training on would still improve validation, and early stopping would change nothing.
+    const stillImproving = hist.length >= 3 && minEpoch === hist[hist.length - 1].epoch;
+    if (gap < threshold || !(rising || (gapGrew && gap >= noise && !stillImproving))) return null;
   } else {
     if (trainLoss === null || valLoss === null || !(valLoss >= 1.5 * trainLoss) || !rising) return null;
   }
