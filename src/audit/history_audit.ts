@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { summarize } from "../diagnose/order.ts";
 import { InputError } from "../errors.ts";
 import { readHistory } from "../history/mod.ts";
 import type { History } from "../history/types.ts";
@@ -105,14 +106,7 @@ export function auditReadHistory(
     mode: "audit",
     adapter: null,
     scenario: null,
-    summary: {
-      status: findings.some((f) => f.severity === "error")
-        ? "errors"
-        : findings.some((f) => f.severity === "warning")
-        ? "warnings"
-        : "ok",
-      primary: findings[0]?.code ?? null,
-    },
+    summary: summarize(findings),
     symptoms: {
       initialLoss: firstLoss,
       train: lastOf("train") ?? {},
