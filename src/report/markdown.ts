@@ -10,7 +10,7 @@
  */
 import Table from "cli-table3";
 import { palette } from "./_colors.ts";
-import { wrapText } from "./format.ts";
+import { shrinkColumns, wrapText } from "./format.ts";
 
 /** Options of {@linkcode renderMarkdown}. */
 export interface MarkdownOptions {
@@ -215,12 +215,7 @@ function renderTable(rows: string[][], width: number, color: boolean): string[] 
   );
   // Columns keep their natural width while the table fits; otherwise the widest ones give way.
   const room = width - (columns + 1);
-  const widths = [...natural];
-  while (widths.reduce((a, b) => a + b, 0) > room) {
-    const widest = widths.indexOf(Math.max(...widths));
-    if (widths[widest] <= 8) break;
-    widths[widest]--;
-  }
+  const widths = shrinkColumns(natural, room);
   const table = new Table({
     head: rows[0].map((h) => p.bold(h)),
     colWidths: widths,

@@ -15,6 +15,7 @@ import {
   formatDuration,
   formatNumber,
   notVerifiedOf,
+  shrinkColumns,
   wrapText,
 } from "./format.ts";
 import type {
@@ -388,12 +389,7 @@ function fittedTable(head: string[] | null, rows: string[][], width: number): st
     const sideways = head.map((h, c) => [h, ...rows.map((r) => r[c] ?? "")]);
     return fittedTable(null, sideways, width);
   }
-  const widths = [...natural];
-  while (widths.reduce((a, b) => a + b, 0) > room) {
-    const widest = widths.indexOf(Math.max(...widths));
-    if (widths[widest] <= 8) break;
-    widths[widest]--;
-  }
+  const widths = shrinkColumns(natural, room);
   const table = new Table({
     ...(head ? { head: head.map((h, c) => cell(h, widths[c])) } : {}),
     colWidths: widths,
