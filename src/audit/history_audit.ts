@@ -50,6 +50,9 @@ const MAE = /^(mae|meanabsoluteerror|l1|l1loss)$/;
 const REGRESSION_LOSS =
   /^(mse|mae|huber|meansquarederror|meanabsoluteerror|huberloss|logcosh|l1|l2|mseloss|l1loss|smoothl1loss)$/;
 
+/** A --loss name as the patterns above read it: lower case, letters and digits only. */
+const lossKey = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, "");
+
 /** Reads the log and audits it alone. Bad input throws InputError. */
 export async function auditHistory(options: HistoryAuditOptions, source: FileSource): Promise<Report> {
   const t0 = performance.now();
@@ -152,10 +155,9 @@ function factsOf(
   splits: { train: SplitSeries; validation: SplitSeries },
   options: Omit<HistoryAuditOptions, "history">,
 ): HistoryFacts {
-  const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, "");
   let lossKind: HistoryFacts["lossKind"] = "unknown", lossDeclared = false;
   if (options.loss) {
-    const n = norm(options.loss);
+    const n = lossKey(options.loss);
     lossKind = CE.test(n) ? "crossentropy" : MSE.test(n) ? "mse" : MAE.test(n) ? "mae" : "unknown";
     lossDeclared = lossKind !== "unknown";
   } else {
@@ -191,7 +193,7 @@ function declaredFindings(
   options: Omit<HistoryAuditOptions, "history">,
 ): Finding[] {
   const out: Finding[] = [];
-  const norm = options.loss?.toLowerCase().replace(/[^a-z0-9]/g, "") ?? "";
+  const norm = lossKey(options.loss ?? "");
   const classification = facts.task !== null && facts.task !== "regression";
   if (options.loss && classification && REGRESSION_LOSS.test(norm)) {
     out.push({
