@@ -77,6 +77,11 @@ export function dirname(path: string): string {
   return i <= 0 ? (i === 0 ? "/" : ".") : path.slice(0, i);
 }
 
+/** The last segment of a path or URL: the file's name. */
+export function basename(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1);
+}
+
 /** Joins and normalises `.` and `..`; an absolute `relative` wins. */
 export function joinPath(dir: string, relative: string): string {
   if (relative.startsWith("/") || /^[a-z]+:\/\//i.test(relative)) return relative;

@@ -16,7 +16,7 @@
  * @module
  */
 import { InputError } from "../errors.ts";
-import type { FileSource } from "../io.ts";
+import { basename, type FileSource } from "../io.ts";
 import { looksLikeKerasConsole, readEpochLines, readKerasConsole } from "./console_log.ts";
 import { splitShown } from "./history_csv.ts";
 import { parseHistoryJson, readCsvLogger } from "./keras_history.ts";
@@ -32,7 +32,7 @@ export async function readHistory(path: string, source: FileSource): Promise<His
   const entries = source.list ? await source.list(path) : null;
   if (entries !== null) return await readTensorboard(path, source, true);
   const bytes = await source.readBytes(path);
-  if (looksLikeTfRecord(bytes) || isEventFileName(path.slice(path.lastIndexOf("/") + 1))) {
+  if (looksLikeTfRecord(bytes) || isEventFileName(basename(path))) {
     return await readTensorboard(path, source, false);
   }
   let text: string;

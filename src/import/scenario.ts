@@ -10,6 +10,7 @@
  * @module
  */
 import { InputError } from "../errors.ts";
+import { basename } from "../io.ts";
 import { LOSSES } from "../scenario/types.ts";
 import type { LayerWeights } from "../train/records.ts";
 import { mapLoss, mapMetrics, mapOptimizer } from "./keras_compile.ts";
@@ -58,7 +59,7 @@ export function modelScenario(
   flags: ModelFlags,
   relative: (absolute: string) => string = (p) => p,
 ): ModelScenario {
-  const fileName = model.file.split("/").at(-1) ?? model.file;
+  const fileName = basename(model.file);
   const inFile = (where: string) => `${fileName} ${where}`;
   const provenance: Provenance[] = [];
   const folded = fold(model.layers, model.params);

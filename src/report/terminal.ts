@@ -5,6 +5,7 @@
  * @module
  */
 import Table from "cli-table3";
+import { basename } from "../io.ts";
 import { type Palette, palette } from "./_colors.ts";
 import {
   cellText,
@@ -156,7 +157,7 @@ function setupLines(report: Report): string[] {
     const features = Array.isArray(d.features) ? d.features.length : null;
     const targets = Array.isArray(d.targets) ? d.targets.join(", ") : null;
     lines.push(
-      `${split}: ${safe(d.file.split("/").pop()!)} (${d.rows} rows${
+      `${split}: ${safe(basename(d.file))} (${d.rows} rows${
         features !== null ? `, ${features} features` : ""
       }${targets ? `; target ${safe(targets)}` : ""})`,
     );
