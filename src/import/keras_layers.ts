@@ -11,6 +11,7 @@
  * @module
  */
 import { InputError } from "../errors.ts";
+import { sizeOf } from "../layers/layer.ts";
 import type { LayerJson, LayerParams } from "./types.ts";
 
 /** A saved variable: shape and row-major values. */
@@ -104,7 +105,7 @@ export const KERAS_LAYERS: Record<string, Mapper> = {
     output: ctx.input,
     variables: [],
   }),
-  Flatten: (_c, ctx) => ({ layer: { type: "flatten" }, output: [size(ctx.input)], variables: [] }),
+  Flatten: (_c, ctx) => ({ layer: { type: "flatten" }, output: [sizeOf(ctx.input)], variables: [] }),
   // Rescaling(1/255) as a model's first layer (Keras's image tutorials): the data transform scale-features.
   Rescaling: (c, ctx) => {
     const scale = Number(c.scale ?? 1), offset = Number(c.offset ?? 0);
@@ -355,16 +356,12 @@ function num(c: Config, key: string, ctx: LayerContext): number {
   return v;
 }
 
-function size(shape: number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
-
 function zeros(shape: number[]) {
-  return { shape, data: new Float64Array(size(shape)) };
+  return { shape, data: new Float64Array(sizeOf(shape)) };
 }
 
 function ones(shape: number[]) {
-  return { shape, data: new Float64Array(size(shape)).fill(1) };
+  return { shape, data: new Float64Array(sizeOf(shape)).fill(1) };
 }
 
 /** `saved` if its shape is `shape`, else an InputError naming the layer, the variable and both shapes. */
