@@ -318,11 +318,6 @@ export function globalGradNorms(r: TrainingRecords): number[] {
   );
 }
 
-/** The steps as a list of losses (non-finite values kept). */
-export function stepLosses(r: TrainingRecords): number[] {
-  return r.steps.map((s) => s.loss);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Did the model learn?
 
