@@ -275,7 +275,21 @@ function pool2d(type: string, c: Config, ctx: LayerContext): MappedLayer {
   if (padding !== "valid") {
     throw problem(ctx, `pooling with padding "${padding}" is not supported (only "valid")`);
   }
-  const [h, w, ch] = ctx.input;
+  const { layer, output } = poolLayer(type, [ph, pw], [sh, sw], ctx.input);
+  return { layer, output, variables: [] };
+}
+
+/**
+ * A valid-padded 2-D pooling layer as the scenario writes it (a square size or stride as one number,
+ * the strides only when they differ from the size), and its output shape on the [h, w, c] `input`.
+ */
+export function poolLayer(
+  type: string,
+  [ph, pw]: [number, number],
+  [sh, sw]: [number, number],
+  input: readonly number[],
+): { layer: LayerJson; output: number[] } {
+  const [h, w, ch] = input;
   return {
     layer: {
       type,
@@ -283,7 +297,6 @@ function pool2d(type: string, c: Config, ctx: LayerContext): MappedLayer {
       ...(sh !== ph || sw !== pw ? { strides: sh === sw ? sh : [sh, sw] } : {}),
     },
     output: [convOut(h, ph, sh, "valid"), convOut(w, pw, sw, "valid"), ch],
-    variables: [],
   };
 }
 

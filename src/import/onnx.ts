@@ -20,7 +20,7 @@
 import { InputError } from "../errors.ts";
 import { sizeOf } from "../layers/layer.ts";
 import { decodeOnnx, type OnnxGraph, type OnnxNode, type OnnxTensor } from "./containers/onnx.ts";
-import { convOut } from "./keras_layers.ts";
+import { convOut, poolLayer } from "./keras_layers.ts";
 import { LEAKY_RELU_SLOPE } from "../reference/activations.ts";
 import type { ImportedModel, LayerJson, LayerParams } from "./types.ts";
 
@@ -501,16 +501,8 @@ function pool(ctx: OpContext, type: string): OpResult {
   if (pads.some((p) => p !== 0) || Number(node.attributes.ceil_mode ?? 0) !== 0) {
     throw opProblem(ctx, "padded or ceil_mode pooling is not supported");
   }
-  const [h, w, c] = walk.shape;
-  return {
-    layer: {
-      type,
-      poolSize: kh === kw ? kh : [kh, kw],
-      ...(sh !== kh || sw !== kw ? { strides: sh === sw ? sh : [sh, sw] } : {}),
-    },
-    shape: [convOut(h, kh, sh, "valid"), convOut(w, kw, sw, "valid"), c],
-    flattenedFrom: null,
-  };
+  const { layer, output } = poolLayer(type, [kh, kw], [sh, sw], walk.shape);
+  return { layer, shape: output, flattenedFrom: null };
 }
 
 function paddingOf(ctx: OpContext, kh: number, kw: number, sh: number, sw: number): "valid" | "same" {
