@@ -6,7 +6,7 @@
 import activationBackwardCode from "../../shaders/activation_backward.wgsl" with { type: "text" };
 import biasBackwardCode from "../../shaders/dense_bias_backward.wgsl" with { type: "text" };
 import type { GpuContext } from "../gpu/context.ts";
-import { activationBackward, defaultActivationParameter } from "../reference/activations.ts";
+import { activationBackward } from "../reference/activations.ts";
 import { columnSums, denseBackward } from "../reference/dense.ts";
 import type { Activation } from "../scenario/types.ts";
 import {
@@ -17,7 +17,7 @@ import {
   type RowsOp,
   rowsSequence,
 } from "./kernel.ts";
-import { ACTIVATION_CODES, fusesBackward, type MatmulVariant, prepareMatmul } from "./matmul.ts";
+import { activationOverrides, fusesBackward, type MatmulVariant, prepareMatmul } from "./matmul.ts";
 import type { ElementwiseActivation } from "../reference/activations.ts";
 import { prepareSoftmax, prepareSoftmaxBackward } from "./softmax.ts";
 
@@ -181,10 +181,7 @@ export async function prepareDenseBackward(
       label: `${label} dY⊙act'(Z)`,
       buffers: { dy: options.dy, z: options.z, dz: options.dz },
       uniforms: { count: rows * units },
-      overrides: {
-        ACTIVATION: ACTIVATION_CODES[activation],
-        ALPHA: options.activationParameter ?? (defaultActivationParameter(activation) || 0.2),
-      },
+      overrides: activationOverrides(activation, options.activationParameter),
     });
     ops.push(op);
     setters.push((r) => op.set({ count: r * units }));

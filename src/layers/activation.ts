@@ -5,7 +5,8 @@
  */
 import { z } from "zod";
 import { activationBackwardKernel } from "../kernels/dense.ts";
-import { activationOverrides, prepareActivationForward } from "../kernels/conv2d.ts";
+import { prepareActivationForward } from "../kernels/conv2d.ts";
+import { activationOverrides } from "../kernels/matmul.ts";
 import { prepareKernel } from "../kernels/kernel.ts";
 import { activationBackward, type ElementwiseActivation } from "../reference/activations.ts";
 import { activationForward } from "../reference/conv2d.ts";
