@@ -10,7 +10,7 @@
 import { buildModel } from "../src/layers/mod.ts";
 import { Rng } from "../src/random.ts";
 import { initialParameters } from "../src/train/model.ts";
-import type { MlpProblem, Trainer } from "./mlp.ts";
+import { kerasCrossEntropy, type MlpProblem, tfjsLoop, type Trainer } from "./mlp.ts";
 import type { Tfjs, TfjsEngine } from "./tfjs.ts";
 
 /** The CNN problem with `batchCount` random batches (pixels U(0, 1), random labels) from `seed`. */
@@ -77,7 +77,6 @@ export async function tfjsCnnTrainer(tfjs: Tfjs, engine: TfjsEngine, problem: Ml
   const ys = problem.batches.map((b) => tf.tensor2d(b.y, [batchSize, classes]));
   const o = problem.optimizer as Extract<MlpProblem["optimizer"], { name: "adam" }>;
   const optimizer = tf.train.adam(o.learningRate, o.beta1, o.beta2, o.epsilon);
-  const epsilon = 1e-7;
   type Tensor = ReturnType<typeof tf.tensor>;
   const loss = (x: Tensor, y: Tensor) => {
     const h = tf.fused.conv2d({
@@ -90,39 +89,7 @@ export async function tfjsCnnTrainer(tfjs: Tfjs, engine: TfjsEngine, problem: Ml
     });
     const p1 = tf.reshape(tf.maxPool(h, 2, 2, "valid"), [batchSize, pooled]);
     const p = tf.softmax(tf.fused.matMul({ a: p1 as ReturnType<typeof tf.tensor2d>, b: w2, bias: b2 }));
-    const clipped = tf.clipByValue(tf.div(p, tf.sum(p, -1, true)), epsilon, 1 - epsilon);
-    return tf.neg(tf.mean(tf.sum(tf.mul(y, tf.log(clipped)), -1))) as ReturnType<typeof tf.scalar>;
+    return kerasCrossEntropy(tf, p, y);
   };
-  const variables = [w1, b1, w2, b2];
-  let done = 0;
-  let last = NaN;
-  return {
-    get stepsDone() {
-      return done;
-    },
-    async steps(count) {
-      await tfjs.use(engine);
-      const started = performance.now();
-      let cost: ReturnType<typeof tf.scalar> | null = null;
-      for (let s = 0; s < count; s++) {
-        const b = done % xs.length;
-        const next = optimizer.minimize(() => loss(xs[b], ys[b]), true, variables);
-        cost?.dispose();
-        cost = next;
-        done++;
-      }
-      // The one wait: reading the last loss waits for every step queued before it.
-      last = cost ? (await cost.data())[0] : NaN;
-      const ms = performance.now() - started;
-      cost?.dispose();
-      return ms;
-    },
-    lastLoss() {
-      return Promise.resolve(last);
-    },
-    release() {
-      for (const t of [...variables, ...xs, ...ys]) t.dispose();
-      optimizer.dispose();
-    },
-  };
+  return tfjsLoop(tfjs, engine, { loss, variables: [w1, b1, w2, b2], xs, ys, optimizer });
 }

@@ -17,6 +17,7 @@ import type { LossSpec, OptimizerSpec } from "../src/scenario/types.ts";
 import { prepareTrainStep, uploadParameters } from "../src/train/gpu_network.ts";
 import { initialParameters, type ModelShape } from "../src/train/model.ts";
 import type { LayerWeights } from "../src/train/records.ts";
+import type * as tf from "@tensorflow/tfjs";
 import type { Tfjs, TfjsEngine } from "./tfjs.ts";
 import { buildModel } from "../src/layers/mod.ts";
 
@@ -143,7 +144,6 @@ export async function tfjsTrainer(tfjs: Tfjs, engine: TfjsEngine, problem: MlpPr
   const ys = problem.batches.map((b) => tf.tensor2d(b.y, [batchSize, classes]));
   const o = problem.optimizer;
   const optimizer = tf.train.adam(o.learningRate, o.beta1, o.beta2, o.epsilon);
-  const epsilon = 1e-7;
   type Tensor = ReturnType<typeof tf.tensor>;
   const loss = (x: Tensor, y: Tensor) => {
     let h: Tensor = x;
@@ -152,10 +152,35 @@ export async function tfjsTrainer(tfjs: Tfjs, engine: TfjsEngine, problem: MlpPr
     }
     const logits = tf.fused.matMul({ a: h, b: weights[weights.length - 1], bias: biases[biases.length - 1] });
     const p = tf.softmax(logits);
-    const clipped = tf.clipByValue(tf.div(p, tf.sum(p, -1, true)), epsilon, 1 - epsilon);
-    return tf.neg(tf.mean(tf.sum(tf.mul(y, tf.log(clipped)), -1))) as ReturnType<typeof tf.scalar>;
+    return kerasCrossEntropy(tf, p, y);
   };
-  const variables = [...weights, ...biases];
+  return tfjsLoop(tfjs, engine, { loss, variables: [...weights, ...biases], xs, ys, optimizer });
+}
+
+/** Keras's categorical cross-entropy on probabilities `p` (rows × classes) against one-hot `y`. */
+export function kerasCrossEntropy(tf: Tfjs["tf"], p: tf.Tensor, y: tf.Tensor): tf.Scalar {
+  // Row-normalise, clip to [1e-7, 1 − 1e-7] (Keras's epsilon), −Σ y log p, mean over rows.
+  const epsilon = 1e-7;
+  const clipped = tf.clipByValue(tf.div(p, tf.sum(p, -1, true)), epsilon, 1 - epsilon);
+  return tf.neg(tf.mean(tf.sum(tf.mul(y, tf.log(clipped)), -1))) as tf.Scalar;
+}
+
+/** What a tfjs trainer hands {@linkcode tfjsLoop}: its loss over one batch and what it trains. */
+export interface TfjsLoopParts {
+  loss: (x: tf.Tensor, y: tf.Tensor) => tf.Scalar;
+  variables: tf.Variable[];
+  /** The batches, uploaded once on the engine. */
+  xs: tf.Tensor[];
+  ys: tf.Tensor[];
+  optimizer: tf.Optimizer;
+}
+
+/**
+ * The training loop of every tfjs trainer: `optimizer.minimize` over the batches in turn, and one wait
+ * per `steps` call (reading the last loss). `release` disposes the variables, batches and optimizer.
+ */
+export function tfjsLoop(tfjs: Tfjs, engine: TfjsEngine, parts: TfjsLoopParts): Trainer {
+  const { loss, variables, xs, ys, optimizer } = parts;
   let done = 0;
   let last = NaN;
   return {

@@ -64,6 +64,11 @@ export function isInputError(e: unknown): e is InputError {
   return e instanceof InputError;
 }
 
+/** A name with case, "_", "-" and spaces squashed out, so spellings of one name meet (`learning_rate`, `learningRate`). */
+export function squashName(name: string): string {
+  return name.toLowerCase().replace(/[\s_-]/g, "");
+}
+
 /**
  * The choice `value` was most likely meant to be, for a "did you mean" in a message: the same name
  * up to case, "_", "-" and spaces (`learning_rate` -> `learningRate`, `ReLU` -> `relu`), else one
@@ -71,8 +76,7 @@ export function isInputError(e: unknown): e is InputError {
  * get no guess: `x3` is as likely a new column as a typo of `x1`.
  */
 export function closestName(value: string, choices: readonly string[]): string | undefined {
-  const squash = (s: string) => s.toLowerCase().replace(/[\s_-]/g, "");
-  const same = choices.find((c) => c !== value && squash(c) === squash(value));
+  const same = choices.find((c) => c !== value && squashName(c) === squashName(value));
   if (same !== undefined) return same;
   let best: string | undefined;
   let bestDistance = Infinity;

@@ -13,12 +13,6 @@ export interface FileSource {
   /** Resolves `relative` against the directory of `base` (a file path). */
   resolve(base: string, relative: string): string;
   /**
-   * Imports a JS/TS module into the caller's own process. The core no longer calls it: scenario metric
-   * modules run sandboxed through a `MetricHost` (src/app/metric_sandbox.ts), never in-process.
-   * Optional so that existing sources still type-check.
-   */
-  importModule?(path: string): Promise<Record<string, unknown>>;
-  /**
    * The entries of directory `path`, or null when `path` is a file (a TensorBoard run directory is
    * read through this). Optional: a source that cannot list directories leaves it out.
    */
@@ -54,7 +48,6 @@ export function memoryFileSource(files: Record<string, string | Uint8Array>): Fi
       );
     },
     resolve: (base, relative) => joinPath(dirname(base), relative),
-    importModule: (path) => Promise.reject(new MissingFileError(path)),
     list: (path) => {
       // A directory is the common prefix of some file paths; its entries are their next segments.
       if (files[path] !== undefined) return Promise.resolve(null);
@@ -82,6 +75,11 @@ class MissingFileError extends InputError {
 export function dirname(path: string): string {
   const i = path.lastIndexOf("/");
   return i <= 0 ? (i === 0 ? "/" : ".") : path.slice(0, i);
+}
+
+/** The last segment of a path or URL: the file's name. */
+export function basename(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1);
 }
 
 /** Joins and normalises `.` and `..`; an absolute `relative` wins. */

@@ -17,7 +17,7 @@ import { importedForward } from "../import/forward.ts";
 import { importModel } from "../import/mod.ts";
 import { type ModelFlags, modelScenario, type Provenance } from "../import/scenario.ts";
 import type { ImportedModel } from "../import/types.ts";
-import { type FileSource, memoryFileSource } from "../io.ts";
+import { basename, type FileSource, memoryFileSource } from "../io.ts";
 import { modelShape, outputUnits } from "../train/model.ts";
 import { prepareEvaluation, uploadParameters } from "../train/gpu_network.ts";
 import type { ConsistencyEntry, Report } from "../report/types.ts";
@@ -96,7 +96,7 @@ export async function runModelFile(options: ModelRunOptions): Promise<Report> {
 /** One line per setting: "loss mse (from m.keras config.json compile_config.loss)". */
 export function provenanceLines(m: ModelImportReport): string[] {
   return [
-    `model from ${m.file.split("/").at(-1)} (${m.format}), trained from ${m.weights}`,
+    `model from ${basename(m.file)} (${m.format}), trained from ${m.weights}`,
     ...m.settings.map((s) =>
       `${s.setting} ${typeof s.value === "string" ? s.value : JSON.stringify(s.value)} (from ${s.from})`
     ),
@@ -222,7 +222,7 @@ export async function auditModelFile(options: ModelAuditOptions): Promise<Report
         severity: "error" as const,
         title: "fitcheck's GPU forward pass differs from its float64 reference on the model's own weights",
         message: `${divergent.length} predictions of ${
-          options.model.split("/").at(-1)
+          basename(options.model)
         } differ beyond tolerance: a defect of fitcheck, not of the model`,
         evidence: { worst: divergent[0] },
         fix: "report it to fitcheck with the model file",
@@ -250,7 +250,7 @@ function checkInputWidth(model: ImportedModel, data: Dataset): void {
     const shape = model.fileInputShape ?? model.inputShape;
     throw new InputError(
       `the model ${
-        model.file.split("/").at(-1)
+        basename(model.file)
       } takes inputs of shape [${shape}] (${want} values per row) but the data has ${have} feature columns`,
       { file: data.source },
     );

@@ -9,7 +9,7 @@ import { takeRows } from "../data/classes.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { loadScenarioData, type ScenarioData } from "../data/load.ts";
 import type { Remedy } from "../diagnose/finding.ts";
-import type { FileSource } from "../io.ts";
+import { basename, type FileSource } from "../io.ts";
 import type { Scenario } from "../scenario/types.ts";
 import { reencode } from "./analyse.ts";
 import type { Activation } from "../scenario/types.ts";
@@ -74,7 +74,7 @@ export async function applyRemedy(
     case "set-metric": {
       // A module metric replaced by the built-in of the same name must say which one it was.
       const module = scenario.metrics.find((m) => m.name === remedy.from)?.module;
-      const from = module ? `${remedy.from} (${module.slice(module.lastIndexOf("/") + 1)})` : remedy.from;
+      const from = module ? `${remedy.from} (${basename(module)})` : remedy.from;
       return scenarioOnly({
         ...scenario,
         metrics: scenario.metrics.map((m) =>

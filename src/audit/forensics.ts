@@ -22,7 +22,7 @@
  * @module
  */
 import type { Matrix } from "../reference/matrix.ts";
-import { type Candidate, type Family, type Verdict } from "./candidates.ts";
+import { type Candidate, type Verdict } from "./candidates.ts";
 import type { History } from "./inputs.ts";
 import { writtenPrecision } from "./inputs.ts";
 import { classifyKey, type KeyInfo } from "./names.ts";
@@ -168,9 +168,4 @@ function drift(values: (number | null)[], row: number): number {
   if (here === null) return 0;
   if (other === null || other === undefined || !Number.isFinite(other)) return Math.abs(here);
   return Math.abs(here - other);
-}
-
-/** Whether a family is a loss-like quantity (lower is better) for messages. */
-export function isLossFamily(f: Family | null): boolean {
-  return f === "loss" || f === "mae" || f === "mse" || f === "rmse";
 }

@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { summarize } from "../diagnose/order.ts";
 import { InputError } from "../errors.ts";
 import { readHistory } from "../history/mod.ts";
 import type { History } from "../history/types.ts";
@@ -48,6 +49,9 @@ const MSE = /^(mse|meansquarederror|l2|l2loss|mseloss)$/;
 const MAE = /^(mae|meanabsoluteerror|l1|l1loss)$/;
 const REGRESSION_LOSS =
   /^(mse|mae|huber|meansquarederror|meanabsoluteerror|huberloss|logcosh|l1|l2|mseloss|l1loss|smoothl1loss)$/;
+
+/** A --loss name as the patterns above read it: lower case, letters and digits only. */
+const lossKey = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, "");
 
 /** Reads the log and audits it alone. Bad input throws InputError. */
 export async function auditHistory(options: HistoryAuditOptions, source: FileSource): Promise<Report> {
@@ -105,14 +109,7 @@ export function auditReadHistory(
     mode: "audit",
     adapter: null,
     scenario: null,
-    summary: {
-      status: findings.some((f) => f.severity === "error")
-        ? "errors"
-        : findings.some((f) => f.severity === "warning")
-        ? "warnings"
-        : "ok",
-      primary: findings[0]?.code ?? null,
-    },
+    summary: summarize(findings),
     symptoms: {
       initialLoss: firstLoss,
       train: lastOf("train") ?? {},
@@ -158,10 +155,9 @@ function factsOf(
   splits: { train: SplitSeries; validation: SplitSeries },
   options: Omit<HistoryAuditOptions, "history">,
 ): HistoryFacts {
-  const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, "");
   let lossKind: HistoryFacts["lossKind"] = "unknown", lossDeclared = false;
   if (options.loss) {
-    const n = norm(options.loss);
+    const n = lossKey(options.loss);
     lossKind = CE.test(n) ? "crossentropy" : MSE.test(n) ? "mse" : MAE.test(n) ? "mae" : "unknown";
     lossDeclared = lossKind !== "unknown";
   } else {
@@ -197,7 +193,7 @@ function declaredFindings(
   options: Omit<HistoryAuditOptions, "history">,
 ): Finding[] {
   const out: Finding[] = [];
-  const norm = options.loss?.toLowerCase().replace(/[^a-z0-9]/g, "") ?? "";
+  const norm = lossKey(options.loss ?? "");
   const classification = facts.task !== null && facts.task !== "regression";
   if (options.loss && classification && REGRESSION_LOSS.test(norm)) {
     out.push({

@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { summarize } from "../diagnose/order.ts";
 import { InputError } from "../errors.ts";
 import type { FileSource } from "../io.ts";
 import type { ConsistencyEntry, Finding, Report, SplitMetrics, Symptoms } from "../report/types.ts";
@@ -167,14 +168,7 @@ async function auditPredictions(
     mode: "audit",
     adapter: null,
     scenario: null,
-    summary: {
-      status: ordered.some((f) => f.severity === "error")
-        ? "errors"
-        : ordered.some((f) => f.severity === "warning")
-        ? "warnings"
-        : "ok",
-      primary: ordered[0]?.code ?? null,
-    },
+    summary: summarize(ordered),
     symptoms,
     history: history ? toHistoryEntries(history) : [],
     findings: ordered,

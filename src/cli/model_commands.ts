@@ -147,18 +147,9 @@ export async function initModel(
 /** `audit --model M --data D --target T`: the audit of the file's own predictions. */
 export async function auditModel(
   ctx: ModelCommandContext,
-  opts: {
-    model: string;
-    data?: string;
-    target?: string[];
-    history?: string;
-    epoch?: number;
-    split: "validation" | "train";
-    task?: Task;
-    loss?: string;
-    fromLogits?: boolean;
-  },
-  source: Parameters<ModelEngines["audit"]>[0]["source"],
+  // The engine's options as the command line gives them: --data and --target not yet checked.
+  opts: Omit<AuditOptions, "data" | "target" | "source"> & { data?: string; target?: string[] },
+  source: AuditOptions["source"],
 ): Promise<Report> {
   for (const [flag, v] of [["--data", opts.data], ["--target", opts.target]] as const) {
     if (v === undefined) throw new InputError("is required with --model", { file: "<argv>", field: flag });
@@ -176,6 +167,9 @@ export async function auditModel(
     source,
   });
 }
+
+/** What the model-file audit engine takes (paths absolute). */
+type AuditOptions = Parameters<ModelEngines["audit"]>[0];
 
 function engines(ctx: ModelCommandContext): ModelEngines {
   if (!ctx.engines) throw new Error("these engines do not import model files");

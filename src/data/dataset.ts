@@ -23,11 +23,3 @@ export interface Dataset {
    */
   rowShape?: number[];
 }
-
-export function featureCount(d: Dataset): number {
-  return d.featureNames.length;
-}
-
-export function targetCount(d: Dataset): number {
-  return d.targetNames.length;
-}

@@ -222,8 +222,9 @@ export function modeShare(data: Float64Array, rows: number, cols: number, c: num
   return finite > 0 ? best / finite : 1;
 }
 
-/** Median of a non-empty list (mean of the two middle values for an even length). */
+/** Median of the non-NaN values (mean of the two middle ones for an even count); NaN when there are none. */
 export function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b), m = s.length >> 1;
+  const s = values.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b), m = s.length >> 1;
+  if (s.length === 0) return NaN;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }

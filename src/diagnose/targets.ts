@@ -6,7 +6,7 @@
  */
 import type { Dataset } from "../data/dataset.ts";
 import type { Matrix } from "../reference/matrix.ts";
-import { columnStats, DISTINCT_CAP } from "./_stats.ts";
+import { DISTINCT_CAP } from "./_stats.ts";
 
 /** The targets of one split, summarized. */
 export interface TargetSummary {
@@ -132,9 +132,4 @@ export function classCounts(indices: Int32Array, min = 0): number[] {
   const counts = new Array<number>(k).fill(0);
   for (const c of indices) if (c >= 0) counts[c]++;
   return counts;
-}
-
-/** Per-column stats of the targets (re-exported for detectors that need them per column). */
-export function targetColumnStats(ds: Dataset, c: number) {
-  return columnStats(ds.targets, ds.rows, ds.targetNames.length, c);
 }

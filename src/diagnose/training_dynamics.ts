@@ -22,6 +22,7 @@ import type { Matrix } from "../reference/matrix.ts";
 import { Rng } from "../random.ts";
 import { DEFAULT_LEARNING_RATE } from "../scenario/schema.ts";
 import type { Finding } from "../report/types.ts";
+import { median } from "./_stats.ts";
 import { makeFinding } from "./finding.ts";
 import {
   fmt,
@@ -32,7 +33,6 @@ import {
   lossConfig,
   lossTrajectory,
   mean,
-  median,
   medianUpdateRatios,
   outputActivation,
   outputsOf,

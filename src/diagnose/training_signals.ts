@@ -13,6 +13,7 @@ import type { SplitMetrics } from "../report/types.ts";
 import type { Scenario, Task } from "../scenario/types.ts";
 import type { LayerStepStats, PredictionSnapshot, TrainingRecords } from "../train/records.ts";
 import { outputLayer, recordedLayers } from "../layers/mod.ts";
+import { median } from "./_stats.ts";
 
 /** A metric as the pipeline resolved it (e.g. `accuracy` → `categorical-accuracy: ...`). */
 export interface ResolvedMetricInfo {
@@ -69,13 +70,6 @@ export function fmt(x: number | null | undefined): string {
 
 // ---------------------------------------------------------------------------------------------
 // Small statistics
-
-export function median(xs: readonly number[]): number {
-  const v = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
-  if (v.length === 0) return NaN;
-  const m = v.length >> 1;
-  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-}
 
 export function mean(xs: readonly number[]): number {
   if (xs.length === 0) return NaN;
@@ -322,11 +316,6 @@ export function globalGradNorms(r: TrainingRecords): number[] {
   return r.steps.map((s) =>
     Math.sqrt(s.layers.reduce((a, l) => a + l.gradNorm ** 2 + l.biasGradNorm ** 2, 0))
   );
-}
-
-/** The steps as a list of losses (non-finite values kept). */
-export function stepLosses(r: TrainingRecords): number[] {
-  return r.steps.map((s) => s.loss);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -90,8 +90,11 @@ async function columnChange(
   return e;
 }
 
-// For messages only: the cells of a line as a person would read them (the data itself is parsed by readCsv).
-function splitShown(line: string): string[] {
+/**
+ * The cells of a line as a person would read them, quotes off: for messages and for telling the two
+ * CSV loggers apart by their header (the data itself is parsed by readCsv).
+ */
+export function splitShown(line: string): string[] {
   return line.split(",").map((c) => c.trim().replace(/^"(.*)"$/, "$1"));
 }
 

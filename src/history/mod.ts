@@ -16,8 +16,9 @@
  * @module
  */
 import { InputError } from "../errors.ts";
-import type { FileSource } from "../io.ts";
+import { basename, type FileSource } from "../io.ts";
 import { looksLikeKerasConsole, readEpochLines, readKerasConsole } from "./console_log.ts";
+import { splitShown } from "./history_csv.ts";
 import { parseHistoryJson, readCsvLogger } from "./keras_history.ts";
 import { isLightningHeader, readLightningCsv } from "./lightning_csv.ts";
 import { isEventFileName, readTensorboard } from "./tensorboard.ts";
@@ -31,7 +32,7 @@ export async function readHistory(path: string, source: FileSource): Promise<His
   const entries = source.list ? await source.list(path) : null;
   if (entries !== null) return await readTensorboard(path, source, true);
   const bytes = await source.readBytes(path);
-  if (looksLikeTfRecord(bytes) || isEventFileName(path.slice(path.lastIndexOf("/") + 1))) {
+  if (looksLikeTfRecord(bytes) || isEventFileName(basename(path))) {
     return await readTensorboard(path, source, false);
   }
   let text: string;
@@ -56,8 +57,7 @@ export async function readHistoryText(text: string, path: string, source: FileSo
   if (looksLikeKerasConsole(text)) return readKerasConsole(text, path);
   const firstLine = text.split(/\r\n|\r|\n/, 1)[0];
   if (looksLikeCsvHeader(firstLine)) {
-    const header = firstLine.split(",").map((c) => c.trim().replace(/^"(.*)"$/, "$1"));
-    return isLightningHeader(header)
+    return isLightningHeader(splitShown(firstLine))
       ? await readLightningCsv(path, source)
       : await readCsvLogger(path, source);
   }

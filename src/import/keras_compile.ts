@@ -6,18 +6,17 @@
  * What has no fitcheck equivalent is returned as `unsupported` with the reason: the caller makes it an
  * error only when no command-line flag replaces it.
  *
+ * Names are compared squashed (`squashName`): "SparseCategoricalCrossentropy" and
+ * "sparse_categorical_crossentropy" meet.
+ *
  * @module
  */
+import { squashName } from "../errors.ts";
 
 type Config = Record<string, unknown>;
 
 /** A mapped value, or why it could not be mapped. */
 export type Mapped<T> = { value: T; note?: string } | { unsupported: string };
-
-/** Squashes case, "_", "-" and spaces: "SparseCategoricalCrossentropy" and "sparse_categorical_crossentropy" meet. */
-export function squash(name: string): string {
-  return name.toLowerCase().replace(/[\s_-]/g, "");
-}
 
 /** Keras / tfjs loss names (squashed) to fitcheck's. */
 export const KERAS_LOSSES: Record<string, string> = {
@@ -86,16 +85,16 @@ export function mapLoss(
 ): Mapped<{ name: string; fromLogits?: boolean; reduction?: string; delta?: number }> {
   if (Array.isArray(raw) && raw.length === 1) return mapLoss(raw[0]);
   if (typeof raw === "string") {
-    const name = KERAS_LOSSES[squash(raw)];
+    const name = KERAS_LOSSES[squashName(raw)];
     if (name) return { value: { name } };
-    const torch = PYTORCH_LOSSES[squash(raw)];
+    const torch = PYTORCH_LOSSES[squashName(raw)];
     return torch ? { value: { ...torch } } : { unsupported: `loss "${raw}"` };
   }
   if (raw !== null && typeof raw === "object" && !Array.isArray(raw)) {
     const cls = className(raw as Config);
     const cfg = ((raw as Config).config ?? {}) as Config;
-    const name = KERAS_LOSSES[squash(cls)] ??
-      (typeof cfg.fn === "string" ? KERAS_LOSSES[squash(cfg.fn)] : undefined);
+    const name = KERAS_LOSSES[squashName(cls)] ??
+      (typeof cfg.fn === "string" ? KERAS_LOSSES[squashName(cfg.fn)] : undefined);
     if (!name) return { unsupported: `loss ${cls || JSON.stringify(raw).slice(0, 60)}` };
     const out: { name: string; fromLogits?: boolean; reduction?: string; delta?: number } = { name };
     if (cfg.from_logits === true) out.fromLogits = true;
@@ -112,12 +111,12 @@ export function mapLoss(
 /** An optimizer as Keras saved it (string or serialized object; Keras and tfjs spellings of its keys). */
 export function mapOptimizer(raw: unknown): Mapped<Record<string, unknown> & { name: string }> {
   if (typeof raw === "string") {
-    const name = KERAS_OPTIMIZERS[squash(raw)];
+    const name = KERAS_OPTIMIZERS[squashName(raw)];
     return name ? { value: { name } } : { unsupported: `optimizer "${raw}"` };
   }
   if (raw === null || typeof raw !== "object") return { unsupported: `optimizer ${JSON.stringify(raw)}` };
   const cls = className(raw as Config);
-  const name = KERAS_OPTIMIZERS[squash(cls)];
+  const name = KERAS_OPTIMIZERS[squashName(cls)];
   if (!name) return { unsupported: `optimizer ${cls}` };
   const cfg = ((raw as Config).config ?? {}) as Config;
   const notes: string[] = [];
@@ -184,14 +183,14 @@ export function mapMetrics(raw: unknown): { value: string[]; note?: string } {
       const cfg = (o.config ?? {}) as Config;
       if (o.class_name === undefined && o.config === undefined) return Object.values(o).forEach(visit);
       const cls = className(o);
-      const byClass = KERAS_METRICS[squash(cls)];
-      const byName = typeof cfg.name === "string" ? KERAS_METRICS[squash(cfg.name)] : undefined;
+      const byClass = KERAS_METRICS[squashName(cls)];
+      const byName = typeof cfg.name === "string" ? KERAS_METRICS[squashName(cfg.name)] : undefined;
       const name = byName ?? byClass;
       if (name) out.push(name);
       else skipped.push(String(cfg.name ?? cls));
       return;
     }
-    const name = KERAS_METRICS[squash(String(m))];
+    const name = KERAS_METRICS[squashName(String(m))];
     if (name) out.push(name);
     else skipped.push(String(m));
   };
@@ -213,7 +212,7 @@ export function mapInitializer(raw: unknown): { value: unknown; note?: string } 
     ? raw
     : className(raw as Config);
   const cfg = (typeof raw === "object" && raw !== null ? (raw as Config).config ?? {} : {}) as Config;
-  switch (squash(cls)) {
+  switch (squashName(cls)) {
     case "glorotuniform":
       return { value: "glorot-uniform" };
     case "henormal":

@@ -11,6 +11,7 @@
  * @module
  */
 import { InputError } from "../errors.ts";
+import { sizeOf } from "../layers/layer.ts";
 import type { LayerJson, LayerParams } from "./types.ts";
 
 /** A saved variable: shape and row-major values. */
@@ -104,7 +105,7 @@ export const KERAS_LAYERS: Record<string, Mapper> = {
     output: ctx.input,
     variables: [],
   }),
-  Flatten: (_c, ctx) => ({ layer: { type: "flatten" }, output: [size(ctx.input)], variables: [] }),
+  Flatten: (_c, ctx) => ({ layer: { type: "flatten" }, output: [sizeOf(ctx.input)], variables: [] }),
   // Rescaling(1/255) as a model's first layer (Keras's image tutorials): the data transform scale-features.
   Rescaling: (c, ctx) => {
     const scale = Number(c.scale ?? 1), offset = Number(c.offset ?? 0);
@@ -274,7 +275,21 @@ function pool2d(type: string, c: Config, ctx: LayerContext): MappedLayer {
   if (padding !== "valid") {
     throw problem(ctx, `pooling with padding "${padding}" is not supported (only "valid")`);
   }
-  const [h, w, ch] = ctx.input;
+  const { layer, output } = poolLayer(type, [ph, pw], [sh, sw], ctx.input);
+  return { layer, output, variables: [] };
+}
+
+/**
+ * A valid-padded 2-D pooling layer as the scenario writes it (a square size or stride as one number,
+ * the strides only when they differ from the size), and its output shape on the [h, w, c] `input`.
+ */
+export function poolLayer(
+  type: string,
+  [ph, pw]: [number, number],
+  [sh, sw]: [number, number],
+  input: readonly number[],
+): { layer: LayerJson; output: number[] } {
+  const [h, w, ch] = input;
   return {
     layer: {
       type,
@@ -282,7 +297,6 @@ function pool2d(type: string, c: Config, ctx: LayerContext): MappedLayer {
       ...(sh !== ph || sw !== pw ? { strides: sh === sw ? sh : [sh, sw] } : {}),
     },
     output: [convOut(h, ph, sh, "valid"), convOut(w, pw, sw, "valid"), ch],
-    variables: [],
   };
 }
 
@@ -355,16 +369,12 @@ function num(c: Config, key: string, ctx: LayerContext): number {
   return v;
 }
 
-function size(shape: number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
-
 function zeros(shape: number[]) {
-  return { shape, data: new Float64Array(size(shape)) };
+  return { shape, data: new Float64Array(sizeOf(shape)) };
 }
 
 function ones(shape: number[]) {
-  return { shape, data: new Float64Array(size(shape)).fill(1) };
+  return { shape, data: new Float64Array(sizeOf(shape)).fill(1) };
 }
 
 /** `saved` if its shape is `shape`, else an InputError naming the layer, the variable and both shapes. */

@@ -18,8 +18,9 @@
  * @module
  */
 import { InputError } from "../errors.ts";
+import { sizeOf } from "../layers/layer.ts";
 import { decodeOnnx, type OnnxGraph, type OnnxNode, type OnnxTensor } from "./containers/onnx.ts";
-import { convOut } from "./keras_layers.ts";
+import { convOut, poolLayer } from "./keras_layers.ts";
 import { LEAKY_RELU_SLOPE } from "../reference/activations.ts";
 import type { ImportedModel, LayerJson, LayerParams } from "./types.ts";
 
@@ -156,7 +157,7 @@ export const ONNX_OPERATORS: Record<string, OpMapper> = {
     const target = ctx.graph.initializers.get(ctx.node.inputs[1]);
     // `x.view(x.size(0), -1)` exports its shape as Shape -> Gather -> Unsqueeze -> Concat: evaluate it.
     const dims = target ? Array.from(target.data) : computedShape(ctx, ctx.node.inputs[1]);
-    const flat = dims !== null && dims.length === 2 && (dims[1] === -1 || dims[1] === size(ctx.walk.shape));
+    const flat = dims !== null && dims.length === 2 && (dims[1] === -1 || dims[1] === sizeOf(ctx.walk.shape));
     if (!flat) {
       throw opProblem(
         ctx,
@@ -486,7 +487,7 @@ function flatten(ctx: OpContext): OpResult {
   if (s.length === 1) return { layer: null, shape: s, flattenedFrom: ctx.walk.flattenedFrom };
   return {
     layer: { type: "flatten" },
-    shape: [size(s)],
+    shape: [sizeOf(s)],
     flattenedFrom: s.length === 3 ? [s[2], s[0], s[1]] : null,
   };
 }
@@ -500,16 +501,8 @@ function pool(ctx: OpContext, type: string): OpResult {
   if (pads.some((p) => p !== 0) || Number(node.attributes.ceil_mode ?? 0) !== 0) {
     throw opProblem(ctx, "padded or ceil_mode pooling is not supported");
   }
-  const [h, w, c] = walk.shape;
-  return {
-    layer: {
-      type,
-      poolSize: kh === kw ? kh : [kh, kw],
-      ...(sh !== kh || sw !== kw ? { strides: sh === sw ? sh : [sh, sw] } : {}),
-    },
-    shape: [convOut(h, kh, sh, "valid"), convOut(w, kw, sw, "valid"), c],
-    flattenedFrom: null,
-  };
+  const { layer, output } = poolLayer(type, [kh, kw], [sh, sw], walk.shape);
+  return { layer, shape: output, flattenedFrom: null };
 }
 
 function paddingOf(ctx: OpContext, kh: number, kw: number, sh: number, sw: number): "valid" | "same" {
@@ -540,10 +533,6 @@ function transpose(data: Float64Array, rows: number, cols: number): Float64Array
   const out = new Float64Array(data.length);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c];
   return out;
-}
-
-function size(shape: number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
 }
 
 function opProblem(ctx: OpContext, what: string): InputError {

@@ -10,6 +10,7 @@
  * @module
  */
 import { InputError } from "../errors.ts";
+import { basename } from "../io.ts";
 import { LOSSES } from "../scenario/types.ts";
 import type { LayerWeights } from "../train/records.ts";
 import { mapLoss, mapMetrics, mapOptimizer } from "./keras_compile.ts";
@@ -58,7 +59,7 @@ export function modelScenario(
   flags: ModelFlags,
   relative: (absolute: string) => string = (p) => p,
 ): ModelScenario {
-  const fileName = model.file.split("/").at(-1) ?? model.file;
+  const fileName = basename(model.file);
   const inFile = (where: string) => `${fileName} ${where}`;
   const provenance: Provenance[] = [];
   const folded = fold(model.layers, model.params);
@@ -179,11 +180,7 @@ function lossOf(
     value = { ...file.value };
     from = inFile(file.from);
   } else {
-    const why = model.compile.unsupported.loss
-      ? `the file's ${model.compile.unsupported.loss} has no fitcheck equivalent`
-      : model.format === "onnx"
-      ? "an ONNX file carries no loss"
-      : "the file was saved without a compiled loss";
+    const why = whyNotInFile(model, "loss");
     throw new InputError(
       `${why}: give the loss the model is trained with (e.g. --loss categorical-crossentropy)`,
       {
@@ -198,6 +195,15 @@ function lossOf(
   }
   provenance.push({ setting: "loss", value, from });
   return Object.keys(value).length === 1 ? value.name : value;
+}
+
+/** Why the file gives no `setting` (for the message that asks for its flag). */
+function whyNotInFile(model: ImportedModel, setting: "loss" | "optimizer"): string {
+  const unsupported = model.compile.unsupported[setting];
+  if (unsupported) return `the file's ${unsupported} has no fitcheck equivalent`;
+  return model.format === "onnx"
+    ? `an ONNX file carries no ${setting}`
+    : `the file was saved without a compiled ${setting}`;
 }
 
 function optimizerOf(
@@ -224,11 +230,7 @@ function optimizerOf(
     value = { ...file.value };
     from = inFile(file.from);
   } else {
-    const why = model.compile.unsupported.optimizer
-      ? `the file's ${model.compile.unsupported.optimizer} has no fitcheck equivalent`
-      : model.format === "onnx"
-      ? "an ONNX file carries no optimizer"
-      : "the file was saved without a compiled optimizer";
+    const why = whyNotInFile(model, "optimizer");
     throw new InputError(`${why}: give the optimizer the model is trained with (sgd, adam or rmsprop)`, {
       file: "<argv>",
       field: "--optimizer",

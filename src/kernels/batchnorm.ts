@@ -24,6 +24,8 @@ import {
   MAX_WORKGROUPS_PER_DIMENSION,
   type PreparedOp,
   prepareKernel,
+  type RowsOp,
+  rowsSequence,
 } from "./kernel.ts";
 
 function perChannel(channels: number): [number, number, number] {
@@ -119,13 +121,7 @@ export const batchnormInputBackward: KernelDef<"count" | "channels" | "rows" | "
 };
 
 /** A prepared sequence whose row count (a partial last batch) may change between submits. */
-export interface BatchNormOp {
-  readonly label: string;
-  /** Rows now (<= the capacity the buffers were made for). Effective at the next submit. */
-  setRows(rows: number): void;
-  encode(pass: GPUComputePassEncoder): void;
-  release(): void;
-}
+export type BatchNormOp = RowsOp;
 
 /** The buffers of one batch-normalization layer (all f32; per-channel ones hold `channels`). */
 export interface BatchNormBuffers {
@@ -151,19 +147,6 @@ export interface BatchNormShape {
   momentum?: number;
   /** Keras default 1e-3. */
   epsilon?: number;
-}
-
-function sequence(label: string, ops: PreparedOp<string>[], setRows: (rows: number) => void): BatchNormOp {
-  return {
-    label,
-    setRows,
-    encode(pass) {
-      for (const op of ops) op.encode(pass);
-    },
-    release() {
-      for (const op of ops) op.release();
-    },
-  };
 }
 
 /**
@@ -213,7 +196,7 @@ export async function prepareBatchNormForward(
   });
   ops.push(apply);
   setters.push((r) => apply.set({ count: r * channels }));
-  return sequence(options.label, ops, (r) => setters.forEach((set) => set(r)));
+  return rowsSequence(options.label, ops, (r) => setters.forEach((set) => set(r)));
 }
 
 /**
@@ -267,5 +250,5 @@ export async function prepareBatchNormBackward(
     ops.push(input);
     setters.push((r) => input.set({ count: r * channels, rows: r }));
   }
-  return sequence(options.label, ops, (r) => setters.forEach((set) => set(r)));
+  return rowsSequence(options.label, ops, (r) => setters.forEach((set) => set(r)));
 }

@@ -11,7 +11,7 @@ import im2colForwardCode from "../../shaders/im2col_forward.wgsl" with { type: "
 import pool2dBackwardCode from "../../shaders/pool2d_backward.wgsl" with { type: "text" };
 import pool2dForwardCode from "../../shaders/pool2d_forward.wgsl" with { type: "text" };
 import type { GpuContext } from "../gpu/context.ts";
-import { defaultActivationParameter, type ElementwiseActivation } from "../reference/activations.ts";
+import type { ElementwiseActivation } from "../reference/activations.ts";
 import {
   activationForward,
   conv2dBackward,
@@ -29,7 +29,7 @@ import {
   prepareKernel,
   type UniformField,
 } from "./kernel.ts";
-import { ACTIVATION_CODES } from "./matmul.ts";
+import { activationOverrides } from "./matmul.ts";
 
 type ConvUniform =
   | "rows"
@@ -201,16 +201,6 @@ export function convUniforms(g: Window2d, filters: number, rows: number): Record
 export function poolUniforms(g: Window2d, rows: number): Record<PoolUniform, number> {
   const { inC: _c, ...rest } = g;
   return { ...rest, channels: g.inC, rows };
-}
-
-/** The ACTIVATION / ALPHA overrides of an element-wise activation (Keras's parameters). */
-export function activationOverrides(
-  activation: ElementwiseActivation,
-): { ACTIVATION: number; ALPHA: number } {
-  return {
-    ACTIVATION: ACTIVATION_CODES[activation],
-    ALPHA: defaultActivationParameter(activation) || 0.2,
-  };
 }
 
 /** Prepares the convolution forward: z and y are rows × outH·outW·filters. */

@@ -6,11 +6,18 @@
 import activationBackwardCode from "../../shaders/activation_backward.wgsl" with { type: "text" };
 import biasBackwardCode from "../../shaders/dense_bias_backward.wgsl" with { type: "text" };
 import type { GpuContext } from "../gpu/context.ts";
-import { activationBackward, defaultActivationParameter } from "../reference/activations.ts";
+import { activationBackward } from "../reference/activations.ts";
 import { columnSums, denseBackward } from "../reference/dense.ts";
 import type { Activation } from "../scenario/types.ts";
-import { type KernelDef, linearWorkgroups, type PreparedOp, prepareKernel } from "./kernel.ts";
-import { ACTIVATION_CODES, fusesBackward, type MatmulVariant, prepareMatmul } from "./matmul.ts";
+import {
+  type KernelDef,
+  linearWorkgroups,
+  type PreparedOp,
+  prepareKernel,
+  type RowsOp,
+  rowsSequence,
+} from "./kernel.ts";
+import { activationOverrides, fusesBackward, type MatmulVariant, prepareMatmul } from "./matmul.ts";
 import type { ElementwiseActivation } from "../reference/activations.ts";
 import { prepareSoftmax, prepareSoftmaxBackward } from "./softmax.ts";
 
@@ -38,14 +45,7 @@ export const denseBiasBackward: KernelDef<"rows" | "cols"> = {
 };
 
 /** A prepared sequence of dispatches whose batch size may change between submits. */
-export interface DenseOp {
-  readonly label: string;
-  /** The rows of the batch (<= the capacity the buffers were made for). Effective at the next submit. */
-  setRows(rows: number): void;
-  encode(pass: GPUComputePassEncoder): void;
-  /** Returns the uniform buffers to the pool; the caller's buffers stay. */
-  release(): void;
-}
+export type DenseOp = RowsOp;
 
 /** Shapes and activation shared by the dense forward and backward ops. */
 export interface DenseShape {
@@ -58,19 +58,6 @@ export interface DenseShape {
   /** leaky-relu's slope or elu's alpha (Keras defaults 0.2 and 1.0). */
   activationParameter?: number;
   variant?: MatmulVariant;
-}
-
-function sequence(label: string, ops: PreparedOp<string>[], setRows: (rows: number) => void): DenseOp {
-  return {
-    label,
-    setRows,
-    encode(pass) {
-      for (const op of ops) op.encode(pass);
-    },
-    release() {
-      for (const op of ops) op.release();
-    },
-  };
 }
 
 /**
@@ -107,7 +94,7 @@ export async function prepareDenseForward(
       rows,
       cols: n,
     });
-    return sequence(options.label, [linear, soft], (r) => {
+    return rowsSequence(options.label, [linear, soft], (r) => {
       linear.set({ m: r });
       soft.set({ rows: r });
     });
@@ -126,7 +113,7 @@ export async function prepareDenseForward(
     activationParameter: options.activationParameter,
     variant: options.variant,
   });
-  return sequence(options.label, [fused], (r) => fused.set({ m: r }));
+  return rowsSequence(options.label, [fused], (r) => fused.set({ m: r }));
 }
 
 /** The layer below, when its activation gradient is fused into this layer's dX product. */
@@ -194,10 +181,7 @@ export async function prepareDenseBackward(
       label: `${label} dY⊙act'(Z)`,
       buffers: { dy: options.dy, z: options.z, dz: options.dz },
       uniforms: { count: rows * units },
-      overrides: {
-        ACTIVATION: ACTIVATION_CODES[activation],
-        ALPHA: options.activationParameter ?? (defaultActivationParameter(activation) || 0.2),
-      },
+      overrides: activationOverrides(activation, options.activationParameter),
     });
     ops.push(op);
     setters.push((r) => op.set({ count: r * units }));
@@ -250,5 +234,5 @@ export async function prepareDenseBackward(
     ops.push(dx);
     setters.push((r) => dx.set({ m: r }));
   }
-  return sequence(label, ops, (r) => setters.forEach((set) => set(r)));
+  return rowsSequence(label, ops, (r) => setters.forEach((set) => set(r)));
 }

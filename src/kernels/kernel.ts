@@ -213,3 +213,31 @@ export function encodeAll(
 ) {
   for (const op of ops) op.encode(pass);
 }
+
+/** A prepared sequence of dispatches whose batch rows may change between submits (a partial last batch). */
+export interface RowsOp {
+  readonly label: string;
+  /** The rows of the batch (<= the capacity the buffers were made for). Effective at the next submit. */
+  setRows(rows: number): void;
+  encode(pass: GPUComputePassEncoder): void;
+  /** Returns the uniform buffers to the pool; the caller's buffers stay. */
+  release(): void;
+}
+
+/** Ties prepared ops into one {@linkcode RowsOp}: encoded in order, released together. */
+export function rowsSequence(
+  label: string,
+  ops: readonly PreparedOp<string>[],
+  setRows: (rows: number) => void,
+): RowsOp {
+  return {
+    label,
+    setRows,
+    encode(pass) {
+      encodeAll(pass, ops);
+    },
+    release() {
+      for (const op of ops) op.release();
+    },
+  };
+}

@@ -30,6 +30,20 @@ export const ACTIVATION_CODES: Readonly<Record<ElementwiseActivation, number>> =
   tanh: 5,
 };
 
+/**
+ * The ACTIVATION / ALPHA override constants of an element-wise activation: its code, and its parameter
+ * (leaky-relu's slope, elu's alpha): `parameter` when given, else Keras's default, else 0.2 (unused).
+ */
+export function activationOverrides(
+  activation: ElementwiseActivation,
+  parameter?: number,
+): { ACTIVATION: number; ALPHA: number } {
+  return {
+    ACTIVATION: ACTIVATION_CODES[activation],
+    ALPHA: parameter ?? (defaultActivationParameter(activation) || 0.2),
+  };
+}
+
 const MATMUL_BINDINGS: readonly KernelBinding[] = [
   { name: "a", access: "read" },
   { name: "b", access: "read" },
@@ -346,8 +360,7 @@ function denseEpilogue(options: MatmulOptions) {
   return {
     HAS_BIAS: options.bias ? 1 : 0,
     STORE_Z: options.z && !options.gradient ? 1 : 0,
-    ACTIVATION: ACTIVATION_CODES[activation],
-    ALPHA: options.activationParameter ?? (defaultActivationParameter(activation) || 0.2),
+    ...activationOverrides(activation, options.activationParameter),
   };
 }
 

@@ -5,13 +5,14 @@
  */
 import { z } from "zod";
 import { activationBackwardKernel } from "../kernels/dense.ts";
-import { activationOverrides, prepareActivationForward } from "../kernels/conv2d.ts";
+import { prepareActivationForward } from "../kernels/conv2d.ts";
+import { activationOverrides } from "../kernels/matmul.ts";
 import { prepareKernel } from "../kernels/kernel.ts";
 import { activationBackward, type ElementwiseActivation } from "../reference/activations.ts";
 import { activationForward } from "../reference/conv2d.ts";
 import type { Matrix } from "../reference/matrix.ts";
 import { ELEMENTWISE } from "./conv2d.ts";
-import type { LayerDefinition } from "./layer.ts";
+import { type LayerDefinition, parameterFreeTraining } from "./layer.ts";
 
 /** `{"type": "activation", "activation": "relu"}` */
 export interface ActivationLayerSpec {
@@ -79,20 +80,6 @@ export const activationLayer: LayerDefinition<ActivationLayerSpec> = {
         overrides: activationOverrides(layer.spec.activation),
       })
       : null;
-    return {
-      y,
-      z: null,
-      activations: y,
-      dy,
-      dz: null,
-      grads: null,
-      setRows(rows) {
-        fwd.set({ count: rows * layer.outSize });
-        bwd?.set({ count: rows * layer.outSize });
-      },
-      setStep() {},
-      forward: (pass) => fwd.encode(pass),
-      backward: (pass) => bwd?.encode(pass),
-    };
+    return parameterFreeTraining({ y, dy }, fwd, bwd, (rows) => ({ count: rows * layer.outSize }));
   },
 };

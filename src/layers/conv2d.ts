@@ -7,13 +7,8 @@
  */
 import { z } from "zod";
 import { activationBackwardKernel, denseBiasBackward } from "../kernels/dense.ts";
-import {
-  activationOverrides,
-  prepareConv2dBackward,
-  prepareConv2dForward,
-  prepareIm2col,
-} from "../kernels/conv2d.ts";
-import { prepareMatmul } from "../kernels/matmul.ts";
+import { prepareConv2dBackward, prepareConv2dForward, prepareIm2col } from "../kernels/conv2d.ts";
+import { activationOverrides, prepareMatmul } from "../kernels/matmul.ts";
 import { type PreparedOp, prepareKernel } from "../kernels/kernel.ts";
 import type { ElementwiseActivation } from "../reference/activations.ts";
 import { conv2dBackward, conv2dForward, type Padding, type Window2d, window2d } from "../reference/conv2d.ts";

@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { prepareDropout } from "../kernels/dropout.ts";
 import { dropoutApply, type DropoutKey } from "../reference/dropout.ts";
-import type { LayerDefinition } from "./layer.ts";
+import { type LayerDefinition, parameterFreeTraining } from "./layer.ts";
 
 /** `{"type": "dropout", "rate": 0.25}` */
 export interface DropoutLayerSpec {
@@ -62,23 +62,12 @@ export const dropoutLayer: LayerDefinition<DropoutLayerSpec> = {
       });
     const fwd = await op("forward", io.x, y);
     const bwd = io.dx ? await op("backward", dy, io.dx) : null;
-    return {
-      y,
-      z: null,
-      activations: y,
-      dy,
-      dz: null,
-      grads: null,
-      setRows(r) {
-        fwd.set({ count: r * layer.outSize });
-        bwd?.set({ count: r * layer.outSize });
-      },
-      setStep(step) {
-        fwd.set({ step: step >>> 0 });
-        bwd?.set({ step: step >>> 0 });
-      },
-      forward: (pass) => fwd.encode(pass),
-      backward: (pass) => bwd?.encode(pass),
-    };
+    return parameterFreeTraining(
+      { y, dy },
+      fwd,
+      bwd,
+      (r) => ({ count: r * layer.outSize }),
+      (step) => ({ step: step >>> 0 }),
+    );
   },
 };

@@ -8,7 +8,14 @@ import { z } from "zod";
 import { prepareGlobalAvgPool } from "../kernels/global_pool.ts";
 import { globalAvgPoolBackward, globalAvgPoolForward } from "../reference/global_pool.ts";
 import { matrix } from "../reference/matrix.ts";
-import { describeShape, type LayerDefinition, LayerShapeError, type Shape, sizeOf } from "./layer.ts";
+import {
+  describeShape,
+  type LayerDefinition,
+  LayerShapeError,
+  parameterFreeTraining,
+  type Shape,
+  sizeOf,
+} from "./layer.ts";
 
 /** `{"type": "global-avgpool1d"}` */
 export interface GlobalAvgPool1dLayerSpec {
@@ -102,21 +109,7 @@ function globalAvgPool<S extends { type: "global-avgpool1d" | "global-avgpool2d"
           pass: "backward",
         })
         : null;
-      return {
-        y,
-        z: null,
-        activations: y,
-        dy,
-        dz: null,
-        grads: null,
-        setRows(r) {
-          fwd.set({ batch: r });
-          bwd?.set({ batch: r });
-        },
-        setStep() {},
-        forward: (pass) => fwd.encode(pass),
-        backward: (pass) => bwd?.encode(pass),
-      };
+      return parameterFreeTraining({ y, dy }, fwd, bwd, (r) => ({ batch: r }));
     },
   };
 }

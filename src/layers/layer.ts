@@ -27,6 +27,7 @@
  */
 import type { z } from "zod";
 import type { GpuContext } from "../gpu/context.ts";
+import type { PreparedOp } from "../kernels/kernel.ts";
 import type { LayerTwin } from "../reference/layer_twin.ts";
 import type { ElementwiseActivation } from "../reference/activations.ts";
 import type { Activation } from "../scenario/types.ts";
@@ -148,6 +149,40 @@ export interface GpuTrainLayer extends GpuLayer {
   /** The 0-based global step (dropout masks); effective at the next submit. */
   setStep(step: number): void;
   backward(pass: GPUComputePassEncoder): void;
+}
+
+/**
+ * The training ops of a layer without parameters: `forward` writes `y` from the input and `backward`
+ * (null when nothing below takes a gradient) writes dx from `dy`. A batch of `rows` sets
+ * `rowUniforms(rows)` in both; a step sets `stepUniforms(step)` in both (for layers whose ops read it).
+ */
+export function parameterFreeTraining<U extends string>(
+  buffers: { y: GPUBuffer; dy: GPUBuffer },
+  forward: PreparedOp<U>,
+  backward: PreparedOp<U> | null,
+  rowUniforms: (rows: number) => Partial<Record<U, number>>,
+  stepUniforms?: (step: number) => Partial<Record<U, number>>,
+): GpuTrainLayer {
+  const { y, dy } = buffers;
+  return {
+    y,
+    z: null,
+    activations: y,
+    dy,
+    dz: null,
+    grads: null,
+    setRows(rows) {
+      forward.set(rowUniforms(rows));
+      backward?.set(rowUniforms(rows));
+    },
+    setStep(step) {
+      if (!stepUniforms) return;
+      forward.set(stepUniforms(step));
+      backward?.set(stepUniforms(step));
+    },
+    forward: (pass) => forward.encode(pass),
+    backward: (pass) => backward?.encode(pass),
+  };
 }
 
 /** The definition of one layer kind. */

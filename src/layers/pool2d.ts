@@ -9,7 +9,7 @@ import { preparePool2d } from "../kernels/conv2d.ts";
 import { type Padding, pool2dBackward, pool2dForward, type PoolMode } from "../reference/conv2d.ts";
 import { pair } from "./conv2d.ts";
 import { imageWindow } from "./conv2d.ts";
-import type { LayerDefinition, Shape } from "./layer.ts";
+import { type LayerDefinition, parameterFreeTraining, type Shape } from "./layer.ts";
 
 /** `{"type": "maxpool2d", "poolSize": 2}` or `{"type": "avgpool2d", ...}` */
 export interface Pool2dLayerSpec<T extends "maxpool2d" | "avgpool2d" = "maxpool2d" | "avgpool2d"> {
@@ -106,21 +106,7 @@ function poolLayer<T extends "maxpool2d" | "avgpool2d">(
           output: io.dx,
         })
         : null;
-      return {
-        y,
-        z: null,
-        activations: y,
-        dy,
-        dz: null,
-        grads: null,
-        setRows(rows) {
-          fwd.set({ rows });
-          bwd?.set({ rows });
-        },
-        setStep() {},
-        forward: (pass) => fwd.encode(pass),
-        backward: (pass) => bwd?.encode(pass),
-      };
+      return parameterFreeTraining({ y, dy }, fwd, bwd, (rows) => ({ rows }));
     },
   };
 }

@@ -11,9 +11,10 @@
  * @module
  */
 import { activateAll, activationBackward, type ElementwiseActivation } from "./activations.ts";
+import { type Padding, windowOutput } from "./conv2d.ts";
 
 /** Convolution padding, as Keras spells it. */
-export type Padding = "same" | "valid";
+export type { Padding } from "./conv2d.ts";
 
 /** The output length and the zeros padded before the first input position, for one spatial axis. */
 export function convOutputGeometry(
@@ -22,15 +23,9 @@ export function convOutputGeometry(
   stride: number,
   padding: Padding,
 ): { outLength: number; padBefore: number } {
-  if (padding === "valid") {
-    return {
-      outLength: length >= kernelSize ? Math.floor((length - kernelSize) / stride) + 1 : 0,
-      padBefore: 0,
-    };
-  }
-  const outLength = Math.ceil(length / stride);
-  const total = Math.max((outLength - 1) * stride + kernelSize - length, 0);
-  return { outLength, padBefore: Math.floor(total / 2) };
+  // TensorFlow's rule, as conv2d applies it per axis.
+  const { out, pad } = windowOutput(length, kernelSize, stride, padding);
+  return { outLength: out, padBefore: pad };
 }
 
 /** The shape of a conv1d call. */

@@ -100,6 +100,20 @@ export function wrapText(text: string, width: number): string[] {
   return out;
 }
 
+/**
+ * Table column widths that fit in `room` characters: the widest column gives way one character at a
+ * time, none below 8 (then the table stays wider than `room`). `natural` is left as it is.
+ */
+export function shrinkColumns(natural: readonly number[], room: number): number[] {
+  const widths = [...natural];
+  while (widths.reduce((a, b) => a + b, 0) > room) {
+    const widest = widths.indexOf(Math.max(...widths));
+    if (widths[widest] <= 8) break;
+    widths[widest]--;
+  }
+  return widths;
+}
+
 /** Control characters (ANSI escapes included) and line separators shown as \\uXXXX, never interpreted. */
 export function escapeControls(text: string): string {
   return text.replace(CONTROL_CHARS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);

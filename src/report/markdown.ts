@@ -9,8 +9,9 @@
  * @module
  */
 import Table from "cli-table3";
+import { dirname, joinPath } from "../io.ts";
 import { palette } from "./_colors.ts";
-import { wrapText } from "./format.ts";
+import { shrinkColumns, wrapText } from "./format.ts";
 
 /** Options of {@linkcode renderMarkdown}. */
 export interface MarkdownOptions {
@@ -185,18 +186,9 @@ function linkText(label: string, url: string, base: string | undefined): string 
   if (url.startsWith("#") || plain === url) return plain;
   // A sibling finding page linked by its code ("[overfitting](overfitting.md)") is its code.
   if (url.replace(/^\.\//, "") === `${plain}.md`) return plain;
-  const target = /^[a-z]+:/.test(url) || base === undefined ? url : resolveRelative(base, url);
+  // A relative link reads as the repository path it points to, from the page's directory.
+  const target = /^[a-z]+:/.test(url) || base === undefined ? url : joinPath(dirname(base), url);
   return plain === target ? plain : `${plain} (${target})`;
-}
-
-/** `url` relative to the page at `base` (a repository path), as a repository path. */
-function resolveRelative(base: string, url: string): string {
-  const parts = base.split("/").slice(0, -1);
-  for (const part of url.split("/")) {
-    if (part === "..") parts.pop();
-    else if (part !== ".") parts.push(part);
-  }
-  return parts.join("/");
 }
 
 function splitRow(line: string): string[] {
@@ -215,12 +207,7 @@ function renderTable(rows: string[][], width: number, color: boolean): string[] 
   );
   // Columns keep their natural width while the table fits; otherwise the widest ones give way.
   const room = width - (columns + 1);
-  const widths = [...natural];
-  while (widths.reduce((a, b) => a + b, 0) > room) {
-    const widest = widths.indexOf(Math.max(...widths));
-    if (widths[widest] <= 8) break;
-    widths[widest]--;
-  }
+  const widths = shrinkColumns(natural, room);
   const table = new Table({
     head: rows[0].map((h) => p.bold(h)),
     colWidths: widths,

@@ -5,6 +5,7 @@
  * @module
  */
 import Table from "cli-table3";
+import { basename } from "../io.ts";
 import { type Palette, palette } from "./_colors.ts";
 import {
   cellText,
@@ -15,6 +16,7 @@ import {
   formatDuration,
   formatNumber,
   notVerifiedOf,
+  shrinkColumns,
   wrapText,
 } from "./format.ts";
 import type {
@@ -155,7 +157,7 @@ function setupLines(report: Report): string[] {
     const features = Array.isArray(d.features) ? d.features.length : null;
     const targets = Array.isArray(d.targets) ? d.targets.join(", ") : null;
     lines.push(
-      `${split}: ${safe(d.file.split("/").pop()!)} (${d.rows} rows${
+      `${split}: ${safe(basename(d.file))} (${d.rows} rows${
         features !== null ? `, ${features} features` : ""
       }${targets ? `; target ${safe(targets)}` : ""})`,
     );
@@ -388,12 +390,7 @@ function fittedTable(head: string[] | null, rows: string[][], width: number): st
     const sideways = head.map((h, c) => [h, ...rows.map((r) => r[c] ?? "")]);
     return fittedTable(null, sideways, width);
   }
-  const widths = [...natural];
-  while (widths.reduce((a, b) => a + b, 0) > room) {
-    const widest = widths.indexOf(Math.max(...widths));
-    if (widths[widest] <= 8) break;
-    widths[widest]--;
-  }
+  const widths = shrinkColumns(natural, room);
   const table = new Table({
     ...(head ? { head: head.map((h, c) => cell(h, widths[c])) } : {}),
     colWidths: widths,

@@ -22,19 +22,6 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
-/** Position of the character at `offset` (UTF-16 index). */
-export function positionAt(text: string, offset: number): TextPosition {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  return { line, column: offset - lineStart + 1 };
-}
-
 /**
  * Maps every key path of a valid JSON document to the position of its key (object members) or of
  * its first character (array elements). The root maps from "".

@@ -5,7 +5,7 @@
  * @module
  */
 import type { z } from "zod";
-import { closestName, InputError } from "../errors.ts";
+import { closestName, InputError, squashName } from "../errors.ts";
 import type { FileSource } from "../io.ts";
 import { formatPath, locateJsonPaths, type TextPosition } from "./_json_locate.ts";
 import { parseJsonText } from "./json_text.ts";
@@ -202,7 +202,7 @@ const OTHER_KEYS = [
 
 /** ` (did you mean ...?)` / ` (it belongs in "training")` for an unknown key under `parent`. */
 function keyHint(key: string, parent: PropertyKey[]): string {
-  const squashed = key.toLowerCase().replace(/[\s_-]/g, "");
+  const squashed = squashName(key);
   const alias = KEY_ALIASES[squashed];
   if (alias) return ` (did you mean ${alias}?)`;
   const known = Object.keys(KEY_HOMES);

@@ -11,7 +11,7 @@
  */
 import { z } from "zod";
 import { type GeneratorKind, GENERATORS, type ParamSpec, TRANSFORM_OPS, TRANSFORMS } from "../data/specs.ts";
-import { didYouMean } from "../errors.ts";
+import { didYouMean, squashName } from "../errors.ts";
 import { FINDING_CODES } from "../report/types.ts";
 import {
   type DataSpec,
@@ -503,7 +503,7 @@ const ALIASES: Record<string, string> = {
 /** ` (did you mean "x"?)` for a value not among `choices`, from its spelling or a known alias; else "". */
 export function suggestChoice(value: unknown, choices: readonly string[]): string {
   if (typeof value !== "string") return "";
-  const alias = ALIASES[value.toLowerCase().replace(/[\s_-]/g, "")];
+  const alias = ALIASES[squashName(value)];
   if (alias !== undefined && choices.includes(alias) && alias !== value) return ` (did you mean "${alias}"?)`;
   return didYouMean(value, choices);
 }

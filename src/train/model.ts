@@ -64,14 +64,6 @@ export function modelShape(scenario: Scenario, inputs: number, rowShape?: readon
   }
 }
 
-/** Parameters of the whole model. */
-export function parameterCount(shape: ModelShape): number {
-  return parameterLayers(shape).reduce(
-    (n, l) => n + l.parameters!.inputs * l.parameters!.units + l.parameters!.units,
-    0,
-  );
-}
-
 /** Values per row of the model's output. */
 export function outputUnits(shape: ModelShape): number {
   return shape.layers[shape.layers.length - 1].outSize;

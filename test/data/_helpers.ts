@@ -24,7 +24,6 @@ export function diskFileSource(): FileSource {
     readBytes: (path) => guard(path, () => Deno.readFile(path)),
     stream: (path) => guard(path, async () => (await Deno.open(path)).readable),
     resolve: (base, relative) => joinPath(dirname(base), relative),
-    importModule: (path) => import(path),
   };
 }
 

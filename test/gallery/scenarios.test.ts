@@ -8,7 +8,6 @@
 import { describe, expect, test } from "vitest";
 import { rowClasses } from "../../src/data/classes.ts";
 import { loadScenarioData, type ScenarioData } from "../../src/data/load.ts";
-import { InputError } from "../../src/errors.ts";
 import { dirname, type FileSource, joinPath } from "../../src/io.ts";
 import { FINDING_CODES, type FindingCode } from "../../src/report/types.ts";
 import { loadScenario } from "../../src/scenario/load.ts";
@@ -33,13 +32,6 @@ const source: FileSource = {
   readBytes: (path) => Deno.readFile(path),
   stream: async (path) => (await Deno.open(path, { read: true })).readable,
   resolve: (base, relative) => joinPath(dirname(base), relative),
-  importModule: async (path) => {
-    try {
-      return await import(new URL(`file://${path}`).href);
-    } catch (e) {
-      throw new InputError(`could not load the module: ${(e as Error).message}`, { file: path });
-    }
-  },
 };
 
 const files = [...Deno.readDirSync(DIR)]

@@ -11,7 +11,6 @@
 import { afterAll, expect, it } from "vitest";
 import {
   activationForwardKernel,
-  activationOverrides,
   prepareConv2dBackward,
   prepareConv2dForward,
   prepareIm2col,
@@ -19,6 +18,7 @@ import {
 } from "../../src/kernels/conv2d.ts";
 import { activationBackwardKernel } from "../../src/kernels/dense.ts";
 import { prepareKernel } from "../../src/kernels/kernel.ts";
+import { activationOverrides } from "../../src/kernels/matmul.ts";
 import { activationBackward, type ElementwiseActivation } from "../../src/reference/activations.ts";
 import {
   activationForward,
