@@ -9,7 +9,7 @@
 import { audit, type AuditOptions } from "../audit/mod.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { loadDataSpec } from "../data/load.ts";
-import { summarize } from "../diagnose/order.ts";
+import { orderFindings, summarize } from "../diagnose/order.ts";
 import { InputError } from "../errors.ts";
 import type { GpuContext } from "../gpu/context.ts";
 import { readbackF32 } from "../gpu/readback.ts";
@@ -212,22 +212,26 @@ export async function auditModelFile(options: ModelAuditOptions): Promise<Report
   );
   const ctx = await options.gpu();
   const divergent = consistency.filter((c) => !c.ok);
+  // A divergence is fitcheck's own defect: it joins the audit's findings in their order, and the
+  // summary is recomputed so that it never says "ok" beside an error.
+  const findings = divergent.length
+    ? orderFindings([...report.findings, {
+      code: "gpu-reference-divergence",
+      severity: "error" as const,
+      title: "fitcheck's GPU forward pass differs from its float64 reference on the model's own weights",
+      message: `${divergent.length} predictions of ${
+        basename(options.model)
+      } differ beyond tolerance: a defect of fitcheck, not of the model`,
+      evidence: { worst: divergent[0] },
+      fix: "report it to fitcheck with the model file",
+    }])
+    : report.findings;
   return {
     ...report,
     adapter: ctx.adapter,
+    summary: summarize(findings),
     consistency: [...report.consistency, ...consistency],
-    findings: divergent.length
-      ? [...report.findings, {
-        code: "gpu-reference-divergence",
-        severity: "error" as const,
-        title: "fitcheck's GPU forward pass differs from its float64 reference on the model's own weights",
-        message: `${divergent.length} predictions of ${
-          basename(options.model)
-        } differ beyond tolerance: a defect of fitcheck, not of the model`,
-        evidence: { worst: divergent[0] },
-        fix: "report it to fitcheck with the model file",
-      }]
-      : report.findings,
+    findings,
     model: {
       file: options.model,
       format: model.format,
