@@ -20,6 +20,7 @@ import type { ImportedModel } from "../import/types.ts";
 import { basename, type FileSource, memoryFileSource } from "../io.ts";
 import { modelShape, outputUnits } from "../train/model.ts";
 import { prepareEvaluation, uploadParameters } from "../train/gpu_network.ts";
+import { cellText } from "../report/format.ts";
 import type { ConsistencyEntry, Report } from "../report/types.ts";
 import { parseScenario } from "../scenario/load.ts";
 import type { DataSpec, Task } from "../scenario/types.ts";
@@ -97,9 +98,7 @@ export async function runModelFile(options: ModelRunOptions): Promise<Report> {
 export function provenanceLines(m: ModelImportReport): string[] {
   return [
     `model from ${basename(m.file)} (${m.format}), trained from ${m.weights}`,
-    ...m.settings.map((s) =>
-      `${s.setting} ${typeof s.value === "string" ? s.value : JSON.stringify(s.value)} (from ${s.from})`
-    ),
+    ...m.settings.map((s) => `${s.setting} ${cellText(s.value)} (from ${s.from})`),
     ...m.notes,
   ];
 }

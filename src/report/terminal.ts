@@ -72,7 +72,7 @@ export function renderReport(report: Report, options: RenderOptions): string {
     | { settings?: { setting: string; value: unknown; from: string }[] }
     | undefined;
   for (const s of model?.settings ?? []) {
-    const value = typeof s.value === "string" ? s.value : JSON.stringify(s.value);
+    const value = cellText(s.value);
     out.push(...wrapText(safe(`${s.setting}: ${value} (from ${s.from})`), width).map(p.dim));
   }
   out.push(verdictLine(report, p));

@@ -90,6 +90,21 @@ describe("run --model", () => {
     expect(loss).toEqual({ setting: "loss", value: { name: "categorical-crossentropy" }, from: "--loss" });
     expect(codes(report)).not.toContain("loss-task-mismatch");
   });
+
+  it("the terminal report reads the settings in words: no object literal (issue 17)", async () => {
+    const r = await cli([
+      "run",
+      "--model",
+      `${MODELS}/seed-001-ex2-mse-softmax-hidden.keras`,
+      ...THREE,
+      "--loss",
+      "categorical-crossentropy",
+      "--epochs",
+      "2",
+    ]);
+    expect(r.out).toMatch(/loss: name categorical-crossentropy \(from --loss\)/);
+    expect(r.out).not.toMatch(/[{}]|\[object/);
+  });
   it("a PyTorch export with Softmax before CrossEntropyLoss: double-softmax", async () => {
     const r = await cli([
       "run",
