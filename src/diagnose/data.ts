@@ -117,6 +117,14 @@ function isClassification(ctx: DataContext): boolean {
   return ctx.task.task !== "regression";
 }
 
+/**
+ * Whether a row is an image or a sequence (model.input.shape, or the file's rows, of rank > 1): its
+ * values are positions of one signal, not independent features.
+ */
+function structuredRows(ctx: DataContext): boolean {
+  return (ctx.scenario?.model.input?.shape.length ?? ctx.train.rowShape?.length ?? 1) > 1;
+}
+
 function singleLabel(ctx: DataContext): boolean {
   return ctx.task.task === "binary" || ctx.task.task === "multiclass";
 }
@@ -292,7 +300,7 @@ function unscaledFeatures(ctx: DataContext): Finding | null {
   // The pixels of an image (model.input.shape, or the file's rows, of rank > 1) share one scale by
   // construction, and a border pixel that is almost always 0 has a tiny spread without being a
   // badly scaled feature: for them only the magnitude counts.
-  const structured = (ctx.scenario?.model.input?.shape.length ?? ctx.train.rowShape?.length ?? 1) > 1;
+  const structured = structuredRows(ctx);
   // What the first layer sees at initialisation: with weights drawn independently (Glorot, He), a
   // pre-activation's variance is Σ_c E[x_c²]·var(w), so column c's share of it is E[x_c²] / Σ E[x²].
   const energy = live.reduce((a, s) => a + s.rms * s.rms, 0);
@@ -1009,7 +1017,7 @@ function insufficientData(ctx: DataContext): Finding | null {
   const evidence: Record<string, unknown> = { rows: n, features: d };
   // Pixels of an image or steps of a sequence (model.input.shape of rank > 1) are not independent
   // features, and convolutions share weights across them: rows per feature says nothing there.
-  const structured = (ctx.scenario?.model.input?.shape.length ?? ctx.train.rowShape?.length ?? 1) > 1;
+  const structured = structuredRows(ctx);
   if (n <= d + 1) {
     certain.push(
       `${n} rows for ${d} features: any labelling of ${n} points in ${d} dimensions is linearly separable`,

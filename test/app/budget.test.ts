@@ -14,6 +14,7 @@ import { loadScenarioData } from "../../src/data/load.ts";
 import { renderReport } from "../../src/report/terminal.ts";
 import { loadScenario, parseScenario } from "../../src/scenario/load.ts";
 import { releaseTestContext, testContext } from "../helpers/gpu.ts";
+import { galleryFiles } from "../helpers/gallery.ts";
 
 afterAll(releaseTestContext);
 
@@ -50,8 +51,7 @@ describe("small runs are untouched", () => {
   it("no gallery scenario reaches the static bound, so none calibrates or samples", async () => {
     const dir = `${root}examples/scenarios`;
     // Model-file entries ("kind": "model") are not scenarios: src/app/model_gallery.ts runs them.
-    const names = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n.endsWith(".json"))
-      .filter((n) => JSON.parse(Deno.readTextFileSync(`${dir}/${n}`)).kind !== "model").sort();
+    const names = galleryFiles("scenario");
     expect(names.length).toBeGreaterThan(20);
     for (const name of names) {
       const scenario = await loadScenario(`${dir}/${name}`, source);

@@ -9,16 +9,13 @@ import { runScenarioFile } from "../../src/app/run.ts";
 import { denoMetricHost } from "../../src/cli/deno_metric_host.ts";
 import { denoFileSource } from "../../src/cli/deno_file_source.ts";
 import { releaseTestContext, testContext } from "../helpers/gpu.ts";
+import { galleryFiles } from "../helpers/gallery.ts";
 
 afterAll(releaseTestContext);
 
 const dir = `${Deno.cwd()}/examples/scenarios`;
-const files = [...Deno.readDirSync(dir)]
-  .filter((e) => e.isFile && e.name.endsWith(".json"))
-  .map((e) => e.name)
-  // Model-file entries ("kind": "model") run as `run --model`: test/import/model_gallery.test.ts.
-  .filter((n) => JSON.parse(Deno.readTextFileSync(`${dir}/${n}`)).kind !== "model")
-  .sort();
+// Model-file entries ("kind": "model") run as `run --model`: test/import/model_gallery.test.ts.
+const files = galleryFiles("scenario");
 const source = denoFileSource();
 const metricHost = denoMetricHost();
 const primaries: { name: string; expected: string[]; primary: string | null }[] = [];

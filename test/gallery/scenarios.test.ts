@@ -13,6 +13,7 @@ import { FINDING_CODES, type FindingCode } from "../../src/report/types.ts";
 import { loadScenario } from "../../src/scenario/load.ts";
 import type { Scenario } from "../../src/scenario/types.ts";
 import { makeDataFiles } from "../../examples/scenarios/data/make_data.ts";
+import { galleryFiles } from "../helpers/gallery.ts";
 
 const DIR = new URL("../../examples/scenarios/", import.meta.url).pathname;
 
@@ -34,12 +35,8 @@ const source: FileSource = {
   resolve: (base, relative) => joinPath(dirname(base), relative),
 };
 
-const files = [...Deno.readDirSync(DIR)]
-  .filter((e) => e.isFile && e.name.endsWith(".json"))
-  .map((e) => e.name)
-  // Model-file entries ("kind": "model") run as `run --model`: test/import/model_gallery.test.ts.
-  .filter((n) => JSON.parse(Deno.readTextFileSync(DIR + n)).kind !== "model")
-  .sort();
+// Model-file entries ("kind": "model") run as `run --model`: test/import/model_gallery.test.ts.
+const files = galleryFiles("scenario");
 
 interface Loaded {
   file: string;

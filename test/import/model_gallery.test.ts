@@ -8,13 +8,10 @@ import { createEngines } from "../../src/app/engines.ts";
 import { runGallery } from "../../src/app/gallery.ts";
 import { denoFileSource } from "../../src/cli/deno_file_source.ts";
 import { createGpuContext } from "../../src/gpu/mod.ts";
+import { galleryFiles } from "../helpers/gallery.ts";
 
 const DIR = `${Deno.cwd()}/examples/scenarios`;
-const entries = [...Deno.readDirSync(DIR)]
-  .filter((e) => e.isFile && e.name.endsWith(".json"))
-  .map((e) => e.name)
-  .filter((n) => JSON.parse(Deno.readTextFileSync(`${DIR}/${n}`)).kind === "model")
-  .sort();
+const entries = galleryFiles("model");
 const engines = createEngines({ createGpu: () => createGpuContext({ label: "model gallery test" }) });
 afterAll(() => engines.dispose());
 

@@ -10,6 +10,7 @@ import {
   scenarioJsonSchemaText,
 } from "../../src/scenario/json_schema.ts";
 import type { FileSource } from "../../src/io.ts";
+import { galleryFiles } from "../helpers/gallery.ts";
 
 const root = new URL("../../", import.meta.url);
 const read = (path: string) => Deno.readTextFile(new URL(path, root));
@@ -72,13 +73,10 @@ describe("docs/scenario.schema.json", () => {
   });
 });
 
-describe("gallery scenarios against the schema", async () => {
+describe("gallery scenarios against the schema", () => {
   // Model-file entries ("kind": "model", src/app/model_gallery.ts) are not scenario files: `diagnose
   // init` turns them into one, checked in test/import/.
-  const names: string[] = [];
-  for (const n of await list("examples/scenarios/")) {
-    if (JSON.parse(await read(`examples/scenarios/${n}`)).kind !== "model") names.push(n);
-  }
+  const names = galleryFiles("scenario");
   it("finds the gallery", () => expect(names.length).toBeGreaterThan(10));
   for (const name of names) {
     it(name, async () => {
