@@ -2,20 +2,28 @@
 // convolution.
 //
 // Direct or im2col + matmul, by measurement (scripts/measure_conv2d.ts: forward, paired interleaved
-// repetitions of both on the same shapes, on llvmpipe, on a shared 2-core machine under load
-// average ~7, so the spreads are wide): im2col / direct = 1.59 (1.06-2.54) at 64×28×28×1 → 16 3×3,
-// 1.32 (1.16-1.75) at 64×8×8×1 → 16, 1.15 (0.78-2.07) at window depth kh·kw·cin = 36, 0.91
-// (0.64-1.83) at 72, 0.53 (0.28-1.04) at 64×13×13×16 → 32 (depth 144). For the shallow windows of
-// first layers (one or a few channels) the patch matrix costs more than it saves: the matmul's
-// register blocks are mostly idle along k, and im2col writes and rereads kh·kw copies of the input.
-// So this direct kernel serves depths below 64 and every evaluation pass; training switches to
-// im2col_forward + the matmul kernels from depth 64 (IM2COL_MIN_DEPTH in src/layers/conv2d.ts).
+// repetitions of both on the same shapes, on llvmpipe, on a shared 2-core machine): im2col / direct
+// = 3.45 (2.64-4.22) at 64×28×28×1 → 16 3×3, 1.86 at 64×8×8×1 → 16, 1.60 at window depth
+// kh·kw·cin = 36, 1.32 at 72, 0.69 (0.43-0.79) at 64×13×13×16 → 32 (depth 144). For the shallow
+// windows of first layers (one or a few channels) the patch matrix costs more than it saves: the
+// matmul's register blocks are mostly idle along k, and im2col writes and rereads kh·kw copies of
+// the input. So this direct kernel serves depths below 100 and every evaluation pass; training
+// switches to im2col_forward + the matmul kernels from depth 100 (IM2COL_MIN_DEPTH in
+// src/layers/conv2d.ts).
 //
 // Bindings: 0 x (read, rows × inH·inW·inC), 1 w (read, [kh, kw, inC, filters] row-major = Keras's
 //           kernel), 2 bias (read, filters), 3 z (read-write, rows × outH·outW·filters),
 //           4 y (read-write, same), 5 params (uniform: the geometry below).
-// Threads: one invocation per output element (b, oy, ox, f), f fastest (consecutive invocations read
-//          consecutive filters of W), 64 per workgroup, flat index folded over x and y.
+// Threads: one invocation per output position (b, oy, ox) and block of 4 consecutive filters (a
+//          vec4 accumulator; past the last filter a lane repeats the last one and stores nothing):
+//          64 positions per workgroup, folded over x and y; the filter block is workgroup_id.z. Why:
+//          llvmpipe (8 lanes SoA) loads a storage buffer lane by lane where the index differs across
+//          lanes, but once where it is uniform: with the filters fixed per workgroup every weight and
+//          bias load is uniform (a broadcast), and each input load serves 4 filters. The stores use
+//          constant components (a vector indexed by a loop variable goes through memory: 1.5×
+//          slower). Measured on the bench's 64×28×28×1 → 16 3×3 relu, paired interleaved A/B:
+//          1.7× faster than one invocation per output element; 8 filters a block gained 6% more,
+//          not worth a second accumulator.
 // Order: bias first, then ky, kx, c ascending; taps outside the image are skipped (zero padding).
 //
 // Accuracy: a recursive f32 sum of n = kh·kw·inC products plus the bias: each product rounds once
@@ -24,6 +32,12 @@
 
 override ACTIVATION: u32 = 0u;
 override ALPHA: f32 = 0.2;
+// The window's height, width and depth as constants (the host sets them from the geometry; 0: read
+// Params): constant trip counts let the compiler unroll the window loops, 1.8× faster on llvmpipe
+// for the bench's 3×3×1 window (scripts/profile_step.ts cnn, paired A/B).
+override KH: u32 = 0u;
+override KW: u32 = 0u;
+override IN_C: u32 = 0u;
 
 struct Params {
   rows: u32,
@@ -74,41 +88,65 @@ fn activate(v: f32) -> f32 {
 }
 // --- end activation ---
 
-// Flat element index: the host folds more than 65535 workgroups into y (kernels/kernel.ts linearWorkgroups).
+// Flat position index: the host folds more than 65535 workgroups into y (kernels/kernel.ts linearWorkgroups).
 fn flat_index(gid: vec3u, groups: vec3u) -> u32 {
   return gid.x + gid.y * groups.x * 64u;
 }
 
 @compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+fn main(
+  @builtin(global_invocation_id) gid: vec3u,
+  @builtin(workgroup_id) wid: vec3u,
+  @builtin(num_workgroups) groups: vec3u,
+) {
   let p = params;
-  let i = flat_index(gid, groups);
-  if (i >= p.rows * p.outH * p.outW * p.filters) {
+  let kH = select(p.kH, KH, KH > 0u);
+  let kW = select(p.kW, KW, KW > 0u);
+  let inC = select(p.inC, IN_C, IN_C > 0u);
+  let pos = flat_index(gid, groups);
+  if (pos >= p.rows * p.outH * p.outW) {
     return;
   }
-  let f = i % p.filters;
-  let pos = i / p.filters;
   let ox = pos % p.outW;
   let oy = (pos / p.outW) % p.outH;
   let b = pos / (p.outW * p.outH);
-  var sum = bias[f];
-  for (var ky = 0u; ky < p.kH; ky = ky + 1u) {
+  // The block's four filters (uniform in the workgroup); past the last filter, the last one again.
+  let f0 = wid.z * 4u;
+  let last = p.filters - 1u;
+  let f = vec4u(f0, min(f0 + 1u, last), min(f0 + 2u, last), min(f0 + 3u, last));
+  var sum = vec4f(bias[f.x], bias[f.y], bias[f.z], bias[f.w]);
+  for (var ky = 0u; ky < kH; ky = ky + 1u) {
     let iy = i32(oy * p.sH + ky) - i32(p.padTop);
     if (iy < 0 || iy >= i32(p.inH)) {
       continue;
     }
-    for (var kx = 0u; kx < p.kW; kx = kx + 1u) {
+    for (var kx = 0u; kx < kW; kx = kx + 1u) {
       let ix = i32(ox * p.sW + kx) - i32(p.padLeft);
       if (ix < 0 || ix >= i32(p.inW)) {
         continue;
       }
-      let xo = ((b * p.inH + u32(iy)) * p.inW + u32(ix)) * p.inC;
-      let wo = (ky * p.kW + kx) * p.inC * p.filters + f;
-      for (var c = 0u; c < p.inC; c = c + 1u) {
-        sum = sum + x[xo + c] * w[wo + c * p.filters];
+      let xo = ((b * p.inH + u32(iy)) * p.inW + u32(ix)) * inC;
+      var wo = (ky * kW + kx) * inC * p.filters;
+      for (var c = 0u; c < inC; c = c + 1u) {
+        sum = sum + x[xo + c] * vec4f(w[wo + f.x], w[wo + f.y], w[wo + f.z], w[wo + f.w]);
+        wo = wo + p.filters;
       }
     }
   }
-  z[i] = sum;
-  y[i] = activate(sum);
+  let o = pos * p.filters + f0;
+  // Constant component indices: a vector indexed by a loop variable would go through memory.
+  z[o] = sum.x;
+  y[o] = activate(sum.x);
+  if (f0 + 1u < p.filters) {
+    z[o + 1u] = sum.y;
+    y[o + 1u] = activate(sum.y);
+  }
+  if (f0 + 2u < p.filters) {
+    z[o + 2u] = sum.z;
+    y[o + 2u] = activate(sum.z);
+  }
+  if (f0 + 3u < p.filters) {
+    z[o + 3u] = sum.w;
+    y[o + 3u] = activate(sum.w);
+  }
 }

@@ -5,6 +5,7 @@
  */
 import activationForwardCode from "../../shaders/activation_forward.wgsl" with { type: "text" };
 import conv2dFilterBackwardCode from "../../shaders/conv2d_filter_backward.wgsl" with { type: "text" };
+import conv2dFilterReduceCode from "../../shaders/conv2d_filter_reduce_backward.wgsl" with { type: "text" };
 import conv2dForwardCode from "../../shaders/conv2d_forward.wgsl" with { type: "text" };
 import conv2dInputBackwardCode from "../../shaders/conv2d_input_backward.wgsl" with { type: "text" };
 import im2colForwardCode from "../../shaders/im2col_forward.wgsl" with { type: "text" };
@@ -68,7 +69,7 @@ const POOL_UNIFORMS: readonly UniformField<PoolUniform>[] = (
   ["rows", "inH", "inW", "channels", "outH", "outW", "kH", "kW", "sH", "sW", "padTop", "padLeft"] as const
 ).map((name) => ({ name, type: "u32" as const }));
 
-/** conv2d_forward.wgsl: Z = conv(X, W) + b, Y = act(Z), one invocation per output element. */
+/** conv2d_forward.wgsl: Z = conv(X, W) + b, Y = act(Z), one invocation per output position and 4 filters. */
 export const conv2dForwardKernel: KernelDef<ConvUniform> = {
   name: "conv2d_forward",
   code: conv2dForwardCode,
@@ -80,8 +81,11 @@ export const conv2dForwardKernel: KernelDef<ConvUniform> = {
     { name: "y", access: "read-write" },
   ],
   uniforms: CONV_UNIFORMS,
-  overrides: { ACTIVATION: 0, ALPHA: 0.2 },
-  dispatch: (u) => linearWorkgroups(u.rows * u.outH * u.outW * u.filters, 64),
+  overrides: { ACTIVATION: 0, ALPHA: 0.2, KH: 0, KW: 0, IN_C: 0 },
+  dispatch: (u) => {
+    const [x, y] = linearWorkgroups(u.rows * u.outH * u.outW, 64);
+    return [x, y, Math.ceil(u.filters / 4)];
+  },
   twins: [conv2dForward],
 };
 
@@ -99,19 +103,45 @@ export const conv2dInputBackwardKernel: KernelDef<ConvUniform> = {
   twins: [conv2dBackward],
 };
 
-/** conv2d_filter_backward.wgsl: dW from X and dZ, one invocation per weight. */
-export const conv2dFilterBackwardKernel: KernelDef<ConvUniform> = {
+/** conv2d_filter_backward.wgsl: partial sums of dW (and db) over chunks of the output positions. */
+export const conv2dFilterBackwardKernel: KernelDef<ConvUniform | "chunks"> = {
   name: "conv2d_filter_backward",
   code: conv2dFilterBackwardCode,
   bindings: [{ name: "x", access: "read" }, { name: "dz", access: "read" }, {
-    name: "dw",
+    name: "partials",
     access: "read-write",
   }],
-  uniforms: CONV_UNIFORMS,
+  uniforms: [...CONV_UNIFORMS, { name: "chunks", type: "u32" }],
   overrides: {},
-  dispatch: (u) => linearWorkgroups(u.kH * u.kW * u.inC * u.filters, 64),
+  dispatch: (u) => linearWorkgroups(u.chunks * (u.kH * u.kW * u.inC + 1) * Math.ceil(u.filters / 4), 64),
   twins: [conv2dBackward],
 };
+
+type ReduceUniform = "count" | "cols" | "stride" | "chunks";
+
+/** conv2d_filter_reduce_backward.wgsl: dW and db from the partial sums, chunks in order. */
+export const conv2dFilterReduceKernel: KernelDef<ReduceUniform> = {
+  name: "conv2d_filter_reduce_backward",
+  code: conv2dFilterReduceCode,
+  bindings: [
+    { name: "partials", access: "read" },
+    { name: "dw", access: "read-write" },
+    { name: "db", access: "read-write" },
+  ],
+  uniforms: (["count", "cols", "stride", "chunks"] as const).map((name) => ({ name, type: "u32" as const })),
+  overrides: {},
+  dispatch: (u) => [Math.ceil(u.cols / 64), 1, 1],
+  twins: [conv2dBackward],
+};
+
+/**
+ * The number of chunks the filter gradient's positions are cut into: at most 64 and at most
+ * √positions, so that a chunk is at least as long as there are chunks (the accuracy bound in
+ * conv2d_filter_backward.wgsl).
+ */
+export function filterGradientChunks(positions: number): number {
+  return Math.max(1, Math.min(64, Math.floor(Math.sqrt(positions))));
+}
 
 type Im2colUniform = Exclude<ConvUniform, "filters">;
 
@@ -153,16 +183,18 @@ export const pool2dForwardKernel: KernelDef<PoolUniform> = {
   twins: [pool2dForward],
 };
 
-/** pool2d_backward.wgsl: dX of pooling (a gather, deterministic). */
+/** pool2d_backward.wgsl: dX of pooling (a gather, deterministic), optionally ⊙ act'(Z) of the layer below. */
 export const pool2dBackwardKernel: KernelDef<PoolUniform> = {
   name: "pool2d_backward",
   code: pool2dBackwardCode,
-  bindings: [{ name: "dy", access: "read" }, { name: "argmax", access: "read" }, {
-    name: "dx",
-    access: "read-write",
-  }],
+  bindings: [
+    { name: "dy", access: "read" },
+    { name: "argmax", access: "read" },
+    { name: "z", access: "read" },
+    { name: "dx", access: "read-write" },
+  ],
   uniforms: POOL_UNIFORMS,
-  overrides: { MODE: 0 },
+  overrides: { MODE: 0, FUSED: 0, ACTIVATION: 0, ALPHA: 0.2, KH: 0, KW: 0, SH: 0, SW: 0 },
   dispatch: (u) => linearWorkgroups(u.rows * u.inH * u.inW * u.channels, 64),
   twins: [pool2dBackward],
 };
@@ -223,17 +255,24 @@ export function prepareConv2dForward(
     label: o.label,
     buffers: { x: o.x, w: o.w, bias: o.b, z: o.z, y: o.y },
     uniforms: convUniforms(o.geometry, o.filters, o.rows),
-    overrides: activationOverrides(o.activation),
+    // The window as constants: its loops unroll (see the shader's header).
+    overrides: { ...activationOverrides(o.activation), ...windowOverrides(o.geometry) },
   });
 }
 
-/** Prepares one of the convolution's backward products (dX or dW) from dZ. */
-export function prepareConv2dBackward(
+/** The window's height, width and depth as override constants (KH, KW, IN_C). */
+function windowOverrides(g: Window2d): { KH: number; KW: number; IN_C: number } {
+  return { KH: g.kH, KW: g.kW, IN_C: g.inC };
+}
+
+/** Prepares one of the convolution's backward products (dX, or dW and optionally db) from dZ. */
+export async function prepareConv2dBackward(
   ctx: GpuContext,
   o: {
     label: string;
     geometry: Window2d;
     filters: number;
+    /** The most rows (a later `set({ rows })` may lower it). */
     rows: number;
     pass: "input" | "filter";
     x: GPUBuffer;
@@ -241,20 +280,52 @@ export function prepareConv2dBackward(
     dz: GPUBuffer;
     /** dX (pass "input") or dW (pass "filter"). */
     out: GPUBuffer;
+    /** Pass "filter": also db = Σ dZ per filter, from the same pass over dZ. */
+    db?: GPUBuffer;
   },
 ): Promise<PreparedOp<ConvUniform>> {
   const uniforms = convUniforms(o.geometry, o.filters, o.rows);
-  return o.pass === "input"
-    ? prepareKernel(ctx, conv2dInputBackwardKernel, {
+  if (o.pass === "input") {
+    return await prepareKernel(ctx, conv2dInputBackwardKernel, {
       label: o.label,
       buffers: { dz: o.dz, w: o.w, dx: o.out },
       uniforms,
-    })
-    : prepareKernel(ctx, conv2dFilterBackwardKernel, {
-      label: o.label,
-      buffers: { x: o.x, dz: o.dz, dw: o.out },
-      uniforms,
     });
+  }
+  const g = o.geometry;
+  const chunks = filterGradientChunks(o.rows * g.outH * g.outW);
+  const count = g.kH * g.kW * g.inC * o.filters, stride = count + o.filters;
+  const partials = ctx.storage(`${o.label} partial sums`, chunks * stride);
+  const sums = await prepareKernel(ctx, conv2dFilterBackwardKernel, {
+    label: `${o.label} partial sums`,
+    buffers: { x: o.x, dz: o.dz, partials },
+    uniforms: { ...uniforms, chunks },
+  });
+  const reduce = await prepareKernel(ctx, conv2dFilterReduceKernel, {
+    label: o.label,
+    buffers: { partials, dw: o.out, db: o.db ?? ctx.placeholder("conv2d db (unused)") },
+    uniforms: { count, cols: o.db ? stride : count, stride, chunks },
+  });
+  return {
+    label: o.label,
+    kernel: sums.kernel,
+    get uniforms() {
+      return sums.uniforms;
+    },
+    get workgroups() {
+      return sums.workgroups;
+    },
+    set: (values) => sums.set(values),
+    encode(pass) {
+      sums.encode(pass);
+      reduce.encode(pass);
+    },
+    release() {
+      sums.release();
+      reduce.release();
+      ctx.pool.release(partials);
+    },
+  };
 }
 
 /** Prepares pooling forward (y, and argmax for max pooling) or backward (dx from dy and argmax). */
@@ -271,9 +342,15 @@ export function preparePool2d(
     argmax: GPUBuffer;
     /** y (forward) or dX (backward). */
     output: GPUBuffer;
+    /**
+     * Backward only: apply the layer below's act' too (its pre-activations z), so that the output is
+     * that layer's dZ.
+     */
+    below?: { activation: ElementwiseActivation; z: GPUBuffer } | null;
   },
 ): Promise<PreparedOp<PoolUniform>> {
   const overrides = { MODE: o.mode === "max" ? 0 : 1 };
+  const g = o.geometry;
   const uniforms = poolUniforms(o.geometry, o.rows);
   return o.pass === "forward"
     ? prepareKernel(ctx, pool2dForwardKernel, {
@@ -284,9 +361,17 @@ export function preparePool2d(
     })
     : prepareKernel(ctx, pool2dBackwardKernel, {
       label: o.label,
-      buffers: { dy: o.input, argmax: o.argmax, dx: o.output },
+      buffers: { dy: o.input, argmax: o.argmax, z: o.below?.z ?? o.input, dx: o.output },
       uniforms,
-      overrides,
+      overrides: {
+        ...overrides,
+        // The window as constants: its loops unroll (see the shader's header).
+        KH: g.kH,
+        KW: g.kW,
+        SH: g.sH,
+        SW: g.sW,
+        ...(o.below ? { FUSED: 1, ...activationOverrides(o.below.activation) } : {}),
+      },
     });
 }
 

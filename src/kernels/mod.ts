@@ -17,6 +17,7 @@ import { dropoutBackward, dropoutForward } from "./dropout.ts";
 import {
   activationForwardKernel,
   conv2dFilterBackwardKernel,
+  conv2dFilterReduceKernel,
   conv2dForwardKernel,
   conv2dInputBackwardKernel,
   im2colForwardKernel,
@@ -105,6 +106,7 @@ export const KERNELS: readonly KernelDef<any>[] = [
   conv2dForwardKernel,
   conv2dInputBackwardKernel,
   conv2dFilterBackwardKernel,
+  conv2dFilterReduceKernel,
   pool2dForwardKernel,
   pool2dBackwardKernel,
   activationForwardKernel,

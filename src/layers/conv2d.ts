@@ -74,12 +74,13 @@ export function imageWindow(
 /**
  * Window depth (kh·kw·inC) from which training computes Z as im2col patches · W and dW as
  * patchesᵀ · dZ with the matmul kernels instead of the direct kernels. Measured on llvmpipe with
- * scripts/measure_conv2d.ts (forward, im2col / direct, median of 11-15 paired interleaved
- * repetitions on a loaded 2-core machine, spreads in parentheses): depth 9: 1.59 (1.06-2.54) and
- * 1.32 (1.16-1.75); 36: 1.15 (0.78-2.07); 72: 0.91 (0.64-1.83); 144: 0.53 (0.28-1.04). Evaluation
- * stays direct: a whole split's patch matrix would be kh·kw times its input.
+ * scripts/measure_conv2d.ts (forward, im2col / direct, median of 15 paired interleaved repetitions,
+ * 2-core machine with other work running; min-max in parentheses), with the direct kernel blocked by
+ * 4 filters and its window unrolled: depth 9: 3.45 (2.64-4.22) and 1.86 (1.45-2.09); 36: 1.60
+ * (1.33-1.89); 72: 1.32 (1.05-1.56); 144: 0.69 (0.43-0.79). The crossover lies between 72 and 144.
+ * Evaluation stays direct: a whole split's patch matrix would be kh·kw times its input.
  */
-export const IM2COL_MIN_DEPTH = 64;
+export const IM2COL_MIN_DEPTH = 100;
 
 const geometry = (spec: Conv2dLayerSpec, input: Shape) =>
   imageWindow(input, spec.kernelSize, spec.strides, spec.padding);
@@ -103,6 +104,8 @@ export const conv2dLayer: LayerDefinition<Conv2dLayerSpec> = {
     `${spec.filters} ${spec.activation} filters ${spec.kernelSize[0]}×${spec.kernelSize[1]}`,
   activation: (spec) => spec.activation,
   l2: (spec) => spec.l2 ?? 0,
+  // A pooling layer above applies act' in its backward pass (its dX is then this layer's dZ).
+  fusion: { exposes: (spec) => spec.activation, accepts: () => false },
   twin(layer) {
     const { spec } = layer;
     const g = geometry(spec, layer.input);
@@ -181,18 +184,22 @@ export const conv2dLayer: LayerDefinition<Conv2dLayerSpec> = {
         z,
         y,
       });
-    const act = await prepareKernel(ctx, activationBackwardKernel, {
+    // Unless the layer above already wrote dZ (fusion), dL/dy becomes dZ here.
+    const act = io.fusion.dzReady ? null : await prepareKernel(ctx, activationBackwardKernel, {
       label: `${label} dY⊙act'(Z) in place`,
       buffers: { dy: z, z, dz },
       uniforms: { count: n },
       overrides: { ...activationOverrides(spec.activation), IN_PLACE: 1 },
     });
-    // Σ dZ per filter: the column sums of dZ seen as (rows·positions) × filters.
-    const bias = await prepareKernel(ctx, denseBiasBackward, {
-      label: `${label} Σ dZ`,
-      buffers: { dz, db },
-      uniforms: { rows: B * positions, cols: F },
-    });
+    // Σ dZ per filter: the column sums of dZ seen as (rows·positions) × filters (the direct filter
+    // gradient sums them in its own pass over dZ).
+    const bias = patches
+      ? await prepareKernel(ctx, denseBiasBackward, {
+        label: `${label} Σ dZ`,
+        buffers: { dz, db },
+        uniforms: { rows: B * positions, cols: F },
+      })
+      : null;
     const common = { geometry: g, filters: F, rows: B, x: io.x, w, dz };
     const filter: PreparedOp<string> = patches
       ? await prepareMatmul(ctx, {
@@ -205,7 +212,13 @@ export const conv2dLayer: LayerDefinition<Conv2dLayerSpec> = {
         k: B * positions,
         transposeA: true,
       })
-      : await prepareConv2dBackward(ctx, { ...common, label: `${label} dW`, pass: "filter", out: dw });
+      : await prepareConv2dBackward(ctx, {
+        ...common,
+        label: `${label} dW, db`,
+        pass: "filter",
+        out: dw,
+        db,
+      });
     const input = io.dx
       ? await prepareConv2dBackward(ctx, { ...common, label: `${label} dX`, pass: "input", out: io.dx })
       : null;
@@ -225,8 +238,8 @@ export const conv2dLayer: LayerDefinition<Conv2dLayerSpec> = {
           forward.set({ rows });
           filter.set({ rows });
         }
-        act.set({ count: rows * layer.outSize });
-        bias.set({ rows: rows * positions });
+        act?.set({ count: rows * layer.outSize });
+        bias?.set({ rows: rows * positions });
         input?.set({ rows });
       },
       setStep() {},
@@ -235,8 +248,8 @@ export const conv2dLayer: LayerDefinition<Conv2dLayerSpec> = {
         forward.encode(pass);
       },
       backward(pass) {
-        act.encode(pass);
-        bias.encode(pass);
+        act?.encode(pass);
+        bias?.encode(pass);
         filter.encode(pass);
         input?.encode(pass);
       },

@@ -60,7 +60,7 @@ export const denseLayer: LayerDefinition<DenseLayerSpec> = {
   l2: (spec) => spec.l2 ?? 0,
   fusion: {
     exposes: (spec) => (spec.dropout === 0 && spec.activation !== "softmax" ? spec.activation : null),
-    accepts: () => true,
+    accepts: (_spec, ctx) => fusesBackward(ctx),
   },
   twin(layer) {
     const { spec, inSize } = layer;

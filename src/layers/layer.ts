@@ -98,14 +98,17 @@ export interface GpuLayerIO {
 }
 
 /**
- * Across-layer fusion (dense): a layer below may expose its elementwise activation, and a layer that
+ * Across-layer fusion (dense, conv2d, pooling): a layer below may expose its elementwise activation, and a layer that
  * accepts it writes the layer below's dZ = (∂L/∂x) ⊙ act'(Z_below) from its input-gradient product.
  */
 export interface BackwardFusion<S> {
   /** The activation whose derivative the layer above may apply for this layer (null: none). */
   exposes(spec: S): ElementwiseActivation | null;
-  /** Whether this layer's input-gradient product can apply the layer below's act'. */
-  accepts(spec: S): boolean;
+  /**
+   * Whether this layer's input-gradient pass can apply the layer below's act' (on `ctx`: the dense
+   * product fuses only in the matmul variants with that epilogue).
+   */
+  accepts(spec: S, ctx: GpuContext): boolean;
 }
 
 /** Training-only inputs. */

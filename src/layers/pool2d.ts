@@ -48,6 +48,8 @@ function poolLayer<T extends "maxpool2d" | "avgpool2d">(
     hasParameters: () => false,
     describe: (spec) => `${mode} pool ${spec.poolSize[0]}×${spec.poolSize[1]}`,
     activation: () => "linear",
+    // The backward gather applies the act' of a conv2d below (its output is then that layer's dZ).
+    fusion: { exposes: () => null, accepts: () => true },
     twin(layer) {
       const g = geometry(layer.spec, layer.input);
       return {
@@ -104,6 +106,7 @@ function poolLayer<T extends "maxpool2d" | "avgpool2d">(
           pass: "backward",
           input: dy,
           output: io.dx,
+          below: io.fusion.below,
         })
         : null;
       return parameterFreeTraining({ y, dy }, fwd, bwd, (rows) => ({ rows }));

@@ -13,7 +13,6 @@
  * @module
  */
 import type { GpuContext } from "../gpu/context.ts";
-import { fusesBackward } from "../kernels/matmul.ts";
 import { prepareFingerprint } from "../kernels/fingerprint.ts";
 import { prepareGatherRows } from "../kernels/gather.ts";
 import {
@@ -253,12 +252,11 @@ export async function prepareTrainStep(
     yCols: setup.targetWidth,
     slot: 1,
   });
-  // Layer i's input-gradient product also applies act'(Z) of layer i - 1 (writing that layer's dZ)
-  // where the matmul variant fuses and both kinds offer it (dense: not after dropout or softmax,
-  // whose Jacobian needs Y).
-  const fuse = fusesBackward(ctx);
+  // Layer i's input-gradient pass also applies act'(Z) of layer i - 1 (writing that layer's dZ)
+  // where both kinds offer it (dense: where the matmul variant fuses, and not after dropout or
+  // softmax, whose Jacobian needs Y; pooling above a conv2d).
   const fusedBelow = layers.map((layer, i) =>
-    fuse && i > 0 && (layer.def.fusion?.accepts(layer.spec) ?? false) &&
+    i > 0 && (layer.def.fusion?.accepts(layer.spec, ctx) ?? false) &&
     (layers[i - 1].def.fusion?.exposes(layers[i - 1].spec) ?? null) !== null
   );
   const ops: GpuTrainLayer[] = [];

@@ -210,7 +210,7 @@ async function runConv(c: ConvCase) {
 }
 
 describeKernels(
-  ["conv2d_forward", "conv2d_input_backward", "conv2d_filter_backward"],
+  ["conv2d_forward", "conv2d_input_backward", "conv2d_filter_backward", "conv2d_filter_reduce_backward"],
   "against the float64 twin",
   () => {
     for (const c of CASES) {

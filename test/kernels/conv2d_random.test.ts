@@ -21,6 +21,7 @@ import {
   pool2dForward,
   window2d,
 } from "../../src/reference/conv2d.ts";
+import { activationDerivative, type ElementwiseActivation } from "../../src/reference/activations.ts";
 import { matrix } from "../../src/reference/matrix.ts";
 import { describeKernels, randomF32, releaseTestContext, testContext } from "../helpers/gpu.ts";
 import { checkAsyncProperty } from "../helpers/property.ts";
@@ -47,7 +48,13 @@ const geometry = fc.record({
 const abs = (a: ArrayLike<number>) => Float64Array.from(a, Math.abs);
 
 describeKernels(
-  ["conv2d_forward", "conv2d_input_backward", "conv2d_filter_backward", "im2col_forward"],
+  [
+    "conv2d_forward",
+    "conv2d_input_backward",
+    "conv2d_filter_backward",
+    "conv2d_filter_reduce_backward",
+    "im2col_forward",
+  ],
   "random geometries",
   () => {
     it("Z, dX, dW and the patch matrix against the twins", async () => {
@@ -69,8 +76,9 @@ describeKernels(
             ctx.storage("dx", p.rows * inSize),
             ctx.storage("dw", wCount),
             ctx.storage("patches", p.rows * g.outH * g.outW * depth),
+            ctx.storage("db", p.f),
           ];
-          const [zb, yb, dxb, dwb, pb] = outs;
+          const [zb, yb, dxb, dwb, pb, dbb] = outs;
           const common = { geometry: g, filters: p.f, rows: p.rows };
           const ops = [
             await prepareConv2dForward(ctx, {
@@ -100,15 +108,17 @@ describeKernels(
               w: wb,
               dz: dzb,
               out: dwb,
+              db: dbb,
             }),
             await prepareIm2col(ctx, { label: "im2col", geometry: g, rows: p.rows, x: xb, patches: pb }),
           ];
           ctx.submit("random conv", (pass) => ops.forEach((op) => op.encode(pass)));
-          const [z, dx, dw, patches] = await readbackF32(ctx, [
+          const [z, dx, dw, patches, db] = await readbackF32(ctx, [
             { buffer: zb, byteLength: p.rows * outSize * 4 },
             { buffer: dxb, byteLength: p.rows * inSize * 4 },
             { buffer: dwb, byteLength: wCount * 4 },
             { buffer: pb, byteLength: p.rows * g.outH * g.outW * depth * 4 },
+            { buffer: dbb, byteLength: p.f * 4 },
           ]);
           ops.forEach((op) => op.release());
           [...bufs, ...outs].forEach((buf) => ctx.pool.release(buf));
@@ -137,6 +147,11 @@ describeKernels(
             atol: Array.from(absBack.dw, (v) => gamma(p.rows * g.outH * g.outW) * v),
             rtol: 0,
           }, { label: `dW ${label}` });
+          // db = Σ dZ per filter over the same positions: the same bound with |dz|.
+          expectClose(db, back.db, {
+            atol: Array.from(absBack.db, (v) => gamma(p.rows * g.outH * g.outW) * v),
+            rtol: 0,
+          }, { label: `db ${label}` });
           expect(Array.from(patches)).toEqual(Array.from(im2col(X, g).data));
         }),
         RUNS,
@@ -146,46 +161,78 @@ describeKernels(
 );
 
 describeKernels(["pool2d_forward", "pool2d_backward"], "random geometries", () => {
-  it("max and average pooling, forward and backward, against the twins", async () => {
+  // below: the backward fused with the act' of a conv2d below (null: plain dX).
+  const belowActivation = fc.constantFrom<ElementwiseActivation | null>(
+    null,
+    "linear",
+    "relu",
+    "leaky-relu",
+    "elu",
+    "sigmoid",
+    "tanh",
+  );
+  it("max and average pooling, forward and backward (plain and fused with act' below), against the twins", async () => {
     const ctx = await testContext();
     await checkAsyncProperty(
-      fc.asyncProperty(geometry, fc.constantFrom<"max" | "avg">("max", "avg"), async (p, mode) => {
-        const g = window2d([p.h, p.w, p.c], [p.kh, p.kw], [p.sh, p.sw], p.padding);
-        const inSize = p.h * p.w * p.c, outSize = g.outH * g.outW * p.c;
-        const x = randomF32(`rp x ${p.seed}`, p.rows * inSize);
-        const dy = randomF32(`rp dy ${p.seed}`, p.rows * outSize);
-        const [xb, dyb] = [ctx.upload("x", x), ctx.upload("dy", dy)];
-        const [yb, ab, dxb] = [
-          ctx.storage("y", p.rows * outSize),
-          ctx.storage("a", p.rows * outSize),
-          ctx.storage("dx", p.rows * inSize),
-        ];
-        const common = { geometry: g, rows: p.rows, mode, argmax: ab };
-        const ops = [
-          await preparePool2d(ctx, { ...common, label: "fwd", pass: "forward", input: xb, output: yb }),
-          await preparePool2d(ctx, { ...common, label: "bwd", pass: "backward", input: dyb, output: dxb }),
-        ];
-        ctx.submit("random pool", (pass) => ops.forEach((op) => op.encode(pass)));
-        const [y, dx] = await readbackF32(ctx, [
-          { buffer: yb, byteLength: p.rows * outSize * 4 },
-          { buffer: dxb, byteLength: p.rows * inSize * 4 },
-        ]);
-        ops.forEach((op) => op.release());
-        [xb, dyb, yb, ab, dxb].forEach((buf) => ctx.pool.release(buf));
-        const ref = pool2dForward(matrix(p.rows, inSize, x), g, mode);
-        const n = p.kh * p.kw;
-        const absY = pool2dForward(matrix(p.rows, inSize, abs(x)), g, mode);
-        const label = `${mode} ${JSON.stringify(p)}`;
-        expectClose(y, ref.y.data, {
-          atol: Array.from(absY.y.data, (v) => (mode === "max" ? 0 : gamma(n + 1) * v)),
-          rtol: 0,
-        }, { label: `y ${label}` });
-        const dxRef = pool2dBackward(matrix(p.rows, outSize, dy), ref.argmax, g, mode);
-        const absDx = pool2dBackward(matrix(p.rows, outSize, abs(dy)), ref.argmax, g, mode);
-        expectClose(dx, dxRef.data, { atol: Array.from(absDx.data, (v) => gamma(2 * n) * v), rtol: 0 }, {
-          label: `dX ${label}`,
-        });
-      }),
+      fc.asyncProperty(
+        geometry,
+        fc.constantFrom<"max" | "avg">("max", "avg"),
+        belowActivation,
+        async (p, mode, act) => {
+          const g = window2d([p.h, p.w, p.c], [p.kh, p.kw], [p.sh, p.sw], p.padding);
+          const inSize = p.h * p.w * p.c, outSize = g.outH * g.outW * p.c;
+          const x = randomF32(`rp x ${p.seed}`, p.rows * inSize);
+          const dy = randomF32(`rp dy ${p.seed}`, p.rows * outSize);
+          // The layer below's pre-activations, around the kinks and into the tails.
+          const zBelow = Float32Array.from(randomF32(`rp z ${p.seed}`, p.rows * inSize), (v) => 4 * v);
+          const [xb, dyb, zb] = [ctx.upload("x", x), ctx.upload("dy", dy), ctx.upload("z", zBelow)];
+          const [yb, ab, dxb] = [
+            ctx.storage("y", p.rows * outSize),
+            ctx.storage("a", p.rows * outSize),
+            ctx.storage("dx", p.rows * inSize),
+          ];
+          const common = { geometry: g, rows: p.rows, mode, argmax: ab };
+          const ops = [
+            await preparePool2d(ctx, { ...common, label: "fwd", pass: "forward", input: xb, output: yb }),
+            await preparePool2d(ctx, {
+              ...common,
+              label: "bwd",
+              pass: "backward",
+              input: dyb,
+              output: dxb,
+              below: act ? { activation: act, z: zb } : null,
+            }),
+          ];
+          ctx.submit("random pool", (pass) => ops.forEach((op) => op.encode(pass)));
+          const [y, dx] = await readbackF32(ctx, [
+            { buffer: yb, byteLength: p.rows * outSize * 4 },
+            { buffer: dxb, byteLength: p.rows * inSize * 4 },
+          ]);
+          ops.forEach((op) => op.release());
+          [xb, dyb, zb, yb, ab, dxb].forEach((buf) => ctx.pool.release(buf));
+          const ref = pool2dForward(matrix(p.rows, inSize, x), g, mode);
+          const n = p.kh * p.kw;
+          const absY = pool2dForward(matrix(p.rows, inSize, abs(x)), g, mode);
+          const label = `${mode} ${act ?? "plain"} ${JSON.stringify(p)}`;
+          expectClose(y, ref.y.data, {
+            atol: Array.from(absY.y.data, (v) => (mode === "max" ? 0 : gamma(n + 1) * v)),
+            rtol: 0,
+          }, { label: `y ${label}` });
+          const dxRef = pool2dBackward(matrix(p.rows, outSize, dy), ref.argmax, g, mode);
+          const absDx = pool2dBackward(matrix(p.rows, outSize, abs(dy)), ref.argmax, g, mode);
+          // Fused: dX ⊙ act'(z). The gather's bound scales with |act'|; act' itself is within
+          // (8 + 4|z|)·2^-23 relative (activation_backward.wgsl's header), plus the product's rounding.
+          const d = (i: number) => (act ? activationDerivative(zBelow[i], act) : 1);
+          const dxWant = dxRef.data.map((v, i) => v * d(i));
+          const dxBound = Array.from(absDx.data, (v, i) => {
+            const actError = act && act !== "linear" && act !== "relu"
+              ? (9 + 4 * Math.abs(zBelow[i])) * 2 ** -23
+              : 0;
+            return gamma(2 * n) * v * Math.abs(d(i)) + Math.abs(dxRef.data[i] * d(i)) * (actError + 2 ** -24);
+          });
+          expectClose(dx, dxWant, { atol: dxBound, rtol: 0 }, { label: `dX ${label}` });
+        },
+      ),
       RUNS,
     );
   });
