@@ -1,12 +1,15 @@
 /**
  * Where a training step's time goes: records every dispatch of one prepared step (pipeline, bind
  * groups, workgroups) through a recording pass encoder, then replays each dispatch alone, `reps`
- * times in one pass, and prints its median cost. Run: deno run -A scripts/profile_step.ts [mlp|cnn]
+ * times in one pass, and prints its median cost. Run: deno run -A scripts/profile_step.ts [mlp|cnn|cnn2]
+ * [instrumented]
  */
 import { createGpuContext } from "../src/gpu/context.ts";
 import { prepareTrainStep, uploadParameters } from "../src/train/gpu_network.ts";
 import { mlpProblem } from "../bench/mlp.ts";
 import { cnnProblem } from "../bench/cnn.ts";
+import { buildModel } from "../src/layers/mod.ts";
+import { initialParameters } from "../src/train/model.ts";
 
 type Dispatch = {
   label: string;
@@ -18,7 +21,20 @@ type Dispatch = {
 const which = Deno.args[0] ?? "mlp";
 const instrument = Deno.args[1] === "instrumented";
 const ctx = await createGpuContext();
-const problem = which === "cnn" ? cnnProblem(1, 2) : mlpProblem(1, 2);
+// cnn2: a two-conv MNIST-sized CNN (the second conv deep enough for im2col), on the bench CNN's data.
+function twoConvProblem() {
+  const base = cnnProblem(1, 2);
+  const shape = buildModel([28, 28, 1], [
+    { type: "conv2d", filters: 32, kernelSize: [3, 3], strides: [1, 1], padding: "valid", activation: "relu" },
+    { type: "maxpool2d", poolSize: [2, 2], strides: [2, 2], padding: "valid" },
+    { type: "conv2d", filters: 64, kernelSize: [3, 3], strides: [1, 1], padding: "valid", activation: "relu" },
+    { type: "maxpool2d", poolSize: [2, 2], strides: [2, 2], padding: "valid" },
+    { type: "flatten" },
+    { type: "dense", units: 10, activation: "softmax", dropout: 0 },
+  ]);
+  return { ...base, shape, initial: initialParameters(shape, { kind: "glorot-uniform" }, 1) };
+}
+const problem = which === "cnn" ? cnnProblem(1, 2) : which === "cnn2" ? twoConvProblem() : mlpProblem(1, 2);
 const params = uploadParameters(ctx, problem.initial);
 const step = await prepareTrainStep(ctx, params, {
   shape: problem.shape,

@@ -9,12 +9,14 @@ import conv2dFilterReduceCode from "../../shaders/conv2d_filter_reduce_backward.
 import conv2dForwardCode from "../../shaders/conv2d_forward.wgsl" with { type: "text" };
 import conv2dInputBackwardCode from "../../shaders/conv2d_input_backward.wgsl" with { type: "text" };
 import im2colForwardCode from "../../shaders/im2col_forward.wgsl" with { type: "text" };
+import col2imBackwardCode from "../../shaders/col2im_backward.wgsl" with { type: "text" };
 import pool2dBackwardCode from "../../shaders/pool2d_backward.wgsl" with { type: "text" };
 import pool2dForwardCode from "../../shaders/pool2d_forward.wgsl" with { type: "text" };
 import type { GpuContext } from "../gpu/context.ts";
 import type { ElementwiseActivation } from "../reference/activations.ts";
 import {
   activationForward,
+  col2im,
   conv2dBackward,
   conv2dForward,
   im2col,
@@ -155,6 +157,32 @@ export const im2colForwardKernel: KernelDef<Im2colUniform> = {
   dispatch: (u) => linearWorkgroups(u.rows * u.outH * u.outW * u.kH * u.kW * u.inC, 64),
   twins: [im2col],
 };
+
+/** col2im_backward.wgsl: dX from the patch matrix's gradient (the adjoint of im2col, a gather). */
+export const col2imBackwardKernel: KernelDef<Im2colUniform> = {
+  name: "col2im_backward",
+  code: col2imBackwardCode,
+  bindings: [{ name: "patches", access: "read" }, { name: "dx", access: "read-write" }],
+  uniforms: CONV_UNIFORMS.filter((f): f is UniformField<Im2colUniform> => f.name !== "filters"),
+  overrides: { KH: 0, KW: 0, SH: 0, SW: 0 },
+  dispatch: (u) => linearWorkgroups(u.rows * u.inH * u.inW * u.inC, 64),
+  twins: [col2im],
+};
+
+/** Prepares dX (rows × inH·inW·inC) from the gradient of the patch matrix (col2im). */
+export function prepareCol2im(
+  ctx: GpuContext,
+  o: { label: string; geometry: Window2d; rows: number; patches: GPUBuffer; dx: GPUBuffer },
+): Promise<PreparedOp<Im2colUniform>> {
+  const { filters: _f, ...uniforms } = convUniforms(o.geometry, 1, o.rows);
+  const g = o.geometry;
+  return prepareKernel(ctx, col2imBackwardKernel, {
+    label: o.label,
+    buffers: { patches: o.patches, dx: o.dx },
+    uniforms,
+    overrides: { KH: g.kH, KW: g.kW, SH: g.sH, SW: g.sW },
+  });
+}
 
 /** Prepares the patch matrix of `rows` rows of x (patches: rows·outH·outW × kh·kw·inC). */
 export function prepareIm2col(

@@ -16,6 +16,7 @@ import { activationBackwardKernel, denseBiasBackward } from "./dense.ts";
 import { dropoutBackward, dropoutForward } from "./dropout.ts";
 import {
   activationForwardKernel,
+  col2imBackwardKernel,
   conv2dFilterBackwardKernel,
   conv2dFilterReduceKernel,
   conv2dForwardKernel,
@@ -107,6 +108,7 @@ export const KERNELS: readonly KernelDef<any>[] = [
   conv2dInputBackwardKernel,
   conv2dFilterBackwardKernel,
   conv2dFilterReduceKernel,
+  col2imBackwardKernel,
   pool2dForwardKernel,
   pool2dBackwardKernel,
   activationForwardKernel,

@@ -7,7 +7,12 @@
  */
 import { z } from "zod";
 import { activationBackwardKernel, denseBiasBackward } from "../kernels/dense.ts";
-import { prepareConv2dBackward, prepareConv2dForward, prepareIm2col } from "../kernels/conv2d.ts";
+import {
+  prepareCol2im,
+  prepareConv2dBackward,
+  prepareConv2dForward,
+  prepareIm2col,
+} from "../kernels/conv2d.ts";
 import { activationOverrides, prepareMatmul } from "../kernels/matmul.ts";
 import { type PreparedOp, prepareKernel } from "../kernels/kernel.ts";
 import type { ElementwiseActivation } from "../reference/activations.ts";
@@ -219,9 +224,52 @@ export const conv2dLayer: LayerDefinition<Conv2dLayerSpec> = {
         out: dw,
         db,
       });
-    const input = io.dx
-      ? await prepareConv2dBackward(ctx, { ...common, label: `${label} dX`, pass: "input", out: io.dx })
-      : null;
+    // dX: through im2col, dPatches = dZ · Wᵀ on the matmul kernels (into the patch buffer, free once
+    // dW is computed), then col2im's gather; directly, conv2d_input_backward's gather.
+    const input: { set(rows: number): void; encode(pass: GPUComputePassEncoder): void } | null = !io.dx
+      ? null
+      : patches
+      ? await (async () => {
+        const product = await prepareMatmul(ctx, {
+          label: `${label} dZ·Wᵀ`,
+          a: dz,
+          b: w,
+          y: patches,
+          m: B * positions,
+          n: depth,
+          k: F,
+          transposeB: true,
+        });
+        const scatter = await prepareCol2im(ctx, {
+          label: `${label} dX (col2im)`,
+          geometry: g,
+          rows: B,
+          patches,
+          dx: io.dx!,
+        });
+        return {
+          set(rows: number) {
+            product.set({ m: rows * positions });
+            scatter.set({ rows });
+          },
+          encode(pass: GPUComputePassEncoder) {
+            product.encode(pass);
+            scatter.encode(pass);
+          },
+        };
+      })()
+      : await (async () => {
+        const op = await prepareConv2dBackward(ctx, {
+          ...common,
+          label: `${label} dX`,
+          pass: "input",
+          out: io.dx!,
+        });
+        return {
+          set: (rows: number) => op.set({ rows }),
+          encode: (pass: GPUComputePassEncoder) => op.encode(pass),
+        };
+      })();
     return {
       y,
       z,
@@ -240,7 +288,7 @@ export const conv2dLayer: LayerDefinition<Conv2dLayerSpec> = {
         }
         act?.set({ count: rows * layer.outSize });
         bias?.set({ rows: rows * positions });
-        input?.set({ rows });
+        input?.set(rows);
       },
       setStep() {},
       forward(pass) {

@@ -177,6 +177,42 @@ export function im2col(x: Matrix, g: Window2d): Matrix {
   return out;
 }
 
+/**
+ * The adjoint of {@linkcode im2col}: dX (rows × inH·inW·inC) from the gradient of the patch matrix
+ * ((rows·outH·outW) × (kh·kw·inC)), each input element summing the entries that copied it, windows
+ * in ky, kx ascending order (as col2im_backward.wgsl).
+ */
+export function col2im(dPatches: Matrix, g: Window2d, rows: number): Matrix {
+  const depth = g.kH * g.kW * g.inC;
+  if (dPatches.rows !== rows * g.outH * g.outW || dPatches.cols !== depth) {
+    throw new RangeError(
+      `col2im: ${dPatches.rows} × ${dPatches.cols} patches for ${rows} rows of ${g.outH}×${g.outW} windows of depth ${depth}`,
+    );
+  }
+  const dx = matrix(rows, g.inH * g.inW * g.inC);
+  for (let b = 0; b < rows; b++) {
+    for (let iy = 0; iy < g.inH; iy++) {
+      for (let ix = 0; ix < g.inW; ix++) {
+        for (let c = 0; c < g.inC; c++) {
+          let sum = 0;
+          for (let ky = 0; ky < g.kH; ky++) {
+            const ty = iy + g.padTop - ky;
+            if (ty < 0 || ty % g.sH !== 0 || ty / g.sH >= g.outH) continue;
+            for (let kx = 0; kx < g.kW; kx++) {
+              const tx = ix + g.padLeft - kx;
+              if (tx < 0 || tx % g.sW !== 0 || tx / g.sW >= g.outW) continue;
+              const row = (b * g.outH + ty / g.sH) * g.outW + tx / g.sW;
+              sum += dPatches.data[row * depth + (ky * g.kW + kx) * g.inC + c];
+            }
+          }
+          dx.data[b * dx.cols + (iy * g.inW + ix) * g.inC + c] = sum;
+        }
+      }
+    }
+  }
+  return dx;
+}
+
 /** Pooling modes. */
 export type PoolMode = "max" | "avg";
 

@@ -8,12 +8,14 @@ import fc from "fast-check";
 import { afterAll, expect, it } from "vitest";
 import { readbackF32 } from "../../src/gpu/mod.ts";
 import {
+  prepareCol2im,
   prepareConv2dBackward,
   prepareConv2dForward,
   prepareIm2col,
   preparePool2d,
 } from "../../src/kernels/conv2d.ts";
 import {
+  col2im,
   conv2dBackward,
   conv2dForward,
   im2col,
@@ -54,6 +56,7 @@ describeKernels(
     "conv2d_filter_backward",
     "conv2d_filter_reduce_backward",
     "im2col_forward",
+    "col2im_backward",
   ],
   "random geometries",
   () => {
@@ -77,8 +80,13 @@ describeKernels(
             ctx.storage("dw", wCount),
             ctx.storage("patches", p.rows * g.outH * g.outW * depth),
             ctx.storage("db", p.f),
+            ctx.storage("dx from patches", p.rows * inSize),
           ];
-          const [zb, yb, dxb, dwb, pb, dbb] = outs;
+          const [zb, yb, dxb, dwb, pb, dbb, dx2b] = outs;
+          // A random patch-matrix gradient for col2im (its own input, not the patches above).
+          const dPatches = randomF32(`r dpatches ${p.seed}`, p.rows * g.outH * g.outW * depth);
+          const dpb = ctx.upload("dpatches", dPatches);
+          bufs.push(dpb);
           const common = { geometry: g, filters: p.f, rows: p.rows };
           const ops = [
             await prepareConv2dForward(ctx, {
@@ -111,14 +119,16 @@ describeKernels(
               db: dbb,
             }),
             await prepareIm2col(ctx, { label: "im2col", geometry: g, rows: p.rows, x: xb, patches: pb }),
+            await prepareCol2im(ctx, { label: "col2im", geometry: g, rows: p.rows, patches: dpb, dx: dx2b }),
           ];
           ctx.submit("random conv", (pass) => ops.forEach((op) => op.encode(pass)));
-          const [z, dx, dw, patches, db] = await readbackF32(ctx, [
+          const [z, dx, dw, patches, db, dxFromPatches] = await readbackF32(ctx, [
             { buffer: zb, byteLength: p.rows * outSize * 4 },
             { buffer: dxb, byteLength: p.rows * inSize * 4 },
             { buffer: dwb, byteLength: wCount * 4 },
             { buffer: pb, byteLength: p.rows * g.outH * g.outW * depth * 4 },
             { buffer: dbb, byteLength: p.f * 4 },
+            { buffer: dx2b, byteLength: p.rows * inSize * 4 },
           ]);
           ops.forEach((op) => op.release());
           [...bufs, ...outs].forEach((buf) => ctx.pool.release(buf));
@@ -153,6 +163,13 @@ describeKernels(
             rtol: 0,
           }, { label: `db ${label}` });
           expect(Array.from(patches)).toEqual(Array.from(im2col(X, g).data));
+          // col2im: a sum of at most kh·kw patch entries per element.
+          const DP = matrix(p.rows * g.outH * g.outW, depth, dPatches);
+          const absDP = matrix(DP.rows, DP.cols, abs(dPatches));
+          expectClose(dxFromPatches, col2im(DP, g, p.rows).data, {
+            atol: Array.from(col2im(absDP, g, p.rows).data, (v) => gamma(p.kh * p.kw) * v),
+            rtol: 0,
+          }, { label: `col2im ${label}` });
         }),
         RUNS,
       );

@@ -16,6 +16,7 @@ import { trainingJob } from "../../src/train/job.ts";
 import { trainOnGpu } from "../../src/train/train.ts";
 import { releaseTestContext, testContext } from "../helpers/gpu.ts";
 import { modelTwins } from "../../src/layers/mod.ts";
+import { IM2COL_MIN_DEPTH } from "../../src/layers/conv2d.ts";
 
 afterAll(releaseTestContext);
 
@@ -102,14 +103,15 @@ const CASES: [string, Record<string, unknown>][] = [
     training: { epochs: 4, batchSize: 10, classWeight: "balanced" },
   }],
   // Every layer kind of the image path: conv2d (same and valid; the second one's window depth
-  // 3·3·8 = 72 takes the im2col + matmul path), max and average pooling, dropout and activation as
-  // layers, flatten.
+  // 3·3·12 = 108 takes the im2col + matmul path, its dX dZ·Wᵀ + col2im; the first one's the direct
+  // kernels, with its act' fused into the max pooling's backward), max and average pooling, dropout
+  // and activation as layers, flatten.
   ["small CNN on 8×8 shapes: conv, pools, dropout, activation layers, adam", {
     data: { generate: { kind: "shapes", samples: 90, features: 64, classes: 4 } },
     model: {
       input: { shape: [8, 8, 1] },
       layers: [
-        { type: "conv2d", filters: 8, kernelSize: 3, padding: "same", activation: "relu" },
+        { type: "conv2d", filters: 12, kernelSize: 3, padding: "same", activation: "relu" },
         { type: "maxpool2d", poolSize: 2 },
         { type: "dropout", rate: 0.2 },
         { type: "conv2d", filters: 3, kernelSize: 3, strides: 1 },
@@ -126,6 +128,11 @@ const CASES: [string, Record<string, unknown>][] = [
 ];
 
 const U = 2 ** -24;
+
+test("the small CNN case takes both convolution paths (direct, and im2col from IM2COL_MIN_DEPTH)", () => {
+  expect(3 * 3 * 1).toBeLessThan(IM2COL_MIN_DEPTH);
+  expect(3 * 3 * 12).toBeGreaterThanOrEqual(IM2COL_MIN_DEPTH);
+});
 
 /**
  * Tolerance of step t's loss. Step 0 differs only by the forward pass's float32 rounding: the
