@@ -25,9 +25,23 @@ const ctx = await createGpuContext();
 function twoConvProblem() {
   const base = cnnProblem(1, 2);
   const shape = buildModel([28, 28, 1], [
-    { type: "conv2d", filters: 32, kernelSize: [3, 3], strides: [1, 1], padding: "valid", activation: "relu" },
+    {
+      type: "conv2d",
+      filters: 32,
+      kernelSize: [3, 3],
+      strides: [1, 1],
+      padding: "valid",
+      activation: "relu",
+    },
     { type: "maxpool2d", poolSize: [2, 2], strides: [2, 2], padding: "valid" },
-    { type: "conv2d", filters: 64, kernelSize: [3, 3], strides: [1, 1], padding: "valid", activation: "relu" },
+    {
+      type: "conv2d",
+      filters: 64,
+      kernelSize: [3, 3],
+      strides: [1, 1],
+      padding: "valid",
+      activation: "relu",
+    },
     { type: "maxpool2d", poolSize: [2, 2], strides: [2, 2], padding: "valid" },
     { type: "flatten" },
     { type: "dense", units: 10, activation: "softmax", dropout: 0 },
