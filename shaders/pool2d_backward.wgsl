@@ -21,8 +21,10 @@ override FUSED: u32 = 0u;
 override ACTIVATION: u32 = 0u;
 override ALPHA: f32 = 0.2;
 // The window and strides as constants (the host sets them from the geometry; 0: read Params): the
-// window loops unroll and the stride tests become constant, 2× faster on llvmpipe for 2×2/2
-// (paired A/B on the bench's 64×26×26×16).
+// window loops unroll, the stride tests become constant, and windows that do not overlap take a
+// path without loops. Paired interleaved A/B on llvmpipe, max 2×2 stride 2 over 64×26×26×16, against
+// the kernel with uniform geometry and no fusion: 2.9× faster with the constants alone, 4.0× with the
+// loop-free path, both while also applying the fused act'.
 override KH: u32 = 0u;
 override KW: u32 = 0u;
 override SH: u32 = 0u;
@@ -105,6 +107,29 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   let b = pos / (p.inW * p.inH);
   let t = i32(pos % (p.inW * p.inH)) * i32(p.channels) + i32(c);
   var sum = 0.0;
+  if (sH >= kH && sW >= kW) {
+    // Windows that do not overlap (2×2 stride 2, the common case; a constant test when the window is
+    // given as overrides): at most one window holds the element, found by one division per axis.
+    let ty = u32(iy + i32(p.padTop));
+    let tx = u32(ix + i32(p.padLeft));
+    let oy = ty / sH;
+    let ox = tx / sW;
+    if (ty % sH < kH && tx % sW < kW && oy < p.outH && ox < p.outW) {
+      let o = ((b * p.outH + oy) * p.outW + ox) * p.channels + c;
+      if (MODE == 0u) {
+        if (argmax[o] == t) {
+          sum = sum + dy[o];
+        }
+      } else {
+        sum = sum + dy[o] / f32(tap_count(oy, ox, kH, kW, sH, sW));
+      }
+    }
+    if (FUSED == 1u) {
+      sum = sum * derivative(z[i]);
+    }
+    dx[i] = sum;
+    return;
+  }
   for (var ky = 0u; ky < kH; ky = ky + 1u) {
     let ty = iy + i32(p.padTop) - i32(ky);
     if (ty < 0 || ty % i32(sH) != 0) {
