@@ -14,6 +14,13 @@
 // |y - y_exact| <= gamma_{n+1} · mean|x|, u = 2^-24.
 
 override MODE: u32 = 0u; // 0 max, 1 average
+// The window and strides as constants (the host sets them from the geometry; 0: read Params): the
+// window loops unroll: 1.29× faster on llvmpipe (paired interleaved A/B, max 2×2 stride 2 over
+// 64×26×26×16).
+override KH: u32 = 0u;
+override KW: u32 = 0u;
+override SH: u32 = 0u;
+override SW: u32 = 0u;
 
 struct Params {
   rows: u32,
@@ -46,6 +53,10 @@ fn flat_index(gid: vec3u, groups: vec3u) -> u32 {
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let p = params;
+  let kH = select(p.kH, KH, KH > 0u);
+  let kW = select(p.kW, KW, KW > 0u);
+  let sH = select(p.sH, SH, SH > 0u);
+  let sW = select(p.sW, SW, SW > 0u);
   let i = flat_index(gid, groups);
   if (i >= p.rows * p.outH * p.outW * p.channels) {
     return;
@@ -60,13 +71,13 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   var at = -1;
   var sum = 0.0;
   var count = 0u;
-  for (var ky = 0u; ky < p.kH; ky = ky + 1u) {
-    let iy = i32(oy * p.sH + ky) - i32(p.padTop);
+  for (var ky = 0u; ky < kH; ky = ky + 1u) {
+    let iy = i32(oy * sH + ky) - i32(p.padTop);
     if (iy < 0 || iy >= i32(p.inH)) {
       continue;
     }
-    for (var kx = 0u; kx < p.kW; kx = kx + 1u) {
-      let ix = i32(ox * p.sW + kx) - i32(p.padLeft);
+    for (var kx = 0u; kx < kW; kx = kx + 1u) {
+      let ix = i32(ox * sW + kx) - i32(p.padLeft);
       if (ix < 0 || ix >= i32(p.inW)) {
         continue;
       }

@@ -206,7 +206,7 @@ export const pool2dForwardKernel: KernelDef<PoolUniform> = {
     access: "read-write",
   }],
   uniforms: POOL_UNIFORMS,
-  overrides: { MODE: 0 },
+  overrides: { MODE: 0, KH: 0, KW: 0, SH: 0, SW: 0 },
   dispatch: (u) => linearWorkgroups(u.rows * u.outH * u.outW * u.channels, 64),
   twins: [pool2dForward],
 };
@@ -379,13 +379,15 @@ export function preparePool2d(
 ): Promise<PreparedOp<PoolUniform>> {
   const overrides = { MODE: o.mode === "max" ? 0 : 1 };
   const g = o.geometry;
+  // The window as constants: its loops unroll (see the shaders' headers).
+  const poolWindow = { KH: g.kH, KW: g.kW, SH: g.sH, SW: g.sW };
   const uniforms = poolUniforms(o.geometry, o.rows);
   return o.pass === "forward"
     ? prepareKernel(ctx, pool2dForwardKernel, {
       label: o.label,
       buffers: { x: o.input, y: o.output, argmax: o.argmax },
       uniforms,
-      overrides,
+      overrides: { ...overrides, ...poolWindow },
     })
     : prepareKernel(ctx, pool2dBackwardKernel, {
       label: o.label,
@@ -393,11 +395,7 @@ export function preparePool2d(
       uniforms,
       overrides: {
         ...overrides,
-        // The window as constants: its loops unroll (see the shader's header).
-        KH: g.kH,
-        KW: g.kW,
-        SH: g.sH,
-        SW: g.sW,
+        ...poolWindow,
         ...(o.below ? { FUSED: 1, ...activationOverrides(o.below.activation) } : {}),
       },
     });
