@@ -91,7 +91,7 @@ export const conv2dForwardKernel: KernelDef<ConvUniform> = {
   twins: [conv2dForward],
 };
 
-/** conv2d_input_backward.wgsl: dX from dZ and W (a gather, deterministic). */
+/** conv2d_input_backward.wgsl: dX from dZ and W (a gather, deterministic), 4 channels an invocation. */
 export const conv2dInputBackwardKernel: KernelDef<ConvUniform> = {
   name: "conv2d_input_backward",
   code: conv2dInputBackwardCode,
@@ -101,7 +101,10 @@ export const conv2dInputBackwardKernel: KernelDef<ConvUniform> = {
   }],
   uniforms: CONV_UNIFORMS,
   overrides: {},
-  dispatch: (u) => linearWorkgroups(u.rows * u.inH * u.inW * u.inC, 64),
+  dispatch: (u) => {
+    const [x, y] = linearWorkgroups(u.rows * u.inH * u.inW, 64);
+    return [x, y, Math.ceil(u.inC / 4)];
+  },
   twins: [conv2dBackward],
 };
 
