@@ -3,12 +3,12 @@
 //
 // Direct or im2col + matmul, by measurement (scripts/measure_conv2d.ts: forward, paired interleaved
 // repetitions of both on the same shapes, on llvmpipe, on a shared 2-core machine): im2col / direct
-// = 3.45 (2.64-4.22) at 64×28×28×1 → 16 3×3, 1.86 at 64×8×8×1 → 16, 1.60 at window depth
-// kh·kw·cin = 36, 1.32 at 72, 0.69 (0.43-0.79) at 64×13×13×16 → 32 (depth 144). For the shallow
+// = 3.67 (2.97-4.44) at 64×28×28×1 → 16 3×3, 2.95 at 64×8×8×1 → 16, 1.18 at window depth
+// kh·kw·cin = 36, 0.83 at 72, 0.35 (0.23-0.44) at 64×13×13×16 → 32 (depth 144). For the shallow
 // windows of first layers (one or a few channels) the patch matrix costs more than it saves: the
 // matmul's register blocks are mostly idle along k, and im2col writes and rereads kh·kw copies of
-// the input. So this direct kernel serves depths below 100 and every evaluation pass; training
-// switches to im2col_forward + the matmul kernels from depth 100 (IM2COL_MIN_DEPTH in
+// the input. So this direct kernel serves depths below 64 and every evaluation pass; training
+// switches to im2col_forward + the matmul kernels from depth 64 (IM2COL_MIN_DEPTH in
 // src/layers/conv2d.ts).
 //
 // Bindings: 0 x (read, rows × inH·inW·inC), 1 w (read, [kh, kw, inC, filters] row-major = Keras's

@@ -6,7 +6,10 @@
 //
 // Bindings: 0 x (read, rows × inH·inW·inC), 1 patches (read-write, rows·outH·outW × kh·kw·inC),
 //           2 params (uniform: the geometry).
-// Threads: one invocation per patch element, 64 per workgroup, flat index folded over x and y.
+// Threads: one invocation per window tap (b, oy, ox, ky, kx), copying its inC channels (contiguous in
+//          x and in the patch row), 64 per workgroup, flat index folded over x and y. Why: the index
+//          arithmetic (6 integer div/mod) is paid once per tap instead of once per element: paired
+//          interleaved A/B on llvmpipe, 64 × 13×13×C, 3×3 valid: 4.9× faster at C = 32, 3.4× at 12.
 //
 // Accuracy: a copy, exact.
 
@@ -37,23 +40,28 @@ fn flat_index(gid: vec3u, groups: vec3u) -> u32 {
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let p = params;
   let i = flat_index(gid, groups);
-  let depth = p.kH * p.kW * p.inC;
-  if (i >= p.rows * p.outH * p.outW * depth) {
+  let taps = p.kH * p.kW;
+  if (i >= p.rows * p.outH * p.outW * taps) {
     return;
   }
-  let col = i % depth;
-  let pos = i / depth;
-  let c = col % p.inC;
-  let kx = (col / p.inC) % p.kW;
-  let ky = col / (p.inC * p.kW);
+  let tap = i % taps;
+  let pos = i / taps;
+  let kx = tap % p.kW;
+  let ky = tap / p.kW;
   let ox = pos % p.outW;
   let oy = (pos / p.outW) % p.outH;
   let b = pos / (p.outW * p.outH);
   let iy = i32(oy * p.sH + ky) - i32(p.padTop);
   let ix = i32(ox * p.sW + kx) - i32(p.padLeft);
-  var v = 0.0;
+  let out = i * p.inC;
   if (iy >= 0 && iy < i32(p.inH) && ix >= 0 && ix < i32(p.inW)) {
-    v = x[((b * p.inH + u32(iy)) * p.inW + u32(ix)) * p.inC + c];
+    let src = ((b * p.inH + u32(iy)) * p.inW + u32(ix)) * p.inC;
+    for (var c = 0u; c < p.inC; c = c + 1u) {
+      patches[out + c] = x[src + c];
+    }
+  } else {
+    for (var c = 0u; c < p.inC; c = c + 1u) {
+      patches[out + c] = 0.0;
+    }
   }
-  patches[i] = v;
 }

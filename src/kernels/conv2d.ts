@@ -157,7 +157,7 @@ export const im2colForwardKernel: KernelDef<Im2colUniform> = {
   bindings: [{ name: "x", access: "read" }, { name: "patches", access: "read-write" }],
   uniforms: CONV_UNIFORMS.filter((f): f is UniformField<Im2colUniform> => f.name !== "filters"),
   overrides: {},
-  dispatch: (u) => linearWorkgroups(u.rows * u.outH * u.outW * u.kH * u.kW * u.inC, 64),
+  dispatch: (u) => linearWorkgroups(u.rows * u.outH * u.outW * u.kH * u.kW, 64),
   twins: [im2col],
 };
 

@@ -77,15 +77,15 @@ export function imageWindow(
 }
 
 /**
- * Window depth (kh·kw·inC) from which training computes Z as im2col patches · W and dW as
- * patchesᵀ · dZ with the matmul kernels instead of the direct kernels. Measured on llvmpipe with
- * scripts/measure_conv2d.ts (forward, im2col / direct, median of 15 paired interleaved repetitions,
- * 2-core machine with other work running; min-max in parentheses), with the direct kernel blocked by
- * 4 filters and its window unrolled: depth 9: 3.45 (2.64-4.22) and 1.86 (1.45-2.09); 36: 1.60
- * (1.33-1.89); 72: 1.32 (1.05-1.56); 144: 0.69 (0.43-0.79). The crossover lies between 72 and 144.
+ * Window depth (kh·kw·inC) from which training computes Z as im2col patches · W, dW as patchesᵀ · dZ
+ * and dX as col2im(dZ · Wᵀ) with the matmul kernels instead of the direct kernels. Measured on
+ * llvmpipe with scripts/measure_conv2d.ts (forward, im2col / direct, median of 15 paired interleaved
+ * repetitions, 2-core machine under load ~3.5; min-max in parentheses), with the direct kernel
+ * blocked by 4 filters and im2col by window tap: depth 9: 3.67 (2.97-4.44) and 2.95; 36: 1.18
+ * (0.71-2.21); 72: 0.83 (0.67-1.06); 144: 0.35 (0.23-0.44). The crossover lies between 36 and 72.
  * Evaluation stays direct: a whole split's patch matrix would be kh·kw times its input.
  */
-export const IM2COL_MIN_DEPTH = 100;
+export const IM2COL_MIN_DEPTH = 64;
 
 const geometry = (spec: Conv2dLayerSpec, input: Shape) =>
   imageWindow(input, spec.kernelSize, spec.strides, spec.padding);
