@@ -154,8 +154,9 @@ export const conv2dLayer: LayerDefinition<Conv2dLayerSpec> = {
     const B = io.rows, label = io.label, F = spec.filters, positions = g.outH * g.outW;
     const n = B * layer.outSize;
     const z = ctx.storage(`${label} Z`, n), y = ctx.storage(`${label} act(Z)`, n);
-    // dL/dy becomes dZ in place (activation_backward IN_PLACE): one activation-sized buffer fewer.
-    const dy = ctx.storage(`${label} dL/dy, then dZ`, n), dz = dy;
+    // dL/dy becomes dZ in place (activation_backward IN_PLACE): one activation-sized buffer fewer;
+    // and where y is dead once the layer above has run forward, dL/dy is written over y: one more.
+    const dy = io.outputFreeInBackward ? y : ctx.storage(`${label} dL/dy, then dZ`, n), dz = dy;
     const dw = ctx.storage(`${label} dW`, g.kH * g.kW * g.inC * F), db = ctx.storage(`${label} db`, F);
     const w = io.params!.w;
     const depth = g.kH * g.kW * g.inC;

@@ -126,6 +126,12 @@ export interface GpuTrainIO extends GpuLayerIO {
     /** The layer above already wrote this layer's dZ: skip dY ⊙ act'(Z). */
     dzReady: boolean;
   };
+  /**
+   * Nothing reads this layer's output y after the layer above has run its forward pass (that layer's
+   * backward does not read its input, and y is not the model's output): y may be the buffer ∂L/∂y
+   * is written into, one activation-sized buffer fewer.
+   */
+  outputFreeInBackward: boolean;
 }
 
 /** A layer's forward pass on the GPU (evaluation, and the base of training). */
@@ -209,6 +215,11 @@ export interface LayerDefinition<S extends { type?: string }> {
   prepareTraining(ctx: GpuContext, layer: ModelLayer<S>, io: GpuTrainIO): Promise<GpuTrainLayer>;
   prepareEvaluation(ctx: GpuContext, layer: ModelLayer<S>, io: GpuLayerIO): Promise<GpuLayer>;
   fusion?: BackwardFusion<S>;
+  /**
+   * Whether this layer's backward pass reads its input x (absent: true). Pooling does not (max routes
+   * by the argmax its forward pass kept), so the layer below may write ∂L/∂y over its own y.
+   */
+  backwardReadsInput?: boolean;
   /**
    * Keras's kernel regularizer factor `l2` (`regularizers.L2`): l2·Σw² of the weights (not the
    * biases) is added to the loss the optimizer minimises and the loss reported, 2·l2·w to the

@@ -50,6 +50,7 @@ function poolLayer<T extends "maxpool2d" | "avgpool2d">(
     activation: () => "linear",
     // The backward gather applies the act' of a conv2d below (its output is then that layer's dZ).
     fusion: { exposes: () => null, accepts: () => true },
+    backwardReadsInput: false,
     twin(layer) {
       const g = geometry(layer.spec, layer.input);
       return {

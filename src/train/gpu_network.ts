@@ -280,6 +280,7 @@ export async function prepareTrainStep(
             : null,
           dzReady: fusedBelow[i + 1] ?? false,
         },
+        outputFreeInBackward: i < L - 1 && layers[i + 1].def.backwardReadsInput === false,
       }),
     );
   }

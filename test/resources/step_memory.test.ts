@@ -49,6 +49,25 @@ const CASES: [string, Record<string, unknown>][] = [
     optimizer: "adam",
     training: { batchSize: 64 },
   }],
+  // The second conv's window depth 3·3·32 = 288 trains through im2col: the patch matrix (reused for
+  // dZ·Wᵀ before col2im) is the one buffer beyond the activations.
+  ["an MNIST-sized two-conv CNN: 32 × 28×28×1, conv 32 and 64 3×3 relu with max pools, dense 10", {
+    data: { generate: { kind: "shapes", samples: 32, features: 784, classes: 4 } },
+    model: {
+      input: { shape: [28, 28, 1] },
+      layers: [
+        { type: "conv2d", filters: 32, kernelSize: 3, activation: "relu" },
+        { type: "maxpool2d", poolSize: 2 },
+        { type: "conv2d", filters: 64, kernelSize: 3, activation: "relu" },
+        { type: "maxpool2d", poolSize: 2 },
+        { type: "flatten" },
+        { units: 4, activation: "softmax" },
+      ],
+    },
+    loss: "sparse-categorical-crossentropy",
+    optimizer: "adam",
+    training: { batchSize: 32 },
+  }],
 ];
 
 describe("memory of a training step", () => {
