@@ -188,6 +188,26 @@ export function parameterFreeTraining<U extends string>(
   };
 }
 
+/** The per-channel normalization statistics a layer kind keeps on the GPU (see LayerDefinition). */
+export interface NormalizationState<S extends { type?: string }> {
+  /** Keras's momentum and epsilon of the layer. */
+  settings(spec: S): { momentum: number; epsilon: number };
+  /**
+   * The layer's statistics buffers made by `prepareTraining` on `ctx` (each `channels` float32):
+   * moving mean, moving variance, last training batch's mean and variance; null before that.
+   */
+  buffers(
+    ctx: GpuContext,
+    layer: ModelLayer<S>,
+  ): {
+    channels: number;
+    movingMean: GPUBuffer;
+    movingVariance: GPUBuffer;
+    batchMean: GPUBuffer;
+    batchVariance: GPUBuffer;
+  } | null;
+}
+
 /** The definition of one layer kind. */
 export interface LayerDefinition<S extends { type?: string }> {
   /** The scenario's `"type"`. */
@@ -209,6 +229,12 @@ export interface LayerDefinition<S extends { type?: string }> {
   prepareTraining(ctx: GpuContext, layer: ModelLayer<S>, io: GpuTrainIO): Promise<GpuTrainLayer>;
   prepareEvaluation(ctx: GpuContext, layer: ModelLayer<S>, io: GpuLayerIO): Promise<GpuLayer>;
   fusion?: BackwardFusion<S>;
+  /**
+   * Normalization state the layer keeps on the GPU beyond its parameters (batch norm: the moving
+   * statistics and the last training batch's), recorded once per epoch into
+   * `TrainingRecords.batchNorm` within the epoch's one readback. Absent: the layer keeps none.
+   */
+  normalization?: NormalizationState<S>;
   /**
    * Keras's kernel regularizer factor `l2` (`regularizers.L2`): l2·Σw² of the weights (not the
    * biases) is added to the loss the optimizer minimises and the loss reported, 2·l2·w to the
