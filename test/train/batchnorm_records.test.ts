@@ -7,8 +7,10 @@
  * The layer is the model's first, so its input is the data itself: its statistics depend only on
  * the batches (not on the weights the optimizer moves), and the float64 trainer, replaying the same
  * batch order, is the exact reference; the only differences are the kernel's float32 arithmetic.
+ * The pipeline's consistency check (checkBatchNormConsistency) replays them the same way.
  */
 import { afterAll, describe, expect, it } from "vitest";
+import { batchNormStatisticsTolerance, checkBatchNormConsistency } from "../../src/diagnose/consistency.ts";
 import { modelTwins } from "../../src/layers/mod.ts";
 import type { LayerTwin } from "../../src/reference/layer_twin.ts";
 import { gatherRows, referenceStep, referenceTrainerState } from "../../src/reference/trainer.ts";
@@ -17,9 +19,6 @@ import { releaseTestContext, testContext } from "../helpers/gpu.ts";
 import { inlineJob, trainOptions } from "../resources/_scenario.ts";
 
 afterAll(releaseTestContext);
-
-/** float32 unit roundoff. */
-const U = 2 ** -24;
 
 const CASES = [
   {
@@ -97,28 +96,39 @@ describe("batch-norm statistics records", () => {
         }
         const ref = twins[0].normalization!();
         const gpu = bn[0].epochs[epoch - 1];
-        // Tolerance |gpu - ref| <= atol (per channel, scaled by S), from batchnorm_stats_forward's
-        // analysis: each sum has L = ceil(R/64) + 6 roundings, the division 5u, and the uploaded input
-        // is float32-rounded (u relative), so |Δmean| <= (L + 6)·u·S; the variance adds 2 roundings
-        // per term on deviations up to 2S and the mean's error squared: |Δvar| <= (L + 8 + 2)·u·4S²
-        // (δ² is far below that). The moving statistics blend the batch's (weight 1 - m) into the old
-        // (weight m) with 3u + u relative roundings per step, so over k steps their error is at most
-        // k·((1 - m)·Δbatch + 4u·max|moving|), max|moving| <= max(1, S, S²) (start 0 and 1).
-        const L = Math.ceil(rowsPerChannel / 64) + 6;
+        // |gpu - ref| <= atol per channel (rtol 0: the bounds scale with S, the channel's largest |x|),
+        // derived from batchnorm_stats_forward's error analysis: see batchNormStatisticsTolerance.
         for (let ch = 0; ch < channels; ch++) {
-          const dMean = (L + 6) * U * S[ch];
-          const dVar = (L + 10) * U * 4 * S[ch] * S[ch];
-          const movingMax = Math.max(1, S[ch], S[ch] * S[ch]);
-          const dMovingMean = steps * ((1 - momentum) * dMean + 4 * U * movingMax);
-          const dMovingVar = steps * ((1 - momentum) * dVar + 4 * U * movingMax);
-          expect(Math.abs(gpu.batchMean[ch] - ref.batchMean[ch])).toBeLessThanOrEqual(dMean);
-          expect(Math.abs(gpu.batchVariance[ch] - ref.batchVariance[ch])).toBeLessThanOrEqual(dVar);
-          expect(Math.abs(gpu.movingMean[ch] - ref.movingMean[ch])).toBeLessThanOrEqual(dMovingMean);
-          expect(Math.abs(gpu.movingVariance[ch] - ref.movingVariance[ch])).toBeLessThanOrEqual(dMovingVar);
+          const tol = batchNormStatisticsTolerance(S[ch], rowsPerChannel, steps, momentum);
+          expect(Math.abs(gpu.batchMean[ch] - ref.batchMean[ch])).toBeLessThanOrEqual(tol.batchMean);
+          expect(Math.abs(gpu.batchVariance[ch] - ref.batchVariance[ch])).toBeLessThanOrEqual(
+            tol.batchVariance,
+          );
+          expect(Math.abs(gpu.movingMean[ch] - ref.movingMean[ch])).toBeLessThanOrEqual(tol.movingMean);
+          expect(Math.abs(gpu.movingVariance[ch] - ref.movingVariance[ch])).toBeLessThanOrEqual(
+            tol.movingVariance,
+          );
         }
         // Not trivially equal: the moving statistics have moved from their start (mean 0, variance 1).
         expect(ref.movingVariance.some((v) => Math.abs(v - 1) > 1e-3)).toBe(true);
       }
+
+      // The pipeline's consistency check replays the same statistics (this layer reads the data):
+      // one entry per statistic, all within tolerance; a moving mean off by 1e-3 is caught.
+      const batches = (e: number) => job.plan.epoch(e);
+      const checked = checkBatchNormConsistency(bn, x, batches);
+      expect(checked.map((e) => e.ok)).toEqual([true, true, true, true]);
+      const lastEpoch = bn[0].epochs[bn[0].epochs.length - 1];
+      const tampered = [{
+        ...bn[0],
+        epochs: [{ ...lastEpoch, movingMean: lastEpoch.movingMean.map((v, i) => (i === 0 ? v + 1e-3 : v)) }],
+      }];
+      expect(checkBatchNormConsistency(tampered, x, batches).map((e) => e.ok)).toEqual([
+        false,
+        true,
+        true,
+        true,
+      ]);
     }, 120_000);
   }
 });
