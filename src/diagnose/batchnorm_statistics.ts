@@ -21,7 +21,8 @@
  *    between one batch of R values per channel and the true statistics (the batch mean errs by
  *    1/√R standard deviations, the variance by √(2/R) relative, i.e. s by √(1/(2R))).
  * 2. Inference is hurt: the float64 loss of the training split evaluated in inference mode after
- *    the last epoch is ≥ 1.5× the mean training-mode batch loss of that epoch, and above it by at
+ *    the last epoch (class-weighted like the step losses under `training.classWeight`) is ≥ 1.5×
+ *    the mean training-mode batch loss of that epoch, and above it by at
  *    least a tenth of the first batch's loss. A healthy model evaluates at or below its epoch's batch
  *    loss mean (that mean is taken while the weights still improve, and dropout only raises it), so
  *    1.5× is far outside what a healthy setup produces; the absolute margin keeps a model that fits
@@ -89,6 +90,17 @@ export function suggestedMomentum(steps: number): number {
   return Math.min(0.9, Math.floor(fit * 100) / 100);
 }
 
+/**
+ * Under class weights the step losses are weighted (as Keras logs them), so the inference side must
+ * be too: the engine's weighted loss of the training split after the epoch (the consistency check
+ * holds it to its float64 recomputation), per row.
+ */
+function weightedInferenceLoss(ctx: TrainingContext, epoch: number): number | null {
+  const loss = ctx.records.history.find((h) => h.epoch === epoch)?.train.loss;
+  if (typeof loss !== "number" || !Number.isFinite(loss)) return null;
+  return ctx.scenario.loss.reduction === "sum" ? loss / Math.max(ctx.targets.train.rows, 1) : loss;
+}
+
 /** "at momentum 0.99 the start weighs 5% after 299 steps" */
 function stepsToForget(momentum: number): string {
   if (momentum >= 1) return `at momentum ${momentum} the moving statistics never change`;
@@ -110,7 +122,11 @@ export function detectStaleBatchNormStatistics(ctx: TrainingContext): Finding | 
   const rowsSeen = lastSteps.reduce((n, s) => n + s.batchRows, 0);
   const trainingLoss = lastSteps.reduce((sum, s) => sum + perRow(s) * s.batchRows, 0) / rowsSeen;
   const tLast = snapshot(r, "train", "last");
-  const inferenceLoss = tLast && tLast.epoch === lastEpoch ? snapshotLoss(ctx, tLast) : null;
+  const inferenceLoss = ctx.scenario.training.classWeight !== undefined
+    ? weightedInferenceLoss(ctx, lastEpoch)
+    : tLast && tLast.epoch === lastEpoch
+    ? snapshotLoss(ctx, tLast)
+    : null;
   const first = r.steps[0] ? perRow(r.steps[0]) : NaN;
   if (inferenceLoss === null || !Number.isFinite(trainingLoss) || !Number.isFinite(first)) return null;
   const hurt = inferenceLoss >= HURT_LOSS_RATIO * trainingLoss && inferenceLoss - trainingLoss >= 0.1 * first;

@@ -205,6 +205,17 @@ describe("batchnorm-stale-statistics", () => {
     expect((f.evidence.layers as Record<string, unknown>[])[0].valuesPerChannelInLastBatch).toBe(64);
   });
 
+  it("class weights: the weighted inference loss (the engine's) is compared, not the unweighted one", () => {
+    // The unweighted snapshot loss (0.6) would look hurt against weighted step losses of 0.35; the
+    // weighted evaluation loss (0.4) is not.
+    const c = context({ trainingLoss: 0.35, inferenceLoss: 0.6, bn: [bnRecord(STALE)] });
+    c.scenario.training.classWeight = "balanced";
+    c.records.history = c.records.history.map((h) => ({ ...h, train: { loss: 0.4 } }));
+    expect(detectStaleBatchNormStatistics(c)).toBeNull();
+    c.records.history = c.records.history.map((h) => ({ ...h, train: { loss: 0.9 } }));
+    expect(detectStaleBatchNormStatistics(c)).not.toBeNull();
+  });
+
   it("no batch norm, records from before the field, a diverged run: quiet", () => {
     expect(detectStaleBatchNormStatistics(context({ trainingLoss: 0.25, inferenceLoss: 0.6, bn: [] })))
       .toBeNull();
