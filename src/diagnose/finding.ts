@@ -176,8 +176,10 @@ export const CATALOGUE: Readonly<Record<FindingCode, CodeInfo>> = {
     family: "setup",
     severity: "warning",
     // Evaluation normalises with moving statistics far from the data's: the evaluated model is worse
-    // than the trained one, on validation (looks like memorization) and on the training rows alike.
+    // than the trained one, on validation (looks like memorization) and on the training rows alike;
+    // the evaluated loss curve can climb while the training-mode loss falls (read as a divergence).
     explains: [
+      "learning-rate-too-high",
       "overfitting",
       "underfitting",
       "not-learning",
