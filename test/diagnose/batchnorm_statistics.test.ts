@@ -273,3 +273,27 @@ describe("--verify lowers the momentum and confirms it", () => {
     expect(v.confirmed).toBe(true);
   }, 120_000);
 });
+
+describe("a CNN with two batch norms (healthy-cnn-shapes with a batch norm after each convolution)", () => {
+  for (const [momentum, stale] of [[0.99, true], [0.9, false]] as const) {
+    it(`momentum ${momentum}: ${stale ? "the primary finding" : "no warning at all"}`, async () => {
+      const path = "examples/scenarios/healthy-cnn-shapes.json";
+      const json = JSON.parse(await Deno.readTextFile(path));
+      const layers = json.model.layers as unknown[];
+      layers.splice(1, 0, { type: "batchnorm", momentum });
+      layers.splice(4, 0, { type: "batchnorm", momentum });
+      json.name = "cnn-shapes-batchnorm";
+      const source = memoryFileSource({});
+      const scenario = parseScenario(JSON.stringify(json), "/virtual/cnn-shapes-batchnorm.json", source);
+      const report = await runScenario(scenario, { source, gpu: testContext });
+      if (stale) {
+        expect(report.summary.primary).toBe("batchnorm-stale-statistics");
+        const f = report.findings[0];
+        // The first batch norm (after the first convolution) at least; each layer is judged on its own.
+        expect((f.evidence.layers as { layer: number }[]).map((l) => l.layer)).toContain(2);
+      } else {
+        expect(report.findings.filter((f) => f.severity !== "info").map((f) => f.code)).toEqual([]);
+      }
+    }, 120_000);
+  }
+});
