@@ -13,7 +13,8 @@
  *    `schema` (a zod object for the entry's keys, `type` included), `outputShape` (throw
  *    {@linkcode LayerShapeError} for an input it cannot take), `parameters` (null for none),
  *    `activation` (what the detectors' dead/saturated statistics read), `twin`, `prepareTraining`
- *    and `prepareEvaluation`.
+ *    and `prepareEvaluation`; a kind that keeps normalization state on the GPU (batch norm) offers
+ *    it as `normalization` (and its twin as `LayerTwin.normalization`), which the trainer records.
  * 3. Append it to `LAYERS` in `src/layers/mod.ts` and its spec type to `LayerSpec` there.
  * 4. Tests: its kernels in `test/kernels/` (equivalence with the twins on awkward shapes, on both
  *    WebGPU implementations), its twin against finite differences in `test/reference/`, and a
