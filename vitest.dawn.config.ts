@@ -19,6 +19,8 @@ export default defineConfig({
       "test/layers/sequence_layers.test.ts",
       // The whole-model trajectories against the float64 trainer (dense stacks and a CNN).
       "test/train/trajectory.test.ts",
+      // The batch-norm statistics the trainer reads back each epoch against the float64 twin.
+      "test/train/batchnorm_records.test.ts",
       // Checks that only make sense on Dawn (named .dawn.ts so the Deno suite skips them).
       "test/dawn/**/*.dawn.ts",
     ],

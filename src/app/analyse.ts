@@ -7,7 +7,11 @@
  */
 import { encodeTargets } from "../data/targets.ts";
 import type { ScenarioData } from "../data/load.ts";
-import { checkEpochConsistency, checkPenaltyConsistency } from "../diagnose/consistency.ts";
+import {
+  checkBatchNormConsistency,
+  checkEpochConsistency,
+  checkPenaltyConsistency,
+} from "../diagnose/consistency.ts";
 import { pendingClaim, scoreOf, testGap, testProbe, testSignal } from "../diagnose/claims.ts";
 import { diagnoseData, imbalanceBehindCollapse, SIGNAL_MARGIN } from "../diagnose/data.ts";
 import { remedyOf } from "../diagnose/finding.ts";
@@ -196,6 +200,11 @@ export async function analyse(
   for (const { split, penalty } of finalPenalties) {
     const kernels = regularizedKernels(job.shape, records.finalWeights);
     consistency.push(checkPenaltyConsistency(job.epochs, split, penalty, kernels));
+  }
+  if (records.phase.status === "completed") {
+    consistency.push(
+      ...checkBatchNormConsistency(records.batchNorm ?? [], job.train.x, (e) => job.plan.epoch(e)),
+    );
   }
 
   const history: HistoryEntry[] = records.history.map((h) => ({

@@ -161,6 +161,21 @@ export async function applyRemedy(
         `early stopping on ${remedy.monitor} (patience ${remedy.patience}, best weights restored)`,
       );
     }
+    case "set-batchnorm-momentum": {
+      const targets = remedy.layers.map((n) => layers[n - 1]);
+      if (targets.some((l) => l?.type !== "batchnorm")) return null;
+      const model = {
+        ...scenario.model,
+        layers: layers.map((
+          l,
+          i,
+        ) => (remedy.layers.includes(i + 1) ? { ...l, momentum: remedy.momentum } : l)),
+      };
+      return scenarioOnly(
+        { ...scenario, model },
+        `batch-norm momentum -> ${remedy.momentum} (${remedy.layers.map((n) => `layer ${n}`).join(", ")})`,
+      );
+    }
     case "drop-duplicates": {
       if (!data.validation) return null;
       const seen = new Set<string>();

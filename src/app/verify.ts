@@ -34,11 +34,16 @@ const INTEGRITY: ReadonlySet<FindingCode> = new Set<FindingCode>([
 const CLEAR_GAIN = 0.05;
 
 /**
- * Remedies that change how training runs (class weights, early stopping): verified for warnings too,
- * since the findings they answer (class-imbalance, accuracy-hides-class-failure, overfitting) are
- * warnings whose fix a user wants to see work before adopting it.
+ * Remedies that change how training runs (class weights, early stopping, the batch-norm momentum):
+ * verified for warnings too, since the findings they answer (class-imbalance,
+ * accuracy-hides-class-failure, overfitting, batchnorm-stale-statistics) are warnings whose fix a
+ * user wants to see work before adopting it.
  */
-const TRAINING_REMEDIES: ReadonlySet<string> = new Set(["class-weight", "early-stopping"]);
+const TRAINING_REMEDIES: ReadonlySet<string> = new Set([
+  "class-weight",
+  "early-stopping",
+  "set-batchnorm-momentum",
+]);
 
 /**
  * Class weights answer a class the model neglects: confirmed when balanced accuracy gains clearly

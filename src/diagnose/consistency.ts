@@ -15,6 +15,8 @@ import { weightRows } from "../reference/class_weights.ts";
 import { lossPerRow, reduceLoss } from "../reference/losses.ts";
 import type { Matrix } from "../reference/matrix.ts";
 import { computeMetric, METRIC_NAMES, type MetricName } from "../reference/metrics.ts";
+import { batchNormMoments, batchNormMovingUpdate, type BatchNormStatistics } from "../reference/batchnorm.ts";
+import type { BatchNormRecord } from "../train/records.ts";
 
 /** float32 unit roundoff. */
 const U = 2 ** -24;
@@ -155,6 +157,107 @@ export function checkPenaltyConsistency(
     atol: atol + 1e-30,
     rtol: (kernels.length + 1) * U,
   }, {});
+}
+
+/**
+ * Tolerance of batchnorm_stats_forward's statistics of one channel whose values are bounded by S in
+ * magnitude, R values per channel in a batch, after `steps` moving updates at `momentum`: each sum
+ * has L = ceil(R/64) + 6 roundings, the division 5u and the float32 input u relative, so
+ * |Δmean| <= (L + 6)·u·S; the variance adds 2 roundings per term on deviations up to 2S (and the
+ * mean's error squared, far below): |Δvar| <= (L + 10)·u·4S². Each moving update blends the batch's
+ * (weight 1 - m) into the old with 3u + u relative roundings, so over k steps the moving statistics
+ * err by at most k·((1 - m)·Δbatch + 4u·max|moving|), max|moving| <= max(1, S, S²) (start 0 and 1).
+ */
+export function batchNormStatisticsTolerance(
+  S: number,
+  rowsPerChannel: number,
+  steps: number,
+  momentum: number,
+): { batchMean: number; batchVariance: number; movingMean: number; movingVariance: number } {
+  const L = Math.ceil(rowsPerChannel / 64) + 6;
+  const batchMean = (L + 6) * U * S;
+  const batchVariance = (L + 10) * U * 4 * S * S;
+  const movingMax = Math.max(1, S, S * S);
+  return {
+    batchMean,
+    batchVariance,
+    movingMean: steps * ((1 - momentum) * batchMean + 4 * U * movingMax),
+    movingVariance: steps * ((1 - momentum) * batchVariance + 4 * U * movingMax),
+  };
+}
+
+/**
+ * The batch-norm statistics the engine recorded after the last epoch, recomputed in float64, for the
+ * layers that read the data itself (the model's first layer): their statistics depend only on the
+ * batches, so the float64 twin replays them exactly from the training split (as uploaded, float32)
+ * and the batch order. Deeper layers normalise what the layers below compute from weights that the
+ * engine trained in float32; the pipeline does not replay the float64 trainer over whole runs (the
+ * trajectory tests do, on short ones), so they are not checked here. One entry per statistic: its
+ * worst channel (largest error over tolerance).
+ */
+export function checkBatchNormConsistency(
+  records: readonly BatchNormRecord[],
+  train: Matrix,
+  batches: (epoch: number) => Uint32Array[],
+): ConsistencyEntry[] {
+  const entries: ConsistencyEntry[] = [];
+  for (const record of records) {
+    const last = record.epochs[record.epochs.length - 1];
+    if (record.layer !== 0 || !last) continue;
+    const channels = last.movingMean.length;
+    const x = train.data.map(Math.fround);
+    const S = new Float64Array(channels);
+    for (let i = 0; i < x.length; i++) S[i % channels] = Math.max(S[i % channels], Math.abs(x[i]));
+    let moving: BatchNormStatistics = {
+      mean: new Float64Array(channels),
+      variance: new Float64Array(channels).fill(1),
+    };
+    let batch: BatchNormStatistics | null = null;
+    let steps = 0, rowsPerChannel = 0;
+    for (let epoch = 1; epoch <= last.epoch; epoch++) {
+      for (const rows of batches(epoch)) {
+        const values = new Float64Array(rows.length * train.cols);
+        rows.forEach((r, i) => values.set(x.subarray(r * train.cols, (r + 1) * train.cols), i * train.cols));
+        const R = rows.length * (train.cols / channels);
+        batch = batchNormMoments(values, R, channels);
+        moving = batchNormMovingUpdate(moving, batch, record.momentum);
+        rowsPerChannel = Math.max(rowsPerChannel, R);
+        steps++;
+      }
+    }
+    if (!batch) continue;
+    const pairs: [
+      string,
+      number[],
+      Float64Array,
+      "movingMean" | "movingVariance" | "batchMean" | "batchVariance",
+    ][] = [
+      ["moving mean", last.movingMean, moving.mean, "movingMean"],
+      ["moving variance", last.movingVariance, moving.variance, "movingVariance"],
+      ["last batch mean", last.batchMean, batch.mean, "batchMean"],
+      ["last batch variance", last.batchVariance, batch.variance, "batchVariance"],
+    ];
+    for (const [name, engine, reference, key] of pairs) {
+      // error / tolerance; a non-finite error (NaN on one side) is the worst of all.
+      const badness = (e: ConsistencyEntry) => (e.ok ? (e.absError ?? 0) / e.tolerance : Infinity);
+      let worst: ConsistencyEntry | null = null;
+      for (let c = 0; c < channels; c++) {
+        const tol = batchNormStatisticsTolerance(S[c], rowsPerChannel, steps, record.momentum)[key];
+        const e = entry(
+          `layer ${record.layer + 1} batchnorm ${name} (channel ${c + 1})`,
+          last.epoch,
+          engine[c],
+          reference[c],
+          // S = 0 (a constant-zero channel) leaves no rounding at all: the smallest float32 keeps 0/0 away.
+          { atol: Math.max(tol, 2 ** -149), rtol: 0 },
+          {},
+        );
+        if (!worst || badness(e) > badness(worst)) worst = e;
+      }
+      if (worst) entries.push(worst);
+    }
+  }
+  return entries;
 }
 
 /** The largest finite float32. */

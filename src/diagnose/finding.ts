@@ -35,7 +35,9 @@ export type Remedy =
   /** Keras `class_weight` (scikit-learn's "balanced"): the rare classes' rows weigh more. */
   | { kind: "class-weight"; classWeight: "balanced" }
   /** Keras `EarlyStopping` on the validation loss, with the best weights restored. */
-  | { kind: "early-stopping"; monitor: string; patience: number };
+  | { kind: "early-stopping"; monitor: string; patience: number }
+  /** Keras `BatchNormalization(momentum=...)` on the given batch-norm layers (1-based positions). */
+  | { kind: "set-batchnorm-momentum"; layers: number[]; momentum: number };
 
 /** What the catalogue knows about one code. */
 export interface CodeInfo {
@@ -166,6 +168,23 @@ export const CATALOGUE: Readonly<Record<FindingCode, CodeInfo>> = {
       "accuracy-hides-class-failure",
       "underfitting",
       "initial-loss-anomaly",
+      // One value per channel drags the moving variance towards 0: evaluation then normalises with it.
+      "batchnorm-stale-statistics",
+    ],
+  },
+  "batchnorm-stale-statistics": {
+    family: "setup",
+    severity: "warning",
+    // Evaluation normalises with moving statistics far from the data's: the evaluated model is worse
+    // than the trained one, on validation (looks like memorization) and on the training rows alike;
+    // the evaluated loss curve can climb while the training-mode loss falls (read as a divergence).
+    explains: [
+      "learning-rate-too-high",
+      "overfitting",
+      "underfitting",
+      "not-learning",
+      "majority-class-collapse",
+      "accuracy-hides-class-failure",
     ],
   },
   // data

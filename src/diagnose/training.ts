@@ -31,6 +31,7 @@ import {
   doubleSoftmaxEvidence,
 } from "./training_outcome.ts";
 import type { TrainingContext } from "./training_signals.ts";
+import { detectStaleBatchNormStatistics } from "./batchnorm_statistics.ts";
 
 export type { ResolvedMetricInfo, TrainingContext, TrainingProbes } from "./training_signals.ts";
 export { doubleSoftmaxEvidence };
@@ -72,6 +73,7 @@ export function diagnoseTraining(ctx: TrainingContext): Finding[] {
     detectAccuracyHidesClassFailure,
     detectOverfitting,
     detectUnderfitting,
+    detectStaleBatchNormStatistics,
   ];
   const findings = detectors.map((d) => d(ctx)).filter((f): f is Finding => f !== null);
   if (!findings.some((f) => EXPLAINS_NOT_LEARNING.includes(f.code))) {

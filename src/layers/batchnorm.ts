@@ -7,7 +7,9 @@
  *
  * The moving statistics are state, not trainable parameters: the GPU keeps them in buffers the
  * training ops create (fresh, mean 0 and variance 1, at the start of every training run) and the
- * evaluation ops of the same model read; the float64 twin keeps its own copy in the same way.
+ * evaluation ops of the same model read; the float64 twin keeps its own copy in the same way. Both
+ * sides offer them, with the last training batch's statistics, to the records (`normalization`):
+ * the GPU trainer reads them back with each epoch's step records.
  * @module
  */
 import { z } from "zod";
@@ -31,15 +33,25 @@ export interface BatchNormLayerSpec {
   epsilon: number;
 }
 
-/** The moving statistics of one layer on one device, shared by its training and evaluation ops. */
-const movingState = new WeakMap<ModelLayer, { ctx: GpuContext; mean: GPUBuffer; variance: GPUBuffer }>();
+/**
+ * The moving statistics of one layer on one device, shared by its training and evaluation ops, and
+ * (once training ops exist) the buffers the training forward writes the batch statistics to.
+ */
+interface MovingState {
+  ctx: GpuContext;
+  mean: GPUBuffer;
+  variance: GPUBuffer;
+  batch: { mean: GPUBuffer; variance: GPUBuffer } | null;
+}
+const movingState = new WeakMap<ModelLayer, MovingState>();
 
-function freshState(ctx: GpuContext, layer: ModelLayer, label: string) {
+function freshState(ctx: GpuContext, layer: ModelLayer, label: string): MovingState {
   const channels = layer.output[layer.output.length - 1];
-  const state = {
+  const state: MovingState = {
     ctx,
     mean: ctx.upload(`${label} moving mean`, new Float32Array(channels)),
     variance: ctx.upload(`${label} moving variance`, new Float32Array(channels).fill(1)),
+    batch: null,
   };
   movingState.set(layer, state);
   return state;
@@ -77,6 +89,11 @@ export const batchNormLayer: LayerDefinition<BatchNormLayerSpec> = {
       mean: new Float64Array(channels),
       variance: new Float64Array(channels).fill(1),
     };
+    // Before any training step the "last batch" is undefined: NaN says so.
+    let batch: BatchNormStatistics = {
+      mean: new Float64Array(channels).fill(NaN),
+      variance: new Float64Array(channels).fill(NaN),
+    };
     return {
       label: `layer ${layer.position + 1} (batchnorm)`,
       hasParameters: true,
@@ -96,15 +113,36 @@ export const batchNormLayer: LayerDefinition<BatchNormLayerSpec> = {
           epsilon,
         });
         moving = step.moving;
+        batch = step.batch;
         const out = matrix(x.rows, x.cols, step.y);
         return { y: out, z: out, cache: x };
       },
+      normalization: () => ({
+        movingMean: moving.mean.slice(),
+        movingVariance: moving.variance.slice(),
+        batchMean: batch.mean.slice(),
+        batchVariance: batch.variance.slice(),
+      }),
       backward(cache, dy, p) {
         const x = cache as { data: Float64Array; rows: number; cols: number };
         const g = batchNormBackward(x.data, dy.data, x.rows * positions, channels, p!.weights, epsilon);
         return { dx: matrix(x.rows, x.cols, g.dx), dw: g.dgamma, db: g.dbeta };
       },
     };
+  },
+  normalization: {
+    settings: (spec) => ({ momentum: spec.momentum, epsilon: spec.epsilon }),
+    buffers(ctx, layer) {
+      const state = movingState.get(layer);
+      if (!state || state.ctx !== ctx || !state.batch) return null;
+      return {
+        channels: layer.output[layer.output.length - 1],
+        movingMean: state.mean,
+        movingVariance: state.variance,
+        batchMean: state.batch.mean,
+        batchVariance: state.batch.variance,
+      };
+    },
   },
   async prepareEvaluation(ctx, layer, io) {
     const { channels, positions } = shapeOf(layer);
@@ -143,6 +181,7 @@ export const batchNormLayer: LayerDefinition<BatchNormLayerSpec> = {
     const dy = ctx.storage(`${io.label} dL/dy`, n);
     const mean = ctx.storage(`${io.label} batch mean`, channels);
     const variance = ctx.storage(`${io.label} batch variance`, channels);
+    state.batch = { mean, variance };
     const dgamma = ctx.storage(`${io.label} dγ`, channels), dbeta = ctx.storage(`${io.label} dβ`, channels);
     const common = {
       rows: io.rows * positions,

@@ -13,7 +13,8 @@
  *    `schema` (a zod object for the entry's keys, `type` included), `outputShape` (throw
  *    {@linkcode LayerShapeError} for an input it cannot take), `parameters` (null for none),
  *    `activation` (what the detectors' dead/saturated statistics read), `twin`, `prepareTraining`
- *    and `prepareEvaluation`.
+ *    and `prepareEvaluation`; a kind that keeps normalization state on the GPU (batch norm) offers
+ *    it as `normalization` (and its twin as `LayerTwin.normalization`), which the trainer records.
  * 3. Append it to `LAYERS` in `src/layers/mod.ts` and its spec type to `LayerSpec` there.
  * 4. Tests: its kernels in `test/kernels/` (equivalence with the twins on awkward shapes, on both
  *    WebGPU implementations), its twin against finite differences in `test/reference/`, and a
@@ -194,6 +195,26 @@ export function parameterFreeTraining<U extends string>(
   };
 }
 
+/** The per-channel normalization statistics a layer kind keeps on the GPU (see LayerDefinition). */
+export interface NormalizationState<S extends { type?: string }> {
+  /** Keras's momentum and epsilon of the layer. */
+  settings(spec: S): { momentum: number; epsilon: number };
+  /**
+   * The layer's statistics buffers made by `prepareTraining` on `ctx` (each `channels` float32):
+   * moving mean, moving variance, last training batch's mean and variance; null before that.
+   */
+  buffers(
+    ctx: GpuContext,
+    layer: ModelLayer<S>,
+  ): {
+    channels: number;
+    movingMean: GPUBuffer;
+    movingVariance: GPUBuffer;
+    batchMean: GPUBuffer;
+    batchVariance: GPUBuffer;
+  } | null;
+}
+
 /** The definition of one layer kind. */
 export interface LayerDefinition<S extends { type?: string }> {
   /** The scenario's `"type"`. */
@@ -220,6 +241,12 @@ export interface LayerDefinition<S extends { type?: string }> {
    * by the argmax its forward pass kept), so the layer below may write ∂L/∂y over its own y.
    */
   backwardReadsInput?: boolean;
+  /**
+   * Normalization state the layer keeps on the GPU beyond its parameters (batch norm: the moving
+   * statistics and the last training batch's), recorded once per epoch into
+   * `TrainingRecords.batchNorm` within the epoch's one readback. Absent: the layer keeps none.
+   */
+  normalization?: NormalizationState<S>;
   /**
    * Keras's kernel regularizer factor `l2` (`regularizers.L2`): l2·Σw² of the weights (not the
    * biases) is added to the loss the optimizer minimises and the loss reported, 2·l2·w to the

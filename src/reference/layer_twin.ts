@@ -44,6 +44,16 @@ export interface LayerTwin {
   readonly l2?: number;
   /** Forward on a batch; `training` null is inference (no dropout). */
   forward(x: Matrix, params: LayerWeights | null, training: TwinTraining | null): TwinForward;
+  /**
+   * Normalization layers: the moving statistics now and the last training batch's (per channel),
+   * as `TrainingRecords.batchNorm` records them on the GPU. Absent for other layers.
+   */
+  normalization?(): {
+    movingMean: Float64Array;
+    movingVariance: Float64Array;
+    batchMean: Float64Array;
+    batchVariance: Float64Array;
+  };
   /** Backward from ∂L/∂y, with the cache of the forward pass of the same batch. */
   backward(cache: unknown, dy: Matrix, params: LayerWeights | null): TwinBackward;
 }

@@ -341,6 +341,10 @@ export function remedyWords(r: RemedyLike): string {
       return head(`multiply the learning rate by ${formatNumber(r.factor as number)}`);
     case "random-init":
       return head("initialize with glorot-uniform");
+    case "set-batchnorm-momentum": {
+      const layers = (r.layers as number[]).map((n) => `layer ${n}`).join(", ");
+      return head(`set the batch-norm momentum to ${formatNumber(r.momentum as number)} (${layers})`);
+    }
     default: {
       const fields = Object.entries(r).filter(([k]) => k !== "kind");
       return head(

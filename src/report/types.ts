@@ -14,6 +14,7 @@ export const FINDING_CODES = [
   "loss-reduction-sum",
   "accuracy-semantics-mismatch",
   "batchnorm-batch-of-one",
+  "batchnorm-stale-statistics",
   // data
   "labels-not-class-indices",
   "non-finite-data",

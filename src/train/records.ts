@@ -70,6 +70,32 @@ export interface LayerWeights {
   units: number;
 }
 
+/**
+ * One batch-normalization layer's statistics after one epoch, per channel (plain arrays, one entry per
+ * channel, so the records serialise as JSON): the moving mean and (biased) variance the evaluation
+ * normalises with, and the mean and variance of the epoch's last training batch (what training
+ * normalised with on that step).
+ */
+export interface BatchNormEpochStatistics {
+  /** 1-based epoch. */
+  epoch: number;
+  movingMean: number[];
+  movingVariance: number[];
+  batchMean: number[];
+  batchVariance: number[];
+}
+
+/** The per-epoch statistics of one batch-normalization layer (see LayerDefinition.normalization). */
+export interface BatchNormRecord {
+  /** 0-based position in model.layers. */
+  layer: number;
+  /** Keras's momentum of the moving statistics (moving = moving·momentum + batch·(1 - momentum)). */
+  momentum: number;
+  /** Keras's epsilon (x̂ = (x - mean)/√(var + ε)). */
+  epsilon: number;
+  epochs: BatchNormEpochStatistics[];
+}
+
 export type TrainingPhase =
   | { status: "completed" }
   /** Training stopped early because the loss or the weights became non-finite. */
@@ -89,6 +115,12 @@ export interface TrainingRecords {
   predictions: PredictionSnapshot[];
   initialWeights: LayerWeights[];
   finalWeights: LayerWeights[];
+  /**
+   * Per batch-normalization layer, in model order: its statistics after each epoch, read back with
+   * the epoch's step records (no readback of their own). Empty (or absent in records written
+   * before it existed) when the model has none.
+   */
+  batchNorm?: BatchNormRecord[];
   /** Readbacks performed per epoch (the benchmark and the tests watch this). */
   readbacksPerEpoch: number;
   trainMs: number;

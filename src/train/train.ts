@@ -31,6 +31,7 @@ import {
 } from "./gpu_network.ts";
 import type { ModelShape } from "./model.ts";
 import type {
+  BatchNormRecord,
   LayerStepStats,
   LayerWeights,
   PredictionSnapshot,
@@ -150,6 +151,7 @@ async function train(ctx: GpuContext, options: GpuTrainOptions): Promise<Trainin
   const evalValidation = options.validation
     ? await evaluation("validation", upload("validation", options.validation), options.validation.x.rows)
     : null;
+  const normalization = normalizationSources(ctx, shape);
   const stepsPerEpoch = plan.stepsPerEpoch;
   const epochRecords = ctx.storage("epoch step records", stepsPerEpoch * step.recordWords);
   const readbacksAtStart = ctx.readbacks;
@@ -166,9 +168,12 @@ async function train(ctx: GpuContext, options: GpuTrainOptions): Promise<Trainin
     evalValidation?.encode(encoder);
     ctx.device.queue.submit([encoder.finish()]);
     const sources = [...splitSources(evalTrain), ...(evalValidation ? splitSources(evalValidation) : [])];
-    if (withSteps) sources.push(epochRecords);
+    if (withSteps) sources.push(...normalization.sources, epochRecords);
     const buffers = await readback(ctx, sources);
     ctx.check();
+    if (withSteps) {
+      normalization.record(epoch, buffers.slice(buffers.length - 1 - normalization.sources.length, -1));
+    }
     const train = decodeSplit(evalTrain, buffers, 0, options);
     const validation = evalValidation
       ? decodeSplit(evalValidation, buffers, splitSources(evalTrain).length, options)
@@ -262,6 +267,7 @@ async function train(ctx: GpuContext, options: GpuTrainOptions): Promise<Trainin
     predictions,
     initialWeights: options.initial,
     finalWeights,
+    batchNorm: normalization.records,
     readbacksPerEpoch,
     trainMs: performance.now() - started,
     ...(earlyStopping ? { earlyStopping } : {}),
@@ -296,6 +302,43 @@ function stash(ctx: GpuContext, params: GpuParameters) {
     ctx.device.queue.submit([encoder.finish()]);
   };
   return { save: () => copy(all, copies), restore: () => copy(copies, all) };
+}
+
+/**
+ * The normalization statistics of the layers that keep them (LayerDefinition.normalization), as
+ * extra sources of the epoch's one readback, and their per-epoch records.
+ */
+function normalizationSources(ctx: GpuContext, shape: ModelShape) {
+  const layers = shape.layers.flatMap((layer) => {
+    const state = layer.def.normalization;
+    const buffers = state?.buffers(ctx, layer);
+    return state && buffers ? [{ layer, buffers, settings: state.settings(layer.spec) }] : [];
+  });
+  const records: BatchNormRecord[] = layers.map(({ layer, settings }) => ({
+    layer: layer.position,
+    ...settings,
+    epochs: [],
+  }));
+  const sources = layers.flatMap((
+    { buffers: b },
+  ) => [b.movingMean, b.movingVariance, b.batchMean, b.batchVariance]);
+  return {
+    sources,
+    /** Appends one epoch from the read-back `sources` (in their order). */
+    record(epoch: number, data: ArrayBuffer[]) {
+      layers.forEach(({ buffers: { channels } }, i) => {
+        const read = (k: number) => Array.from(new Float32Array(data[4 * i + k], 0, channels));
+        records[i].epochs.push({
+          epoch,
+          movingMean: read(0),
+          movingVariance: read(1),
+          batchMean: read(2),
+          batchVariance: read(3),
+        });
+      });
+    },
+    records,
+  };
 }
 
 function splitSources(e: SplitEvaluation): GPUBuffer[] {
