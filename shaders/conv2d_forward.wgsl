@@ -14,8 +14,9 @@
 // Bindings: 0 x (read, rows × inH·inW·inC), 1 w (read, [kh, kw, inC, filters] row-major = Keras's
 //           kernel), 2 bias (read, filters), 3 z (read-write, rows × outH·outW·filters),
 //           4 y (read-write, same), 5 params (uniform: the geometry below).
-// Threads: one invocation per output position (b, oy, ox) and block of 4 consecutive filters (a
-//          vec4 accumulator; past the last filter a lane repeats the last one and stores nothing):
+// Threads: one invocation per output position (b, oy, ox) and block of 4 or 16
+//          consecutive filters (vec4 accumulators; past the last filter a lane repeats the last one
+//          and stores nothing):
 //          64 positions per workgroup, folded over x and y; the filter block is workgroup_id.z. Why:
 //          llvmpipe (8 lanes SoA) loads a storage buffer lane by lane where the index differs across
 //          lanes, but once where it is uniform: with the filters fixed per workgroup every weight and
@@ -38,6 +39,12 @@ override ALPHA: f32 = 0.2;
 override KH: u32 = 0u;
 override KW: u32 = 0u;
 override IN_C: u32 = 0u;
+// Filters an invocation computes: 4 (one vec4 accumulator), or 16 (four) from this window depth
+// kh·kw·inC on. 16 shares each input load among more filters, which pays where the window is deep:
+// paired A/B on llvmpipe, 16 / 4 time = 0.68 at 64×13×13×16 → 32 (depth 144), 0.95 at depth 36,
+// 1.06 at depth 9 (64×28×28×1 → 16). The host's dispatch applies the same rule
+// (src/kernels/conv2d.ts filterBlock); with the window as constants the choice is constant too.
+override FILTER_BLOCK_DEPTH: u32 = 64u;
 
 struct Params {
   rows: u32,
@@ -110,11 +117,24 @@ fn main(
   let ox = pos % p.outW;
   let oy = (pos / p.outW) % p.outH;
   let b = pos / (p.outW * p.outH);
-  // The block's four filters (uniform in the workgroup); past the last filter, the last one again.
-  let f0 = wid.z * 4u;
-  let last = p.filters - 1u;
-  let f = vec4u(f0, min(f0 + 1u, last), min(f0 + 2u, last), min(f0 + 3u, last));
-  var sum = vec4f(bias[f.x], bias[f.y], bias[f.z], bias[f.w]);
+  // The block's filters (uniform in the workgroup), four per accumulator; past the last filter, the
+  // last one again.
+  let block = select(4u, 16u, kH * kW * inC >= FILTER_BLOCK_DEPTH);
+  let f0 = wid.z * block;
+  let last = vec4u(p.filters - 1u);
+  let fa = min(vec4u(f0) + vec4u(0u, 1u, 2u, 3u), last);
+  let fb = min(vec4u(f0) + vec4u(4u, 5u, 6u, 7u), last);
+  let fc = min(vec4u(f0) + vec4u(8u, 9u, 10u, 11u), last);
+  let fd = min(vec4u(f0) + vec4u(12u, 13u, 14u, 15u), last);
+  var sa = vec4f(bias[fa.x], bias[fa.y], bias[fa.z], bias[fa.w]);
+  var sb = vec4f(0.0);
+  var sc = vec4f(0.0);
+  var sd = vec4f(0.0);
+  if (block == 16u) {
+    sb = vec4f(bias[fb.x], bias[fb.y], bias[fb.z], bias[fb.w]);
+    sc = vec4f(bias[fc.x], bias[fc.y], bias[fc.z], bias[fc.w]);
+    sd = vec4f(bias[fd.x], bias[fd.y], bias[fd.z], bias[fd.w]);
+  }
   for (var ky = 0u; ky < kH; ky = ky + 1u) {
     let iy = i32(oy * p.sH + ky) - i32(p.padTop);
     if (iy < 0 || iy >= i32(p.inH)) {
@@ -128,25 +148,44 @@ fn main(
       let xo = ((b * p.inH + u32(iy)) * p.inW + u32(ix)) * inC;
       var wo = (ky * kW + kx) * inC * p.filters;
       for (var c = 0u; c < inC; c = c + 1u) {
-        sum = sum + x[xo + c] * vec4f(w[wo + f.x], w[wo + f.y], w[wo + f.z], w[wo + f.w]);
+        let xv = x[xo + c];
+        sa = sa + xv * vec4f(w[wo + fa.x], w[wo + fa.y], w[wo + fa.z], w[wo + fa.w]);
+        if (block == 16u) {
+          sb = sb + xv * vec4f(w[wo + fb.x], w[wo + fb.y], w[wo + fb.z], w[wo + fb.w]);
+          sc = sc + xv * vec4f(w[wo + fc.x], w[wo + fc.y], w[wo + fc.z], w[wo + fc.w]);
+          sd = sd + xv * vec4f(w[wo + fd.x], w[wo + fd.y], w[wo + fd.z], w[wo + fd.w]);
+        }
         wo = wo + p.filters;
       }
     }
   }
   let o = pos * p.filters + f0;
-  // Constant component indices: a vector indexed by a loop variable would go through memory.
-  z[o] = sum.x;
-  y[o] = activate(sum.x);
-  if (f0 + 1u < p.filters) {
-    z[o + 1u] = sum.y;
-    y[o + 1u] = activate(sum.y);
+  store4(o, f0, sa);
+  if (block == 16u) {
+    store4(o + 4u, f0 + 4u, sb);
+    store4(o + 8u, f0 + 8u, sc);
+    store4(o + 12u, f0 + 12u, sd);
   }
-  if (f0 + 2u < p.filters) {
-    z[o + 2u] = sum.z;
-    y[o + 2u] = activate(sum.z);
+}
+
+// Z and act(Z) of up to four consecutive filters from f0, those that exist. Constant component
+// indices: a vector indexed by a loop variable would go through memory.
+fn store4(o: u32, f0: u32, s: vec4f) {
+  let filters = params.filters;
+  if (f0 < filters) {
+    z[o] = s.x;
+    y[o] = activate(s.x);
   }
-  if (f0 + 3u < p.filters) {
-    z[o + 3u] = sum.w;
-    y[o + 3u] = activate(sum.w);
+  if (f0 + 1u < filters) {
+    z[o + 1u] = s.y;
+    y[o + 1u] = activate(s.y);
+  }
+  if (f0 + 2u < filters) {
+    z[o + 2u] = s.z;
+    y[o + 2u] = activate(s.z);
+  }
+  if (f0 + 3u < filters) {
+    z[o + 3u] = s.w;
+    y[o + 3u] = activate(s.w);
   }
 }

@@ -83,10 +83,10 @@ export const conv2dForwardKernel: KernelDef<ConvUniform> = {
     { name: "y", access: "read-write" },
   ],
   uniforms: CONV_UNIFORMS,
-  overrides: { ACTIVATION: 0, ALPHA: 0.2, KH: 0, KW: 0, IN_C: 0 },
+  overrides: { ACTIVATION: 0, ALPHA: 0.2, KH: 0, KW: 0, IN_C: 0, FILTER_BLOCK_DEPTH: 64 },
   dispatch: (u) => {
     const [x, y] = linearWorkgroups(u.rows * u.outH * u.outW, 64);
-    return [x, y, Math.ceil(u.filters / 4)];
+    return [x, y, Math.ceil(u.filters / filterBlock(u))];
   },
   twins: [conv2dForward],
 };
@@ -289,6 +289,11 @@ export function prepareConv2dForward(
     // The window as constants: its loops unroll (see the shader's header).
     overrides: { ...activationOverrides(o.activation), ...windowOverrides(o.geometry) },
   });
+}
+
+/** Filters per invocation of conv2d_forward: the shader's rule (its FILTER_BLOCK_DEPTH, measured). */
+function filterBlock(g: { kH: number; kW: number; inC: number }): 4 | 16 {
+  return g.kH * g.kW * g.inC >= conv2dForwardKernel.overrides.FILTER_BLOCK_DEPTH ? 16 : 4;
 }
 
 /** The window's height, width and depth as override constants (KH, KW, IN_C). */
