@@ -458,7 +458,10 @@ export interface SplitEvaluation {
   /** rows × K outputs (after the output activation) and logits (pre-activation). */
   outputs: GPUBuffer;
   logits: GPUBuffer;
-  /** Per layer: column statistics of its activations (ReLU layers), else null. */
+  /**
+   * Per layer: column statistics of its activations (ReLU layers), else null; over the whole split,
+   * or its first chunk of rows where it is evaluated in chunks ({@linkcode evaluationChunkRows}).
+   */
   activationStats: (GPUBuffer | null)[];
   /** The L2 penalty pairs already added to the loss (pair 0 of `values`), for the consistency check. */
   penalties: { pairs: GPUBuffer; count: number } | null;
@@ -466,8 +469,33 @@ export interface SplitEvaluation {
 }
 
 /**
+ * Most bytes one evaluation's layer buffers take together (each layer's outputs and pre-activations
+ * for the rows of one chunk): a whole split of an image model would need gigabytes (64 × 28×28 ×
+ * 32 filters is 6.6 MB; 48,000 rows of it 4.9 GB).
+ */
+export const EVALUATION_CHUNK_BYTES = 128 * 2 ** 20;
+
+/**
+ * Rows an evaluation pass runs at once: the whole split where its layer buffers fit both the
+ * adapter's storage binding limit and {@linkcode EVALUATION_CHUNK_BYTES}, else the most rows that do
+ * (at least 1).
+ */
+export function evaluationChunkRows(shape: ModelShape, rows: number, maxBindingBytes: number): number {
+  const widest = Math.max(shape.inputs, ...shape.layers.map((l) => l.outSize));
+  // Upper bound per row: the input chunk, and each layer's output and pre-activations (or argmax).
+  const perRow = shape.inputs + shape.layers.reduce((sum, l) => sum + 2 * l.outSize, 0);
+  const byBinding = Math.floor(maxBindingBytes / (4 * widest));
+  const byMemory = Math.floor(EVALUATION_CHUNK_BYTES / (4 * perRow));
+  return Math.max(1, Math.min(rows, byBinding, byMemory));
+}
+
+/**
  * Prepares the evaluation of the whole split (x: rows × inputs, y: rows × targetWidth, f32 on the
- * GPU): forward without dropout, the loss and each engine metric reduced over all rows.
+ * GPU): forward without dropout, the loss and each engine metric reduced over all rows. Where the
+ * layers' buffers for the whole split would not fit ({@linkcode evaluationChunkRows}), the forward
+ * pass runs over chunks of rows (each copied from x, its outputs copied into split-sized outputs and
+ * logits), then the loss and metrics over the whole split: every row's numbers are the same as in
+ * one pass (the layers are row by row at evaluation); the unit statistics cover the first chunk.
  */
 export async function prepareEvaluation(
   ctx: GpuContext,
@@ -489,28 +517,33 @@ export async function prepareEvaluation(
   const { shape, rows: N, label } = options;
   const L = shape.layers.length;
   const K = shape.layers[L - 1].outSize;
+  const chunk = evaluationChunkRows(shape, N, ctx.device.limits.maxStorageBufferBindingSize);
+  const chunked = chunk < N;
+  const forwardOps: { encode(p: GPUComputePassEncoder): void }[] = [];
+  const statsOps: { encode(p: GPUComputePassEncoder): void }[] = [];
   const ops: { encode(p: GPUComputePassEncoder): void }[] = [];
   const activationStats: (GPUBuffer | null)[] = [];
   const paramIndex = parameterIndex(shape);
-  let x = options.x;
+  const xChunk = chunked ? ctx.storage(`${label} input rows of a chunk`, chunk * shape.inputs) : null;
+  let x = xChunk ?? options.x;
   let last: GpuLayer | null = null;
   for (const layer of shape.layers) {
     const p = paramIndex[layer.position];
     const op = await layer.def.prepareEvaluation(ctx, layer, {
       label: `${label} layer ${layer.position}`,
-      rows: N,
+      rows: chunk,
       x,
       params: p === null ? null : { w: params.weights[p], b: params.biases[p] },
     });
-    ops.push({ encode: (pass) => op.forward(pass) });
+    forwardOps.push({ encode: (pass) => op.forward(pass) });
     x = op.y;
     last = op;
     if (!layer.parameters) continue;
     if (layer.activation === "relu") {
       // Per unit (a filter over all its positions): the fraction of rows · positions it is active on.
-      const units = layer.parameters.units, rows = N * recordPositions(layer);
+      const units = layer.parameters.units, rows = chunk * recordPositions(layer);
       const stats = ctx.storage(`${label} layer ${layer.position} unit stats`, columnStatsWords(units));
-      ops.push(
+      statsOps.push(
         await prepareColumnStats(ctx, {
           label: `${label} layer ${layer.position} unit stats`,
           x: op.activations,
@@ -524,10 +557,12 @@ export async function prepareEvaluation(
       activationStats.push(null);
     }
   }
+  // Chunked: the split's outputs and logits gather the chunks' (copied after each chunk's pass).
+  const outputs = chunked ? ctx.storage(`${label} outputs`, N * K) : last!.y;
+  const logits = chunked ? (last!.z ? ctx.storage(`${label} logits`, N * K) : outputs) : last!.z ?? last!.y;
   const valueCount = 1 + options.metrics.length;
   const values = ctx.storage(`${label} values`, 2 * valueCount);
   const perRow = ctx.storage(`${label} loss per row`, N);
-  const outputs = last!.y;
   ops.push(
     await prepareLossForward(ctx, {
       label: `${label} loss`,
@@ -610,10 +645,29 @@ export async function prepareEvaluation(
     valueCount,
     penalties: penalties.count > 0 ? { pairs: penalties.pairs, count: penalties.count } : null,
     outputs,
-    logits: last!.z ?? last!.y,
+    logits,
     activationStats,
     encode(encoder) {
-      const pass = encoder.beginComputePass({ label: `${label} evaluation` });
+      if (!chunked) {
+        const pass = encoder.beginComputePass({ label: `${label} evaluation` });
+        for (const op of [...forwardOps, ...statsOps, ...ops]) op.encode(pass);
+        pass.end();
+        return;
+      }
+      const inputs = shape.inputs;
+      for (let r0 = 0; r0 < N; r0 += chunk) {
+        // The last chunk computes a full chunk of rows too (the rest are the previous chunk's
+        // inputs): only its own rows are copied out.
+        const n = Math.min(chunk, N - r0);
+        encoder.copyBufferToBuffer(options.x, r0 * inputs * 4, xChunk!, 0, n * inputs * 4);
+        const pass = encoder.beginComputePass({ label: `${label} evaluation rows ${r0}-${r0 + n - 1}` });
+        for (const op of forwardOps) op.encode(pass);
+        if (r0 === 0) { for (const op of statsOps) op.encode(pass); }
+        pass.end();
+        encoder.copyBufferToBuffer(last!.y, 0, outputs, r0 * K * 4, n * K * 4);
+        if (logits !== outputs) encoder.copyBufferToBuffer(last!.z!, 0, logits, r0 * K * 4, n * K * 4);
+      }
+      const pass = encoder.beginComputePass({ label: `${label} evaluation loss and metrics` });
       for (const op of ops) op.encode(pass);
       pass.end();
     },

@@ -494,8 +494,9 @@ async function readParameters(
 
 /**
  * Refuses data whose buffers would exceed the adapter's storage binding limit before anything is
- * allocated, naming the split, the tensor and the limit (evaluation holds a whole split's inputs,
- * targets and each layer's activations in single buffers).
+ * allocated, naming the split, the tensor and the limit: a split's inputs, targets and model outputs
+ * live in single buffers (the layers' activations do not: evaluation runs over chunks of rows where
+ * a whole split's would not fit, src/train/gpu_network.ts evaluationChunkRows).
  */
 function checkBindingLimits(ctx: GpuContext, options: GpuTrainOptions) {
   const limit = ctx.device.limits.maxStorageBufferBindingSize;
@@ -504,7 +505,7 @@ function checkBindingLimits(ctx: GpuContext, options: GpuTrainOptions) {
     const tensors: [string, number][] = [
       ["x", data.x.cols],
       ["y", data.y.cols],
-      ...options.shape.layers.map((l, i): [string, number] => [`layer ${i + 1} activations`, l.outSize]),
+      ["outputs", options.shape.layers[options.shape.layers.length - 1].outSize],
     ];
     for (const [tensor, cols] of tensors) {
       const bytes = data.x.rows * cols * 4;

@@ -11,6 +11,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { GpuContext, GpuLimitError, STORAGE_USAGE } from "../../src/gpu/mod.ts";
 import { runCli } from "../../src/cli/program.ts";
 import { trainOnGpu } from "../../src/train/train.ts";
+import { EVALUATION_CHUNK_BYTES, evaluationChunkRows } from "../../src/train/gpu_network.ts";
+import type { ModelShape } from "../../src/train/model.ts";
 import { fakeEngines, memoryIo } from "../cli/_fake.ts";
 import { releaseTestContext, testContext } from "../helpers/gpu.ts";
 import { inlineJob, trainOptions } from "./_scenario.ts";
@@ -86,7 +88,7 @@ describe("allocation limits", () => {
 
 describe("training data over the binding limit", () => {
   // 200 samples, 75% to validation: validation (150 rows) is the larger split, so a limit between
-  // the two splits' largest tensors lets train fit and refuses validation.
+  // the two splits' inputs lets train fit and refuses validation.
   const job = () =>
     inlineJob("binding-limit", {
       data: { generate: { kind: "blobs", samples: 200, features: 5, classes: 3 } },
@@ -103,26 +105,59 @@ describe("training data over the binding limit", () => {
       train: 50,
       validation: 150,
     });
-    // The largest tensor of a split is the 12-unit layer's activations: rows × 12 × 4 bytes.
-    const limit = 150 * 12 * 4 - 16;
+    // The largest whole-split tensor is the inputs: rows × 5 × 4 bytes (layer activations are
+    // evaluated in chunks of rows, so they never need a whole split's buffer).
+    const limit = 150 * 5 * 4 - 16;
     const ctx = limitedContext(await testContext(), { maxStorageBufferBindingSize: limit });
     const created = ctx.pool.stats().created;
     const error = await trainOnGpu(ctx, trainOptions(j)).catch((e) => e);
     expect(error).toBeInstanceOf(GpuLimitError);
     expect(error.message).toBe(
-      `GPU buffer "validation layer 1 activations (150 rows × 12 float32)" needs 7 KiB (7200 bytes), ` +
-        `over this adapter's maxStorageBufferBindingSize of 7 KiB (${limit} bytes); ` +
+      `GPU buffer "validation x (150 rows × 5 float32)" needs 2.9 KiB (3000 bytes), ` +
+        `over this adapter's maxStorageBufferBindingSize of 2.9 KiB (${limit} bytes); ` +
         "use fewer rows or a narrower model",
     );
     expect(ctx.pool.stats().created).toBe(created);
   });
 
-  it("trains when the largest tensor is exactly at the limit", async () => {
+  it("evaluates in chunks of rows where a split's layer activations exceed the limit: the same numbers", async () => {
     const j = await job();
-    const ctx = limitedContext(await testContext(), { maxStorageBufferBindingSize: 150 * 12 * 4 });
-    const records = await trainOnGpu(ctx, trainOptions(j));
-    expect(records.phase.status).toBe("completed");
-    expect(records.history.length).toBe(2);
+    // Exactly the validation inputs' buffer (3000 bytes, 3008 as the pool rounds to 16): the 12-unit
+    // layer's activations fit 62 rows (3008 / 48), so validation's 150 rows run as 62 + 62 + 26 and
+    // train's 50 in one pass.
+    const limit = 150 * 5 * 4 + 8;
+    const shape = j.shape;
+    expect(evaluationChunkRows(shape, 150, limit)).toBe(62);
+    expect(evaluationChunkRows(shape, 50, limit)).toBe(50);
+    const whole = await trainOnGpu(await testContext(), trainOptions(j));
+    const chunked = await trainOnGpu(
+      limitedContext(await testContext(), { maxStorageBufferBindingSize: limit }),
+      trainOptions(j),
+    );
+    expect(chunked.phase.status).toBe("completed");
+    // Row by row the same operations: every loss, metric and output bit for bit.
+    expect(chunked.history).toEqual(whole.history);
+    expect(chunked.predictions.map((p) => [p.split, p.epoch, p.outputs, p.logits])).toEqual(
+      whole.predictions.map((p) => [p.split, p.epoch, p.outputs, p.logits]),
+    );
+    expect(chunked.finalWeights).toEqual(whole.finalWeights);
+  });
+});
+
+describe("evaluation chunks", () => {
+  it("the whole split where it fits; else the most rows the binding limit and the memory cap allow", () => {
+    const mlp = { inputs: 4, layers: [{ outSize: 8 }, { outSize: 2 }] } as unknown as ModelShape;
+    expect(evaluationChunkRows(mlp, 1000, 128 * MiB)).toBe(1000);
+    // Widest buffer 8 floats: 32 bytes a row.
+    expect(evaluationChunkRows(mlp, 1000, 320)).toBe(10);
+    expect(evaluationChunkRows(mlp, 1000, 16)).toBe(1);
+    // An image model: 26×26×32 floats a row in the widest layer, (784 + 2·(21632 + 5408 + 10)) in all.
+    const cnn = {
+      inputs: 784,
+      layers: [{ outSize: 21632 }, { outSize: 5408 }, { outSize: 10 }],
+    } as unknown as ModelShape;
+    const perRow = 4 * (784 + 2 * (21632 + 5408 + 10));
+    expect(evaluationChunkRows(cnn, 48_000, 128 * MiB)).toBe(Math.floor(EVALUATION_CHUNK_BYTES / perRow));
   });
 });
 
