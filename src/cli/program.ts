@@ -80,7 +80,7 @@ export interface CliIo {
 }
 
 const HELP_PREFIX = "npx deno task diagnose";
-const BUDGET_HELP = "diagnose within about SECONDS (default 60): a longer run trains on a stratified " +
+const BUDGET_HELP = "diagnose within about SECONDS (default 12): a longer run trains on a stratified " +
   "sample of its training rows, and the report says what was trained; 'none' trains everything";
 const NO_TUNE_HELP = "do not time the matmul kernels on this adapter; use the fixed rule (measured " +
   "choices are cached in $XDG_CACHE_HOME/fitcheck, else ~/.cache/fitcheck: delete it to measure again)";
