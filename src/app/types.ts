@@ -95,6 +95,11 @@ export interface Engines {
   audit(options: AuditOptions): Promise<Report>;
   /** Model files (CONTRACT §7.1, src/app/model_file.ts): `run --model`, `init`, `audit --model`. */
   models?: ModelEngines;
+  /**
+   * Engines like these over a GPU context of their own (the gallery's second lane, src/app/gallery.ts):
+   * runs on the two never share a buffer pool. The caller disposes them.
+   */
+  fork?(): Engines & { dispose(): Promise<void> };
 }
 
 /** The model-file engines; paths absolute. */
