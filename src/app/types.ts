@@ -55,7 +55,7 @@ export interface RunOptions {
  * keep a big run from being cut below what its detectors and its accuracy need, so a run may take
  * longer than this, but not minutes.
  */
-export const DEFAULT_BUDGET_S = 12;
+export const DEFAULT_BUDGET_S = 10;
 
 /** Options of `diagnose data`: data checks only, no training. Paths are absolute. */
 export interface DataOptions {

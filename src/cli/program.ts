@@ -86,7 +86,7 @@ const HELP_PREFIX = "npx deno task diagnose";
  * creation), and a second fills those gaps; on a 2-core machine a third only competes for the cores.
  */
 const GALLERY_LANES = 2;
-const BUDGET_HELP = "diagnose within about SECONDS (default 12): a longer run trains on a stratified " +
+const BUDGET_HELP = "diagnose within about SECONDS (default 10): a longer run trains on a stratified " +
   "sample of its training rows, and the report says what was trained; 'none' trains everything";
 const NO_TUNE_HELP = "do not time the matmul kernels on this adapter; use the fixed rule (measured " +
   "choices are cached in $XDG_CACHE_HOME/fitcheck, else ~/.cache/fitcheck: delete it to measure again)";

@@ -112,7 +112,7 @@ describe("the stratified sample", () => {
 describe("a 200,000 × 32 setup", () => {
   it("engages the budget, trains a sample, and the report and terminal say so", async () => {
     const ctx = await testContext();
-    // The setup (5 epochs, batch 256); a 3 s budget (the default is 12 s; the floors of src/app/budget.ts hold it at 800 steps).
+    // The setup (5 epochs, batch 256); a 3 s budget (the default is 10 s; the floors of src/app/budget.ts hold it at 800 steps).
     const scenario = bigScenario(200_000);
     expect(mayExceedBudget(scenario, await loadScenarioData(scenario, source))).toBe(true);
     const report = await runScenario(scenario, { source, gpu: () => Promise.resolve(ctx), budget: 3 });
