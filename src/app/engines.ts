@@ -64,6 +64,12 @@ export interface AppEngines extends Engines {
  * ```
  */
 export function createEngines(options: CreateEnginesOptions): AppEngines {
+  // Forks (the gallery's lanes) tune on their own contexts but write one cache file, one write at a time.
+  const cache = options.tuningCache ? serializedWrites(options.tuningCache) : undefined;
+  return enginesOver({ ...options, tuningCache: cache });
+}
+
+function enginesOver(options: CreateEnginesOptions): AppEngines {
   let context: Promise<GpuContext> | null = null;
   const gpu = () => (context ??= options.createGpu());
   const tuners = new WeakMap<GpuContext, MatmulTuner>();
@@ -118,10 +124,24 @@ export function createEngines(options: CreateEnginesOptions): AppEngines {
       }, o.source),
     models,
     gpu,
+    fork: () => enginesOver(options),
     dispose: async () => {
       const made = context;
       context = null;
       if (made) (await made.catch(() => null))?.destroy();
+    },
+  };
+}
+
+/** `cache` with its writes chained: concurrent writers would race on the file's temporary. */
+function serializedWrites(cache: TuningCache): TuningCache {
+  let last: Promise<void> = Promise.resolve();
+  return {
+    read: (key) => cache.read(key),
+    write: (key, choices) => {
+      const done = last.then(() => cache.write(key, choices));
+      last = done.catch(() => {});
+      return done;
     },
   };
 }

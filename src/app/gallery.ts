@@ -34,6 +34,13 @@ export interface GalleryOptions {
   describe?(error: InputError): string;
   /** A directory of audit cases (`examples/audits`), run after the scenarios (audit_gallery.ts). */
   auditsDir?: string;
+  /**
+   * Entries run at once (default 1), each lane on engines of its own (`engines.fork`, a GPU context
+   * each; without `fork`, one lane). A run spends much of its time waiting on the GPU queue (a
+   * readback's round trip, pipeline creation) with the CPU idle: a second lane fills those gaps. Every
+   * run is seeded and the matmul variants are bit-identical, so the lanes change no entry's result.
+   */
+  lanes?: number;
 }
 
 /** The gallery document and, index for index, the report of each scenario (null where it failed). */
@@ -46,7 +53,8 @@ export interface GalleryResult {
  * Runs every `*.json` scenario of `dir` in name order and checks each against `expect.findings`.
  *
  * A scenario whose file is bad input (InputError) is recorded as failed with its message and the
- * gallery goes on; any other error (no adapter, a defect) stops the gallery and propagates.
+ * gallery goes on; any other error (no adapter, a defect) stops the gallery (the other lanes finish
+ * the entry they are on) and propagates.
  *
  * @example
  * ```ts ignore
@@ -72,9 +80,10 @@ export async function runGallery(
     })),
   ];
   const names = jobs.map((j) => j.file);
-  const scenarios: GalleryEntry[] = [];
-  const reports: (Report | null)[] = [];
-  for (const [index, { file, path, kind }] of jobs.entries()) {
+  const scenarios: GalleryEntry[] = new Array(jobs.length);
+  const reports: (Report | null)[] = new Array(jobs.length);
+  const runEntry = async (index: number, lane: Engines): Promise<void> => {
+    const { file, path, kind } = jobs[index];
     const fallbackName = file.slice(0, -".json".length);
     options.onStart?.({ index, total: names.length, name: fallbackName, path });
     const started = performance.now();
@@ -82,32 +91,28 @@ export async function runGallery(
     let report: Report | null = null;
     try {
       if (kind === "audit") {
-        const done = await runAuditCase(path, engines, options.source);
+        const done = await runAuditCase(path, lane, options.source);
         report = done.report;
         entry = { ...done.entry, ms: Math.round(performance.now() - started) };
-        scenarios.push(entry);
-        reports.push(report);
-        options.onDone?.({ index, total: names.length, entry, report });
-        continue;
+      } else {
+        const expected = await readExpectation(path, options.source);
+        report = await lane.runScenario(path, {
+          source: options.source,
+          epochs: options.epochs,
+          verify: options.verify,
+          budget: options.budget,
+          tune: options.tune,
+          progress: options.progress,
+          metricTimeoutMs: options.metricTimeoutMs,
+        });
+        entry = {
+          name: report.scenario?.name ?? fallbackName,
+          expected,
+          found: foundCodes(report),
+          ok: meetsExpectation(expected, report),
+          ms: Math.round(performance.now() - started),
+        };
       }
-      const expected = await readExpectation(path, options.source);
-      report = await engines.runScenario(path, {
-        source: options.source,
-        epochs: options.epochs,
-        verify: options.verify,
-        budget: options.budget,
-        tune: options.tune,
-        progress: options.progress,
-        metricTimeoutMs: options.metricTimeoutMs,
-      });
-      const found = foundCodes(report);
-      entry = {
-        name: report.scenario?.name ?? fallbackName,
-        expected,
-        found,
-        ok: meetsExpectation(expected, report),
-        ms: Math.round(performance.now() - started),
-      };
     } catch (e) {
       if (!isInputError(e)) throw e;
       entry = {
@@ -119,10 +124,33 @@ export async function runGallery(
         error: options.describe ? options.describe(e) : e.message,
       };
     }
-    scenarios.push(entry);
-    reports.push(report);
+    scenarios[index] = entry;
+    reports[index] = report;
     options.onDone?.({ index, total: names.length, entry, report });
+  };
+  // Each lane takes the next entry in name order; the document keeps name order whatever finishes first.
+  const forks = Array.from(
+    { length: Math.max(0, Math.min(options.lanes ?? 1, jobs.length) - 1) },
+    () => engines.fork?.(),
+  ).filter((f) => f !== undefined);
+  let next = 0;
+  let failure: { error: unknown } | null = null;
+  const lane = async (on: Engines) => {
+    while (failure === null && next < jobs.length) {
+      const index = next++;
+      try {
+        await runEntry(index, on);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  try {
+    await Promise.all([engines, ...forks].map(lane));
+  } finally {
+    await Promise.all(forks.map((f) => f.dispose()));
   }
+  if (failure !== null) throw (failure as { error: unknown }).error;
   return { document: { schema: "fitcheck.gallery/v1", scenarios }, reports };
 }
 

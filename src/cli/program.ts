@@ -80,7 +80,13 @@ export interface CliIo {
 }
 
 const HELP_PREFIX = "npx deno task diagnose";
-const BUDGET_HELP = "diagnose within about SECONDS (default 60): a longer run trains on a stratified " +
+/**
+ * Gallery entries run at once (src/app/gallery.ts `lanes`), each on its own GPU context. Two: one run
+ * leaves the CPU idle while it waits on the queue (a readback's ~11 ms round trip on llvmpipe, pipeline
+ * creation), and a second fills those gaps; on a 2-core machine a third only competes for the cores.
+ */
+const GALLERY_LANES = 2;
+const BUDGET_HELP = "diagnose within about SECONDS (default 10): a longer run trains on a stratified " +
   "sample of its training rows, and the report says what was trained; 'none' trains everything";
 const NO_TUNE_HELP = "do not time the matmul kernels on this adapter; use the fixed rule (measured " +
   "choices are cached in $XDG_CACHE_HOME/fitcheck, else ~/.cache/fitcheck: delete it to measure again)";
@@ -188,6 +194,7 @@ export function buildProgram(io: CliIo, engines: Engines, setExit: (code: number
         source: io.source,
         listDir: io.listDir,
         auditsDir,
+        lanes: GALLERY_LANES,
         epochs: opts.epochs,
         verify: opts.verify,
         metricTimeoutMs: opts.metricTimeout,

@@ -60,6 +60,8 @@ function barProgress(): Progress {
     cliProgress.Presets.shades_classic,
   );
   let scenarios: cliProgress.SingleBar | null = null;
+  // Counted, not indexed: the gallery's lanes finish entries out of order.
+  let done = 0;
   let epochs: cliProgress.SingleBar | null = null;
   return {
     sink: (e) => {
@@ -74,17 +76,17 @@ function barProgress(): Progress {
         multi.log(`${e.message}\n`);
       }
     },
-    scenario: (index, total, name) => {
+    scenario: (_index, total, name) => {
       if (epochs) {
         multi.remove(epochs);
         epochs = null;
       }
       if (!scenarios) scenarios = multi.create(total, 0, { label: "gallery ", detail: name });
-      scenarios.update(index, { detail: name });
+      scenarios.update(done, { detail: name });
     },
-    scenarioDone: (index, _total, line) => {
+    scenarioDone: (_index, _total, line) => {
       multi.log(`${line}\n`);
-      scenarios?.update(index + 1);
+      scenarios?.update(++done);
     },
     stop: () => multi.stop(),
   };

@@ -896,19 +896,20 @@ function labelNoise(ctx: DataContext, rng: Rng): Finding | null {
   const ds = ctx.train, d = ds.featureNames.length;
   if (d === 0) return null;
   const all = classIndices(ds);
-  // Identical feature rows with different labels (all rows: a hash pass is cheap).
-  const groups = new Map<string, Set<number>>();
-  const groupRows = new Map<string, number>();
+  // Identical feature rows with different labels (all rows: a hash pass is cheap). One record a
+  // group: its first label, whether another label appeared, and its rows.
+  const groups = new Map<string, { label: number; mixed: boolean; rows: number }>();
   for (let r = 0; r < ds.rows; r++) {
     if (all[r] < 0) continue;
     const key = rowKey(ds.features, r * d, d);
     const g = groups.get(key);
-    if (g) g.add(all[r]);
-    else groups.set(key, new Set([all[r]]));
-    groupRows.set(key, (groupRows.get(key) ?? 0) + 1);
+    if (g) {
+      g.rows++;
+      if (all[r] !== g.label) g.mixed = true;
+    } else groups.set(key, { label: all[r], mixed: false, rows: 1 });
   }
   let conflicting = 0;
-  for (const [key, labels] of groups) if (labels.size > 1) conflicting += groupRows.get(key)!;
+  for (const g of groups.values()) if (g.mixed) conflicting += g.rows;
   // k-NN contradiction on a standardized sample.
   // Brute-force k-NN costs n²·d: keep it under ~2e8 multiply-adds (well under a second) for wide data.
   const budget = Math.max(100, Math.min(NEIGHBOUR_SAMPLE, Math.floor(Math.sqrt(2e8 / d))));

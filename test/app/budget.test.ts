@@ -6,7 +6,14 @@
  * asserted (the estimate's figures depend on the machine).
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { mayExceedBudget, planBudget, RARE_CLASS_ROWS, sampleTrainRows } from "../../src/app/budget.ts";
+import {
+  mayExceedBudget,
+  MIN_SAMPLE_ROWS,
+  MIN_TRAIN_STEPS,
+  planBudget,
+  RARE_CLASS_ROWS,
+  sampleTrainRows,
+} from "../../src/app/budget.ts";
 import { runScenario } from "../../src/app/run.ts";
 import { denoFileSource } from "../../src/cli/deno_file_source.ts";
 import { rowClasses } from "../../src/data/classes.ts";
@@ -105,7 +112,7 @@ describe("the stratified sample", () => {
 describe("a 200,000 × 32 setup", () => {
   it("engages the budget, trains a sample, and the report and terminal say so", async () => {
     const ctx = await testContext();
-    // The setup (5 epochs, batch 256); a 3 s budget keeps the test short (the default is 60 s).
+    // The setup (5 epochs, batch 256); a 3 s budget (the default is 10 s; the floors of src/app/budget.ts hold it at 800 steps).
     const scenario = bigScenario(200_000);
     expect(mayExceedBudget(scenario, await loadScenarioData(scenario, source))).toBe(true);
     const report = await runScenario(scenario, { source, gpu: () => Promise.resolve(ctx), budget: 3 });
@@ -117,6 +124,11 @@ describe("a 200,000 × 32 setup", () => {
     expect(budget.trained.validationRows).toBe(40_000);
     expect(budget.trained.classes?.reduce((s, c) => s + c.rows, 0)).toBe(budget.trained.trainRows);
     expect(budget.estimatedFullS).toBeGreaterThan(3);
+    // The floors hold however short the budget: enough rows and steps for the detectors and the model.
+    expect(budget.trained.trainRows).toBeGreaterThanOrEqual(MIN_SAMPLE_ROWS);
+    expect(budget.trained.epochs * Math.ceil(budget.trained.trainRows / 256)).toBeGreaterThanOrEqual(
+      MIN_TRAIN_STEPS,
+    );
     // The history is of the sample's training, the validation split evaluated whole.
     expect(report.history.length).toBe(budget.trained.epochs);
     expect(renderReport(report, { color: false, width: 100 })).toMatch(

@@ -4,6 +4,7 @@ import { meetsExpectation, runGallery } from "../../src/app/gallery.ts";
 import { InputError } from "../../src/errors.ts";
 import { memoryFileSource } from "../../src/io.ts";
 import type { Finding, Report } from "../../src/report/types.ts";
+import type { Engines } from "../../src/app/types.ts";
 import { fakeEngines, fixture } from "./_fake.ts";
 
 function withFindings(...findings: [string, Finding["severity"]][]): Report {
@@ -77,5 +78,81 @@ describe("runGallery", () => {
     expect(document.scenarios[0].error).toBe(
       'expect.findings: expected an array of finding codes, got "dead-relu"',
     );
+  });
+
+  describe("lanes", () => {
+    const many = Object.fromEntries(
+      Array.from(
+        { length: 7 },
+        (_, i) => [`/g/s${i}.json`, JSON.stringify({ expect: { findings: ["dead-relu"] } })],
+      ),
+    );
+    const manyNames = () => Promise.resolve(Object.keys(many).map((p) => p.slice(3)).reverse());
+    /** Engines whose runs take `delay(path)` ms, counting what runs at once, with one fork. */
+    function laneEngines(delay: (path: string) => number, fail?: string) {
+      const log = { running: 0, most: 0, forks: 0, disposed: 0, by: new Map<string, string>() };
+      const make = (name: string): Engines => ({
+        ...fakeEngines(fixture("data_clean")),
+        runScenario: async (path) => {
+          log.running++;
+          log.most = Math.max(log.most, log.running);
+          log.by.set(path, name);
+          await new Promise((r) => setTimeout(r, delay(path)));
+          log.running--;
+          if (path === fail) throw new Error("a defect");
+          return withFindings(["dead-relu", "warning"]);
+        },
+      });
+      const engines: Engines = {
+        ...make("main"),
+        fork: () => {
+          log.forks++;
+          return { ...make("fork"), dispose: () => Promise.resolve(void log.disposed++) };
+        },
+      };
+      return { engines, log };
+    }
+
+    test("two lanes run entries at once, on the main engines and a fork, the document in name order", async () => {
+      // Uneven run times: the lanes finish out of order.
+      const { engines, log } = laneEngines((p) => (p.endsWith("s1.json") ? 40 : 5));
+      const done: number[] = [];
+      const { document } = await runGallery("/g", engines, {
+        source: memoryFileSource(many),
+        listDir: manyNames,
+        lanes: 2,
+        onDone: ({ index }) => done.push(index),
+      });
+      expect(document.scenarios.map((s) => [s.name, s.ok])).toEqual(
+        Array.from({ length: 7 }, (_, i) => [`s${i}`, true]),
+      );
+      expect(log.most).toBe(2);
+      expect(log.forks).toBe(1);
+      expect(log.disposed).toBe(1);
+      expect(new Set(log.by.values())).toEqual(new Set(["main", "fork"]));
+      expect(done).not.toEqual([...done].sort((a, b) => a - b));
+      expect([...done].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    });
+
+    test("without fork, or with lanes 1, one entry at a time", async () => {
+      const { engines, log } = laneEngines(() => 2);
+      const { fork: _, ...plain } = engines;
+      await runGallery("/g", plain, { source: memoryFileSource(many), listDir: manyNames, lanes: 2 });
+      expect(log.most).toBe(1);
+      await runGallery("/g", engines, { source: memoryFileSource(many), listDir: manyNames });
+      expect(log.most).toBe(1);
+      expect(log.forks).toBe(0);
+    });
+
+    test("a defect in one lane stops the gallery once the other lane's entry is done; the fork is disposed", async () => {
+      const { engines, log } = laneEngines((p) => (p.endsWith("s0.json") ? 30 : 5), "/g/s1.json");
+      await expect(
+        runGallery("/g", engines, { source: memoryFileSource(many), listDir: manyNames, lanes: 2 }),
+      ).rejects.toThrow("a defect");
+      expect(log.running).toBe(0);
+      expect(log.disposed).toBe(1);
+      // s0 (slow, main lane) and s1 (fails, the fork) ran; neither lane began another entry.
+      expect([...log.by.keys()].sort()).toEqual(["/g/s0.json", "/g/s1.json"]);
+    });
   });
 });
