@@ -23,6 +23,7 @@ import {
   type Window2d,
 } from "../reference/conv2d.ts";
 import {
+  type BoundBuffer,
   type KernelDef,
   linearWorkgroups,
   type PreparedOp,
@@ -213,8 +214,8 @@ export function prepareConv2dForward(
     rows: number;
     activation: ElementwiseActivation;
     x: GPUBuffer;
-    w: GPUBuffer;
-    b: GPUBuffer;
+    w: BoundBuffer;
+    b: BoundBuffer;
     z: GPUBuffer;
     y: GPUBuffer;
   },
@@ -237,10 +238,10 @@ export function prepareConv2dBackward(
     rows: number;
     pass: "input" | "filter";
     x: GPUBuffer;
-    w: GPUBuffer;
+    w: BoundBuffer;
     dz: GPUBuffer;
     /** dX (pass "input") or dW (pass "filter"). */
-    out: GPUBuffer;
+    out: BoundBuffer;
   },
 ): Promise<PreparedOp<ConvUniform>> {
   const uniforms = convUniforms(o.geometry, o.filters, o.rows);

@@ -143,7 +143,7 @@ export const batchNormLayer: LayerDefinition<BatchNormLayerSpec> = {
     const dy = ctx.storage(`${io.label} dL/dy`, n);
     const mean = ctx.storage(`${io.label} batch mean`, channels);
     const variance = ctx.storage(`${io.label} batch variance`, channels);
-    const dgamma = ctx.storage(`${io.label} dγ`, channels), dbeta = ctx.storage(`${io.label} dβ`, channels);
+    const { dw: dgamma, db: dbeta } = io.grads!;
     const common = {
       rows: io.rows * positions,
       channels,

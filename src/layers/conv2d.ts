@@ -148,7 +148,7 @@ export const conv2dLayer: LayerDefinition<Conv2dLayerSpec> = {
     const z = ctx.storage(`${label} Z`, n), y = ctx.storage(`${label} act(Z)`, n);
     // dL/dy becomes dZ in place (activation_backward IN_PLACE): one activation-sized buffer fewer.
     const dy = ctx.storage(`${label} dL/dy, then dZ`, n), dz = dy;
-    const dw = ctx.storage(`${label} dW`, g.kH * g.kW * g.inC * F), db = ctx.storage(`${label} db`, F);
+    const { dw, db } = io.grads!;
     const w = io.params!.w;
     const depth = g.kH * g.kW * g.inC;
     const viaMatmul = depth >= IM2COL_MIN_DEPTH;
