@@ -13,7 +13,9 @@
  *    `schema` (a zod object for the entry's keys, `type` included), `outputShape` (throw
  *    {@linkcode LayerShapeError} for an input it cannot take), `parameters` (null for none),
  *    `activation` (what the detectors' dead/saturated statistics read), `twin`, `prepareTraining`
- *    and `prepareEvaluation`.
+ *    and `prepareEvaluation`. Its parameters arrive as slices of the model's flat parameter buffer
+ *    (`io.params`) and its backward pass writes their gradients into `io.grads` (slices of the flat
+ *    gradient buffer the one optimizer dispatch reads): it allocates neither.
  * 3. Append it to `LAYERS` in `src/layers/mod.ts` and its spec type to `LayerSpec` there.
  * 4. Tests: its kernels in `test/kernels/` (equivalence with the twins on awkward shapes, on both
  *    WebGPU implementations), its twin against finite differences in `test/reference/`, and a
