@@ -10,6 +10,10 @@
 // Bindings: 0 w (read-write), 1 g (read), 2 m (read-write), 3 v (read-write),
 //           4 params (uniform: count, alpha, step).
 // Threads: one invocation per element, 64 per workgroup, flat index folded over x and y.
+// The training step runs ONE dispatch over the model's flat parameter buffer (src/train/parameters.ts):
+// the padding between tensors has w = g = m = v = 0, so m and v stay 0 and the update
+// alpha·0/(sqrt(0) + EPSILON) is 0: the padding stays zero. The step is elementwise, so one flat
+// dispatch is bit-identical to one dispatch per tensor.
 // Accuracy (u = 2^-24): m and v carry <= 3u(|m_old| + |g|) and 3u(v_old + g²); sqrt and division
 // are within 1 and 2.5 ULP (WGSL); the update alpha·m/(sqrt(v) + eps) carries the relative error of
 // m, half that of v, and <= 6u more; the subtraction from w rounds once.

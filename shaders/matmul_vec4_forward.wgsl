@@ -4,7 +4,7 @@
 // as vec4<f32> wherever the dimension that is contiguous in memory allows it. Used for the dense
 // forward (X·W + b, activation, Z kept) and the backward products Xᵀ·dZ (TRANSPOSE_A) and dZ·Wᵀ
 // (TRANSPOSE_B). op(A) is M×K (A stored K×M when TRANSPOSE_A), op(B) is K×N (B stored N×K when
-// TRANSPOSE_B); all row-major f32, bound from offset 0.
+// TRANSPOSE_B); all row-major f32 (a binding may be a slice of a larger buffer: the flat parameters).
 //
 // Epilogues (override GRADIENT): the dense forward Y = act(C + bias) (Z = C + bias kept when STORE_Z),
 // or, for the backward product dZ·Wᵀ of the layer above, the gradient of the layer below fused in:
@@ -22,8 +22,9 @@
 // squares summed row by row within each 4×4 sub-block, then the four sub-blocks, in f32) at
 // norms[block row · ceil(N/8) + block column]: ‖Y‖ = ‖norms‖, so one small
 // reduction gives the gradient norm without a pass over all of Y (instrumented training steps).
-// a and b are declared as arrays of vec4f: the buffer pool rounds every buffer up to 16 bytes, so the
-// last partial vec4 is in bounds (its padding is never used in a sum).
+// a and b are declared as arrays of vec4f: the buffer pool rounds every buffer up to 16 bytes, and
+// src/train/parameters.ts every slice of the flat parameters, so the last partial vec4 is in bounds
+// (its padding is never used in a sum).
 //
 // Threads: register-blocked, no workgroup memory (barriers are expensive on CPU adapters). Each
 // invocation owns an 8×8 block of C (rows 8·gid.y.., cols 8·gid.x..) as four 4×4 sub-blocks of vec4

@@ -7,6 +7,10 @@
 // Bindings: 0 w (read-write), 1 g (read), 2 ms (read-write), 3 params (uniform: count, lr).
 //
 // Threads: one invocation per element, 64 per workgroup, flat index folded over x and y.
+// The training step runs ONE dispatch over the model's flat parameter buffer (src/train/parameters.ts):
+// the padding between tensors has w = g = ms = 0, so ms stays 0 and the update lr·0/sqrt(EPSILON)
+// (or /EPSILON) is 0: the padding stays zero. The step is elementwise, so one flat dispatch is
+// bit-identical to one dispatch per tensor.
 // Accuracy (u = 2^-24): ms carries <= 3u(ms_old + g²); sqrt and division within 1 and 2.5 ULP
 // (WGSL): the update lr·g/denominator carries half the relative error of ms plus <= 6u, and the
 // subtraction from w rounds once.

@@ -4,6 +4,9 @@
 // Bindings: 0 w (read-write), 1 g (read), 2 velocity (read-write; untouched when MOMENTUM = 0),
 //           3 params (uniform: count, lr).
 // Threads: one invocation per element, 64 per workgroup, flat index folded over x and y.
+// The training step runs ONE dispatch over the model's flat parameter buffer (src/train/parameters.ts):
+// the padding between tensors has w = g = velocity = 0, so it stays zero. The step is elementwise,
+// so one flat dispatch is bit-identical to one dispatch per tensor.
 // Accuracy: <= 3 roundings per element: |err| <= 2u(|lr·g| + |v|) + u|w_new|, u = 2^-24.
 
 override MOMENTUM: f32 = 0.0;

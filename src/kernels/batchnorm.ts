@@ -19,6 +19,7 @@ import {
   batchNormMovingUpdate,
 } from "../reference/batchnorm.ts";
 import {
+  type BoundBuffer,
   type KernelDef,
   linearWorkgroups,
   MAX_WORKGROUPS_PER_DIMENSION,
@@ -128,8 +129,8 @@ export interface BatchNormBuffers {
   /** Input and output, rows × channels. */
   x: GPUBuffer;
   y: GPUBuffer;
-  gamma: GPUBuffer;
-  beta: GPUBuffer;
+  gamma: BoundBuffer;
+  beta: BoundBuffer;
   /** The batch statistics of the step (written while training, read by backward). */
   mean: GPUBuffer;
   variance: GPUBuffer;
@@ -207,12 +208,12 @@ export async function prepareBatchNormBackward(
   ctx: GpuContext,
   options: BatchNormShape & {
     x: GPUBuffer;
-    gamma: GPUBuffer;
+    gamma: BoundBuffer;
     mean: GPUBuffer;
     variance: GPUBuffer;
     dy: GPUBuffer;
-    dgamma: GPUBuffer;
-    dbeta: GPUBuffer;
+    dgamma: BoundBuffer;
+    dbeta: BoundBuffer;
     dx?: GPUBuffer;
   },
 ): Promise<BatchNormOp> {

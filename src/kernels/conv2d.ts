@@ -26,6 +26,7 @@ import {
   type Window2d,
 } from "../reference/conv2d.ts";
 import {
+  type BoundBuffer,
   type KernelDef,
   linearWorkgroups,
   type PreparedOp,
@@ -276,8 +277,8 @@ export function prepareConv2dForward(
     rows: number;
     activation: ElementwiseActivation;
     x: GPUBuffer;
-    w: GPUBuffer;
-    b: GPUBuffer;
+    w: BoundBuffer;
+    b: BoundBuffer;
     z: GPUBuffer;
     y: GPUBuffer;
   },
@@ -312,12 +313,12 @@ export async function prepareConv2dBackward(
     rows: number;
     pass: "input" | "filter";
     x: GPUBuffer;
-    w: GPUBuffer;
+    w: BoundBuffer;
     dz: GPUBuffer;
     /** dX (pass "input") or dW (pass "filter"). */
-    out: GPUBuffer;
+    out: BoundBuffer;
     /** Pass "filter": also db = Σ dZ per filter, from the same pass over dZ. */
-    db?: GPUBuffer;
+    db?: BoundBuffer;
   },
 ): Promise<PreparedOp<ConvUniform>> {
   const uniforms = convUniforms(o.geometry, o.filters, o.rows);

@@ -10,6 +10,7 @@ import { activationBackward } from "../reference/activations.ts";
 import { columnSums, denseBackward } from "../reference/dense.ts";
 import type { Activation } from "../scenario/types.ts";
 import {
+  type BoundBuffer,
   type KernelDef,
   linearWorkgroups,
   type PreparedOp,
@@ -72,7 +73,7 @@ export interface DenseShape {
  */
 export async function prepareDenseForward(
   ctx: GpuContext,
-  options: DenseShape & { x: GPUBuffer; w: GPUBuffer; b: GPUBuffer; z: GPUBuffer; y: GPUBuffer },
+  options: DenseShape & { x: GPUBuffer; w: BoundBuffer; b: BoundBuffer; z: GPUBuffer; y: GPUBuffer },
 ): Promise<DenseOp> {
   const { rows, inputs: k, units: n } = options;
   if (options.activation === "softmax") {
@@ -140,13 +141,13 @@ export async function prepareDenseBackward(
   ctx: GpuContext,
   options: DenseShape & {
     x: GPUBuffer;
-    w: GPUBuffer;
+    w: BoundBuffer;
     z: GPUBuffer;
     y: GPUBuffer;
     dy: GPUBuffer;
     dz: GPUBuffer;
-    dw: GPUBuffer;
-    db: GPUBuffer;
+    dw: BoundBuffer;
+    db: BoundBuffer;
     dx?: GPUBuffer;
     inputGradient?: FusedInputGradient;
     dzReady?: boolean;

@@ -8,7 +8,13 @@ import forwardCode from "../../shaders/embedding_forward.wgsl" with { type: "tex
 import backwardCode from "../../shaders/embedding_backward.wgsl" with { type: "text" };
 import type { GpuContext } from "../gpu/context.ts";
 import { embeddingBackward, embeddingForward } from "../reference/embedding.ts";
-import { type KernelDef, linearWorkgroups, type PreparedOp, prepareKernel } from "./kernel.ts";
+import {
+  type BoundBuffer,
+  type KernelDef,
+  linearWorkgroups,
+  type PreparedOp,
+  prepareKernel,
+} from "./kernel.ts";
 
 /** Embedding uniforms: token positions in the batch, table rows and width. */
 export type EmbeddingUniform = "positions" | "vocab" | "dim";
@@ -49,11 +55,11 @@ export const embeddingBackwardKernel: KernelDef<EmbeddingUniform> = {
 export interface EmbeddingOptions {
   label: string;
   /** Token indices as f32, `positions` of them (batch rows × steps). */
-  tokens: GPUBuffer;
+  tokens: BoundBuffer;
   /** Forward: the table (vocab × dim). Backward: dY (positions × dim). */
-  input: GPUBuffer;
+  input: BoundBuffer;
   /** Forward: Y (positions × dim). Backward: dTable (vocab × dim), every element written. */
-  output: GPUBuffer;
+  output: BoundBuffer;
   positions: number;
   vocab: number;
   dim: number;

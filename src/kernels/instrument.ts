@@ -11,7 +11,7 @@ import layerRecordCode from "../../shaders/layer_record_forward.wgsl" with { typ
 import type { GpuContext } from "../gpu/context.ts";
 import { deadFraction, saturatedFraction, SATURATION_CUTOFFS, updateRatio } from "../reference/instrument.ts";
 import { reduceF64 } from "../reference/reductions.ts";
-import { type KernelDef, type PreparedOp, prepareKernel } from "./kernel.ts";
+import { type BoundBuffer, type KernelDef, type PreparedOp, prepareKernel } from "./kernel.ts";
 
 export { SATURATION_CUTOFFS } from "../reference/instrument.ts";
 
@@ -53,23 +53,23 @@ export const layerRecordForward: KernelDef<LayerRecordUniform> = {
 export interface LayerRecordOptions {
   label: string;
   /** ∂L/∂W, or the L2 norms of its blocks (their norm is ‖∂L/∂W‖): `gradCount` values. */
-  grads: GPUBuffer;
+  grads: BoundBuffer;
   gradCount: number;
   /** ∂L/∂b: `biasCount` values. */
-  biasGrads: GPUBuffer;
+  biasGrads: BoundBuffer;
   biasCount: number;
   /** W after the step and a copy taken before it: `weightCount` values each. */
-  wNew: GPUBuffer;
-  wOld: GPUBuffer;
+  wNew: BoundBuffer;
+  wOld: BoundBuffer;
   weightCount: number;
   /** The statistic of the pre-activations `z` (rows × units); null records none. */
   statistic: LayerStatistic;
-  z: GPUBuffer;
+  z: BoundBuffer;
   rows: number;
   units: number;
   /** |z| beyond which a pre-activation is saturated (SATURATION_CUTOFFS; sigmoid's by default). */
   cutoff?: number;
-  record: GPUBuffer;
+  record: BoundBuffer;
   /** First of the {@linkcode LAYER_RECORD_WORDS} record words written. */
   offset: number;
 }

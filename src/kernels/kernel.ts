@@ -51,8 +51,19 @@ export interface KernelDef<U extends string = string> {
   twins: readonly ((...args: never[]) => unknown)[];
 }
 
-/** A buffer bound whole, or its first `size` bytes (then `arrayLength` in WGSL sees only those). */
-export type BoundBuffer = GPUBuffer | { buffer: GPUBuffer; size: number };
+/**
+ * A buffer bound whole, or `size` bytes of it from byte `offset` (default 0; a multiple of the
+ * device's `minStorageBufferOffsetAlignment`): `arrayLength` in WGSL then sees only those. The flat
+ * parameter and gradient buffers of a model (src/train/parameters.ts) are bound this way.
+ */
+export type BoundBuffer = GPUBuffer | BufferSlice;
+
+/** `size` bytes of `buffer` from byte `offset`. */
+export interface BufferSlice {
+  buffer: GPUBuffer;
+  offset?: number;
+  size: number;
+}
 
 /** Options of {@linkcode prepareKernel}. */
 export interface PrepareOptions<U extends string> {
@@ -128,7 +139,9 @@ export async function prepareKernel<U extends string>(
     }
     return {
       binding: index,
-      resource: bound instanceof GPUBuffer ? { buffer: bound } : { buffer: bound.buffer, size: bound.size },
+      resource: bound instanceof GPUBuffer
+        ? { buffer: bound }
+        : { buffer: bound.buffer, offset: bound.offset ?? 0, size: bound.size },
     };
   });
   const values = { ...options.uniforms } as Record<U, number>;

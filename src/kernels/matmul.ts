@@ -15,7 +15,13 @@ import { columnSums, denseForward } from "../reference/dense.ts";
 import { matmul, packTexels } from "../reference/matmul.ts";
 import type { ElementwiseActivation } from "../reference/activations.ts";
 import { defaultActivationParameter } from "../reference/activations.ts";
-import { type KernelBinding, type KernelDef, type PreparedOp, prepareKernel } from "./kernel.ts";
+import {
+  type BoundBuffer,
+  type KernelBinding,
+  type KernelDef,
+  type PreparedOp,
+  prepareKernel,
+} from "./kernel.ts";
 
 /** Matmul uniform fields: op(A) is m×k, op(B) k×n. */
 export type MatmulUniform = "m" | "n" | "k";
@@ -211,13 +217,13 @@ export function matmulCandidates(
 export interface MatmulOptions {
   label: string;
   /** A (m×k, or k×m when transposeA), B (k×n, or n×k when transposeB), Y (m×n). */
-  a: GPUBuffer;
-  b: GPUBuffer;
-  y: GPUBuffer;
+  a: BoundBuffer;
+  b: BoundBuffer;
+  y: BoundBuffer;
   /** Bias of n values added before the activation. */
-  bias?: GPUBuffer;
+  bias?: BoundBuffer;
   /** Receives the pre-activation Z (m×n). */
-  z?: GPUBuffer;
+  z?: BoundBuffer;
   m: number;
   n: number;
   k: number;
@@ -238,12 +244,12 @@ export interface MatmulOptions {
    */
   gradient?: boolean;
   /** Backward fusion (vec4 only): also writes the n column sums of op(B) here (the bias gradient). */
-  columnSums?: GPUBuffer;
+  columnSums?: BoundBuffer;
   /**
    * vec4 only: also writes the L2 norm of each 8×8 block of Y here ({@linkcode blockNormCount} values;
    * their L2 norm is ‖Y‖).
    */
-  blockNorms?: GPUBuffer;
+  blockNorms?: BoundBuffer;
 }
 
 /** How many block norms `prepareMatmul({ blockNorms })` writes for an m×n product. */
@@ -388,7 +394,7 @@ async function prepareTextureMatmul(
     );
   }
   // op(X), rows × cols, packed into a texture of ceil(cols/4) × rows texels.
-  const pack = async (name: string, x: GPUBuffer, rows: number, cols: number, transpose?: boolean) => {
+  const pack = async (name: string, x: BoundBuffer, rows: number, cols: number, transpose?: boolean) => {
     const texture = ctx.device.createTexture({
       label: `${options.label} packed ${name}`,
       // A texture cannot be empty; a 0-sized operand is never read.

@@ -1,6 +1,7 @@
 /**
  * Optimizer updates (Keras semantics; formulas in the shaders' headers and src/reference/optimizers.ts).
- * Each prepared op updates one parameter tensor of `count` elements in place.
+ * Each prepared op updates `count` parameters in place: the training step prepares one over the
+ * model's whole flat parameter buffer (src/train/parameters.ts).
  * @module
  */
 import adamCode from "../../shaders/adam_update.wgsl" with { type: "text" };

@@ -8,7 +8,13 @@
 import code from "../../shaders/reduce_forward.wgsl" with { type: "text" };
 import type { GpuContext } from "../gpu/context.ts";
 import { reduceF64, type ReduceOp, reduceTreeF32 } from "../reference/reductions.ts";
-import { type KernelDef, MAX_WORKGROUPS_PER_DIMENSION, type PreparedOp, prepareKernel } from "./kernel.ts";
+import {
+  type BoundBuffer,
+  type KernelDef,
+  MAX_WORKGROUPS_PER_DIMENSION,
+  type PreparedOp,
+  prepareKernel,
+} from "./kernel.ts";
 
 export type { ReduceOp } from "../reference/reductions.ts";
 
@@ -46,7 +52,7 @@ export interface ReduceOptions {
   label: string;
   op: ReduceOp;
   /** f32 values (n of them are read). */
-  input: GPUBuffer;
+  input: BoundBuffer;
   n: number;
   /** Largest n this op will be set to (default n): fixes the number of passes and scratch sizes. */
   maxN?: number;

@@ -8,7 +8,13 @@ import code from "../../shaders/l2_gradient_backward.wgsl" with { type: "text" }
 import penaltyCode from "../../shaders/loss_penalty_forward.wgsl" with { type: "text" };
 import type { GpuContext } from "../gpu/context.ts";
 import { l2Gradient, regularizedLoss } from "../reference/regularization.ts";
-import { type KernelDef, linearWorkgroups, type PreparedOp, prepareKernel } from "./kernel.ts";
+import {
+  type BoundBuffer,
+  type KernelDef,
+  linearWorkgroups,
+  type PreparedOp,
+  prepareKernel,
+} from "./kernel.ts";
 import { type PreparedReduce, prepareReduce } from "./reduce.ts";
 
 export const l2GradientBackward: KernelDef<"count" | "twiceL2"> = {
@@ -27,7 +33,7 @@ export const l2GradientBackward: KernelDef<"count" | "twiceL2"> = {
  */
 export function prepareL2Gradient(
   ctx: GpuContext,
-  options: { label: string; w: GPUBuffer; g: GPUBuffer; count: number; l2: number },
+  options: { label: string; w: BoundBuffer; g: BoundBuffer; count: number; l2: number },
 ): Promise<PreparedOp<"count" | "twiceL2">> {
   return prepareKernel(ctx, l2GradientBackward, {
     label: options.label,
@@ -44,7 +50,14 @@ export function prepareL2Gradient(
  */
 export function prepareL2Penalty(
   ctx: GpuContext,
-  options: { label: string; w: GPUBuffer; count: number; l2: number; output: GPUBuffer; outOffset?: number },
+  options: {
+    label: string;
+    w: BoundBuffer;
+    count: number;
+    l2: number;
+    output: GPUBuffer;
+    outOffset?: number;
+  },
 ): Promise<PreparedReduce> {
   return prepareReduce(ctx, {
     label: options.label,
@@ -87,7 +100,7 @@ export async function preparePenalties(
   ctx: GpuContext,
   options: {
     label: string;
-    kernels: readonly { w: GPUBuffer; count: number; l2: number }[];
+    kernels: readonly { w: BoundBuffer; count: number; l2: number }[];
     loss: GPUBuffer;
     lossOffset: number;
   },

@@ -182,7 +182,7 @@ export const batchNormLayer: LayerDefinition<BatchNormLayerSpec> = {
     const mean = ctx.storage(`${io.label} batch mean`, channels);
     const variance = ctx.storage(`${io.label} batch variance`, channels);
     state.batch = { mean, variance };
-    const dgamma = ctx.storage(`${io.label} dγ`, channels), dbeta = ctx.storage(`${io.label} dβ`, channels);
+    const { dw: dgamma, db: dbeta } = io.grads!;
     const common = {
       rows: io.rows * positions,
       channels,

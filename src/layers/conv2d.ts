@@ -157,7 +157,7 @@ export const conv2dLayer: LayerDefinition<Conv2dLayerSpec> = {
     // dL/dy becomes dZ in place (activation_backward IN_PLACE): one activation-sized buffer fewer;
     // and where y is dead once the layer above has run forward, dL/dy is written over y: one more.
     const dy = io.outputFreeInBackward ? y : ctx.storage(`${label} dL/dy, then dZ`, n), dz = dy;
-    const dw = ctx.storage(`${label} dW`, g.kH * g.kW * g.inC * F), db = ctx.storage(`${label} db`, F);
+    const { dw, db } = io.grads!;
     const w = io.params!.w;
     const depth = g.kH * g.kW * g.inC;
     const viaMatmul = depth >= IM2COL_MIN_DEPTH;

@@ -124,8 +124,7 @@ export const denseLayer: LayerDefinition<DenseLayerSpec> = {
     const dOut = ctx.storage(`${label} dL/dout`, n);
     const dAct = drop ? ctx.storage(`${label} dL/dact`, n) : dOut;
     const dz = ctx.storage(`${label} dZ`, n);
-    const dw = ctx.storage(`${label} dW`, layer.inSize * spec.units);
-    const db = ctx.storage(`${label} db`, spec.units);
+    const { dw, db } = io.grads!;
     const common = { rows: B, inputs: layer.inSize, units: spec.units, activation: spec.activation };
     const forward: DenseOp = await prepareDenseForward(ctx, {
       ...common,

@@ -125,9 +125,9 @@ export const embeddingLayer: LayerDefinition<EmbeddingLayerSpec> = {
     const n = io.rows * layer.outSize;
     const y = ctx.storage(`${io.label} lookup`, n);
     const dy = ctx.storage(`${io.label} dL/dy`, n);
-    const dw = ctx.storage(`${io.label} dTable`, vocab * dim);
-    // No bias in Keras's Embedding: a gradient of zeros keeps the LayerWeights bias at 0.
-    const db = ctx.upload(`${io.label} db (no bias)`, new Float32Array(dim));
+    // No bias in Keras's Embedding: nothing writes db, whose slice of the flat gradient buffer
+    // stays zero, so the LayerWeights bias stays at 0.
+    const { dw, db } = io.grads!;
     const common = { tokens: io.x, positions: io.rows * steps, vocab, dim };
     const fwd = await prepareEmbedding(ctx, {
       label: io.label,

@@ -13,8 +13,11 @@
  *    `schema` (a zod object for the entry's keys, `type` included), `outputShape` (throw
  *    {@linkcode LayerShapeError} for an input it cannot take), `parameters` (null for none),
  *    `activation` (what the detectors' dead/saturated statistics read), `twin`, `prepareTraining`
- *    and `prepareEvaluation`; a kind that keeps normalization state on the GPU (batch norm) offers
- *    it as `normalization` (and its twin as `LayerTwin.normalization`), which the trainer records.
+ *    and `prepareEvaluation`. Its parameters arrive as slices of the model's flat parameter buffer
+ *    (`io.params`) and its backward pass writes their gradients into `io.grads` (slices of the flat
+ *    gradient buffer the one optimizer dispatch reads): it allocates neither. A kind that keeps
+ *    normalization state on the GPU (batch norm) offers it as `normalization` (and its twin as
+ *    `LayerTwin.normalization`), which the trainer records.
  * 3. Append it to `LAYERS` in `src/layers/mod.ts` and its spec type to `LayerSpec` there.
  * 4. Tests: its kernels in `test/kernels/` (equivalence with the twins on awkward shapes, on both
  *    WebGPU implementations), its twin against finite differences in `test/reference/`, and a
@@ -28,7 +31,7 @@
  */
 import type { z } from "zod";
 import type { GpuContext } from "../gpu/context.ts";
-import type { PreparedOp } from "../kernels/kernel.ts";
+import type { BoundBuffer, PreparedOp } from "../kernels/kernel.ts";
 import type { LayerTwin } from "../reference/layer_twin.ts";
 import type { ElementwiseActivation } from "../reference/activations.ts";
 import type { Activation } from "../scenario/types.ts";
@@ -82,10 +85,19 @@ export interface ModelLayer<S extends { type?: string } = { type?: string }> {
   activation: Activation;
 }
 
-/** The model's parameters of one layer on the GPU. */
+/** The model's parameters of one layer on the GPU: slices of the flat parameter buffer. */
 export interface GpuLayerParameters {
-  w: GPUBuffer;
-  b: GPUBuffer;
+  w: BoundBuffer;
+  b: BoundBuffer;
+}
+
+/**
+ * Where a layer's backward pass writes its parameters' gradients: slices of the flat gradient buffer
+ * (src/train/parameters.ts), shaped as its W and b, that the one optimizer dispatch reads.
+ */
+export interface GpuLayerGradients {
+  dw: BoundBuffer;
+  db: BoundBuffer;
 }
 
 /** What every GPU layer op is given. */
@@ -116,6 +128,8 @@ export interface BackwardFusion<S> {
 export interface GpuTrainIO extends GpuLayerIO {
   /** Where the backward pass writes ∂L/∂x (rows × inSize); null for the first layer. */
   dx: GPUBuffer | null;
+  /** Where it writes ∂L/∂W and ∂L/∂b (layers with parameters), else null. */
+  grads: GpuLayerGradients | null;
   /** The run's dropout seed and this layer's position (each layer draws its own masks). */
   dropoutSeed: number;
   /** The statistics are wanted (the lean step skips what only they need). */
@@ -154,8 +168,8 @@ export interface GpuTrainLayer extends GpuLayer {
   dy: GPUBuffer;
   /** Where ∂L/∂Z lives (fusion: the layer above writes it); null for layers without one. */
   dz: GPUBuffer | null;
-  /** Gradients of the parameters (and dW's block norms when the product wrote them). */
-  grads: { dw: GPUBuffer; db: GPUBuffer; dwBlockNorms: GPUBuffer | null; blockNormCount: number } | null;
+  /** Gradients of the parameters (io.grads, and dW's block norms when the product wrote them). */
+  grads: { dw: BoundBuffer; db: BoundBuffer; dwBlockNorms: GPUBuffer | null; blockNormCount: number } | null;
   /** The 0-based global step (dropout masks); effective at the next submit. */
   setStep(step: number): void;
   backward(pass: GPUComputePassEncoder): void;

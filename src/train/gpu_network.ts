@@ -5,6 +5,9 @@
  * epoch's row order once per epoch, and a step writes only the uniforms that change (the batch
  * offset, the dropout step, Adam's step).
  *
+ * Parameters, gradients and optimizer state are flat buffers of one layout (./parameters.ts): the
+ * layers read and write slices of them, and ONE optimizer dispatch updates every parameter.
+ *
  * Step record (u32 words, one per step, copied into the epoch's record buffer after each step):
  *   0-1  loss pair (f32 bits, non-finite count)          2-3  batch fingerprint (two lanes)
  *   per layer l with parameters (the l-th, see parameterLayers) at 4 + 10·l: 0-1 ‖dW‖ pair, 2-3 ‖db‖ pair, 4-7 update ratio record
@@ -32,7 +35,9 @@ import type { LossConfig } from "../reference/losses.ts";
 import type { Activation, LossSpec, OptimizerSpec } from "../scenario/types.ts";
 import type { ModelShape } from "./model.ts";
 import { type GpuLayer, type GpuTrainLayer, parameterLayers, recordPositions } from "../layers/mod.ts";
-import type { LayerWeights } from "./records.ts";
+import { flatZeros, type GpuParameters, type ParameterLayout, slices } from "./parameters.ts";
+
+export { type GpuParameters, uploadParameters } from "./parameters.ts";
 
 export const STEP_HEADER_WORDS = 4;
 export { LAYER_RECORD_WORDS };
@@ -59,41 +64,32 @@ export function parameterIndex(shape: ModelShape): (number | null)[] {
   return shape.layers.map((l) => (l.parameters ? next++ : null));
 }
 
-/** The model's parameters on the GPU (f32), with the optimizer's state. */
-export interface GpuParameters {
-  weights: GPUBuffer[];
-  biases: GPUBuffer[];
-}
-
-export function uploadParameters(ctx: GpuContext, params: LayerWeights[]): GpuParameters {
-  return {
-    weights: params.map((p, i) => ctx.upload(`layer ${i} W`, Float32Array.from(p.weights))),
-    biases: params.map((p, i) => ctx.upload(`layer ${i} b`, Float32Array.from(p.biases))),
-  };
-}
-
 function lossConfig(loss: LossSpec): LossConfig {
   return { name: loss.name, fromLogits: loss.fromLogits, delta: loss.delta };
 }
 
-function zeros(ctx: GpuContext, label: string, count: number): GPUBuffer {
-  return ctx.upload(label, new Float32Array(Math.max(count, 1)));
-}
-
-/** The prepared ops of one optimizer update of one tensor. */
+/** The prepared op of the optimizer update of all parameters. */
 type UpdateOp = { op: PreparedOp<string>; adam: AdamOp | null };
 
+/**
+ * ONE optimizer dispatch over the whole flat parameter buffer `w` (of `layout`), reading the flat
+ * gradients `g`; its state (m, v / velocity / ms) lives in zeroed buffers of the same layout. The
+ * update is elementwise, so this is bit-identical to one dispatch per tensor, and the padding
+ * (zero parameter, gradient and state) stays zero.
+ */
 async function prepareUpdate(
   ctx: GpuContext,
   label: string,
   opt: OptimizerSpec,
   w: GPUBuffer,
   g: GPUBuffer,
-  count: number,
+  layout: ParameterLayout,
 ): Promise<UpdateOp> {
+  const count = layout.length;
+  const zeros = (state: string) => flatZeros(ctx, `${label} ${state}`, layout).buffer;
   switch (opt.name) {
     case "sgd": {
-      const velocity = opt.momentum !== 0 ? zeros(ctx, `${label} velocity`, count) : undefined;
+      const velocity = opt.momentum !== 0 ? zeros("velocity") : undefined;
       const op = await prepareSgd(ctx, {
         label,
         w,
@@ -110,8 +106,8 @@ async function prepareUpdate(
         label,
         w,
         g,
-        m: zeros(ctx, `${label} m`, count),
-        v: zeros(ctx, `${label} v`, count),
+        m: zeros("m"),
+        v: zeros("v"),
         count,
         learningRate: opt.learningRate,
         beta1: opt.beta1,
@@ -125,7 +121,7 @@ async function prepareUpdate(
         label,
         w,
         g,
-        ms: zeros(ctx, `${label} ms`, count),
+        ms: zeros("ms"),
         count,
         learningRate: opt.learningRate,
         rho: opt.rho,
@@ -261,6 +257,9 @@ export async function prepareTrainStep(
   );
   const ops: GpuTrainLayer[] = [];
   const paramIndex = parameterIndex(shape);
+  // The layers' backward passes write their slices of one flat gradient buffer (the parameters'
+  // layout), which the one optimizer dispatch reads.
+  const grads = flatZeros(ctx, "gradients (dW, db of every layer)", params.layout);
   for (let i = 0; i < L; i++) {
     const layer = layers[i];
     const p = paramIndex[i];
@@ -271,6 +270,7 @@ export async function prepareTrainStep(
         rows: B,
         x: below ? below.y : xBatch,
         params: p === null ? null : { w: params.weights[p], b: params.biases[p] },
+        grads: p === null ? null : { dw: grads.weights[p], db: grads.biases[p] },
         dx: below ? (fusedBelow[i] ? below.dz! : below.dy) : null,
         dropoutSeed: setup.dropoutSeed,
         instrument,
@@ -284,31 +284,36 @@ export async function prepareTrainStep(
       }),
     );
   }
-  const wOld: GPUBuffer[] = [], updates: UpdateOp[] = [], layerRecords: (PreparedOp<string> | null)[] = [];
+  const update = await prepareUpdate(
+    ctx,
+    "parameters update",
+    setup.optimizer,
+    params.buffer,
+    grads.buffer,
+    params.layout,
+  );
+  // "W before step" of every layer: one copy of the whole flat parameter buffer (instrumented only).
+  const before = instrument
+    ? slices(ctx.storage("parameters before step", params.layout.length), params.layout)
+    : null;
+  const layerRecords: (PreparedOp<string> | null)[] = [];
   for (const [r, layer] of recorded.entries()) {
     const op = ops[layer.position], g = op.grads!;
     const { inputs, units } = layer.parameters!;
     const wCount = inputs * units;
     const label = `layer ${layer.position}`;
-    wOld.push(ctx.storage(`${label} W before step`, wCount));
-    updates.push(
-      await prepareUpdate(ctx, `${label} W update`, setup.optimizer, params.weights[r], g.dw, wCount),
-    );
-    updates.push(
-      await prepareUpdate(ctx, `${label} b update`, setup.optimizer, params.biases[r], g.db, units),
-    );
     // The lean step (instrument: false) records nothing, so it prepares no record. Per-unit
     // statistics read Z as (rows · positions) × units: a filter is one unit over all its positions.
     const positions = recordPositions(layer);
     layerRecords.push(
-      !instrument ? null : await prepareLayerRecord(ctx, {
+      !before ? null : await prepareLayerRecord(ctx, {
         label: `${label} record`,
         grads: g.dwBlockNorms ?? g.dw,
         gradCount: g.dwBlockNorms ? g.blockNormCount : wCount,
         biasGrads: g.db,
         biasCount: units,
         wNew: params.weights[r],
-        wOld: wOld[r],
+        wOld: before.weights[r],
         weightCount: wCount,
         statistic: activationStatistic(layer.activation),
         z: op.z!,
@@ -372,7 +377,7 @@ export async function prepareTrainStep(
       await prepareL2Gradient(ctx, {
         label: `layer ${k.layer.position} dW += 2·l2·W`,
         w: params.weights[k.r],
-        g: ops[k.layer.position].grads!.dw,
+        g: grads.weights[k.r],
         count: k.count,
         l2: k.l2,
       }),
@@ -410,21 +415,11 @@ export async function prepareTrainStep(
         lossBackward.set({ rows, scale: reductionScale(setup.loss.reduction, rows) });
       }
       for (const op of ops) op.setStep(step);
-      for (const u of updates) u.adam?.setStep(step + 1);
+      update.adam?.setStep(step + 1);
     },
     encode(encoder) {
       encoder.clearBuffer(record);
-      if (instrument) {
-        recorded.forEach((layer, r) =>
-          encoder.copyBufferToBuffer(
-            params.weights[r],
-            0,
-            wOld[r],
-            0,
-            layer.parameters!.inputs * layer.parameters!.units * 4,
-          )
-        );
-      }
+      if (before) encoder.copyBufferToBuffer(params.buffer, 0, before.buffer, 0, params.layout.length * 4);
       const pass = encoder.beginComputePass({ label: "train step" });
       gather?.encode(pass);
       gatherWeights?.encode(pass);
@@ -436,14 +431,11 @@ export async function prepareTrainStep(
       lossBackward.encode(pass);
       for (let i = L - 1; i >= 0; i--) ops[i].backward(pass);
       for (const op of l2Gradients) op.encode(pass);
-      // Updates after the whole backward pass (dX of layer i reads W_i before its update), then each
-      // layer's record: its gradients, the update it made, and its pre-activations Z (intact since
-      // the forward pass).
-      for (let r = 0; r < recorded.length; r++) {
-        updates[2 * r].op.encode(pass);
-        updates[2 * r + 1].op.encode(pass);
-        layerRecords[r]?.encode(pass);
-      }
+      // The update after the whole backward pass (dX of layer i reads W_i before its update), then
+      // each layer's record: its gradients, the update it made, and its pre-activations Z (intact
+      // since the forward pass).
+      update.op.encode(pass);
+      for (const op of layerRecords) op?.encode(pass);
       pass.end();
     },
   };

@@ -40,6 +40,7 @@ import type {
   TrainingRecords,
 } from "./records.ts";
 import { parameterLayers } from "../layers/mod.ts";
+import { unflatten } from "./parameters.ts";
 
 /** What the GPU trainer needs: shapes, data as float64 matrices, the batch plan. */
 export interface GpuTrainOptions {
@@ -294,14 +295,14 @@ function monitored(
 
 /** A copy of the parameters on the GPU: `save` takes the current ones, `restore` puts them back. */
 function stash(ctx: GpuContext, params: GpuParameters) {
-  const all = [...params.weights, ...params.biases];
-  const copies = all.map((b, i) => ctx.storage(`best weights ${i}`, b.size / 4));
-  const copy = (from: GPUBuffer[], to: GPUBuffer[]) => {
+  const bytes = params.layout.length * 4;
+  const copy = ctx.storage("best weights", params.layout.length);
+  const transfer = (from: GPUBuffer, to: GPUBuffer) => {
     const encoder = ctx.device.createCommandEncoder({ label: "early stopping weights copy" });
-    from.forEach((b, i) => encoder.copyBufferToBuffer(b, 0, to[i], 0, b.size));
+    encoder.copyBufferToBuffer(from, 0, to, 0, bytes);
     ctx.device.queue.submit([encoder.finish()]);
   };
-  return { save: () => copy(all, copies), restore: () => copy(copies, all) };
+  return { save: () => transfer(params.buffer, copy), restore: () => transfer(copy, params.buffer) };
 }
 
 /**
@@ -483,13 +484,9 @@ async function readParameters(
   params: GpuParameters,
   like: LayerWeights[],
 ): Promise<LayerWeights[]> {
-  const buffers = await readback(ctx, [...params.weights, ...params.biases]);
-  return like.map((p, i) => ({
-    inputs: p.inputs,
-    units: p.units,
-    weights: Float64Array.from(new Float32Array(buffers[i], 0, p.weights.length)),
-    biases: Float64Array.from(new Float32Array(buffers[like.length + i], 0, p.biases.length)),
-  }));
+  // One readback of the flat parameter buffer, sliced per tensor.
+  const [flat] = await readback(ctx, [{ buffer: params.buffer, byteLength: params.layout.length * 4 }]);
+  return unflatten(new Float32Array(flat), params.layout, like);
 }
 
 /**
