@@ -14,7 +14,8 @@ import {
   prepareIm2col,
 } from "../kernels/conv2d.ts";
 import { activationOverrides, prepareMatmul } from "../kernels/matmul.ts";
-import { type PreparedOp, prepareKernel } from "../kernels/kernel.ts";
+import { type BoundBuffer, type PreparedOp, prepareKernel } from "../kernels/kernel.ts";
+import type { GpuContext } from "../gpu/context.ts";
 import type { ElementwiseActivation } from "../reference/activations.ts";
 import { conv2dBackward, conv2dForward, type Padding, type Window2d, window2d } from "../reference/conv2d.ts";
 import type { Matrix } from "../reference/matrix.ts";
@@ -89,6 +90,66 @@ export const IM2COL_MIN_DEPTH = 64;
 
 const geometry = (spec: Conv2dLayerSpec, input: Shape) =>
   imageWindow(input, spec.kernelSize, spec.strides, spec.padding);
+
+/** An op over a batch whose row count `set` changes. */
+interface RowsOp {
+  set(rows: number): void;
+  encode(pass: GPUComputePassEncoder): void;
+}
+
+/**
+ * The layer's dX. Through im2col (`patches` given): dPatches = dZ · Wᵀ on the matmul kernels, into
+ * the patch buffer (free once dW is computed), then col2im's gather. Otherwise the direct gather,
+ * conv2d_input_backward.
+ */
+async function prepareInputGradient(
+  ctx: GpuContext,
+  o: {
+    label: string;
+    geometry: Window2d;
+    filters: number;
+    rows: number;
+    positions: number;
+    x: GPUBuffer;
+    w: BoundBuffer;
+    dz: GPUBuffer;
+    dx: GPUBuffer;
+    patches: GPUBuffer | null;
+  },
+): Promise<RowsOp> {
+  const { geometry: g, patches } = o;
+  if (!patches) {
+    const op = await prepareConv2dBackward(ctx, { ...o, pass: "input", out: o.dx });
+    return { set: (rows) => op.set({ rows }), encode: (pass) => op.encode(pass) };
+  }
+  const product = await prepareMatmul(ctx, {
+    label: `${o.label}: dZ·Wᵀ`,
+    a: o.dz,
+    b: o.w,
+    y: patches,
+    m: o.rows * o.positions,
+    n: g.kH * g.kW * g.inC,
+    k: o.filters,
+    transposeB: true,
+  });
+  const gather = await prepareCol2im(ctx, {
+    label: `${o.label}: col2im`,
+    geometry: g,
+    rows: o.rows,
+    patches,
+    dx: o.dx,
+  });
+  return {
+    set(rows) {
+      product.set({ m: rows * o.positions });
+      gather.set({ rows });
+    },
+    encode(pass) {
+      product.encode(pass);
+      gather.encode(pass);
+    },
+  };
+}
 
 /** The conv2d layer kind. */
 export const conv2dLayer: LayerDefinition<Conv2dLayerSpec> = {
@@ -225,52 +286,9 @@ export const conv2dLayer: LayerDefinition<Conv2dLayerSpec> = {
         out: dw,
         db,
       });
-    // dX: through im2col, dPatches = dZ · Wᵀ on the matmul kernels (into the patch buffer, free once
-    // dW is computed), then col2im's gather; directly, conv2d_input_backward's gather.
-    const input: { set(rows: number): void; encode(pass: GPUComputePassEncoder): void } | null = !io.dx
-      ? null
-      : patches
-      ? await (async () => {
-        const product = await prepareMatmul(ctx, {
-          label: `${label} dZ·Wᵀ`,
-          a: dz,
-          b: w,
-          y: patches,
-          m: B * positions,
-          n: depth,
-          k: F,
-          transposeB: true,
-        });
-        const scatter = await prepareCol2im(ctx, {
-          label: `${label} dX (col2im)`,
-          geometry: g,
-          rows: B,
-          patches,
-          dx: io.dx!,
-        });
-        return {
-          set(rows: number) {
-            product.set({ m: rows * positions });
-            scatter.set({ rows });
-          },
-          encode(pass: GPUComputePassEncoder) {
-            product.encode(pass);
-            scatter.encode(pass);
-          },
-        };
-      })()
-      : await (async () => {
-        const op = await prepareConv2dBackward(ctx, {
-          ...common,
-          label: `${label} dX`,
-          pass: "input",
-          out: io.dx!,
-        });
-        return {
-          set: (rows: number) => op.set({ rows }),
-          encode: (pass: GPUComputePassEncoder) => op.encode(pass),
-        };
-      })();
+    const input = io.dx
+      ? await prepareInputGradient(ctx, { ...common, label: `${label} dX`, positions, patches, dx: io.dx })
+      : null;
     return {
       y,
       z,
