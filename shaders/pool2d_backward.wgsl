@@ -51,7 +51,8 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(4) var<uniform> params: Params;
 
-// act' of the layer below, as activation_backward.wgsl's (TensorFlow's conventions at the kinks).
+// act' of the layer below, as activation_backward.wgsl's (TensorFlow's conventions at the kinks; the
+// copies are held equal by test/kernels/coverage.test.ts).
 fn is_nan(x: f32) -> bool {
   return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
 }

@@ -104,4 +104,13 @@ describe("definitions agree with their WGSL", () => {
     expect(blocks.length).toBeGreaterThanOrEqual(3);
     expect(new Set(blocks).size).toBe(1);
   });
+
+  it("act' (fn derivative) is the same function in every shader that applies it", () => {
+    // activation_backward, the vec4 matmul's fused dX epilogue and pooling's fused backward: WGSL has
+    // no includes, so the copies are held equal here.
+    const copies = KERNELS.map((k) => k.code.match(/^fn derivative\(v: f32\) -> f32 \{[\s\S]*?^\}/m)?.[0])
+      .filter((b): b is string => b !== undefined);
+    expect(copies.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(copies).size).toBe(1);
+  });
 });
