@@ -4,7 +4,7 @@
 //
 // Bindings: 0 partials (read, chunks × stride), 1 dw (read-write, count), 2 db (read-write,
 //           filters; unused when cols = count), 3 params (uniform: count, cols, stride, chunks).
-// Threads: one invocation per output element, 64 per workgroup.
+// Threads: one invocation per output element, 64 per workgroup, flat index folded over x and y.
 // Order: chunks ascending (deterministic, no atomics).
 //
 // Accuracy: a recursive f32 sum of `chunks` partials (see conv2d_filter_backward.wgsl for the whole).
@@ -21,10 +21,15 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> db: array<f32>;
 @group(0) @binding(3) var<uniform> params: Params;
 
+// Flat index: the host folds more than 65535 workgroups into y (kernels/kernel.ts linearWorkgroups).
+fn flat_index(gid: vec3u, groups: vec3u) -> u32 {
+  return gid.x + gid.y * groups.x * 64u;
+}
+
 @compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3u) {
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let p = params;
-  let j = gid.x;
+  let j = flat_index(gid, groups);
   if (j >= p.cols) {
     return;
   }

@@ -72,7 +72,7 @@ const POOL_UNIFORMS: readonly UniformField<PoolUniform>[] = (
   ["rows", "inH", "inW", "channels", "outH", "outW", "kH", "kW", "sH", "sW", "padTop", "padLeft"] as const
 ).map((name) => ({ name, type: "u32" as const }));
 
-/** conv2d_forward.wgsl: Z = conv(X, W) + b, Y = act(Z), one invocation per output position and 4 filters. */
+/** conv2d_forward.wgsl: Z = conv(X, W) + b, Y = act(Z), one invocation per output position and 4 or 16 filters. */
 export const conv2dForwardKernel: KernelDef<ConvUniform> = {
   name: "conv2d_forward",
   code: conv2dForwardCode,
@@ -136,17 +136,22 @@ export const conv2dFilterReduceKernel: KernelDef<ReduceUniform> = {
   ],
   uniforms: (["count", "cols", "stride", "chunks"] as const).map((name) => ({ name, type: "u32" as const })),
   overrides: {},
-  dispatch: (u) => [Math.ceil(u.cols / 64), 1, 1],
+  dispatch: (u) => linearWorkgroups(u.cols, 64),
   twins: [conv2dBackward],
 };
+
+/** Most bytes the filter gradient's partial sums take (chunks × (weights + filters) floats). */
+const PARTIALS_BYTES = 32 * 2 ** 20;
 
 /**
  * The number of chunks the filter gradient's positions are cut into: at most 64 and at most
  * √positions, so that a chunk is at least as long as there are chunks (the accuracy bound in
- * conv2d_filter_backward.wgsl).
+ * conv2d_filter_backward.wgsl), and few enough that the partial sums of `sums` values (weights and
+ * biases) fit PARTIALS_BYTES (a layer with that many weights has parallelism enough without chunks).
  */
-export function filterGradientChunks(positions: number): number {
-  return Math.max(1, Math.min(64, Math.floor(Math.sqrt(positions))));
+export function filterGradientChunks(positions: number, sums: number): number {
+  const byMemory = Math.floor(PARTIALS_BYTES / (4 * sums));
+  return Math.max(1, Math.min(64, Math.floor(Math.sqrt(positions)), byMemory));
 }
 
 type Im2colUniform = Exclude<ConvUniform, "filters">;
@@ -330,8 +335,8 @@ export async function prepareConv2dBackward(
     });
   }
   const g = o.geometry;
-  const chunks = filterGradientChunks(o.rows * g.outH * g.outW);
   const count = g.kH * g.kW * g.inC * o.filters, stride = count + o.filters;
+  const chunks = filterGradientChunks(o.rows * g.outH * g.outW, stride);
   const partials = ctx.storage(`${o.label} partial sums`, chunks * stride);
   const sums = await prepareKernel(ctx, conv2dFilterBackwardKernel, {
     label: `${o.label} partial sums`,

@@ -11,6 +11,7 @@
 import { afterAll, expect, it } from "vitest";
 import {
   activationForwardKernel,
+  filterGradientChunks,
   prepareConv2dBackward,
   prepareConv2dForward,
   prepareIm2col,
@@ -477,4 +478,14 @@ describeKernel("activation_forward", () => {
       });
     }
   }
+});
+
+it("the filter gradient's chunks: at most 64, at most √positions, and partial sums within 32 MiB", () => {
+  expect(filterGradientChunks(64 * 26 * 26, 9 * 16 + 16)).toBe(64);
+  expect(filterGradientChunks(2 * 3 * 3, 10)).toBe(4);
+  expect(filterGradientChunks(1, 10)).toBe(1);
+  // 64·1024 weights and biases: 64 chunks take 16 MiB, within the cap; 8× as many would not fit.
+  expect(filterGradientChunks(64 * 32 * 32, 64 * 1024)).toBe(64);
+  const sums = 8 * 64 * 1024;
+  expect(filterGradientChunks(64 * 32 * 32, sums)).toBe(Math.floor((32 * 2 ** 20) / (4 * sums)));
 });
