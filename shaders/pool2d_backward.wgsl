@@ -90,6 +90,18 @@ fn tap_count(oy: u32, ox: u32, kH: u32, kW: u32, sH: u32, sW: u32) -> u32 {
   return u32(max(h, 0) * max(w, 0));
 }
 
+// `sum` plus what output o (window (oy, ox)) sends to the element t of its image: max: dy if t is the
+// tap it took; average: dy over the window's tap count.
+fn add_output(sum: f32, o: u32, t: i32, oy: u32, ox: u32, kH: u32, kW: u32, sH: u32, sW: u32) -> f32 {
+  if (MODE == 0u) {
+    if (argmax[o] == t) {
+      return sum + dy[o];
+    }
+    return sum;
+  }
+  return sum + dy[o] / f32(tap_count(oy, ox, kH, kW, sH, sW));
+}
+
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let p = params;
@@ -117,45 +129,29 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
     let ox = tx / sW;
     if (ty % sH < kH && tx % sW < kW && oy < p.outH && ox < p.outW) {
       let o = ((b * p.outH + oy) * p.outW + ox) * p.channels + c;
-      if (MODE == 0u) {
-        if (argmax[o] == t) {
-          sum = sum + dy[o];
-        }
-      } else {
-        sum = sum + dy[o] / f32(tap_count(oy, ox, kH, kW, sH, sW));
-      }
+      sum = add_output(sum, o, t, oy, ox, kH, kW, sH, sW);
     }
-    if (FUSED == 1u) {
-      sum = sum * derivative(z[i]);
-    }
-    dx[i] = sum;
-    return;
-  }
-  for (var ky = 0u; ky < kH; ky = ky + 1u) {
-    let ty = iy + i32(p.padTop) - i32(ky);
-    if (ty < 0 || ty % i32(sH) != 0) {
-      continue;
-    }
-    let oy = u32(ty) / sH;
-    if (oy >= p.outH) {
-      continue;
-    }
-    for (var kx = 0u; kx < kW; kx = kx + 1u) {
-      let tx = ix + i32(p.padLeft) - i32(kx);
-      if (tx < 0 || tx % i32(sW) != 0) {
+  } else {
+    for (var ky = 0u; ky < kH; ky = ky + 1u) {
+      let ty = iy + i32(p.padTop) - i32(ky);
+      if (ty < 0 || ty % i32(sH) != 0) {
         continue;
       }
-      let ox = u32(tx) / sW;
-      if (ox >= p.outW) {
+      let oy = u32(ty) / sH;
+      if (oy >= p.outH) {
         continue;
       }
-      let o = ((b * p.outH + oy) * p.outW + ox) * p.channels + c;
-      if (MODE == 0u) {
-        if (argmax[o] == t) {
-          sum = sum + dy[o];
+      for (var kx = 0u; kx < kW; kx = kx + 1u) {
+        let tx = ix + i32(p.padLeft) - i32(kx);
+        if (tx < 0 || tx % i32(sW) != 0) {
+          continue;
         }
-      } else {
-        sum = sum + dy[o] / f32(tap_count(oy, ox, kH, kW, sH, sW));
+        let ox = u32(tx) / sW;
+        if (ox >= p.outW) {
+          continue;
+        }
+        let o = ((b * p.outH + oy) * p.outW + ox) * p.channels + c;
+        sum = add_output(sum, o, t, oy, ox, kH, kW, sH, sW);
       }
     }
   }

@@ -184,12 +184,11 @@ export function prepareCol2im(
   o: { label: string; geometry: Window2d; rows: number; patches: GPUBuffer; dx: GPUBuffer },
 ): Promise<PreparedOp<Im2colUniform>> {
   const { filters: _f, ...uniforms } = convUniforms(o.geometry, 1, o.rows);
-  const g = o.geometry;
   return prepareKernel(ctx, col2imBackwardKernel, {
     label: o.label,
     buffers: { patches: o.patches, dx: o.dx },
     uniforms,
-    overrides: { KH: g.kH, KW: g.kW, SH: g.sH, SW: g.sW },
+    overrides: strideWindowOverrides(o.geometry),
   });
 }
 
@@ -307,6 +306,14 @@ function windowOverrides(g: Window2d): { KH: number; KW: number; IN_C: number } 
   return { KH: g.kH, KW: g.kW, IN_C: g.inC };
 }
 
+/**
+ * The window and its strides as override constants (KH, KW, SH, SW) for the kernels that gather
+ * over windows (pooling, col2im): their loops unroll and their stride tests become constant.
+ */
+function strideWindowOverrides(g: Window2d): { KH: number; KW: number; SH: number; SW: number } {
+  return { KH: g.kH, KW: g.kW, SH: g.sH, SW: g.sW };
+}
+
 /** Prepares one of the convolution's backward products (dX, or dW and optionally db) from dZ. */
 export async function prepareConv2dBackward(
   ctx: GpuContext,
@@ -392,9 +399,7 @@ export function preparePool2d(
   },
 ): Promise<PreparedOp<PoolUniform>> {
   const overrides = { MODE: o.mode === "max" ? 0 : 1 };
-  const g = o.geometry;
-  // The window as constants: its loops unroll (see the shaders' headers).
-  const poolWindow = { KH: g.kH, KW: g.kW, SH: g.sH, SW: g.sW };
+  const poolWindow = strideWindowOverrides(o.geometry);
   const uniforms = poolUniforms(o.geometry, o.rows);
   return o.pass === "forward"
     ? prepareKernel(ctx, pool2dForwardKernel, {

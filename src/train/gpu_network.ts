@@ -462,8 +462,8 @@ export interface SplitEvaluation {
 
 /**
  * Most bytes one evaluation's layer buffers take together (each layer's outputs and pre-activations
- * for the rows of one chunk): a whole split of an image model would need gigabytes (64 × 28×28 ×
- * 32 filters is 6.6 MB; 48,000 rows of it 4.9 GB).
+ * for the rows of one chunk): a whole split of an image model would need gigabytes (one row of
+ * 26×26 × 32 filters is 86.5 KB per buffer; 48,000 rows of it 4.2 GB).
  */
 export const EVALUATION_CHUNK_BYTES = 128 * 2 ** 20;
 
