@@ -73,7 +73,15 @@ export interface DenseShape {
  */
 export async function prepareDenseForward(
   ctx: GpuContext,
-  options: DenseShape & { x: GPUBuffer; w: BoundBuffer; b: BoundBuffer; z: GPUBuffer; y: GPUBuffer },
+  options: DenseShape & {
+    x: GPUBuffer;
+    w: BoundBuffer;
+    b: BoundBuffer;
+    z: GPUBuffer;
+    y: GPUBuffer;
+    /** Softmax only: Y = softmax(Z) is computed elsewhere (the training step's loss): stop at Z. */
+    softmaxElsewhere?: boolean;
+  },
 ): Promise<DenseOp> {
   const { rows, inputs: k, units: n } = options;
   if (options.activation === "softmax") {
@@ -88,6 +96,7 @@ export async function prepareDenseForward(
       k,
       variant: options.variant,
     });
+    if (options.softmaxElsewhere) return rowsSequence(options.label, [linear], (r) => linear.set({ m: r }));
     const soft = await prepareSoftmax(ctx, {
       label: `${options.label} softmax`,
       x: options.z,
@@ -158,13 +167,13 @@ export async function prepareDenseBackward(
   const { rows, inputs, units } = options;
   const label = options.label;
   const fused = fusesBackward(ctx, options.variant);
-  if ((options.inputGradient || options.dzReady || options.dwBlockNorms) && !fused) {
+  if ((options.inputGradient || options.dwBlockNorms) && !fused) {
     throw new Error(`${label}: fused backward steps need the vec4 matmul variant`);
   }
   const ops: PreparedOp<string>[] = [];
   const setters: ((r: number) => void)[] = [];
   if (options.dzReady) {
-    // dz was written by the layer above's dX product (inputGradient there).
+    // dz was written by the layer above's dX product (inputGradient there), or by the loss step.
   } else if (options.activation === "softmax") {
     const op = await prepareSoftmaxBackward(ctx, {
       label: `${label} softmax'`,

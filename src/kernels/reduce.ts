@@ -51,8 +51,13 @@ export interface PreparedReduce {
 export interface ReduceOptions {
   label: string;
   op: ReduceOp;
-  /** f32 values (n of them are read). */
+  /** f32 values (n of them are read), or n pairs with `inputPairs`. */
   input: BoundBuffer;
+  /**
+   * The input holds n pairs (value, non-finite count) of an earlier first pass (the loss step's)
+   * rather than raw values. Give `scale` then: "mean" would otherwise divide by the pairs' count.
+   */
+  inputPairs?: boolean;
   n: number;
   /** Largest n this op will be set to (default n): fixes the number of passes and scratch sizes. */
   maxN?: number;
@@ -103,7 +108,11 @@ export async function prepareReduce(ctx: GpuContext, options: ReduceOptions): Pr
           output: final ? options.output : scratch[i],
         },
         uniforms: { n: 1, outOffset: 0, scale: 1 },
-        overrides: { OP: OP_CODES[options.op], FIRST: i === 0 ? 1 : 0, FINAL: final ? 1 : 0 },
+        overrides: {
+          OP: OP_CODES[options.op],
+          FIRST: i === 0 && !options.inputPairs ? 1 : 0,
+          FINAL: final ? 1 : 0,
+        },
       }),
     );
   }

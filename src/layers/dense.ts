@@ -61,6 +61,7 @@ export const denseLayer: LayerDefinition<DenseLayerSpec> = {
   fusion: {
     exposes: (spec) => (spec.dropout === 0 && spec.activation !== "softmax" ? spec.activation : null),
     accepts: (_spec, ctx) => fusesBackward(ctx),
+    exposesSoftmax: (spec) => spec.dropout === 0 && spec.activation === "softmax",
   },
   twin(layer) {
     const { spec, inSize } = layer;
@@ -134,6 +135,7 @@ export const denseLayer: LayerDefinition<DenseLayerSpec> = {
       b: io.params!.b,
       z,
       y: act,
+      softmaxElsewhere: io.fusion.softmaxInHead,
     });
     const dropout = (pass: "forward" | "backward") =>
       prepareDropout(ctx, {

@@ -112,7 +112,8 @@ export interface GpuLayerIO {
 
 /**
  * Across-layer fusion (dense, conv2d, pooling): a layer below may expose its elementwise activation, and a layer that
- * accepts it writes the layer below's dZ = (∂L/∂x) ⊙ act'(Z_below) from its input-gradient product.
+ * accepts it writes the layer below's dZ = (∂L/∂x) ⊙ act'(Z_below) from its input-gradient product. The
+ * model's top layer exposes it (or its softmax) to the loss step, which writes its dZ.
  */
 export interface BackwardFusion<S> {
   /** The activation whose derivative the layer above may apply for this layer (null: none). */
@@ -122,6 +123,11 @@ export interface BackwardFusion<S> {
    * product fuses only in the matmul variants with that epilogue).
    */
   accepts(spec: S, ctx: GpuContext): boolean;
+  /**
+   * The layer's output is softmax(Z) with nothing after it (no dropout): as the model's top layer,
+   * the loss step may compute it and its backward (then `softmaxInHead`).
+   */
+  exposesSoftmax?(spec: S): boolean;
 }
 
 /** Training-only inputs. */
@@ -138,8 +144,13 @@ export interface GpuTrainIO extends GpuLayerIO {
   fusion: {
     /** Apply the layer below's act' in the input-gradient product (dx is then the layer below's dZ). */
     below: { activation: ElementwiseActivation; z: GPUBuffer } | null;
-    /** The layer above already wrote this layer's dZ: skip dY ⊙ act'(Z). */
+    /**
+     * The layer above (or, for the top layer, the loss step) already writes this layer's dZ: skip
+     * dY ⊙ act'(Z) (or softmax's backward).
+     */
     dzReady: boolean;
+    /** The loss step computes Y = softmax(Z) (see `exposesSoftmax`): the forward pass stops at Z. */
+    softmaxInHead: boolean;
   };
   /**
    * Nothing reads this layer's output y after the layer above has run its forward pass (that layer's

@@ -25,7 +25,7 @@ import {
   SATURATION_CUTOFFS,
 } from "../kernels/instrument.ts";
 import type { PreparedOp } from "../kernels/kernel.ts";
-import { prepareLossBackward, prepareLossForward, reductionScale } from "../kernels/losses.ts";
+import { type LossHead, prepareLossBackward, prepareLossForward } from "../kernels/losses.ts";
 import { prepareCorrect } from "../kernels/metrics.ts";
 import { type AdamOp, prepareAdam, prepareRmsprop, prepareSgd } from "../kernels/optimizers.ts";
 import { prepareReduce } from "../kernels/reduce.ts";
@@ -235,7 +235,6 @@ export async function prepareTrainStep(
       yCols: 0,
     })
     : null;
-  const perRow = ctx.storage("batch loss per row", B);
   const cfg = lossConfig(setup.loss);
 
   const fingerprint = await prepareFingerprint(ctx, {
@@ -255,6 +254,14 @@ export async function prepareTrainStep(
     i > 0 && (layer.def.fusion?.accepts(layer.spec, ctx) ?? false) &&
     (layers[i - 1].def.fusion?.exposes(layers[i - 1].spec) ?? null) !== null
   );
+  // The loss step also does the top layer's act' (writing its dZ) or, for a softmax output, its
+  // softmax forward and backward, where the layer offers them.
+  const topLayer = layers[L - 1];
+  const headKind: LossHead["kind"] | null = topLayer.def.fusion?.exposesSoftmax?.(topLayer.spec)
+    ? "softmax"
+    : (topLayer.def.fusion?.exposes(topLayer.spec) ?? null) !== null
+    ? "activation"
+    : null;
   const ops: GpuTrainLayer[] = [];
   const paramIndex = parameterIndex(shape);
   // The layers' backward passes write their slices of one flat gradient buffer (the parameters'
@@ -278,7 +285,8 @@ export async function prepareTrainStep(
           below: fusedBelow[i]
             ? { activation: layers[i - 1].def.fusion!.exposes(layers[i - 1].spec)!, z: below!.z! }
             : null,
-          dzReady: fusedBelow[i + 1] ?? false,
+          dzReady: i === L - 1 ? headKind !== null : fusedBelow[i + 1],
+          softmaxInHead: i === L - 1 && headKind === "softmax",
         },
         outputFreeInBackward: i < L - 1 && layers[i + 1].def.backwardReadsInput === false,
       }),
@@ -326,36 +334,25 @@ export async function prepareTrainStep(
     );
   }
   const top = ops[L - 1];
-  const lossForward = await prepareLossForward(ctx, {
-    label: "batch loss",
+  const head: LossHead | undefined = headKind === "softmax"
+    ? { kind: "softmax", z: top.z!, dz: top.dz! }
+    : headKind === "activation"
+    ? { kind: "activation", activation: topLayer.def.fusion!.exposes(topLayer.spec)!, z: top.z! }
+    : undefined;
+  const lossStep = await prepareLossBackward(ctx, {
+    label: "batch loss and its gradient",
     loss: cfg,
     yTrue: yBatch,
     yPred: top.y,
-    perRow,
-    rows: B,
-    cols: K,
-    targetCols: setup.targetWidth,
-    rowWeights: wBatch ?? undefined,
-  });
-  const lossReduce = await prepareReduce(ctx, {
-    label: "batch loss reduce",
-    op: setup.loss.reduction === "sum" ? "sum" : "mean",
-    input: perRow,
-    n: B,
-    output: record,
-    outOffset: 0,
-  });
-  const lossBackward = await prepareLossBackward(ctx, {
-    label: "batch loss gradient",
-    loss: cfg,
-    yTrue: yBatch,
-    yPred: top.y,
-    grad: top.dy,
+    grad: headKind === "activation" ? top.dz! : top.dy,
     rows: B,
     cols: K,
     targetCols: setup.targetWidth,
     reduction: setup.loss.reduction,
     rowWeights: wBatch ?? undefined,
+    lossOutput: record,
+    lossOffset: 0,
+    head,
   });
 
   // Keras's L2 kernel regularizers: each penalty joins the step's loss (computed with the weights of
@@ -410,9 +407,7 @@ export async function prepareTrainStep(
         fingerprint.set({ rows, xLen: rows * shape.inputs, yLen: rows * setup.targetWidth });
         ops.forEach((op) => op.setRows(rows));
         recorded.forEach((layer, r) => layerRecords[r]?.set({ rows: rows * recordPositions(layer) }));
-        lossForward.set({ rows });
-        lossReduce.set({ n: rows });
-        lossBackward.set({ rows, scale: reductionScale(setup.loss.reduction, rows) });
+        lossStep.setRows(rows);
       }
       for (const op of ops) op.setStep(step);
       update.adam?.setStep(step + 1);
@@ -425,10 +420,8 @@ export async function prepareTrainStep(
       gatherWeights?.encode(pass);
       if (instrument) fingerprint.encode(pass);
       for (const op of ops) op.forward(pass);
-      lossForward.encode(pass);
-      lossReduce.encode(pass);
+      lossStep.encode(pass);
       penalties.encode(pass);
-      lossBackward.encode(pass);
       for (let i = L - 1; i >= 0; i--) ops[i].backward(pass);
       for (const op of l2Gradients) op.encode(pass);
       // The update after the whole backward pass (dX of layer i reads W_i before its update), then

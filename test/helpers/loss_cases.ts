@@ -12,6 +12,7 @@ import type { Reduction } from "../../src/scenario/types.ts";
 import { matrix } from "../../src/reference/matrix.ts";
 import { weightRows } from "../../src/reference/class_weights.ts";
 import { lossForwardTolerance, lossGradientTolerance } from "./kernel_tolerances.ts";
+import { expect } from "vitest";
 import { expectClose, F32_U as u, gamma } from "./tolerance.ts";
 
 /** Every loss the kernels implement, both readings of the predictions where there are two. */
@@ -84,7 +85,12 @@ export interface LossData {
 /** What the GPU produced: per-row losses, the reduced loss, the gradient. */
 export interface LossRun {
   perRow: Float32Array;
+  /** loss_forward + reduce_forward (the evaluation's path). */
   reduced: Float32Array;
+  /** The loss step's own reduced loss (loss_backward.wgsl, the training path): its value and count. */
+  stepReduced: Uint32Array;
+  /** reduce_forward's pair (value bits, count) for comparison with `stepReduced`. */
+  reducedPair: Uint32Array;
   grad: Float32Array;
 }
 
@@ -101,11 +107,21 @@ export async function runLoss(
   const perRow = ctx.storage("perRow", rows);
   const grad = ctx.storage("grad", rows * cols);
   const out = ctx.storage("reduced", 2);
+  const stepOut = ctx.storage("step reduced", 2);
   const label = `${lossTag(cfg)} ${rows}x${cols}`;
   const rowWeights = data.rowWeights ? ctx.upload("row weights", data.rowWeights) : undefined;
   const shape = { rows, cols, targetCols, rowWeights };
   const fwd = await prepareLossForward(ctx, { label, loss: cfg, yTrue, yPred, perRow, ...shape });
-  const bwd = await prepareLossBackward(ctx, { label, loss: cfg, yTrue, yPred, grad, reduction, ...shape });
+  const bwd = await prepareLossBackward(ctx, {
+    label,
+    loss: cfg,
+    yTrue,
+    yPred,
+    grad,
+    reduction,
+    lossOutput: stepOut,
+    ...shape,
+  });
   const red = await prepareReduce(ctx, {
     label,
     op: reduction === "mean" ? "mean" : "sum",
@@ -118,11 +134,17 @@ export async function runLoss(
     red.encode(pass);
     bwd.encode(pass);
   });
-  const [a, b, c] = await readbackF32(ctx, [perRow, out, grad]);
+  const [a, b, c, d] = await readbackF32(ctx, [perRow, out, grad, stepOut]);
   for (const op of [fwd, bwd, red]) op.release();
-  for (const buf of [yTrue, yPred, perRow, grad, out]) ctx.pool.release(buf);
+  for (const buf of [yTrue, yPred, perRow, grad, out, stepOut]) ctx.pool.release(buf);
   if (rowWeights) ctx.pool.release(rowWeights);
-  return { perRow: a.subarray(0, rows), reduced: b.subarray(0, 1), grad: c.subarray(0, rows * cols) };
+  return {
+    perRow: a.subarray(0, rows),
+    reduced: b.subarray(0, 1),
+    reducedPair: new Uint32Array(b.buffer, b.byteOffset, 2),
+    stepReduced: new Uint32Array(d.buffer, d.byteOffset, 2),
+    grad: c.subarray(0, rows * cols),
+  };
 }
 
 /**
@@ -159,6 +181,8 @@ export function expectLossMatchesTwin(
     atol: (allowance + gamma(14) * sumAbs) / div,
     rtol: 2 * u,
   }, { label: `${label} reduced`, family: "loss forward" });
+  // The training step's loss is the same per-row values through the same tree: the same bits.
+  expect([...got.stepReduced], `${label}: the loss step's reduced loss`).toEqual([...got.reducedPair]);
   const unweighted = lossGradient({ ...cfg, reduction }, yT, yP).data;
   const refGrad = w ? weightRows(unweighted, cols, w) : unweighted;
   const scale = reduction === "mean" ? 1 / rows : 1;

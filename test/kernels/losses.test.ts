@@ -23,7 +23,10 @@ afterAll(async () => {
   await releaseTestContext();
 });
 
-const SHAPES: [number, number][] = [[1, 1], [1, 5], [7, 3], [127, 10], [257, 2], [1000, 13], [31, 257]];
+const SHAPES: [number, number][] = [[1, 1], [1, 5], [7, 3], [127, 10], [257, 2], [1000, 13], [31, 257], [
+  2500,
+  3,
+]];
 
 /** The loss's typical inputs (test/helpers/loss_cases.ts) from a stream named by shape and `seed`. */
 function makeInputs(
