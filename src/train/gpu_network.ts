@@ -334,6 +334,11 @@ export async function prepareTrainStep(
     );
   }
   const top = ops[L - 1];
+  if (headKind !== null && (!top.z || !top.dz)) {
+    throw new Error(
+      `prepareTrainStep: layer ${L - 1} offers its activation to the loss step but has no Z or dZ`,
+    );
+  }
   const head: LossHead | undefined = headKind === "softmax"
     ? { kind: "softmax", z: top.z!, dz: top.dz! }
     : headKind === "activation"
