@@ -134,7 +134,7 @@ function enginesOver(options: CreateEnginesOptions): AppEngines {
 }
 
 /** `cache` with its writes chained: concurrent writers would race on the file's temporary. */
-function serializedWrites(cache: TuningCache): TuningCache {
+export function serializedWrites(cache: TuningCache): TuningCache {
   let last: Promise<void> = Promise.resolve();
   return {
     read: (key) => cache.read(key),

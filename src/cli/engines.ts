@@ -5,10 +5,11 @@
  *
  * @module
  */
-import { type AppEngines, createEngines as createAppEngines } from "../app/engines.ts";
+import { type AppEngines, createEngines as createAppEngines, serializedWrites } from "../app/engines.ts";
 import { createGpuContext } from "../gpu/mod.ts";
-import { MemoryTuningCache, type TuningCache } from "../kernels/tuning.ts";
+import { MemoryTuningCache } from "../kernels/tuning.ts";
 import { denoMetricHost } from "./deno_metric_host.ts";
+import { workerLane } from "./lane_worker.ts";
 import { FileTuningCache, tuningCacheDir } from "./tuning_cache.ts";
 
 /** Options of {@linkcode createEngines}. */
@@ -19,6 +20,12 @@ export interface CliEnginesOptions {
   env?: (name: string) => string | undefined;
   /** Receives one line per tuning-cache problem, and with DEBUG=1 the tuner's lines. */
   note?: (line: string) => void;
+  /**
+   * Where the user ran the command. Given, `fork` (the gallery's second lane) runs its scenarios in a
+   * worker thread on a GPU device of its own (src/cli/lane_worker.ts), showing paths relative to it;
+   * absent, forks share this thread.
+   */
+  workerLanesCwd?: string;
 }
 
 /** The engines available to the CLI. */
@@ -27,11 +34,18 @@ export function createEngines(options: CliEnginesOptions = {}): AppEngines {
   const note = options.note ?? (() => {});
   const dir = tuningCacheDir(env);
   // Without a cache directory (no HOME) the choices last for the process only.
-  const cache: TuningCache = dir ? new FileTuningCache(dir, { note }) : new MemoryTuningCache();
-  return createAppEngines({
+  // One writer at a time: the worker lanes write through this too.
+  const cache = serializedWrites(dir ? new FileTuningCache(dir, { note }) : new MemoryTuningCache());
+  const engines = createAppEngines({
     createGpu: () => createGpuContext({ label: "fitcheck" }),
     metricHost: denoMetricHost({ display: options.display }),
     tuningCache: cache,
     tuningLog: env("DEBUG") ? (line) => note(`fitcheck: ${line}`) : undefined,
   });
+  const cwd = options.workerLanesCwd;
+  if (cwd === undefined) return engines;
+  return {
+    ...engines,
+    fork: () => workerLane({ cwd, cache, note, debug: Boolean(env("DEBUG")), main: engines }),
+  };
 }

@@ -63,6 +63,7 @@ if (import.meta.main) {
       display: (path) => displayPath(path, io.cwd),
       env,
       note: (line) => io.writeErr(line + "\n"),
+      workerLanesCwd: io.cwd,
     }),
   );
   await cleanup();

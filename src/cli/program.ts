@@ -81,11 +81,19 @@ export interface CliIo {
 
 const HELP_PREFIX = "npx deno task diagnose";
 /**
- * Gallery entries run at once (src/app/gallery.ts `lanes`), each on its own GPU context. Two: one run
- * leaves the CPU idle while it waits on the queue (a readback's ~11 ms round trip on llvmpipe, pipeline
- * creation), and a second fills those gaps; on a 2-core machine a third only competes for the cores.
+ * Gallery entries run at once (src/app/gallery.ts `lanes`) on `cores` CPU cores: three per core, at
+ * most 8. The lanes past the first run in worker threads, each on a GPU device of its own
+ * (src/cli/lane_worker.ts), and a lane spends much of its time waiting rather than computing: a
+ * readback's ~11 ms round trip (Deno polls the map every 10 ms), pipeline creation, single-workgroup
+ * dispatches that leave the other cores idle. Measured on a 2-core llvmpipe machine, the 135-entry
+ * gallery (`time npx deno task diagnose`, one run each): 2 lanes 103.6 s, 3 94.4 s, 4 82.1 s, 6 71.7 s,
+ * 8 74.7 s (2 lanes sharing one thread, before the workers: 127.1 s). Each lane holds its own buffers,
+ * hence the cap.
  */
-const GALLERY_LANES = 2;
+export function galleryLanes(cores: number): number {
+  return Math.min(8, Math.max(2, 3 * Math.floor(cores)));
+}
+
 const BUDGET_HELP = "diagnose within about SECONDS (default 10): a longer run trains on a stratified " +
   "sample of its training rows, and the report says what was trained; 'none' trains everything";
 const NO_TUNE_HELP = "do not time the matmul kernels on this adapter; use the fixed rule (measured " +
@@ -194,7 +202,7 @@ export function buildProgram(io: CliIo, engines: Engines, setExit: (code: number
         source: io.source,
         listDir: io.listDir,
         auditsDir,
-        lanes: GALLERY_LANES,
+        lanes: galleryLanes(navigator.hardwareConcurrency ?? 1),
         epochs: opts.epochs,
         verify: opts.verify,
         metricTimeoutMs: opts.metricTimeout,

@@ -95,6 +95,35 @@ describe("diagnose (real entry point)", () => {
     expect(report.consistency.every((c: { ok: boolean }) => c.ok)).toBe(true);
     expect(report.adapter.description.length).toBeGreaterThan(0);
   });
+
+  test("the gallery's second lane runs in a worker: its entries train, bad input keeps its location", async () => {
+    // Lanes take entries in name order as they free up: the main lane starts on a-, the worker on b-.
+    const gallery = `${dir}/lanes`;
+    await Deno.mkdir(gallery, { recursive: true });
+    const scenario = (name: string) => ({
+      name,
+      seed: 3,
+      data: { generate: { kind: "blobs", samples: 120, features: 2, classes: 3 } },
+      model: { layers: [{ units: 8, activation: "relu" }, { units: 3, activation: "softmax" }] },
+      loss: "sparse-categorical-crossentropy",
+      optimizer: { name: "adam", learningRate: 0.01 },
+      training: { epochs: 2, batchSize: 32 },
+      metrics: ["accuracy"],
+    });
+    await Deno.writeTextFile(`${gallery}/a-main.json`, JSON.stringify(scenario("a-main")));
+    await Deno.writeTextFile(
+      `${gallery}/b-worker.json`,
+      JSON.stringify({ ...scenario("b-worker"), loss: "msq" }),
+    );
+    await Deno.writeTextFile(`${gallery}/c-either.json`, JSON.stringify(scenario("c-either")));
+    const r = await cli(["--scenarios", "lanes", "--json"], { env: { INIT_CWD: dir } });
+    const entries = JSON.parse(r.stdout).scenarios as { name: string; ok: boolean; error?: string }[];
+    expect(entries.map((e) => e.name)).toEqual(["a-main", "b-worker", "c-either"]);
+    expect(entries[1].error).toMatch(/^lanes\/b-worker\.json: .*field "loss"/);
+    // A healthy blobs run expects no findings; ok or not, it trained and was diagnosed on its lane.
+    for (const e of [entries[0], entries[2]]) expect(e.error).toBeUndefined();
+    expect(r.code).toBe(1);
+  });
 });
 
 describe("diagnose audit (the real audit engine)", () => {
