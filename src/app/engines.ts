@@ -15,7 +15,7 @@ import { modelGalleryEntry, runModelGalleryEntry } from "./model_gallery.ts";
 import type { Engines, ModelEngines, ProgressSink, RunOptions } from "./types.ts";
 import { audit } from "../audit/mod.ts";
 import type { GpuContext } from "../gpu/context.ts";
-import { MatmulTuner, type TuningCache } from "../kernels/tuning.ts";
+import { MatmulTuner, sharedTuningCache, type TuningCache } from "../kernels/tuning.ts";
 import type { Report } from "../report/types.ts";
 import type { Scenario } from "../scenario/types.ts";
 
@@ -65,7 +65,8 @@ export interface AppEngines extends Engines {
  */
 export function createEngines(options: CreateEnginesOptions): AppEngines {
   // Forks (the gallery's lanes) tune on their own contexts but write one cache file, one write at a time.
-  const cache = options.tuningCache ? serializedWrites(options.tuningCache) : undefined;
+  const given = options.tuningCache;
+  const cache = given ? (given.exclusive ? given : sharedTuningCache(given)) : undefined;
   return enginesOver({ ...options, tuningCache: cache });
 }
 
@@ -129,19 +130,6 @@ function enginesOver(options: CreateEnginesOptions): AppEngines {
       const made = context;
       context = null;
       if (made) (await made.catch(() => null))?.destroy();
-    },
-  };
-}
-
-/** `cache` with its writes chained: concurrent writers would race on the file's temporary. */
-export function serializedWrites(cache: TuningCache): TuningCache {
-  let last: Promise<void> = Promise.resolve();
-  return {
-    read: (key) => cache.read(key),
-    write: (key, choices) => {
-      const done = last.then(() => cache.write(key, choices));
-      last = done.catch(() => {});
-      return done;
     },
   };
 }

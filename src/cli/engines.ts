@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { type AppEngines, createEngines as createAppEngines, serializedWrites } from "../app/engines.ts";
+import { type AppEngines, createEngines as createAppEngines } from "../app/engines.ts";
 import { createGpuContext } from "../gpu/mod.ts";
-import { MemoryTuningCache } from "../kernels/tuning.ts";
+import { MemoryTuningCache, sharedTuningCache } from "../kernels/tuning.ts";
 import { denoMetricHost } from "./deno_metric_host.ts";
 import { workerLane } from "./lane_worker.ts";
 import { FileTuningCache, tuningCacheDir } from "./tuning_cache.ts";
@@ -34,8 +34,8 @@ export function createEngines(options: CliEnginesOptions = {}): AppEngines {
   const note = options.note ?? (() => {});
   const dir = tuningCacheDir(env);
   // Without a cache directory (no HOME) the choices last for the process only.
-  // One writer at a time: the worker lanes write through this too.
-  const cache = serializedWrites(dir ? new FileTuningCache(dir, { note }) : new MemoryTuningCache());
+  // One writer and one measuring tuner at a time: the worker lanes tune through this too.
+  const cache = sharedTuningCache(dir ? new FileTuningCache(dir, { note }) : new MemoryTuningCache());
   const engines = createAppEngines({
     createGpu: () => createGpuContext({ label: "fitcheck" }),
     metricHost: denoMetricHost({ display: options.display }),

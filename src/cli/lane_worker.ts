@@ -39,6 +39,8 @@ type FromWorker =
   | { type: "failed"; id: number; error: LaneError }
   | { type: "cache-read"; id: number; key: string }
   | { type: "cache-write"; id: number; key: string; choices: TunedChoices }
+  | { type: "tuning-lock"; id: number }
+  | { type: "tuning-unlock"; id: number }
   | { type: "note"; line: string }
   | { type: "disposed" };
 
@@ -67,6 +69,7 @@ export function workerLane(options: WorkerLaneOptions): Engines & { dispose(): P
     reject: (error: Error) => void;
     progress?: (event: ProgressEvent) => void;
   }>();
+  const unlocks = new Map<number, () => void>();
   let nextId = 0;
   let disposed: (() => void) | null = null;
   let crashed: Error | null = null;
@@ -93,6 +96,20 @@ export function workerLane(options: WorkerLaneOptions): Engines & { dispose(): P
       case "cache-write":
         options.cache.write(m.key, m.choices).finally(() => send({ type: "cache", id: m.id, value: null }));
         break;
+      case "tuning-lock": {
+        // Held for the worker until it unlocks: no other lane's tuner measures meanwhile.
+        const section = () =>
+          new Promise<void>((release) => {
+            unlocks.set(m.id, release);
+            send({ type: "cache", id: m.id, value: null });
+          });
+        void (options.cache.exclusive ?? ((run) => run()))(section);
+        break;
+      }
+      case "tuning-unlock":
+        unlocks.get(m.id)?.();
+        unlocks.delete(m.id);
+        break;
       case "note":
         options.note(m.line);
         break;
@@ -107,6 +124,9 @@ export function workerLane(options: WorkerLaneOptions): Engines & { dispose(): P
     crashed = new Error(`gallery lane worker: ${e.message}`);
     for (const run of pending.values()) run.reject(crashed);
     pending.clear();
+    // A measuring section it held would block every other lane's tuner.
+    for (const release of unlocks.values()) release();
+    unlocks.clear();
     disposed?.();
   };
   send({ type: "init", cwd: options.cwd, debug: options.debug });
@@ -156,21 +176,28 @@ function serveLane(scope: {
   const post = (message: FromWorker) => scope.postMessage(message);
   const replies = new Map<number, (value: TunedChoices | null) => void>();
   let nextId = 0;
-  const ask = (
-    message: { type: "cache-read"; key: string } | {
-      type: "cache-write";
-      key: string;
-      choices: TunedChoices;
-    },
-  ) =>
+  type Request =
+    | { type: "cache-read"; key: string }
+    | { type: "cache-write"; key: string; choices: TunedChoices }
+    | { type: "tuning-lock" };
+  const ask = (message: Request, id = nextId++) =>
     new Promise<TunedChoices | null>((resolve) => {
-      const id = nextId++;
       replies.set(id, resolve);
       post({ ...message, id });
     });
+  // The main thread's cache, through messages: its one file and its one measuring section.
   const cache: TuningCache = {
     read: (key) => ask({ type: "cache-read", key }),
     write: async (key, choices) => void await ask({ type: "cache-write", key, choices }),
+    exclusive: async (measure) => {
+      const id = nextId++;
+      await ask({ type: "tuning-lock" }, id);
+      try {
+        return await measure();
+      } finally {
+        post({ type: "tuning-unlock", id });
+      }
+    },
   };
   let engines: ReturnType<typeof createAppEngines> | null = null;
   let display = (path: string) => path;

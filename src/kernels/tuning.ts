@@ -46,6 +46,35 @@ export type TunedChoices = Record<string, TunedChoice>;
 export interface TuningCache {
   read(key: string): Promise<TunedChoices | null>;
   write(key: string, choices: TunedChoices): Promise<void>;
+  /**
+   * Runs `measure` while no other tuner sharing this cache measures (the gallery's lanes, each on a
+   * context of its own): a class is then measured once, not once per lane, and two tuners never time
+   * against each other. Absent: the tuner measures when it needs to.
+   */
+  exclusive?<T>(measure: () => Promise<T>): Promise<T>;
+}
+
+/**
+ * `cache` for tuners that share it: writes one at a time (concurrent writers would race on the
+ * file's temporary) and an {@linkcode TuningCache.exclusive} section for measuring.
+ */
+export function sharedTuningCache(cache: TuningCache): TuningCache {
+  let writes: Promise<unknown> = Promise.resolve();
+  let measuring: Promise<unknown> = Promise.resolve();
+  const chain = <T>(after: Promise<unknown>, run: () => Promise<T>) => after.then(run);
+  return {
+    read: (key) => cache.read(key),
+    write: (key, choices) => {
+      const done = chain(writes, () => cache.write(key, choices));
+      writes = done.catch(() => {});
+      return done;
+    },
+    exclusive: (measure) => {
+      const done = chain(measuring, measure);
+      measuring = done.catch(() => {});
+      return done;
+    },
+  };
 }
 
 /** A {@linkcode TuningCache} in memory (the browser; tests). */
@@ -169,26 +198,39 @@ export class MatmulTuner implements MatmulChooser {
     const rule = candidates.includes(ruled) ? ruled : "vec4";
     const work = product.m * product.n * product.k;
     if (this.#key === null || candidates.length < 2 || work < MIN_TUNED_WORK) return rule;
-    this.#choices ??= (await this.#cache.read(this.#key)) ?? {};
+    const key = this.#key;
+    this.#choices ??= (await this.#cache.read(key)) ?? {};
     const name = productClass(product);
-    const known = this.#choices[name];
-    if (known && candidates.includes(known.variant)) return known.variant;
+    const known = (choices: TunedChoices) => {
+      const choice = choices[name];
+      return choice && candidates.includes(choice.variant) ? choice.variant : null;
+    };
+    const remembered = known(this.#choices);
+    if (remembered) return remembered;
     if (this.#budgetLeft <= 0) return rule;
-    const started = performance.now();
-    const choice = await measureProduct(this.#ctx, product, candidates, rule, {
-      budgetMs: Math.min(CLASS_BUDGET_MS, this.#budgetLeft),
-    });
-    this.#budgetLeft -= performance.now() - started;
-    if (!choice) return rule;
-    this.measured.push(name);
-    this.#choices[name] = choice;
-    this.#log(
-      `tuning ${name}: ${choice.variant} (${
-        Object.entries(choice.medianMs).map(([v, ms]) => `${v} ${ms!.toFixed(3)} ms`).join(", ")
-      }; rule: ${rule})`,
-    );
-    await this.#cache.write(this.#key, this.#choices);
-    return choice.variant;
+    const measure = async (): Promise<MatmulVariant> => {
+      // Another tuner sharing the cache may have measured the class while this one waited.
+      this.#choices = { ...this.#choices, ...(await this.#cache.read(key)) };
+      const shared = known(this.#choices);
+      if (shared) return shared;
+      const started = performance.now();
+      const choice = await measureProduct(this.#ctx, product, candidates, rule, {
+        budgetMs: Math.min(CLASS_BUDGET_MS, this.#budgetLeft),
+      });
+      this.#budgetLeft -= performance.now() - started;
+      if (!choice) return rule;
+      this.measured.push(name);
+      this.#choices[name] = choice;
+      this.#log(
+        `tuning ${name}: ${choice.variant} (${
+          Object.entries(choice.medianMs).map(([v, ms]) => `${v} ${ms!.toFixed(3)} ms`).join(", ")
+        }; rule: ${rule})`,
+      );
+      // Merged with what the others wrote meanwhile: the file keeps every lane's classes.
+      await this.#cache.write(key, { ...(await this.#cache.read(key)), ...this.#choices });
+      return choice.variant;
+    };
+    return this.#cache.exclusive ? await this.#cache.exclusive(measure) : await measure();
   }
 }
 

@@ -14,6 +14,7 @@ import {
   MemoryTuningCache,
   MIN_TUNED_WORK,
   productClass,
+  sharedTuningCache,
   tuningKey,
 } from "../../src/kernels/tuning.ts";
 import { releaseTestContext, testContext } from "../helpers/gpu.ts";
@@ -66,6 +67,24 @@ describe("MatmulTuner", () => {
     const second = new MatmulTuner(ctx, { cache });
     expect(await second.choose(product)).toBe(variant);
     expect(second.measured).toEqual([]);
+  });
+
+  it("tuners sharing a cache (the gallery's lanes) measure a class once and keep each other's classes", async () => {
+    const ctx = await testContext();
+    const shared = sharedTuningCache(new MemoryTuningCache());
+    const lanes = [new MatmulTuner(ctx, { cache: shared }), new MatmulTuner(ctx, { cache: shared })];
+    const other: MatmulProduct = { ...product, m: product.m * 2 };
+    // Both lanes need both classes at once: each class is measured by one of them, in the exclusive
+    // section, and the other reads its choice from the cache.
+    const [a, b] = await Promise.all(
+      lanes.map(async (t) => [await t.choose(product), await t.choose(other)]),
+    );
+    expect(a).toEqual(b);
+    expect(lanes.flatMap((t) => t.measured).sort()).toEqual(
+      [productClass(product), productClass(other)].sort(),
+    );
+    const stored = (await shared.read(tuningKey(ctx.identity!)))!;
+    expect(Object.keys(stored).sort()).toEqual([productClass(product), productClass(other)].sort());
   });
 
   it("uses a cached choice as it is, and the rule once the budget is spent", async () => {
