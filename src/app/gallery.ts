@@ -37,7 +37,8 @@ export interface GalleryOptions {
   /**
    * Entries run at once (default 1), each lane on engines of its own (`engines.fork`, a GPU context
    * each; without `fork`, one lane). A run spends much of its time waiting on the GPU queue (a
-   * readback's round trip, pipeline creation) with the CPU idle: a second lane fills those gaps. Every
+   * readback's round trip, pipeline creation) with the CPU idle: other lanes fill those gaps (the CLI's
+   * run in worker threads: src/cli/lane_worker.ts, `galleryLanes` in src/cli/program.ts). Every
    * run is seeded and the matmul variants are bit-identical, so the lanes change no entry's result.
    */
   lanes?: number;

@@ -96,7 +96,7 @@ export interface Engines {
   /** Model files (CONTRACT §7.1, src/app/model_file.ts): `run --model`, `init`, `audit --model`. */
   models?: ModelEngines;
   /**
-   * Engines like these over a GPU context of their own (the gallery's second lane, src/app/gallery.ts):
+   * Engines like these over a GPU context of their own (a gallery lane past the first, src/app/gallery.ts):
    * runs on the two never share a buffer pool. The caller disposes them.
    */
   fork?(): Engines & { dispose(): Promise<void> };

@@ -21,7 +21,7 @@ export interface CliEnginesOptions {
   /** Receives one line per tuning-cache problem, and with DEBUG=1 the tuner's lines. */
   note?: (line: string) => void;
   /**
-   * Where the user ran the command. Given, `fork` (the gallery's second lane) runs its scenarios in a
+   * Where the user ran the command. Given, `fork` (a gallery lane past the first) runs its scenarios in a
    * worker thread on a GPU device of its own (src/cli/lane_worker.ts), showing paths relative to it;
    * absent, forks share this thread.
    */

@@ -59,7 +59,7 @@ export interface WorkerLaneOptions {
 
 /**
  * Engines whose scenario runs happen in a worker thread on a GPU device of its own (the gallery's
- * second lane); data checks and audits, which use no GPU, run on `options.main`. Dispose when done.
+ * lanes past the first); data checks and audits, which use no GPU, run on `options.main`. Dispose when done.
  */
 export function workerLane(options: WorkerLaneOptions): Engines & { dispose(): Promise<void> } {
   const worker = new Worker(import.meta.url, { type: "module", name: "fitcheck gallery lane" });
