@@ -136,7 +136,12 @@ export async function runGallery(
   ).filter((f) => f !== undefined);
   let next = 0;
   let failure: { error: unknown } | null = null;
+  // The other lanes start once the first entry is done: its kernels are compiled by then, and the
+  // driver's shader cache holds them, so the lanes do not all compile the same pipelines at once.
+  let firstDone = () => {};
+  const first = new Promise<void>((resolve) => (firstDone = resolve));
   const lane = async (on: Engines) => {
+    if (on !== engines) await first;
     while (failure === null && next < jobs.length) {
       const index = next++;
       try {
@@ -144,7 +149,9 @@ export async function runGallery(
       } catch (error) {
         failure ??= { error };
       }
+      firstDone();
     }
+    firstDone();
   };
   try {
     await Promise.all([engines, ...forks].map(lane));

@@ -144,15 +144,45 @@ describe("runGallery", () => {
       expect(log.forks).toBe(0);
     });
 
+    test("the forks begin once the first entry is done (its kernels compiled, the shader cache warm)", async () => {
+      const { engines, log } = laneEngines((p) => (p.endsWith("s0.json") ? 30 : 5));
+      const startedWhileFirstRan: string[] = [];
+      const wrapped: Engines = {
+        ...engines,
+        fork: () => {
+          const fork = engines.fork!();
+          return {
+            ...fork,
+            runScenario: (path, o) => {
+              if (log.by.has("/g/s0.json") && !done.has(0)) startedWhileFirstRan.push(path);
+              return fork.runScenario(path, o);
+            },
+          };
+        },
+      };
+      const done = new Set<number>();
+      await runGallery("/g", wrapped, {
+        source: memoryFileSource(many),
+        listDir: manyNames,
+        lanes: 3,
+        onDone: ({ index }) => done.add(index),
+      });
+      expect(log.by.get("/g/s0.json")).toBe("main");
+      expect(startedWhileFirstRan).toEqual([]);
+      expect(log.most).toBe(3);
+    });
+
     test("a defect in one lane stops the gallery once the other lane's entry is done; the fork is disposed", async () => {
-      const { engines, log } = laneEngines((p) => (p.endsWith("s0.json") ? 30 : 5), "/g/s1.json");
+      // s0 on the main lane, then s1 (slow) there while the fork, started after s0, fails on s2.
+      const { engines, log } = laneEngines((p) => (p.endsWith("s1.json") ? 30 : 5), "/g/s2.json");
       await expect(
         runGallery("/g", engines, { source: memoryFileSource(many), listDir: manyNames, lanes: 2 }),
       ).rejects.toThrow("a defect");
       expect(log.running).toBe(0);
       expect(log.disposed).toBe(1);
-      // s0 (slow, main lane) and s1 (fails, the fork) ran; neither lane began another entry.
-      expect([...log.by.keys()].sort()).toEqual(["/g/s0.json", "/g/s1.json"]);
+      expect(log.by.get("/g/s2.json")).toBe("fork");
+      // Neither lane began another entry after the failure.
+      expect([...log.by.keys()].sort()).toEqual(["/g/s0.json", "/g/s1.json", "/g/s2.json"]);
     });
   });
 });
