@@ -105,12 +105,25 @@ describe("definitions agree with their WGSL", () => {
     expect(new Set(blocks).size).toBe(1);
   });
 
+  it("the training step's loss (loss_backward) carries loss_forward's row loss and its helpers unchanged", () => {
+    // WGSL has no includes: the fused step copies the per-row loss, so that its reduced loss is the
+    // evaluation's to the bit; held equal here, function by function.
+    const code = (name: string) => KERNELS.find((k) => k.name === name)!.code;
+    const fn = (source: string, name: string) =>
+      source.match(new RegExp(`^fn ${name}\\([\\s\\S]*?^\\}`, "m"))?.[0];
+    for (const name of ["rowLoss", "isFinite", "clip", "log1pSmall", "truth", "pred", "sparseLabel"]) {
+      const original = fn(code("loss_forward"), name);
+      expect(original, `loss_forward's fn ${name}`).toBeDefined();
+      expect(fn(code("loss_backward"), name), `loss_backward's fn ${name}`).toBe(original);
+    }
+  });
+
   it("act' (fn derivative) is the same function in every shader that applies it", () => {
-    // activation_backward, the vec4 matmul's fused dX epilogue and pooling's fused backward: WGSL has
-    // no includes, so the copies are held equal here.
+    // activation_backward, the vec4 matmul's fused dX epilogue, pooling's fused backward and the loss
+    // step's head: WGSL has no includes, so the copies are held equal here.
     const copies = KERNELS.map((k) => k.code.match(/^fn derivative\(v: f32\) -> f32 \{[\s\S]*?^\}/m)?.[0])
       .filter((b): b is string => b !== undefined);
-    expect(copies.length).toBeGreaterThanOrEqual(3);
+    expect(copies.length).toBeGreaterThanOrEqual(4);
     expect(new Set(copies).size).toBe(1);
   });
 });
