@@ -215,7 +215,9 @@ async function benchTrainStep(
             status: "measured",
             detail: `torch ${peer.version} on the CPU, ${peer.threads} thread, ${PYTHON} subprocess`,
           }
-          : { status: "not installed", detail: peer?.detail ?? "not tried" },
+          : peer
+          ? { status: "not installed", detail: peer.detail }
+          : { status: "no peer", detail: "bench/torch_peer.py builds the MLP only" },
       },
       target: {
         description:

@@ -37,9 +37,12 @@ export const TargetSchema = z.object({
 const engineStats = z.object({ fitcheck: SummarySchema, tfjsWebgpu: SummarySchema, tfjsCpu: SummarySchema })
   .strict();
 
-/** An optional peer engine (PyTorch on the CPU): measured, or why not. */
+/**
+ * An optional peer engine (PyTorch on the CPU): measured, or why not ("not installed": the peer could
+ * not start; "no peer": the case has no PyTorch twin, as the CNN step).
+ */
 export const PeerSchema = z.object({
-  status: z.enum(["measured", "not installed"]),
+  status: z.enum(["measured", "not installed", "no peer"]),
   detail: z.string(),
 }).strict();
 
