@@ -64,7 +64,8 @@ export interface AppEngines extends Engines {
  * ```
  */
 export function createEngines(options: CreateEnginesOptions): AppEngines {
-  // Forks (the gallery's lanes) tune on their own contexts but write one cache file, one write at a time.
+  // Forks (the gallery's lanes) tune on their own contexts but share one cache: one write and one
+  // measuring tuner at a time (a cache that is already shared, as the CLI's, is kept as it is).
   const given = options.tuningCache;
   const cache = given ? (given.exclusive ? given : sharedTuningCache(given)) : undefined;
   return enginesOver({ ...options, tuningCache: cache });
