@@ -12,10 +12,12 @@
  */
 import { createEngines as createAppEngines } from "../app/engines.ts";
 import type { Engines, ProgressEvent, RunOptions } from "../app/types.ts";
+import type { FileSource } from "../io.ts";
 import { InputError, type InputLocation } from "../errors.ts";
 import { createGpuContext } from "../gpu/mod.ts";
 import type { TunedChoices, TuningCache } from "../kernels/tuning.ts";
 import type { Report } from "../report/types.ts";
+import { displayPath } from "./_path.ts";
 import { denoFileSource } from "./deno_file_source.ts";
 import { denoMetricHost } from "./deno_metric_host.ts";
 
@@ -48,8 +50,8 @@ type FromWorker =
 export interface WorkerLaneOptions {
   /** Where the user ran the command: the worker shows paths relative to it, as the main thread does. */
   cwd: string;
-  /** The main thread's tuning cache (its writes already serialized). */
-  cache: TuningCache;
+  /** The main thread's tuning cache, shared by every lane (sharedTuningCache). */
+  cache: Required<TuningCache>;
   /** Receives the worker's notes (tuning-cache problems; with DEBUG, the tuner's lines). */
   note: (line: string) => void;
   debug: boolean;
@@ -103,7 +105,7 @@ export function workerLane(options: WorkerLaneOptions): Engines & { dispose(): P
             unlocks.set(m.id, release);
             send({ type: "cache", id: m.id, value: null });
           });
-        void (options.cache.exclusive ?? ((run) => run()))(section);
+        void options.cache.exclusive(section);
         break;
       }
       case "tuning-unlock":
@@ -200,13 +202,13 @@ function serveLane(scope: {
     },
   };
   let engines: ReturnType<typeof createAppEngines> | null = null;
-  let display = (path: string) => path;
+  let source: FileSource | null = null;
   scope.onmessage = async (e) => {
     const m = e.data;
     switch (m.type) {
       case "init": {
-        const prefix = m.cwd.endsWith("/") ? m.cwd : m.cwd + "/";
-        display = (path) => path.startsWith(prefix) ? path.slice(prefix.length) : path;
+        const display = (path: string) => displayPath(path, m.cwd);
+        source = denoFileSource({ display });
         engines = createAppEngines({
           createGpu: () => createGpuContext({ label: "fitcheck gallery lane" }),
           metricHost: denoMetricHost({ display }),
@@ -223,7 +225,7 @@ function serveLane(scope: {
         try {
           const report = await engines!.runScenario(m.path, {
             ...m.options,
-            source: denoFileSource({ display }),
+            source: source!,
             progress: (event) => post({ type: "progress", id: m.id, event }),
           });
           post({ type: "done", id: m.id, report });
@@ -240,7 +242,7 @@ function serveLane(scope: {
   };
 }
 
-// A worker's global scope has no `window`; the main thread never serves.
+// Only a worker's global scope has WorkerGlobalScope: the main thread, importing workerLane, never serves.
 if (typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== "undefined") {
   serveLane(self as unknown as Parameters<typeof serveLane>[0]);
 }

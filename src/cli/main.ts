@@ -4,12 +4,12 @@
  *
  * @module
  */
-import { fromFileUrl } from "./_path.ts";
+import { displayPath, fromFileUrl } from "./_path.ts";
 import { atomicWriteTextFile, checkWritableTarget } from "./atomic_write.ts";
 import { readChartLibraries } from "./chart_libraries.ts";
 import { checkReadableFile, denoFileSource, listDirectory } from "./deno_file_source.ts";
 import { createEngines } from "./engines.ts";
-import { type CliIo, displayPath, runCli } from "./program.ts";
+import { type CliIo, runCli } from "./program.ts";
 import { ensureRuntimeDir } from "./runtime_dir.ts";
 
 /** The process side of the CLI, from Deno. */

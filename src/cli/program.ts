@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { displayPath } from "./_path.ts";
 import { Command, CommanderError } from "commander";
 import { runGallery } from "../app/gallery.ts";
 import type { Engines } from "../app/types.ts";
@@ -648,12 +649,6 @@ export function describeInputError(e: InputError, cwd: string): string {
 function relativeInside(text: string, cwd: string): string {
   const prefix = cwd.endsWith("/") ? cwd : cwd + "/";
   return prefix === "/" ? text : text.split(prefix).join("");
-}
-
-/** `path` relative to `cwd` when it lies inside it, else unchanged. */
-export function displayPath(path: string, cwd: string): string {
-  const prefix = cwd.endsWith("/") ? cwd : cwd + "/";
-  return path.startsWith(prefix) ? path.slice(prefix.length) : path;
 }
 
 function oneLine(text: string): string {

@@ -58,22 +58,22 @@ export interface TuningCache {
  * `cache` for tuners that share it: writes one at a time (concurrent writers would race on the
  * file's temporary) and an {@linkcode TuningCache.exclusive} section for measuring.
  */
-export function sharedTuningCache(cache: TuningCache): TuningCache {
-  let writes: Promise<unknown> = Promise.resolve();
-  let measuring: Promise<unknown> = Promise.resolve();
-  const chain = <T>(after: Promise<unknown>, run: () => Promise<T>) => after.then(run);
+export function sharedTuningCache(cache: TuningCache): Required<TuningCache> {
+  const writes = oneAtATime(), measuring = oneAtATime();
   return {
     read: (key) => cache.read(key),
-    write: (key, choices) => {
-      const done = chain(writes, () => cache.write(key, choices));
-      writes = done.catch(() => {});
-      return done;
-    },
-    exclusive: (measure) => {
-      const done = chain(measuring, measure);
-      measuring = done.catch(() => {});
-      return done;
-    },
+    write: (key, choices) => writes(() => cache.write(key, choices)),
+    exclusive: (measure) => measuring(measure),
+  };
+}
+
+/** Runs the tasks given to it one after another, in call order, whatever each one's outcome. */
+function oneAtATime(): <T>(task: () => Promise<T>) => Promise<T> {
+  let last: Promise<unknown> = Promise.resolve();
+  return (task) => {
+    const done = last.then(task);
+    last = done.catch(() => {});
+    return done;
   };
 }
 
@@ -166,7 +166,7 @@ export class MatmulTuner implements MatmulChooser {
   readonly #log: (line: string) => void;
   #budgetLeft: number;
   #choices: TunedChoices | null = null;
-  #queue: Promise<unknown> = Promise.resolve();
+  readonly #queue = oneAtATime();
   /** Product classes measured by this tuner (not answered from memory or the cache). */
   readonly measured: string[] = [];
 
@@ -186,9 +186,7 @@ export class MatmulTuner implements MatmulChooser {
   /** The variant for an unfused product on this context's adapter. */
   choose(product: MatmulProduct): Promise<MatmulVariant> {
     // One at a time: two concurrent prepares must not time against each other.
-    const next = this.#queue.then(() => this.#choose(product));
-    this.#queue = next.catch(() => {});
-    return next;
+    return this.#queue(() => this.#choose(product));
   }
 
   async #choose(product: MatmulProduct): Promise<MatmulVariant> {

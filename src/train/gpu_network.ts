@@ -257,11 +257,9 @@ export async function prepareTrainStep(
   // The loss step also does the top layer's act' (writing its dZ) or, for a softmax output, its
   // softmax forward and backward, where the layer offers them.
   const topLayer = layers[L - 1];
-  const headKind: LossHead["kind"] | null = topLayer.def.fusion?.exposesSoftmax?.(topLayer.spec)
-    ? "softmax"
-    : (topLayer.def.fusion?.exposes(topLayer.spec) ?? null) !== null
-    ? "activation"
-    : null;
+  const headSoftmax = topLayer.def.fusion?.exposesSoftmax?.(topLayer.spec) ?? false;
+  const headActivation = headSoftmax ? null : topLayer.def.fusion?.exposes(topLayer.spec) ?? null;
+  const headFused = headSoftmax || headActivation !== null;
   const ops: GpuTrainLayer[] = [];
   const paramIndex = parameterIndex(shape);
   // The layers' backward passes write their slices of one flat gradient buffer (the parameters'
@@ -285,8 +283,8 @@ export async function prepareTrainStep(
           below: fusedBelow[i]
             ? { activation: layers[i - 1].def.fusion!.exposes(layers[i - 1].spec)!, z: below!.z! }
             : null,
-          dzReady: i === L - 1 ? headKind !== null : fusedBelow[i + 1],
-          softmaxInHead: i === L - 1 && headKind === "softmax",
+          dzReady: i === L - 1 ? headFused : fusedBelow[i + 1],
+          softmaxInHead: i === L - 1 && headSoftmax,
         },
         outputFreeInBackward: i < L - 1 && layers[i + 1].def.backwardReadsInput === false,
       }),
@@ -334,22 +332,22 @@ export async function prepareTrainStep(
     );
   }
   const top = ops[L - 1];
-  if (headKind !== null && (!top.z || !top.dz)) {
+  if (headFused && (!top.z || !top.dz)) {
     throw new Error(
       `prepareTrainStep: layer ${L - 1} offers its activation to the loss step but has no Z or dZ`,
     );
   }
-  const head: LossHead | undefined = headKind === "softmax"
+  const head: LossHead | undefined = headSoftmax
     ? { kind: "softmax", z: top.z!, dz: top.dz! }
-    : headKind === "activation"
-    ? { kind: "activation", activation: topLayer.def.fusion!.exposes(topLayer.spec)!, z: top.z! }
+    : headActivation !== null
+    ? { kind: "activation", activation: headActivation, z: top.z! }
     : undefined;
   const lossStep = await prepareLossBackward(ctx, {
     label: "batch loss and its gradient",
     loss: cfg,
     yTrue: yBatch,
     yPred: top.y,
-    grad: headKind === "activation" ? top.dz! : top.dy,
+    grad: head?.kind === "activation" ? top.dz! : top.dy,
     rows: B,
     cols: K,
     targetCols: setup.targetWidth,
